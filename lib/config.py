@@ -1,0 +1,55 @@
+"""Settings read from the environment, then `.streamlit/secrets.toml`, then defaults.
+
+Read when used, never at import, so tests can point the app at another database.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+GEO_DIR = DATA_DIR / "geo"
+DEFAULT_SQLITE_PATH = DATA_DIR / "county.db"
+SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
+
+LANGUAGES = ("zh", "en")
+
+
+def _secrets() -> dict[str, Any]:
+    if not SECRETS_PATH.exists():
+        return {}
+    try:
+        with SECRETS_PATH.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def setting(name: str, default: str | None = None) -> str | None:
+    """One setting: environment variable first, then secrets.toml, then `default`."""
+    value = os.environ.get(name)
+    if value not in (None, ""):
+        return value
+    secret = _secrets().get(name)
+    if secret not in (None, ""):
+        return str(secret)
+    return default
+
+
+def database_url() -> str:
+    """The SQLAlchemy URL of the shared database; unset means the SQLite file under data/."""
+    return setting("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def default_language() -> str:
+    lang = (setting("DEFAULT_LANGUAGE", "zh") or "zh").lower()
+    return lang if lang in LANGUAGES else "zh"
+
+
+def tiles_url() -> str | None:
+    """Optional map tile URL template; none by default so the map needs no internet."""
+    return setting("TILES_URL")

@@ -1,0 +1,128 @@
+"""Engine and session factory for SQLite and PostgreSQL, and clear errors when the URL is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lib import config
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """A database problem worth one clear sentence to a user; `key` and `params` feed `t()`."""
+
+    def __init__(self, key: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (default: the configured DATABASE_URL).
+
+    Raises DatabaseError for a malformed URL or an unknown driver; does not connect.
+    """
+    url = url or config.database_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(
+            "error.db_url_malformed",
+            f"DATABASE_URL is not a valid database address: {describe_url(url)!r}",
+            url=describe_url(url),
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseError(
+            "error.db_url_unsupported",
+            f"DATABASE_URL names an unsupported database {backend!r}; use sqlite:/// or postgresql+psycopg://",
+            backend=backend,
+        )
+    kwargs: dict[str, Any] = {}
+    new_sqlite_file: Path | None = None
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database)
+            if not path.parent.exists():
+                raise DatabaseError(
+                    "error.db_dir_missing",
+                    f"The folder for the SQLite file does not exist: {path.parent}",
+                    path=str(path.parent),
+                )
+            if not path.exists():
+                new_sqlite_file = path
+    else:
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise DatabaseError(
+            "error.db_url_unsupported",
+            f"DATABASE_URL names a driver that is not installed: {parsed.drivername!r}",
+            backend=parsed.drivername,
+        ) from exc
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        if new_sqlite_file is not None:
+            enable_wal(engine)
+    return engine
+
+
+def enable_wal(engine: Engine) -> None:
+    """Switch a SQLite file to WAL; persistent, so done once when the file is created."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once; raise DatabaseError with a plain message when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            "error.db_unreachable",
+            f"Cannot reach the database at {describe_url(str(engine.url))}: {reason}",
+            url=describe_url(engine.url.render_as_string(hide_password=True)),
+            reason=reason,
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            "error.db_unreachable",
+            f"Cannot use the database at {describe_url(str(engine.url))}: {exc}",
+            url=describe_url(engine.url.render_as_string(hide_password=True)),
+            reason=str(exc).splitlines()[0],
+        ) from exc
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)

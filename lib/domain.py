@@ -1,0 +1,32 @@
+"""Facts of the work that several modules share: poverty lines and assessment thresholds."""
+
+from __future__ import annotations
+
+# Per-capita net income poverty line in current yuan (2,300 yuan at 2010 prices, adjusted yearly).
+POVERTY_LINE_BY_YEAR: dict[int, int] = {
+    2013: 2736,
+    2014: 2800,
+    2015: 2855,
+    2016: 3000,
+    2017: 3335,
+    2018: 3535,
+    2019: 3747,
+    2020: 4000,
+}
+
+# A village exits when its poverty incidence is below this share (3% in the western provinces).
+VILLAGE_EXIT_INCIDENCE = 0.02
+VILLAGE_EXIT_INCIDENCE_WEST = 0.03
+
+# National third-party assessment thresholds.
+MAX_WRONG_EXIT_RATE = 0.02
+MAX_MISSED_IDENTIFICATION_RATE = 0.01
+MIN_SATISFACTION = 0.90
+
+
+def poverty_line(year: int) -> int:
+    """The line for `year`; years past the table use the last known line."""
+    if year in POVERTY_LINE_BY_YEAR:
+        return POVERTY_LINE_BY_YEAR[year]
+    known = sorted(POVERTY_LINE_BY_YEAR)
+    return POVERTY_LINE_BY_YEAR[known[-1] if year > known[-1] else known[0]]
