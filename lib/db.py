@@ -126,3 +126,24 @@ def check_connection(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def explain_failure(exc: SQLAlchemyError, url: str) -> DatabaseError:
+    """Turn an error raised while reading into the one sentence a user should see."""
+    text_ = str(getattr(exc, "orig", None) or exc).lower()
+    if (
+        "no such table" in text_
+        or "undefinedtable" in type(getattr(exc, "orig", None)).__name__.lower()
+        or ("relation" in text_ and "does not exist" in text_)
+    ):
+        return DatabaseError(
+            "error.db_not_migrated",
+            "The database has not been set up: run `make run` or `python -m lib.prestart`.",
+        )
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return DatabaseError(
+        "error.db_unreachable",
+        f"Cannot reach the database at {describe_url(url)}: {reason}",
+        url=describe_url(url),
+        reason=reason,
+    )

@@ -149,9 +149,7 @@ class Town(Base):
 
 class Village(Base):
     __tablename__ = "villages"
-    __table_args__ = (
-        Index("ix_villages_town_poor", "town_id", "is_poor", "actual_exit_year"),
-    )
+    __table_args__ = (Index("ix_villages_town_poor", "town_id", "is_poor", "actual_exit_year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)

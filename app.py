@@ -1,0 +1,16 @@
+"""Entry point: page config, navigation and the shared sidebar. Nothing else."""
+
+import streamlit as st
+
+from lib import ui
+from lib.i18n import t
+
+ui.choose_language()
+st.set_page_config(page_title=t("app.title"), page_icon="🌾", layout="wide")
+
+pages = [
+    st.Page("pages/overview_page.py", title=t("nav.overview"), icon="📊", url_path="overview", default=True),
+]
+navigation = st.navigation(pages)
+ui.sidebar()
+navigation.run()

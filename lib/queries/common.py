@@ -1,0 +1,42 @@
+"""Pieces shared by the read-side modules: filters, stage ranks, towns, and database facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, case, select
+from sqlalchemy.orm import Session
+
+from lib.models import Meta, PlanStage, Town
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def town_filter(stmt: SelectT, town_codes: Sequence[str] | None) -> SelectT:
+    """Restrict a statement that already involves `Town` to the given town codes (none = all)."""
+    if town_codes:
+        return stmt.where(Town.code.in_(list(town_codes)))
+    return stmt
+
+
+def stage_rank(column: ColumnElement[str]) -> ColumnElement[int]:
+    """1 for planned … 4 for stable income, as a SQL expression."""
+    return case({stage.value: stage.rank for stage in PlanStage}, value=column, else_=0)
+
+
+def towns(session: Session) -> pd.DataFrame:
+    """All towns in code order: code, name_zh, name_en."""
+    rows = session.execute(select(Town.code, Town.name_zh, Town.name_en).order_by(Town.code)).all()
+    return pd.DataFrame(rows, columns=["code", "name_zh", "name_en"])
+
+
+def meta(session: Session) -> dict[str, str]:
+    """The app_meta facts: data_version, dataset ("demo" on demo data), as_of, …"""
+    return {key: value for key, value in session.execute(select(Meta.key, Meta.value)).all()}
+
+
+def data_version(session: Session) -> str:
+    """The counter every write bumps; caches key on it."""
+    return session.scalar(select(Meta.value).where(Meta.key == "data_version")) or "0"

@@ -1,0 +1,264 @@
+"""The county at a glance: per-town counts aggregated in SQL, and the totals for a selection.
+
+One row per town holds additive counts only; shares are derived from the counts so that the
+Overview's tiles and its town table always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from lib.models import (
+    Attendance,
+    AttendanceStatus,
+    Household,
+    HouseholdStatus,
+    IndustryPlan,
+    PlanStage,
+    Posting,
+    PostingRole,
+    Town,
+    TrainingProgramme,
+    TrainingSession,
+    VerificationVisit,
+    Village,
+)
+from lib.queries.common import stage_rank, town_filter
+
+COUNT_COLUMNS = [
+    "villages",
+    "poor_villages",
+    "poor_villages_exited",
+    "households",
+    "households_exited",
+    "households_poor",
+    "households_monitored",
+    "people",
+    "people_exited",
+    "households_with_labour",
+    "labour_households_with_plan",
+    "households_with_plan",
+    "stage_planned",
+    "stage_started",
+    "stage_producing",
+    "stage_stable",
+    "households_verified",
+    "secretaries_serving",
+    "secretaries_trained",
+]
+
+SHARE_COLUMNS = ["exited_share", "plan_share", "stable_share", "verified_share", "training_share"]
+PROGRESS_PARTS = ["exited_share", "plan_share", "verified_share", "training_share"]
+
+
+@dataclass(frozen=True)
+class OverviewTotals:
+    """Counts for the selected towns, with the shares leaders read."""
+
+    towns: int
+    counts: dict[str, int]
+
+    def __getitem__(self, key: str) -> int:
+        return self.counts[key]
+
+    def share(self, part: str, whole: str) -> float | None:
+        return _share(self.counts[part], self.counts[whole])
+
+    @property
+    def exited_share(self) -> float | None:
+        return self.share("households_exited", "households")
+
+    @property
+    def plan_share(self) -> float | None:
+        return self.share("labour_households_with_plan", "households_with_labour")
+
+    @property
+    def stable_share(self) -> float | None:
+        return self.share("stage_stable", "households_with_plan")
+
+    @property
+    def verified_share(self) -> float | None:
+        return self.share("households_verified", "households")
+
+    @property
+    def training_share(self) -> float | None:
+        return self.share("secretaries_trained", "secretaries_serving")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _household_best_stage() -> Select[tuple[int, int]]:
+    """Each household with a plan, with the rank of its most advanced plan's stage."""
+    return select(
+        IndustryPlan.household_id.label("household_id"),
+        func.max(stage_rank(IndustryPlan.stage)).label("best_rank"),
+    ).group_by(IndustryPlan.household_id)
+
+
+def _village_counts(town_codes: Sequence[str] | None) -> Select:  # type: ignore[type-arg]
+    poor = Village.is_poor.is_(True)
+    stmt = (
+        select(
+            Village.town_id.label("town_id"),
+            func.count().label("villages"),
+            func.sum(case((poor, 1), else_=0)).label("poor_villages"),
+            func.sum(case((and_(poor, Village.actual_exit_year.is_not(None)), 1), else_=0)).label(
+                "poor_villages_exited"
+            ),
+        )
+        .join(Town, Town.id == Village.town_id)
+        .group_by(Village.town_id)
+    )
+    return town_filter(stmt, town_codes)
+
+
+def _household_counts(town_codes: Sequence[str] | None) -> Select:  # type: ignore[type-arg]
+    best = _household_best_stage().subquery()
+    verified = (
+        select(VerificationVisit.household_id)
+        .where(VerificationVisit.ledger_verified.is_(True))
+        .distinct()
+        .subquery()
+    )
+    exited = Household.status == HouseholdStatus.EXITED.value
+    has_labour = Household.labour_count > 0
+    has_plan = best.c.household_id.is_not(None)
+
+    def count_if(condition: object) -> object:
+        return func.sum(case((condition, 1), else_=0))  # type: ignore[arg-type]
+
+    stage_columns = [
+        count_if(best.c.best_rank == stage.rank).label(f"stage_{stage.value}") for stage in PlanStage
+    ]
+    stmt = (
+        select(
+            Village.town_id.label("town_id"),
+            func.count().label("households"),
+            count_if(exited).label("households_exited"),
+            count_if(Household.status == HouseholdStatus.POOR.value).label("households_poor"),
+            count_if(Household.status == HouseholdStatus.MONITORED.value).label("households_monitored"),
+            func.sum(Household.members).label("people"),
+            func.sum(case((exited, Household.members), else_=0)).label("people_exited"),
+            count_if(has_labour).label("households_with_labour"),
+            count_if(and_(has_labour, has_plan)).label("labour_households_with_plan"),
+            count_if(has_plan).label("households_with_plan"),
+            *stage_columns,
+            count_if(verified.c.household_id.is_not(None)).label("households_verified"),
+        )
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .outerjoin(best, best.c.household_id == Household.id)
+        .outerjoin(verified, verified.c.household_id == Household.id)
+        .group_by(Village.town_id)
+    )
+    return town_filter(stmt, town_codes)
+
+
+def trained_cadres() -> Select[tuple[int]]:
+    """Cadres who attended a session of a required (rotation) programme."""
+    return (
+        select(Attendance.cadre_id)
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .join(TrainingProgramme, TrainingProgramme.id == TrainingSession.programme_id)
+        .where(
+            Attendance.status == AttendanceStatus.ATTENDED.value,
+            TrainingProgramme.required.is_(True),
+        )
+        .distinct()
+    )
+
+
+def _secretary_counts(town_codes: Sequence[str] | None) -> Select:  # type: ignore[type-arg]
+    trained = trained_cadres().subquery()
+    stmt = (
+        select(
+            Village.town_id.label("town_id"),
+            func.count(func.distinct(Posting.cadre_id)).label("secretaries_serving"),
+            func.count(func.distinct(trained.c.cadre_id)).label("secretaries_trained"),
+        )
+        .join(Village, Village.id == Posting.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .outerjoin(trained, trained.c.cadre_id == Posting.cadre_id)
+        .where(Posting.role == PostingRole.FIRST_SECRETARY.value, Posting.end_date.is_(None))
+        .group_by(Village.town_id)
+    )
+    return town_filter(stmt, town_codes)
+
+
+def town_progress(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per town (all towns when `town_codes` is empty): counts, shares and overall progress.
+
+    Sorted by town code. Columns: town_code, name_zh, name_en, the COUNT_COLUMNS, the
+    SHARE_COLUMNS (NaN where the whole is zero) and `progress`, the mean of PROGRESS_PARTS.
+    """
+    towns = town_filter(
+        select(Town.id.label("town_id"), Town.code.label("town_code"), Town.name_zh, Town.name_en),
+        town_codes,
+    ).order_by(Town.code)
+    frame = pd.DataFrame(
+        session.execute(towns).mappings().all(), columns=["town_id", "town_code", "name_zh", "name_en"]
+    )
+    for part in (_village_counts(town_codes), _household_counts(town_codes), _secretary_counts(town_codes)):
+        counts = pd.DataFrame(session.execute(part).mappings().all())
+        if counts.empty:
+            continue
+        frame = frame.merge(counts, on="town_id", how="left")
+    for column in COUNT_COLUMNS:
+        if column not in frame:
+            frame[column] = 0
+        frame[column] = frame[column].fillna(0).astype("int64")
+    _add_shares(frame)
+    return frame.drop(columns=["town_id"]).reset_index(drop=True)
+
+
+def _add_shares(frame: pd.DataFrame) -> None:
+    def ratio(part: str, whole: str) -> pd.Series:
+        whole_values = frame[whole].where(frame[whole] > 0)
+        return (frame[part] / whole_values).astype("float64")
+
+    frame["exited_share"] = ratio("households_exited", "households")
+    frame["plan_share"] = ratio("labour_households_with_plan", "households_with_labour")
+    frame["stable_share"] = ratio("stage_stable", "households_with_plan")
+    frame["verified_share"] = ratio("households_verified", "households")
+    frame["training_share"] = ratio("secretaries_trained", "secretaries_serving")
+    frame["progress"] = frame[PROGRESS_PARTS].mean(axis=1, skipna=True)
+
+
+def totals(progress: pd.DataFrame) -> OverviewTotals:
+    """Add up the per-town counts of `town_progress` for the whole selection."""
+    counts = {column: int(progress[column].sum()) if column in progress else 0 for column in COUNT_COLUMNS}
+    return OverviewTotals(towns=len(progress), counts=counts)
+
+
+def stage_counts(totals_: OverviewTotals) -> pd.DataFrame:
+    """Households by their most advanced plan's stage, in stage order: columns stage, households."""
+    return pd.DataFrame(
+        {
+            "stage": [stage.value for stage in PlanStage],
+            "households": [totals_[f"stage_{stage.value}"] for stage in PlanStage],
+        }
+    )
+
+
+def has_any_town(session: Session) -> bool:
+    return session.scalar(select(literal(1)).select_from(Town).limit(1)) is not None
+
+
+RANKING_MEASURES = ["progress", *SHARE_COLUMNS]
+
+
+def rank_towns(progress: pd.DataFrame, *, by: str = "progress") -> pd.DataFrame:
+    """`town_progress` rows ordered best first on `by` (towns without data last), with `rank` 1…n."""
+    if by not in RANKING_MEASURES:
+        raise ValueError(f"unknown ranking measure {by!r}")
+    ranked = progress.sort_values([by, "town_code"], ascending=[False, True], na_position="last")
+    ranked = ranked.reset_index(drop=True)
+    ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    return ranked

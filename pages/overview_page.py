@@ -1,0 +1,117 @@
+"""Overview (`/`): the county at a glance for the selected towns."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts, ui
+from lib.i18n import format_count, format_share, localized, t
+from lib.models import PlanStage
+from lib.queries import overview
+
+filters = ui.current_filters()
+ui.page_header(t("overview.title"), filters)
+
+progress = ui.query(overview.town_progress, town_codes=filters.town_codes)
+totals = overview.totals(progress)
+if totals["villages"] == 0 and totals["households"] == 0:
+    st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
+    st.stop()
+
+tiles = st.columns(6)
+with tiles[0]:
+    ui.kpi(
+        t("kpi.villages"),
+        format_count(totals["villages"]),
+        t("kpi.villages_help", poor=totals["poor_villages"], exited=totals["poor_villages_exited"]),
+    )
+with tiles[1]:
+    ui.kpi(
+        t("kpi.households"),
+        format_count(totals["households"]),
+        t(
+            "kpi.households_help",
+            exited=totals["households_exited"],
+            poor=totals["households_poor"],
+            monitored=totals["households_monitored"],
+        ),
+    )
+with tiles[2]:
+    ui.kpi(
+        t("kpi.exited_share"),
+        format_share(totals.exited_share),
+        t("kpi.people_help", exited=format_count(totals["people_exited"]))
+        + f" · {t('kpi.people')} {format_count(totals['people'])}",
+    )
+with tiles[3]:
+    ui.kpi(
+        t("kpi.training"),
+        format_share(totals.training_share),
+        t("kpi.training_help", trained=totals["secretaries_trained"], serving=totals["secretaries_serving"]),
+    )
+with tiles[4]:
+    ui.kpi(
+        t("kpi.plans"),
+        format_share(totals.plan_share),
+        t(
+            "kpi.plans_help",
+            planned=totals["labour_households_with_plan"],
+            labour=totals["households_with_labour"],
+            all_planned=totals["households_with_plan"],
+        ),
+    )
+with tiles[5]:
+    ui.kpi(
+        t("kpi.verified"),
+        format_share(totals.verified_share),
+        t("kpi.verified_help", verified=totals["households_verified"], total=totals["households"]),
+    )
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(t("overview.stages_title"))
+    stages = overview.stage_counts(totals)
+    stages["label"] = [t(f"stage.{stage.value}") for stage in PlanStage]
+    st.altair_chart(
+        charts.stage_bars(stages, x_title=t("overview.households_axis"), y_title=t("overview.stage_axis")),
+        width="stretch",
+    )
+    ui.kpi(t("kpi.stable"), format_share(totals.stable_share), t("kpi.stable_help"))
+
+with right:
+    st.subheader(t("overview.ranking_title"))
+    measure = st.selectbox(
+        t("overview.rank_by"),
+        options=overview.RANKING_MEASURES,
+        format_func=lambda key: t(f"measure.{key}"),
+        key="overview_rank_by",
+    )
+    ranked = overview.rank_towns(progress, by=measure)
+    table = pd.DataFrame(
+        {
+            "rank": ranked["rank"],
+            "town": [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)],
+            "villages": ranked["villages"],
+            "households": ranked["households"],
+            **{column: ranked[column] for column in ["progress", *overview.SHARE_COLUMNS]},
+        }
+    )
+    share_columns = {
+        column: st.column_config.ProgressColumn(
+            t(f"col.{column}"), format="percent", min_value=0.0, max_value=1.0
+        )
+        for column in ["progress", *overview.SHARE_COLUMNS]
+    }
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(table), 560),
+        column_config={
+            "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
+            "town": st.column_config.TextColumn(t("col.town")),
+            "villages": st.column_config.NumberColumn(t("col.villages")),
+            "households": st.column_config.NumberColumn(t("col.households")),
+            **share_columns,
+        },
+    )
+    st.caption(t("overview.ranking_caption"))
