@@ -79,10 +79,11 @@ with left:
 
 with right:
     st.subheader(t("overview.ranking_title"))
+    measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
     measure = st.selectbox(
         t("overview.rank_by"),
-        options=overview.RANKING_MEASURES,
-        format_func=lambda key: t(f"measure.{key}"),
+        options=list(measure_labels),
+        format_func=measure_labels.__getitem__,
         key="overview_rank_by",
     )
     ranked = overview.rank_towns(progress, by=measure)

@@ -1,0 +1,113 @@
+"""Overview figures against the hand-worked county (numbers in tests/hand_county.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from lib.queries import overview
+
+TOWN_A = "349901100"
+TOWN_B = "349901101"
+TOWN_C = "349901102"
+
+
+def _rows(engine: Engine, **kwargs: object) -> dict[str, dict[str, object]]:
+    with Session(engine) as session:
+        frame = overview.town_progress(session, **kwargs)  # type: ignore[arg-type]
+    return {row["town_code"]: row for row in frame.to_dict("records")}
+
+
+def test_town_counts_match_hand_figures(hand_engine: Engine) -> None:
+    rows = _rows(hand_engine)
+    assert list(rows) == [TOWN_A, TOWN_B, TOWN_C]
+    a, b, c = rows[TOWN_A], rows[TOWN_B], rows[TOWN_C]
+    assert (a["villages"], a["poor_villages"], a["poor_villages_exited"]) == (3, 2, 1)
+    assert (a["households"], a["households_exited"], a["households_poor"], a["households_monitored"]) == (
+        6,
+        3,
+        2,
+        1,
+    )
+    assert (a["people"], a["people_exited"]) == (17, 7)
+    assert (a["households_with_labour"], a["labour_households_with_plan"], a["households_with_plan"]) == (
+        5,
+        3,
+        4,
+    )
+    assert [a[f"stage_{s}"] for s in ("planned", "started", "producing", "stable")] == [1, 1, 1, 1]
+    assert (a["households_verified"], a["secretaries_serving"], a["secretaries_trained"]) == (2, 3, 1)
+    assert (b["villages"], b["poor_villages"], b["poor_villages_exited"]) == (2, 1, 1)
+    assert (b["households"], b["households_exited"], b["people"], b["people_exited"]) == (3, 2, 11, 5)
+    assert (b["households_with_labour"], b["labour_households_with_plan"], b["households_with_plan"]) == (
+        3,
+        2,
+        2,
+    )
+    assert [b[f"stage_{s}"] for s in ("planned", "started", "producing", "stable")] == [0, 0, 1, 1]
+    assert (b["households_verified"], b["secretaries_serving"], b["secretaries_trained"]) == (1, 2, 2)
+    assert c["villages"] == 0 and c["households"] == 0 and c["secretaries_serving"] == 0
+
+
+def test_town_shares_and_progress(hand_engine: Engine) -> None:
+    rows = _rows(hand_engine)
+    a, b, c = rows[TOWN_A], rows[TOWN_B], rows[TOWN_C]
+    assert a["exited_share"] == pytest.approx(0.5)
+    assert a["plan_share"] == pytest.approx(0.6)
+    assert a["stable_share"] == pytest.approx(0.25)
+    assert a["verified_share"] == pytest.approx(1 / 3)
+    assert a["training_share"] == pytest.approx(1 / 3)
+    assert a["progress"] == pytest.approx(0.441667, abs=1e-6)
+    assert b["training_share"] == pytest.approx(1.0)
+    assert b["progress"] == pytest.approx(2 / 3)
+    assert math.isnan(c["exited_share"]) and math.isnan(c["progress"])
+
+
+def test_totals_add_up_the_selection(hand_engine: Engine) -> None:
+    with Session(hand_engine) as session:
+        totals = overview.totals(overview.town_progress(session))
+    assert (totals["villages"], totals["poor_villages"], totals["poor_villages_exited"]) == (5, 3, 2)
+    assert (totals["households"], totals["households_exited"], totals["people"], totals["people_exited"]) == (
+        9,
+        5,
+        28,
+        12,
+    )
+    assert totals.exited_share == pytest.approx(5 / 9)
+    assert totals.plan_share == pytest.approx(0.625)
+    assert totals.verified_share == pytest.approx(3 / 9)
+    assert totals.training_share == pytest.approx(0.6)
+    assert totals.stable_share == pytest.approx(2 / 6)
+    assert list(overview.stage_counts(totals)["households"]) == [1, 1, 2, 2]
+
+
+def test_town_filter_keeps_only_selected_towns(hand_engine: Engine) -> None:
+    rows = _rows(hand_engine, town_codes=[TOWN_B])
+    assert list(rows) == [TOWN_B]
+    with Session(hand_engine) as session:
+        totals = overview.totals(overview.town_progress(session, town_codes=[TOWN_B]))
+    assert totals["households"] == 3 and totals.training_share == pytest.approx(1.0)
+
+
+def test_ranking_puts_best_first_and_empty_towns_last(hand_engine: Engine) -> None:
+    with Session(hand_engine) as session:
+        progress = overview.town_progress(session)
+    by_progress = overview.rank_towns(progress)
+    assert list(by_progress["town_code"]) == [TOWN_B, TOWN_A, TOWN_C]
+    assert list(by_progress["rank"]) == [1, 2, 3]
+    # Tied verified shares (1/3 each) fall back to town code order.
+    assert list(overview.rank_towns(progress, by="verified_share")["town_code"]) == [TOWN_A, TOWN_B, TOWN_C]
+    with pytest.raises(ValueError, match="unknown ranking measure"):
+        overview.rank_towns(progress, by="nonsense")
+
+
+def test_empty_database_gives_no_rows_and_zero_totals(empty_engine: Engine) -> None:
+    with Session(empty_engine) as session:
+        progress = overview.town_progress(session)
+        assert not overview.has_any_town(session)
+    assert progress.empty
+    totals = overview.totals(progress)
+    assert totals["households"] == 0 and totals.exited_share is None

@@ -1,0 +1,116 @@
+"""Every page renders under AppTest, in both languages, on the hand-worked county."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from lib import config
+
+APP = str(config.ROOT / "app.py")
+TOWN_B = "349901101"
+
+AppFactory = Callable[..., AppTest]
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None) -> AppFactory:
+    """Run app.py against a database URL, with optional query params; returns the finished run."""
+
+    def run(url: str, **params: str | list[str]) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", url)
+        at = AppTest.from_file(APP, default_timeout=60)
+        for key, value in params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    return run
+
+
+def _param(at: AppTest, key: str) -> list[str]:
+    value = at.query_params[key]
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def test_overview_renders_in_chinese_on_both_databases(app: AppFactory, hand_engine: Engine) -> None:
+    at = app(hand_engine.url.render_as_string(hide_password=False))
+    assert not at.exception
+    metrics = _metrics(at)
+    assert metrics["行政村"] == "5"
+    assert metrics["建档立卡贫困户"] == "9"
+    assert metrics["户档案核验率"] == "33.3%"
+    assert metrics["第一书记轮训覆盖率"] == "60.0%"
+    assert at.title[0].value == "全县概览"
+
+
+def test_overview_in_english_from_the_query_param(app: AppFactory, hand_sqlite_url: str) -> None:
+    at = app(hand_sqlite_url, lang="en")
+    assert not at.exception
+    metrics = _metrics(at)
+    assert metrics["Households verified"] == "33.3%"
+    assert metrics["Industry plans (households with labour)"] == "62.5%"
+    towns = at.dataframe[0].value
+    assert list(towns["town"]) == ["Yi Town", "Jia Town", "Bing Township"]
+
+
+def test_town_filter_from_the_query_param(app: AppFactory, hand_sqlite_url: str) -> None:
+    at = app(hand_sqlite_url, lang="en", town=TOWN_B)
+    assert not at.exception
+    assert at.sidebar.multiselect[0].value == [TOWN_B]
+    assert _metrics(at)["Registered poor households"] == "3"
+    assert "Yi Town" in at.caption[0].value
+
+
+def test_switching_language_and_towns_updates_page_and_query_params(
+    app: AppFactory, hand_sqlite_url: str
+) -> None:
+    at = app(hand_sqlite_url)
+    at.sidebar.radio[0].set_value("en").run()
+    assert at.title[0].value == "County overview"
+    at.sidebar.multiselect[0].select(TOWN_B).run()
+    assert _metrics(at)["Registered poor households"] == "3"
+    assert _param(at, "lang") == ["en"]
+    assert _param(at, "town") == [TOWN_B]
+
+
+def test_ranking_measure_reorders_the_table(app: AppFactory, hand_sqlite_url: str) -> None:
+    at = app(hand_sqlite_url, lang="en")
+    at.selectbox[0].set_value("training_share").run()
+    assert list(at.dataframe[0].value["town"])[:2] == ["Yi Town", "Jia Town"]
+    at.selectbox[0].set_value("verified_share").run()
+    assert list(at.dataframe[0].value["town"])[:2] == ["Jia Town", "Yi Town"]
+
+
+def test_empty_database_shows_the_empty_state(app: AppFactory, empty_engine: Engine) -> None:
+    at = app(empty_engine.url.render_as_string(hide_password=False), lang="en")
+    assert not at.exception
+    assert "holds no data yet" in at.info[0].value
+    assert not at.metric
+
+
+@pytest.mark.parametrize(
+    ("url", "phrase"),
+    [
+        ("nonsense", "not a valid database address"),
+        ("postgresql+psycopg://u:secret@127.0.0.1:1/county", "Cannot reach the database"),
+    ],
+)
+def test_bad_database_url_shows_one_clear_message(app: AppFactory, url: str, phrase: str) -> None:
+    at = app(url, lang="en")
+    assert not at.exception
+    assert len(at.error) == 1
+    assert phrase in at.error[0].value
+    assert "secret" not in at.error[0].value
+
+
+def test_unmigrated_database_says_how_to_set_it_up(app: AppFactory, sqlite_url: str) -> None:
+    at = app(sqlite_url, lang="en")
+    assert not at.exception
+    assert "has not been set up" in at.error[0].value
