@@ -16,7 +16,7 @@ def stage_bars(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("label:N", sort=order, title=y_title),
-            x=alt.X("households:Q", title=x_title),
+            x=alt.X("households:Q", title=x_title, axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color("label:N", sort=order, scale=alt.Scale(range=STAGE_COLOURS), legend=None),
             tooltip=[
                 alt.Tooltip("label:N", title=y_title),

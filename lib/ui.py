@@ -193,5 +193,9 @@ def page_header(title: str, filters: Filters) -> None:
     st.caption(line)
 
 
-def kpi(label: str, value: str, help_text: str | None = None) -> None:
-    st.metric(label, value, help=help_text, border=True)
+def kpi(label: str, value: str, detail: str | None = None, help_text: str | None = None) -> None:
+    """A KPI tile: the figure large, with the counts behind it in a line underneath."""
+    with st.container(border=True):
+        st.metric(label, value, help=help_text)
+        if detail:
+            st.caption(detail)

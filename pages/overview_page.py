@@ -30,23 +30,27 @@ with tiles[1]:
         format_count(totals["households"]),
         t(
             "kpi.households_help",
-            exited=totals["households_exited"],
-            poor=totals["households_poor"],
-            monitored=totals["households_monitored"],
+            exited=format_count(totals["households_exited"]),
+            poor=format_count(totals["households_poor"]),
+            monitored=format_count(totals["households_monitored"]),
         ),
     )
 with tiles[2]:
     ui.kpi(
         t("kpi.exited_share"),
         format_share(totals.exited_share),
-        t("kpi.people_help", exited=format_count(totals["people_exited"]))
-        + f" · {t('kpi.people')} {format_count(totals['people'])}",
+        t(
+            "kpi.people_help",
+            exited=format_count(totals["people_exited"]),
+            people=format_count(totals["people"]),
+        ),
     )
 with tiles[3]:
     ui.kpi(
         t("kpi.training"),
         format_share(totals.training_share),
         t("kpi.training_help", trained=totals["secretaries_trained"], serving=totals["secretaries_serving"]),
+        t("kpi.training_about"),
     )
 with tiles[4]:
     ui.kpi(
@@ -54,28 +58,43 @@ with tiles[4]:
         format_share(totals.plan_share),
         t(
             "kpi.plans_help",
-            planned=totals["labour_households_with_plan"],
-            labour=totals["households_with_labour"],
-            all_planned=totals["households_with_plan"],
+            planned=format_count(totals["labour_households_with_plan"]),
+            labour=format_count(totals["households_with_labour"]),
         ),
+        t("kpi.plans_about", all_planned=format_count(totals["households_with_plan"])),
     )
 with tiles[5]:
     ui.kpi(
         t("kpi.verified"),
         format_share(totals.verified_share),
-        t("kpi.verified_help", verified=totals["households_verified"], total=totals["households"]),
+        t(
+            "kpi.verified_help",
+            verified=format_count(totals["households_verified"]),
+            total=format_count(totals["households"]),
+        ),
+        t("kpi.verified_about"),
     )
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("overview.stages_title"))
+    st.caption(t("overview.stages_caption"))
     stages = overview.stage_counts(totals)
     stages["label"] = [t(f"stage.{stage.value}") for stage in PlanStage]
     st.altair_chart(
         charts.stage_bars(stages, x_title=t("overview.households_axis"), y_title=t("overview.stage_axis")),
         width="stretch",
     )
-    ui.kpi(t("kpi.stable"), format_share(totals.stable_share), t("kpi.stable_help"))
+    ui.kpi(
+        t("kpi.stable"),
+        format_share(totals.stable_share),
+        t(
+            "kpi.stable_detail",
+            stable=format_count(totals["stage_stable"]),
+            planned=format_count(totals["households_with_plan"]),
+        ),
+        t("kpi.stable_help"),
+    )
 
 with right:
     st.subheader(t("overview.ranking_title"))

@@ -13,7 +13,7 @@ from lib.db import make_engine
 from lib.schema import upgrade
 from tests.hand_county import load_hand_county
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture

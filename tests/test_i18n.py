@@ -47,7 +47,7 @@ def test_every_literal_key_used_in_the_code_exists() -> None:
 def test_language_switch_and_fallbacks() -> None:
     set_language("en")
     assert t("overview.title") == "County overview"
-    assert t("kpi.verified_help", verified=3, total=9) == "3 of 9 household ledgers verified"
+    assert t("kpi.verified_help", verified=3, total=9) == "3 of 9 households"
     assert localized("甲镇", "Jia Town") == "Jia Town"
     assert localized("甲镇", None) == "甲镇"
     assert set_language("xx") == "zh"

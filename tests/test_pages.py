@@ -44,9 +44,9 @@ def test_overview_renders_in_chinese_on_both_databases(app: AppFactory, hand_eng
     assert not at.exception
     metrics = _metrics(at)
     assert metrics["行政村"] == "5"
-    assert metrics["建档立卡贫困户"] == "9"
-    assert metrics["户档案核验率"] == "33.3%"
-    assert metrics["第一书记轮训覆盖率"] == "60.0%"
+    assert metrics["建档立卡户"] == "9"
+    assert metrics["档案已核验"] == "33.3%"
+    assert metrics["第一书记轮训"] == "60.0%"
     assert at.title[0].value == "全县概览"
 
 
@@ -55,7 +55,7 @@ def test_overview_in_english_from_the_query_param(app: AppFactory, hand_sqlite_u
     assert not at.exception
     metrics = _metrics(at)
     assert metrics["Households verified"] == "33.3%"
-    assert metrics["Industry plans (households with labour)"] == "62.5%"
+    assert metrics["Industry plan coverage"] == "62.5%"
     towns = at.dataframe[0].value
     assert list(towns["town"]) == ["Yi Town", "Jia Town", "Bing Township"]
 
@@ -64,7 +64,7 @@ def test_town_filter_from_the_query_param(app: AppFactory, hand_sqlite_url: str)
     at = app(hand_sqlite_url, lang="en", town=TOWN_B)
     assert not at.exception
     assert at.sidebar.multiselect[0].value == [TOWN_B]
-    assert _metrics(at)["Registered poor households"] == "3"
+    assert _metrics(at)["Poor households"] == "3"
     assert "Yi Town" in at.caption[0].value
 
 
@@ -75,7 +75,7 @@ def test_switching_language_and_towns_updates_page_and_query_params(
     at.sidebar.radio[0].set_value("en").run()
     assert at.title[0].value == "County overview"
     at.sidebar.multiselect[0].select(TOWN_B).run()
-    assert _metrics(at)["Registered poor households"] == "3"
+    assert _metrics(at)["Poor households"] == "3"
     assert _param(at, "lang") == ["en"]
     assert _param(at, "town") == [TOWN_B]
 
