@@ -29,6 +29,11 @@ STATE_TOWNS = "towns"
 
 # Read once per script run by the shell, so a page's queries cost no extra round trip for it.
 _run_version: ContextVar[str | None] = ContextVar("run_version", default=None)
+# Set when app.py's shell ran in this script thread. Streamlit's v1 multipage path can run a page
+# file alone for the first session after start-up (DESIGN.md, "Known traps"); pages then rerun once
+# so the request goes through app.py and its shell.
+_shell_ran: ContextVar[bool] = ContextVar("shell_ran", default=False)
+SHELL_RETRY = "_shell_retry"
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ def _sync_query_params(filters: Filters) -> None:
 def sidebar() -> Filters:
     """The shared sidebar: language switch, demo badge, town filter; kept in the query params."""
     _init_state()
+    _shell_ran.set(True)
     _run_version.set(data_version())
     with st.sidebar:
         st.radio(
@@ -158,7 +164,13 @@ def sidebar() -> Filters:
 
 
 def current_filters() -> Filters:
-    """The filters the shell chose this run (defaults when a page runs without the shell)."""
+    """The filters the shell chose this run; a page run without the shell reruns through app.py."""
+    if not _shell_ran.get() and not st.session_state.get(SHELL_RETRY):
+        st.session_state[SHELL_RETRY] = True
+        st.switch_page(
+            str(config.ROOT / "app.py"),
+            query_params={key: st.query_params.get_all(key) for key in st.query_params},
+        )
     filters = st.session_state.get("filters")
     if isinstance(filters, Filters):
         return filters

@@ -75,6 +75,7 @@ with tiles[5]:
         t("kpi.verified_about"),
     )
 
+measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("overview.stages_title"))
@@ -98,7 +99,6 @@ with left:
 
 with right:
     st.subheader(t("overview.ranking_title"))
-    measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
     measure = st.selectbox(
         t("overview.rank_by"),
         options=list(measure_labels),
@@ -106,32 +106,39 @@ with right:
         key="overview_rank_by",
     )
     ranked = overview.rank_towns(progress, by=measure)
-    table = pd.DataFrame(
-        {
-            "rank": ranked["rank"],
-            "town": [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)],
-            "villages": ranked["villages"],
-            "households": ranked["households"],
-            **{column: ranked[column] for column in ["progress", *overview.SHARE_COLUMNS]},
-        }
-    )
-    share_columns = {
-        column: st.column_config.ProgressColumn(
-            t(f"col.{column}"), format="percent", min_value=0.0, max_value=1.0
-        )
-        for column in ["progress", *overview.SHARE_COLUMNS]
-    }
-    st.dataframe(
-        table,
-        hide_index=True,
+    town_labels = [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)]
+    bars = pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna()
+    st.altair_chart(
+        charts.ranking_bars(bars, value_title=measure_labels[measure], town_title=t("col.town")),
         width="stretch",
-        height=min(38 + 35 * len(table), 560),
-        column_config={
-            "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
-            "town": st.column_config.TextColumn(t("col.town")),
-            "villages": st.column_config.NumberColumn(t("col.villages")),
-            "households": st.column_config.NumberColumn(t("col.households")),
-            **share_columns,
-        },
     )
-    st.caption(t("overview.ranking_caption"))
+
+share_columns = ["progress", *overview.SHARE_COLUMNS]
+table = pd.DataFrame(
+    {
+        "rank": ranked["rank"],
+        "town": town_labels,
+        "villages": ranked["villages"],
+        "households": ranked["households"],
+        **{column: ranked[column] * 100 for column in share_columns},
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(table), 560),
+    column_config={
+        "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
+        "town": st.column_config.TextColumn(t("col.town")),
+        "villages": st.column_config.NumberColumn(t("col.villages"), width="small"),
+        "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
+        **{
+            column: st.column_config.ProgressColumn(
+                t(f"col.{column}"), format="%.1f%%", min_value=0, max_value=100
+            )
+            for column in share_columns
+        },
+    },
+)
+st.caption(t("overview.ranking_caption"))

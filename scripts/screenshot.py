@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("out")
     parser.add_argument("--width", type=int, default=1440)
-    parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--height", type=int, default=1500)
     parser.add_argument("--wait", type=float, default=2.0, help="seconds to wait after the page settles")
     args = parser.parse_args()
     with sync_playwright() as p:
@@ -34,7 +34,7 @@ def main() -> None:
         page.goto(args.url, wait_until="networkidle")
         page.wait_for_selector("[data-testid='stMetric'], [data-testid='stAlert']", timeout=60_000)
         page.wait_for_timeout(int(args.wait * 1000))
-        page.screenshot(path=args.out, full_page=True)
+        page.screenshot(path=args.out)
         browser.close()
 
 

@@ -54,8 +54,8 @@ def test_overview_in_english_from_the_query_param(app: AppFactory, hand_sqlite_u
     at = app(hand_sqlite_url, lang="en")
     assert not at.exception
     metrics = _metrics(at)
-    assert metrics["Households verified"] == "33.3%"
-    assert metrics["Industry plan coverage"] == "62.5%"
+    assert metrics["Verified"] == "33.3%"
+    assert metrics["With a plan"] == "62.5%"
     towns = at.dataframe[0].value
     assert list(towns["town"]) == ["Yi Town", "Jia Town", "Bing Township"]
 

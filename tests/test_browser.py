@@ -1,0 +1,62 @@
+"""The app in a real headless Chromium, served by a real Streamlit server, with no outside requests."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import running_app
+
+TOWN_A = "349901100"
+TOWN_B = "349901101"
+
+
+def _metric_value(page: Page, label: str) -> str:
+    tile = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    expect(tile).to_have_count(1, timeout=30_000)
+    return tile.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def test_overview_shows_kpis_offline(hand_sqlite_url: str, offline_page: Page) -> None:
+    """Loads the Overview and reads the verified share worked out by hand (3 of 9)."""
+    with running_app(hand_sqlite_url) as base_url:
+        offline_page.goto(f"{base_url}/?lang=en")
+        assert _metric_value(offline_page, "Verified") == "33.3%"
+        assert _metric_value(offline_page, "Poor households") == "9"
+        expect(offline_page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+        expect(offline_page.get_by_test_id("stDataFrame")).to_be_visible()
+
+
+def test_switching_language_in_the_browser(hand_sqlite_url: str, offline_page: Page) -> None:
+    """The language switch relabels the page and is kept in the URL."""
+    with running_app(hand_sqlite_url) as base_url:
+        offline_page.goto(f"{base_url}/")
+        assert _metric_value(offline_page, "档案已核验") == "33.3%"
+        offline_page.get_by_test_id("stSidebar").get_by_text("English").click()
+        assert _metric_value(offline_page, "Verified") == "33.3%"
+        expect(offline_page).to_have_url(re.compile(r"lang=en"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/?lang=en&town={TOWN_B}",
+        # The page's file name: Streamlit's v1 path would run it without app.py's shell.
+        f"/overview_page?lang=en&town={TOWN_B}",
+    ],
+)
+def test_deep_link_as_the_first_request_gets_the_shell(
+    hand_sqlite_url: str, offline_page: Page, path: str
+) -> None:
+    """A fresh server whose very first request is a deep link shows the shell and the link's filters."""
+    with running_app(hand_sqlite_url) as base_url:
+        offline_page.goto(f"{base_url}{path}")
+        assert _metric_value(offline_page, "Poor households") == "3"
+        sidebar = offline_page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("语言 / Language")).to_be_visible()
+        expect(sidebar.get_by_test_id("stMultiSelect")).to_contain_text("Yi Town")
+        expect(offline_page).to_have_url(re.compile(rf"town={TOWN_B}"))
