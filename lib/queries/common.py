@@ -7,11 +7,12 @@ from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, case, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lib.models import Meta, PlanStage, Town
 
-SelectT = TypeVar("SelectT", bound=Select[Any])
+AnySelect = Select[*tuple[Any, ...]]
+SelectT = TypeVar("SelectT", bound=AnySelect)  # any Select that involves Town
 
 
 def town_filter(stmt: SelectT, town_codes: Sequence[str] | None) -> SelectT:
@@ -21,7 +22,7 @@ def town_filter(stmt: SelectT, town_codes: Sequence[str] | None) -> SelectT:
     return stmt
 
 
-def stage_rank(column: ColumnElement[str]) -> ColumnElement[int]:
+def stage_rank(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[int]:
     """1 for planned … 4 for stable income, as a SQL expression."""
     return case({stage.value: stage.rank for stage in PlanStage}, value=column, else_=0)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from lib.models import (
@@ -28,7 +28,7 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.queries.common import stage_rank, town_filter
+from lib.queries.common import AnySelect, stage_rank, town_filter
 
 COUNT_COLUMNS = [
     "villages",
@@ -94,7 +94,7 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _household_best_stage() -> Select[tuple[int, int]]:
+def _household_best_stage() -> Select[int, int]:
     """Each household with a plan, with the rank of its most advanced plan's stage."""
     return select(
         IndustryPlan.household_id.label("household_id"),
@@ -102,7 +102,7 @@ def _household_best_stage() -> Select[tuple[int, int]]:
     ).group_by(IndustryPlan.household_id)
 
 
-def _village_counts(town_codes: Sequence[str] | None) -> Select:  # type: ignore[type-arg]
+def _village_counts(town_codes: Sequence[str] | None) -> AnySelect:
     poor = Village.is_poor.is_(True)
     stmt = (
         select(
@@ -119,7 +119,7 @@ def _village_counts(town_codes: Sequence[str] | None) -> Select:  # type: ignore
     return town_filter(stmt, town_codes)
 
 
-def _household_counts(town_codes: Sequence[str] | None) -> Select:  # type: ignore[type-arg]
+def _household_counts(town_codes: Sequence[str] | None) -> AnySelect:
     best = _household_best_stage().subquery()
     verified = (
         select(VerificationVisit.household_id)
@@ -131,8 +131,8 @@ def _household_counts(town_codes: Sequence[str] | None) -> Select:  # type: igno
     has_labour = Household.labour_count > 0
     has_plan = best.c.household_id.is_not(None)
 
-    def count_if(condition: object) -> object:
-        return func.sum(case((condition, 1), else_=0))  # type: ignore[arg-type]
+    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
 
     stage_columns = [
         count_if(best.c.best_rank == stage.rank).label(f"stage_{stage.value}") for stage in PlanStage
@@ -161,7 +161,7 @@ def _household_counts(town_codes: Sequence[str] | None) -> Select:  # type: igno
     return town_filter(stmt, town_codes)
 
 
-def trained_cadres() -> Select[tuple[int]]:
+def trained_cadres() -> Select[int]:
     """Cadres who attended a session of a required (rotation) programme."""
     return (
         select(Attendance.cadre_id)
@@ -175,7 +175,7 @@ def trained_cadres() -> Select[tuple[int]]:
     )
 
 
-def _secretary_counts(town_codes: Sequence[str] | None) -> Select:  # type: ignore[type-arg]
+def _secretary_counts(town_codes: Sequence[str] | None) -> AnySelect:
     trained = trained_cadres().subquery()
     stmt = (
         select(
