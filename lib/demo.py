@@ -21,7 +21,7 @@ import datetime as dt
 import math
 import random
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
@@ -38,10 +38,10 @@ from lib.models import (
     Base,
     BenefitType,
     Cadre,
+    Household,
     HouseholdCause,
     HouseholdIncome,
     HouseholdStatus,
-    Household,
     HousingGrade,
     Industry,
     IndustryCategory,
@@ -52,8 +52,8 @@ from lib.models import (
     OrgKind,
     PlanStage,
     PlanStageChange,
-    PostingRole,
     Posting,
+    PostingRole,
     PovertyCause,
     ProgrammeKind,
     SessionTopic,
@@ -70,6 +70,7 @@ T = TypeVar("T")
 Row = dict[str, Any]
 
 AS_OF = dt.date(2020, 10, 31)
+COUNTY_CODE = "349901"  # 示范县; a city will number its counties 349901, 349902, …
 INCOME_YEARS = range(2014, 2021)
 SCALES = ("county", "city", "province")
 CHUNK_SIZE = 5_000
@@ -91,7 +92,13 @@ INDUSTRIES: list[tuple[str, IndustryCategory, str, str, tuple[int, int]]] = [
     ("poultry", IndustryCategory.LIVESTOCK, "家禽", "Poultry", (2_000, 5_000)),
     ("crayfish", IndustryCategory.LIVESTOCK, "小龙虾", "Crayfish", (8_000, 15_000)),
     ("wicker_weaving", IndustryCategory.PROCESSING, "杞柳编织", "Wicker weaving", (3_000, 8_000)),
-    ("agri_processing", IndustryCategory.PROCESSING, "农产品加工", "Farm produce processing", (6_000, 12_000)),
+    (
+        "agri_processing",
+        IndustryCategory.PROCESSING,
+        "农产品加工",
+        "Farm produce processing",
+        (6_000, 12_000),
+    ),
     ("farm_stay", IndustryCategory.TOURISM, "农家乐", "Farm-stay restaurants", (10_000, 30_000)),
     ("homestay", IndustryCategory.TOURISM, "民宿", "Homestays", (8_000, 25_000)),
     ("rural_ecommerce", IndustryCategory.ECOMMERCE, "农村电商", "Rural e-commerce", (4_000, 10_000)),
@@ -234,8 +241,15 @@ VILLAGE_SUFFIXES: list[tuple[str, str]] = [
     ("庄", "zhuang"), ("楼", "lou"), ("湾", "wan"), ("岗", "gang"), ("集", "ji"), ("圩", "wei"),
     ("桥", "qiao"), ("洼", "wa"), ("营", "ying"), ("寨", "zhai"), ("郢", "ying"), ("店", "dian"),
 ]  # fmt: skip
-MALE_GIVEN = "伟刚勇毅俊峰强军平保东文辉力明永健广志义兴良海山仁波贵福生龙元全国胜学祥才发武新利清飞富顺信杰涛昌成康光天达安中茂进林有和彪诚先振会庆磊民友河超浩亮宏朋斌栋维建家德树长金玉春"
-FEMALE_GIVEN = "秀娟英华慧巧美娜静淑惠珠翠雅芝玉萍红娥玲芬芳燕彩春菊兰凤洁梅琳素云莲环雪荣爱霞香月艳瑞佳琼勤珍莉桂叶晶秋丽敏"
+MALE_GIVEN = (
+    "伟刚勇毅俊峰强军平保东文辉力明永健广志义兴良海山仁波贵福生龙元全国胜学祥才发武新"
+    "利清飞富顺信杰涛昌成康光天达安中茂进林有和彪诚先振会庆磊民友河超浩亮宏朋斌栋维建"
+    "家德树长金玉春"
+)
+FEMALE_GIVEN = (
+    "秀娟英华慧巧美娜静淑惠珠翠雅芝玉萍红娥玲芬芳燕彩春菊兰凤洁梅琳素云莲环雪荣爱霞香"
+    "月艳瑞佳琼勤珍莉桂叶晶秋丽敏"
+)
 
 # Organisation brand words (zh, pinyin).
 BRANDS: list[tuple[str, str]] = [
@@ -264,6 +278,26 @@ ENTERPRISE_KINDS: dict[str, tuple[str, str]] = {
     "photovoltaic": ("新能源有限公司", "New Energy Co., Ltd."),
 }
 DEFAULT_ENTERPRISE = ("农业科技有限公司", "Agricultural Technology Co., Ltd.")
+# How a cooperative names its product, when not the industry's own name.
+COOPERATIVE_PRODUCTS: dict[str, tuple[str, str]] = {
+    "yellow_peach": ("黄桃", "Yellow Peach"),
+    "edible_fungi": ("食用菌", "Mushroom"),
+    "vegetables": ("蔬菜", "Vegetable"),
+    "rice_crayfish": ("稻虾", "Rice-Crayfish"),
+    "crayfish": ("小龙虾", "Crayfish"),
+    "pigs": ("生猪", "Pig"),
+    "goats": ("山羊", "Goat"),
+    "wicker_weaving": ("杞柳编织", "Wicker Weaving"),
+    "agri_processing": ("农产品加工", "Farm Produce Processing"),
+}
+ORG_FILLERS = [
+    "local_work",
+    "rural_ecommerce",
+    "agri_processing",
+    "vegetables",
+    "beef_cattle",
+    "photovoltaic",
+]
 COOPERATIVE_KINDS: dict[IndustryCategory, tuple[str, str]] = {
     IndustryCategory.PLANTING: ("种植专业合作社", "Planting Cooperative"),
     IndustryCategory.LIVESTOCK: ("养殖专业合作社", "Breeding Cooperative"),
@@ -291,11 +325,11 @@ NO_LABOUR_SHARE: dict[PovertyCause, float] = {
 MEMBER_WEIGHTS = {1: 18, 2: 30, 3: 22, 4: 17, 5: 9, 6: 4}
 EXIT_YEAR_WEIGHTS = {2014: 8, 2015: 14, 2016: 20, 2017: 20, 2018: 18, 2019: 14, 2020: 6}
 LATE_EXIT_YEAR_WEIGHTS = {2014: 3, 2015: 6, 2016: 10, 2017: 14, 2018: 18, 2019: 25, 2020: 24}
-VILLAGE_EXIT_YEAR_WEIGHTS = {2016: 15, 2017: 20, 2018: 25, 2019: 25, 2020: 15}
+VILLAGE_EXIT_YEAR_WEIGHTS = {2016: 15, 2017: 20, 2018: 25, 2019: 27, 2020: 13}
 
 STAGES = list(PlanStage)
 LEAD_STAGE_WEIGHTS = (0.06, 0.15, 0.31, 0.48)
-LAG_STAGE_WEIGHTS = (0.27, 0.36, 0.25, 0.12)
+LAG_STAGE_WEIGHTS = (0.25, 0.36, 0.26, 0.13)
 # Earliest and latest planned_on for a plan that has reached each stage by AS_OF.
 PLANNED_WINDOW: dict[PlanStage, tuple[dt.date, dt.date]] = {
     PlanStage.PLANNED: (dt.date(2019, 9, 1), dt.date(2020, 10, 15)),
@@ -303,14 +337,19 @@ PLANNED_WINDOW: dict[PlanStage, tuple[dt.date, dt.date]] = {
     PlanStage.PRODUCING: (dt.date(2016, 3, 1), dt.date(2019, 9, 30)),
     PlanStage.STABLE: (dt.date(2016, 3, 1), dt.date(2018, 12, 31)),
 }
-SETBACK_REASONS = [
-    "受2020年汛期洪涝影响减产",
-    "市场价格下跌，暂缓扩大生产",
-    "养殖疫病，正在补栏",
-    "户主生病住院，暂停经营",
-    "主要劳动力外出务工，暂缓",
-    "合作社调整收购计划",
-]
+# Why a plan went back a stage, by industry category; anything else uses the general reasons.
+SETBACK_REASONS: dict[IndustryCategory | None, list[str]] = {
+    IndustryCategory.PLANTING: [
+        "受2020年汛期洪涝影响减产",
+        "市场价格下跌，暂缓扩大种植",
+        "遭遇春季冻害，补种中",
+    ],
+    IndustryCategory.LIVESTOCK: ["养殖疫病，正在补栏", "饲料价格上涨，暂时缩小规模", "汛期鱼塘、虾塘被淹"],
+    IndustryCategory.PROCESSING: ["订单减少，暂停加工", "合作社调整收购计划"],
+    IndustryCategory.TOURISM: ["受新冠肺炎疫情影响暂停营业", "景区客流下降，暂停经营"],
+    IndustryCategory.MIGRANT_WORK: ["受新冠肺炎疫情影响返乡待业", "扶贫车间订单减少，暂时停工"],
+    None: ["户主生病住院，暂停经营", "主要劳动力外出务工，暂缓", "合作社调整收购计划"],
+}
 
 BENEFIT_WEIGHTS: dict[OrgKind, dict[BenefitType, float]] = {
     OrgKind.ENTERPRISE: {
@@ -332,6 +371,10 @@ BENEFIT_AMOUNT: dict[BenefitType, tuple[int, int]] = {
     BenefitType.WAGES: (8_000, 24_000),
     BenefitType.GUARANTEED_PURCHASE: (2_000, 8_000),
 }
+
+# Heads of poor households are mostly older.
+HEAD_BIRTH_YEARS = list(range(1935, 1991))
+HEAD_BIRTH_WEIGHTS = [1 + (1990 - y) / 20 for y in HEAD_BIRTH_YEARS]
 
 VISIT_START = dt.date(2020, 5, 1)
 VISIT_PROBLEMS = [
@@ -358,7 +401,7 @@ BIJIE_TOUR_SIZE = 50
 # --- small helpers -------------------------------------------------------------------------------
 
 
-def _weighted(rng: random.Random, weights: dict[T, float]) -> T:
+def _weighted(rng: random.Random, weights: Mapping[T, float]) -> T:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -407,6 +450,9 @@ class DemoSummary:
     def line(self) -> str:
         return ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name):,}" for f in fields(self))
 
+    def __str__(self) -> str:
+        return self.line()
+
 
 @dataclass
 class _TownInfo:
@@ -439,7 +485,7 @@ class _VillageInfo:
 
 @dataclass
 class _Rows:
-    """Rows to insert, by model, in dependency order."""
+    """Rows to insert, by model; INSERT_ORDER says in which order."""
 
     tables: dict[type[Base], list[Row]] = field(default_factory=dict)
 
@@ -513,11 +559,14 @@ class _CountyBuilder:
         self.ids = ids
         self.towns: list[_TownInfo] = []
         self.village_list: list[_VillageInfo] = []
-        # (cadre id, town, start of the serving posting or None) for every first secretary
+        self.people = _People(rng, COUNTY_CODE)
+        # (cadre id, town) of every first secretary, past and present
         self.first_secretaries: list[tuple[int, _TownInfo]] = []
-        self.serving_fs_start: dict[int, dt.date] = {}  # cadre id → start of current posting
+        # cadre id → start of the posting held during the 2019 training, for those who held one
+        self.serving_fs_start: dict[int, dt.date] = {}
         self.departed_after_training: list[int] = []  # trained-eligible cadres who left or moved
         self.stats: dict[str, int] = {}
+        self.village_rows: list[Row] = []
 
     def next_id(self, model: type[Base]) -> int:
         self.ids[model] = self.ids.get(model, 0) + 1
@@ -527,8 +576,6 @@ class _CountyBuilder:
 
     def build(self, towns_geojson: dict[str, Any]) -> None:
         features = sorted(towns_geojson["features"], key=lambda f: f["properties"]["code"])
-        county_code = features[0]["properties"]["code"][:6]
-        self.people = _People(self.rng, county_code)
         for feature in features:
             self._town(feature)
         self._town_profiles()
@@ -545,9 +592,7 @@ class _CountyBuilder:
     def _town(self, feature: dict[str, Any]) -> None:
         props = feature["properties"]
         town_id = self.next_id(Town)
-        scenic = (
-            (props["scenic_lon"], props["scenic_lat"]) if props.get("scenic_lon") is not None else None
-        )
+        scenic = (props["scenic_lon"], props["scenic_lat"]) if props.get("scenic_lon") is not None else None
         self.rows.add(
             Town,
             {
@@ -576,7 +621,7 @@ class _CountyBuilder:
         candidates = [t for t in self.towns if t.scenic is None]
         for town in self.towns:
             town.stage_lag = rng.uniform(0.0, 0.25)
-            town.visit_share = rng.uniform(0.7, 0.85)
+            town.visit_share = rng.uniform(0.62, 0.78)
         for town in rng.sample(candidates, 4):
             town.stage_lag = rng.uniform(0.8, 1.0)
             town.poor_factor = 1.35
@@ -611,7 +656,7 @@ class _CountyBuilder:
             if is_poor:
                 planned = _weighted(rng, VILLAGE_EXIT_YEAR_WEIGHTS)
                 actual = planned if planned < 2020 else None
-                if planned == 2019 and rng.random() < 0.05:
+                if planned == 2019 and rng.random() < 0.03:
                     actual = None
                 due = actual is None
             product = self._signature_product(town, lon, lat)
@@ -625,26 +670,25 @@ class _CountyBuilder:
                 due_2020=due,
                 industry=product[0] if product else None,
             )
-            self.rows.add(
-                Village,
-                {
-                    "id": village.id,
-                    "code": village.code,
-                    "town_id": town.id,
-                    "name_zh": name_zh,
-                    "name_en": name_en,
-                    "lon": round(lon, 5),
-                    "lat": round(lat, 5),
-                    "is_poor": is_poor,
-                    "planned_exit_year": planned,
-                    "actual_exit_year": actual,
-                    "population": rng.randint(1_500, 4_500),
-                    "signature_product_zh": product[1] if product else None,
-                    "signature_product_en": product[2] if product else None,
-                    "signature_industry_id": INDUSTRY_IDS[product[0]] if product else None,
-                    "version": 1,
-                },
-            )
+            village_row: Row = {
+                "id": village.id,
+                "code": village.code,
+                "town_id": town.id,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "lon": round(lon, 5),
+                "lat": round(lat, 5),
+                "is_poor": is_poor,
+                "planned_exit_year": planned,
+                "actual_exit_year": actual,
+                "population": rng.randint(1_500, 4_500),
+                "signature_product_zh": product[1] if product else None,
+                "signature_product_en": product[2] if product else None,
+                "signature_industry_id": INDUSTRY_IDS[product[0]] if product else None,
+                "version": 1,
+            }
+            self.rows.add(Village, village_row)
+            self.village_rows.append(village_row)
             town.villages.append(village)
             self.village_list.append(village)
 
@@ -663,7 +707,7 @@ class _CountyBuilder:
 
     def _missing_coordinates(self) -> None:
         """Real registers have gaps: a few villages were never located."""
-        village_rows = self.rows.tables[Village]
+        village_rows = self.village_rows
         for index in sorted(self.rng.sample(range(len(village_rows)), self.rng.randint(2, 3))):
             village_rows[index]["lon"] = None
             village_rows[index]["lat"] = None
@@ -685,20 +729,26 @@ class _CountyBuilder:
             if len(wanted) >= n:
                 break
             kind = OrgKind.COOPERATIVE if rng.random() < 0.55 else OrgKind.ENTERPRISE
+            if INDUSTRY_CATEGORY[code] is IndustryCategory.ECOMMERCE:
+                kind = OrgKind.ENTERPRISE
             if (kind, code) not in wanted:
                 wanted.append((kind, code))
-        fillers = ["local_work", "rural_ecommerce", "agri_processing", "vegetables", "beef_cattle"]
-        while len(wanted) < n:
-            code = rng.choice(fillers)
-            if (OrgKind.ENTERPRISE, code) not in wanted:
-                wanted.append((OrgKind.ENTERPRISE, code))
+        fillers = [(OrgKind.ENTERPRISE, code) for code in ORG_FILLERS]
+        for kind_code in rng.sample(fillers, len(fillers)):
+            if len(wanted) >= n:
+                break
+            if kind_code not in wanted:
+                wanted.append(kind_code)
         brands = rng.sample(BRANDS, len(wanted))
         short_zh = town.name_zh[:-1]
         for (kind, code), (brand_zh, brand_py) in zip(wanted, brands, strict=True):
             industry_zh, industry_en = INDUSTRY_NAMES[code]
             if kind is OrgKind.ENTERPRISE:
                 if town.scenic is not None and code == "farm_stay":
-                    name_zh, name_en = f"{short_zh}旅游发展有限公司", f"{town.pinyin} Tourism Development Co., Ltd."
+                    name_zh, name_en = (
+                        f"{short_zh}旅游发展有限公司",
+                        f"{town.pinyin} Tourism Development Co., Ltd.",
+                    )
                 else:
                     end_zh, end_en = ENTERPRISE_KINDS.get(code, DEFAULT_ENTERPRISE)
                     name_zh = f"{short_zh}{brand_zh}{end_zh}"
@@ -706,12 +756,18 @@ class _CountyBuilder:
             else:
                 category = INDUSTRY_CATEGORY[code]
                 end_zh, end_en = COOPERATIVE_KINDS.get(category, ("专业合作社", "Cooperative"))
-                if category is IndustryCategory.TOURISM:
+                if code == "homestay":
+                    name_zh = f"{short_zh}{brand_zh}民宿专业合作社"
+                    name_en = f"{town.pinyin} {brand_py} Homestay Cooperative"
+                elif category in (IndustryCategory.TOURISM, IndustryCategory.ECOMMERCE):
                     name_zh = f"{short_zh}{brand_zh}{end_zh}"
                     name_en = f"{town.pinyin} {brand_py} {end_en}"
                 else:
-                    name_zh = f"{short_zh}{brand_zh}{industry_zh}{end_zh}"
-                    name_en = f"{town.pinyin} {brand_py} {industry_en} {end_en}"
+                    product_zh, product_en = COOPERATIVE_PRODUCTS.get(
+                        code, (industry_zh, industry_en.title())
+                    )
+                    name_zh = f"{short_zh}{brand_zh}{product_zh}{end_zh}"
+                    name_en = f"{town.pinyin} {brand_py} {product_en} {end_en}"
             org_id = self.next_id(Organisation)
             self.rows.add(
                 Organisation,
@@ -776,6 +832,13 @@ class _CountyBuilder:
         plan.update({v.id: "early" for v in left_early})
         mover_dest = dict(zip([v.id for v in movers_from], movers_to, strict=True))
         arrivals: dict[int, tuple[int, str, str, dt.date]] = {}  # village id → mover arriving
+        # When each replaced secretary left; a mover arrives only after the one they replace left.
+        ends: dict[int, dt.date] = {}
+        for village in left_early:
+            ends[village.id] = _date_between(rng, dt.date(2017, 8, 15), dt.date(2019, 3, 31))
+        for origin, dest in zip(movers_from, movers_to, strict=True):
+            ends[origin.id] = _date_between(rng, dt.date(2019, 10, 8), dt.date(2019, 12, 10))
+            ends[dest.id] = ends[origin.id] - dt.timedelta(days=rng.randint(0, 20))
 
         for village in self.village_list:
             kind = plan.get(village.id)
@@ -783,10 +846,7 @@ class _CountyBuilder:
                 start = _date_between(rng, dt.date(2017, 3, 1), dt.date(2019, 6, 30))
             else:
                 first_start = _date_between(rng, dt.date(2015, 8, 1), dt.date(2016, 6, 30))
-                if kind == "early":
-                    end = _date_between(rng, dt.date(2017, 8, 15), dt.date(2019, 3, 31))
-                else:
-                    end = _date_between(rng, dt.date(2019, 10, 8), dt.date(2019, 12, 10))
+                end = ends[village.id]
                 cadre_id, name, unit = self._cadre(first_secretary=True)
                 self._posting(cadre_id, village, fs, first_start, end)
                 self.first_secretaries.append((cadre_id, village.town))
@@ -815,8 +875,8 @@ class _CountyBuilder:
             lead_unit = next(u for u in UNITS if u[0] == village.cadres[0][1])
             members = rng.choice((2, 2, 2, 3, 3)) if village.is_poor else rng.choice((1, 2))
             for _ in range(members):
-                unit = lead_unit if rng.random() < 0.6 else None
-                cadre_id, name, unit_zh = self._cadre(first_secretary=False, unit=unit)
+                team_unit = lead_unit if rng.random() < 0.6 else None
+                cadre_id, name, unit_zh = self._cadre(first_secretary=False, unit=team_unit)
                 start = _date_between(rng, dt.date(2017, 6, 1), dt.date(2020, 6, 30))
                 self._posting(cadre_id, village, PostingRole.TEAM_MEMBER, start, None)
                 village.cadres.append((name, unit_zh))
@@ -877,7 +937,7 @@ class _CountyBuilder:
         else:
             labour = min(members, 1 + (rng.random() < 0.55) + (rng.random() < 0.15))
         male_head = rng.random() < 0.85
-        head_birth_year = rng.choices(range(1935, 1991), weights=[1 + (1990 - y) / 20 for y in range(1935, 1991)])[0]
+        head_birth_year = rng.choices(HEAD_BIRTH_YEARS, weights=HEAD_BIRTH_WEIGHTS)[0]
         surname = village.surname if rng.random() < 0.4 else None
         helper_name, helper_unit = rng.choice(helpers)
 
@@ -957,10 +1017,12 @@ class _CountyBuilder:
             }
         if grade in (HousingGrade.C, HousingGrade.D):
             # Unsafe housing is not guaranteed, except a handful of records that contradict it.
-            contradiction = rng.random() < 0.015
+            contradiction = rng.random() < 0.03
             flags["guarantee_housing"] = contradiction
             if contradiction:
-                self.stats["problem_housing_contradiction"] = self.stats.get("problem_housing_contradiction", 0) + 1
+                self.stats["problem_housing_contradiction"] = (
+                    self.stats.get("problem_housing_contradiction", 0) + 1
+                )
         return flags
 
     def _exit_steps(self, year: int, problem: str | None) -> list[dt.date | None]:
@@ -1046,7 +1108,7 @@ class _CountyBuilder:
                     "from_stage": path[i - 1].value if i else None,
                     "to_stage": to_stage.value,
                     "changed_on": changed_on,
-                    "reason": rng.choice(SETBACK_REASONS) if i == reason_at else None,
+                    "reason": self._setback_reason(code) if i == reason_at else None,
                 },
             )
         started_on = dates[1] if len(path) > 1 else None
@@ -1055,11 +1117,11 @@ class _CountyBuilder:
         expected = round(rng.randint(low_income, high_income), -2)
         actual: int | None
         if stage is PlanStage.STABLE:
-            actual = round(expected * rng.uniform(0.8, 1.25), -1)
+            actual = int(round(expected * rng.uniform(0.8, 1.25), -1))
         elif stage is PlanStage.PRODUCING:
-            actual = round(expected * rng.uniform(0.4, 0.9), -1)
+            actual = int(round(expected * rng.uniform(0.4, 0.9), -1))
         elif stage is PlanStage.STARTED and rng.random() < 0.5:
-            actual = round(expected * rng.uniform(0.0, 0.25), -1)
+            actual = int(round(expected * rng.uniform(0.0, 0.25), -1))
         else:
             actual = None
 
@@ -1084,6 +1146,10 @@ class _CountyBuilder:
             },
         )
         return partner
+
+    def _setback_reason(self, code: str) -> str:
+        reasons = SETBACK_REASONS.get(INDUSTRY_CATEGORY[code], SETBACK_REASONS[None])
+        return self.rng.choice(reasons)
 
     def _links(
         self, household_id: int, village: _VillageInfo, status: HouseholdStatus, partners: list[int]
@@ -1203,10 +1269,34 @@ def _catalogue(rows: _Rows) -> None:
 def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[str, int]:
     """Rotation training 2019 (321 trained in two phases), the Bijie tour, and the 2020 phase ahead."""
     programmes = [
-        ("rotation-2019", ProgrammeKind.ROTATION, "2019年第一书记轮训", "2019 First Secretary Rotation Training", 2019, True, 0.95),
-        ("bijie-tour-2019", ProgrammeKind.STUDY_TOUR, "毕节农村电商考察学习", "Bijie Rural E-commerce Study Tour", 2019, False, None),
-        ("rotation-2020", ProgrammeKind.ROTATION, "2020年第一书记轮训", "2020 First Secretary Rotation Training", 2020, True, 0.95),
-    ]  # fmt: skip
+        (
+            "rotation-2019",
+            ProgrammeKind.ROTATION,
+            "2019年第一书记轮训",
+            "2019 First Secretary Rotation Training",
+            2019,
+            True,
+            0.95,
+        ),
+        (
+            "bijie-tour-2019",
+            ProgrammeKind.STUDY_TOUR,
+            "毕节农村电商考察学习",
+            "Bijie Rural E-commerce Study Tour",
+            2019,
+            False,
+            None,
+        ),
+        (
+            "rotation-2020",
+            ProgrammeKind.ROTATION,
+            "2020年第一书记轮训",
+            "2020 First Secretary Rotation Training",
+            2020,
+            True,
+            0.95,
+        ),
+    ]
     for i, (code, kind, name_zh, name_en, year, required, target) in enumerate(programmes, start=1):
         rows.add(
             TrainingProgramme,
@@ -1273,10 +1363,11 @@ def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[s
     phase1 = set(rng.sample(phase1_ok, ROTATION_2019_PHASES[0][3]))
     phase2 = [c for c in trained if c not in phase1]
     trained_set = set(trained)
+    phase1_ok_set = set(phase1_ok)
     untrained = [c for c in stayed if c not in trained_set]
 
     attendance: list[tuple[int, int, AttendanceStatus, bool]] = []
-    absent_then_phase2 = sorted(rng.sample([c for c in phase2 if c in set(phase1_ok)], 4))
+    absent_then_phase2 = sorted(rng.sample([c for c in phase2 if c in phase1_ok_set], 4))
     for cadre_id in sorted([*phase1, *absent_then_phase2]):
         status = AttendanceStatus.ABSENT if cadre_id in absent_then_phase2 else AttendanceStatus.ATTENDED
         attendance.append((1, cadre_id, status, False))
@@ -1289,7 +1380,13 @@ def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[s
     for i, (session_id, cadre_id, status, selected) in enumerate(attendance, start=1):
         rows.add(
             Attendance,
-            {"id": i, "session_id": session_id, "cadre_id": cadre_id, "status": status.value, "selected": selected},
+            {
+                "id": i,
+                "session_id": session_id,
+                "cadre_id": cadre_id,
+                "status": status.value,
+                "selected": selected,
+            },
         )
     return {"trained_2019": len(trained), "trained_then_left_or_moved": len(gone)}
 
@@ -1311,12 +1408,17 @@ def _chunks(rows: list[Row], size: int = CHUNK_SIZE) -> Iterable[list[Row]]:
         yield rows[start : start + size]
 
 
-def build_rows(*, scale: str = "county", seed: int = 42) -> tuple[_Rows, dict[str, int]]:
-    """All rows for a demo dataset, without touching a database; also a few facts for checks."""
+def check_scale(scale: str) -> None:
+    """Raise ValueError unless `scale` can be built now."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     if scale != "county":
         raise ValueError(f"the {scale} demo is not built yet (planned: issue 8); use --scale county")
+
+
+def build_rows(*, scale: str = "county", seed: int = 42) -> tuple[_Rows, dict[str, int]]:
+    """All rows for a demo dataset, without touching a database; also a few facts for checks."""
+    check_scale(scale)
     rng = random.Random(seed)
     rows = _Rows()
     ids: dict[type[Base], int] = {}
@@ -1330,7 +1432,7 @@ def build_rows(*, scale: str = "county", seed: int = 42) -> tuple[_Rows, dict[st
 
 def generate(session: Session, *, scale: str = "county", seed: int = 42) -> DemoSummary:
     """Insert a full demo dataset into an empty, migrated database; the caller commits."""
-    if has_data(session):
+    if has_data(session, models=INSERT_ORDER):
         raise ValueError("the database already has data; reset it first")
     rows, _facts = build_rows(scale=scale, seed=seed)
     for model in INSERT_ORDER:
@@ -1357,11 +1459,14 @@ def generate(session: Session, *, scale: str = "county", seed: int = 42) -> Demo
     )
 
 
-def has_data(session: Session) -> bool:
-    """True when any table other than app_meta holds a row."""
-    for table in Base.metadata.sorted_tables:
-        if table.name == Meta.__tablename__:
-            continue
+def has_data(session: Session, *, models: Sequence[type[Base]] | None = None) -> bool:
+    """True when any of `models`' tables (default: every table but app_meta) holds a row."""
+    tables = (
+        [model.__table__ for model in models]
+        if models is not None
+        else [t for t in Base.metadata.sorted_tables if t.name != Meta.__tablename__]
+    )
+    for table in tables:
         if session.execute(select(func.count()).select_from(select(table).limit(1).subquery())).scalar():
             return True
     return False
@@ -1387,6 +1492,7 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = None
     try:
+        check_scale(args.scale)  # before touching the database, so --reset deletes nothing
         engine = make_engine()
         check_connection(engine)
         upgrade(engine)
@@ -1415,7 +1521,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if engine is not None:
             engine.dispose()
-    print(f"Demo {args.scale} (seed {args.seed}) written to {describe_url(str(engine.url))}: {summary.line()}")
+    print(
+        f"Demo {args.scale} (seed {args.seed}) written to {describe_url(str(engine.url))}: {summary.line()}"
+    )
     return 0
 
 
