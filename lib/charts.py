@@ -33,12 +33,12 @@ def ranking_bars(frame: pd.DataFrame, *, value_title: str, town_title: str) -> a
         alt.Chart(frame)
         .mark_bar(color="#2171b5")
         .encode(
-            y=alt.Y("town:N", sort="-x", title=town_title),
+            y=alt.Y("town:N", sort="-x", title=town_title, axis=alt.Axis(labelOverlap=False, labelLimit=160)),
             x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             tooltip=[
                 alt.Tooltip("town:N", title=town_title),
                 alt.Tooltip("value:Q", title=value_title, format=".1%"),
             ],
         )
-        .properties(height=alt.Step(18))
+        .properties(height=alt.Step(20))
     )

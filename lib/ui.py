@@ -144,7 +144,7 @@ def sidebar() -> Filters:
         lang = set_language(st.session_state[STATE_LANG])
         facts = query(common.meta)
         if facts.get("dataset") == "demo":
-            st.badge(t("app.demo_badge"), icon="🧪", color="orange", help=t("app.demo_help"))
+            st.badge(t("app.demo_badge"), color="orange", help=t("app.demo_help"))
         towns = query(common.towns)
         names = {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
         known = [code for code in st.session_state[STATE_TOWNS] if code in names]
@@ -201,7 +201,7 @@ def page_header(title: str, filters: Filters) -> None:
         parts.append(t("app.as_of", date=facts["as_of"]))
     line = " · ".join(parts)
     if facts.get("dataset") == "demo":
-        line = f":orange-badge[🧪 {t('app.demo_badge')}] {line}"
+        line = f":orange-badge[{t('app.demo_badge')}] {line}"
     st.caption(line)
 
 

@@ -113,32 +113,34 @@ with right:
         width="stretch",
     )
 
-share_columns = ["progress", *overview.SHARE_COLUMNS]
+# The measure ranked by comes first, drawn as a bar; the others follow as plain percentages.
+share_columns = [measure, *(c for c in ["progress", *overview.SHARE_COLUMNS] if c != measure)]
 table = pd.DataFrame(
     {
         "rank": ranked["rank"],
         "town": town_labels,
+        **{column: ranked[column] * 100 for column in share_columns},
         "villages": ranked["villages"],
         "households": ranked["households"],
-        **{column: ranked[column] * 100 for column in share_columns},
     }
 )
 st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    height=min(38 + 35 * len(table), 560),
+    height=38 + 35 * min(len(table), 40),
     column_config={
         "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
         "town": st.column_config.TextColumn(t("col.town")),
-        "villages": st.column_config.NumberColumn(t("col.villages"), width="small"),
-        "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
+        measure: st.column_config.ProgressColumn(
+            t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
+        ),
         **{
-            column: st.column_config.ProgressColumn(
-                t(f"col.{column}"), format="%.1f%%", min_value=0, max_value=100
-            )
-            for column in share_columns
+            column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
+            for column in share_columns[1:]
         },
+        "villages": st.column_config.NumberColumn(t("col.villages")),
+        "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
     },
 )
 st.caption(t("overview.ranking_caption"))
