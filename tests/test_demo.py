@@ -1,0 +1,186 @@
+"""The demo county: deterministic, true to the work, matching its shipped outlines."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from lib import config, demo, geo
+from lib.db import make_engine
+from lib.models import (
+    Attendance,
+    Base,
+    Household,
+    Meta,
+    Posting,
+    SessionTopic,
+    Town,
+    TrainingProgramme,
+    TrainingSession,
+    TrainingTopic,
+    Village,
+)
+from lib.queries import overview
+from lib.schema import upgrade
+
+SIX_TOPICS = {
+    "funds_management",
+    "policy_analysis",
+    "rural_preaching",
+    "rural_tourism",
+    "education",
+    "ecommerce",
+}
+
+
+def _load_demo(url: str, seed: int = 42) -> Engine:
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        demo.generate(session, scale="county", seed=seed)
+        session.commit()
+    return engine
+
+
+def _fingerprint(engine: Engine) -> str:
+    """A hash of every row of every table, each table read in primary-key order."""
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            digest.update(table.name.encode())
+            for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = _load_demo(f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db")
+    yield engine
+    engine.dispose()
+
+
+def test_same_seed_gives_the_same_rows(demo_engine: Engine, sqlite_url: str) -> None:
+    again = _load_demo(sqlite_url)
+    assert _fingerprint(again) == _fingerprint(demo_engine)
+
+
+def test_postgresql_holds_the_same_rows_as_sqlite(demo_engine: Engine, postgres_url: str) -> None:
+    assert _fingerprint(_load_demo(postgres_url)) == _fingerprint(demo_engine)
+
+
+def test_another_seed_gives_other_rows() -> None:
+    rows_42, _ = demo.build_rows(seed=42)
+    rows_7, _ = demo.build_rows(seed=7)
+    assert rows_42.tables[Household] != rows_7.tables[Household]
+
+
+def test_county_has_the_expected_shape(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        town_names = set(session.scalars(select(Town.name_zh)))
+        villages = session.scalar(select(func.count()).select_from(Village))
+        households = session.scalar(select(func.count()).select_from(Household))
+        facts = {key: value for key, value in session.execute(select(Meta.key, Meta.value))}
+    assert len(town_names) == 25 and "八里河镇" in town_names
+    assert 300 <= (villages or 0) <= 400
+    assert 18_000 <= (households or 0) <= 23_000
+    assert facts["dataset"] == "demo" and facts["as_of"] == "2020-10-31"
+
+
+def test_321_secretaries_trained_in_two_phases_and_50_went_to_bijie(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        rotation = session.scalars(
+            select(TrainingSession)
+            .join(TrainingProgramme)
+            .where(TrainingProgramme.code == "rotation-2019")
+            .order_by(TrainingSession.phase)
+        ).all()
+        assert [s.phase for s in rotation] == [1, 2]
+        trained = set(
+            session.scalars(
+                select(Attendance.cadre_id).where(
+                    Attendance.session_id.in_([s.id for s in rotation]), Attendance.status == "attended"
+                )
+            )
+        )
+        assert len(trained) == 321
+        for phase in rotation:
+            topics = set(
+                session.scalars(
+                    select(TrainingTopic.code).join(SessionTopic).where(SessionTopic.session_id == phase.id)
+                )
+            )
+            assert topics == SIX_TOPICS
+        tour = session.scalars(
+            select(TrainingSession).join(TrainingProgramme).where(TrainingProgramme.code == "bijie-tour-2019")
+        ).one()
+        assert tour.days == 5 and "Bijie" in tour.place_en
+        tourists = set(
+            session.scalars(
+                select(Attendance.cadre_id).where(
+                    Attendance.session_id == tour.id, Attendance.status == "attended"
+                )
+            )
+        )
+        assert len(tourists) == 50 and tourists <= trained
+        every_attendee_was_a_first_secretary = select(func.count()).where(
+            Attendance.cadre_id.in_(trained),
+            ~Attendance.cadre_id.in_(select(Posting.cadre_id).where(Posting.role == "first_secretary")),
+        )
+        assert session.scalar(every_attendee_was_a_first_secretary) == 0
+
+
+def test_every_village_with_coordinates_lies_in_its_town(demo_engine: Engine) -> None:
+    rings = {
+        feature["properties"]["code"]: geo.town_ring(feature) for feature in geo.load_towns()["features"]
+    }
+    with Session(demo_engine) as session:
+        rows = session.execute(select(Village.code, Village.lon, Village.lat, Town.code).join(Town)).all()
+    located = [row for row in rows if row.lon is not None]
+    assert 0 < len(rows) - len(located) <= 5  # a few villages miss coordinates, as real data does
+    outside = [code for code, lon, lat, town in located if not geo.point_in_polygon(lon, lat, rings[town])]
+    assert outside == []
+
+
+def test_overview_on_the_demo_shows_towns_that_lag(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        progress = overview.town_progress(session)
+    totals = overview.totals(progress)
+    assert 0.8 < (totals.exited_share or 0) < 0.95
+    assert totals["secretaries_serving"] == totals["villages"]  # one serving first secretary per village
+    assert 0.5 < (totals.training_share or 0) < 1.0
+    assert progress["training_share"].min() < 0.6 < progress["training_share"].max()
+    assert progress["verified_share"].min() < 0.5 < progress["verified_share"].max()
+
+
+def _demo_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "lib.demo", *args],
+        cwd=config.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_refuses_to_overwrite_data_without_reset(demo_engine: Engine) -> None:
+    result = _demo_cli(demo_engine.url.render_as_string(hide_password=False), "--scale", "county")
+    assert result.returncode == 2
+    assert "--reset" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["nonsense", "postgresql+psycopg://u:p@127.0.0.1:1/x"])
+def test_cli_reports_a_bad_database_in_one_line(url: str, tmp_path: Path) -> None:
+    result = _demo_cli(url)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
