@@ -6,7 +6,7 @@ PORT   ?= 8501
 DEMO   ?= 1
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check --no-warn-script-location -q
 
-.PHONY: run prestart test lint bench lock clean
+.PHONY: run prestart test lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
