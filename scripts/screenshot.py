@@ -1,23 +1,13 @@
-"""Take full-page screenshots of running app URLs with Debian's Chromium (no browser download).
+"""Screenshot running app URLs with Debian's Chromium (no browser download), e.g. for the README.
 
-python scripts/screenshot.py http://127.0.0.1:8501/?lang=en out.png [--width 1440 --height 900]
+    .venv/bin/python -m scripts.screenshot "http://127.0.0.1:8501/?lang=en" out.png [--height 1250]
 """
 
 from __future__ import annotations
 
 import argparse
 
-from playwright.sync_api import sync_playwright
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.browser import OfflineGuard, launch_chromium
 
 
 def main() -> None:
@@ -25,17 +15,18 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("out")
     parser.add_argument("--width", type=int, default=1440)
-    parser.add_argument("--height", type=int, default=1500)
+    parser.add_argument("--height", type=int, default=1250)
     parser.add_argument("--wait", type=float, default=2.0, help="seconds to wait after the page settles")
     args = parser.parse_args()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with launch_chromium() as browser:
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        guard = OfflineGuard()
+        guard.attach(page)
         page.goto(args.url, wait_until="networkidle")
         page.wait_for_selector("[data-testid='stMetric'], [data-testid='stAlert']", timeout=60_000)
         page.wait_for_timeout(int(args.wait * 1000))
         page.screenshot(path=args.out)
-        browser.close()
+        guard.assert_offline()
 
 
 if __name__ == "__main__":
