@@ -1,6 +1,6 @@
 """Screenshot running app URLs with Debian's Chromium (no browser download), e.g. for the README.
 
-    .venv/bin/python -m scripts.screenshot "http://127.0.0.1:8501/?lang=en" out.png [--height 1250]
+.venv/bin/python -m scripts.screenshot "http://127.0.0.1:8501/?lang=en" out.png [--height 1250]
 """
 
 from __future__ import annotations
