@@ -27,9 +27,10 @@ run: $(VENV)/.installed
 prestart: $(VENV)/.installed
 	DEMO=$(DEMO) $(BIN)/python -m lib.prestart
 
-## test: install what the tests need, then lint and run the whole suite
+## test: install what the tests need, then lint, type-check and run the whole suite
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy lib app.py pages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
