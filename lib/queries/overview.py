@@ -40,6 +40,8 @@ COUNT_COLUMNS = [
     "households_monitored",
     "people",
     "people_exited",
+    "people_poor",
+    "population",
     "households_with_labour",
     "labour_households_with_plan",
     "households_with_plan",
@@ -102,24 +104,27 @@ def _household_best_stage() -> Select[int, int]:
     ).group_by(IndustryPlan.household_id)
 
 
-def _village_counts(town_codes: Sequence[str] | None) -> AnySelect:
+def village_counts(key: ColumnElement[int], town_codes: Sequence[str] | None) -> AnySelect:
+    """Villages, poor villages, exited poor villages and population, grouped by `key`."""
     poor = Village.is_poor.is_(True)
     stmt = (
         select(
-            Village.town_id.label("town_id"),
+            key.label("key"),
             func.count().label("villages"),
             func.sum(case((poor, 1), else_=0)).label("poor_villages"),
             func.sum(case((and_(poor, Village.actual_exit_year.is_not(None)), 1), else_=0)).label(
                 "poor_villages_exited"
             ),
+            func.coalesce(func.sum(Village.population), 0).label("population"),
         )
         .join(Town, Town.id == Village.town_id)
-        .group_by(Village.town_id)
+        .group_by(key)
     )
     return town_filter(stmt, town_codes)
 
 
-def _household_counts(town_codes: Sequence[str] | None) -> AnySelect:
+def household_counts(key: ColumnElement[int], town_codes: Sequence[str] | None) -> AnySelect:
+    """Households by status, people, labour, plans by best stage and verified, grouped by `key`."""
     best = _household_best_stage().subquery()
     verified = (
         select(VerificationVisit.household_id)
@@ -139,13 +144,16 @@ def _household_counts(town_codes: Sequence[str] | None) -> AnySelect:
     ]
     stmt = (
         select(
-            Village.town_id.label("town_id"),
+            key.label("key"),
             func.count().label("households"),
             count_if(exited).label("households_exited"),
             count_if(Household.status == HouseholdStatus.POOR.value).label("households_poor"),
             count_if(Household.status == HouseholdStatus.MONITORED.value).label("households_monitored"),
             func.sum(Household.members).label("people"),
             func.sum(case((exited, Household.members), else_=0)).label("people_exited"),
+            func.sum(
+                case((Household.status == HouseholdStatus.POOR.value, Household.members), else_=0)
+            ).label("people_poor"),
             count_if(has_labour).label("households_with_labour"),
             count_if(and_(has_labour, has_plan)).label("labour_households_with_plan"),
             count_if(has_plan).label("households_with_plan"),
@@ -156,7 +164,7 @@ def _household_counts(town_codes: Sequence[str] | None) -> AnySelect:
         .join(Town, Town.id == Village.town_id)
         .outerjoin(best, best.c.household_id == Household.id)
         .outerjoin(verified, verified.c.household_id == Household.id)
-        .group_by(Village.town_id)
+        .group_by(key)
     )
     return town_filter(stmt, town_codes)
 
@@ -175,11 +183,12 @@ def trained_cadres() -> Select[int]:
     )
 
 
-def _secretary_counts(town_codes: Sequence[str] | None) -> AnySelect:
+def secretary_counts(key: ColumnElement[int], town_codes: Sequence[str] | None) -> AnySelect:
+    """Serving first secretaries and how many of them completed required training, by `key`."""
     trained = trained_cadres().subquery()
     stmt = (
         select(
-            Village.town_id.label("town_id"),
+            key.label("key"),
             func.count(func.distinct(Posting.cadre_id)).label("secretaries_serving"),
             func.count(func.distinct(trained.c.cadre_id)).label("secretaries_trained"),
         )
@@ -187,7 +196,7 @@ def _secretary_counts(town_codes: Sequence[str] | None) -> AnySelect:
         .join(Town, Town.id == Village.town_id)
         .outerjoin(trained, trained.c.cadre_id == Posting.cadre_id)
         .where(Posting.role == PostingRole.FIRST_SECRETARY.value, Posting.end_date.is_(None))
-        .group_by(Village.town_id)
+        .group_by(key)
     )
     return town_filter(stmt, town_codes)
 
@@ -199,23 +208,24 @@ def town_progress(session: Session, *, town_codes: Sequence[str] | None = None) 
     SHARE_COLUMNS (NaN where the whole is zero) and `progress`, the mean of PROGRESS_PARTS.
     """
     towns = town_filter(
-        select(Town.id.label("town_id"), Town.code.label("town_code"), Town.name_zh, Town.name_en),
+        select(Town.id.label("key"), Town.code.label("town_code"), Town.name_zh, Town.name_en),
         town_codes,
     ).order_by(Town.code)
     frame = pd.DataFrame(
-        session.execute(towns).mappings().all(), columns=["town_id", "town_code", "name_zh", "name_en"]
+        session.execute(towns).mappings().all(), columns=["key", "town_code", "name_zh", "name_en"]
     )
-    for part in (_village_counts(town_codes), _household_counts(town_codes), _secretary_counts(town_codes)):
+    for count in (village_counts, household_counts, secretary_counts):
+        part = count(Village.town_id, town_codes)
         counts = pd.DataFrame(session.execute(part).mappings().all())
         if counts.empty:
             continue
-        frame = frame.merge(counts, on="town_id", how="left")
+        frame = frame.merge(counts, on="key", how="left")
     for column in COUNT_COLUMNS:
         if column not in frame:
             frame[column] = 0
         frame[column] = frame[column].fillna(0).astype("int64")
     _add_shares(frame)
-    return frame.drop(columns=["town_id"]).reset_index(drop=True)
+    return frame.drop(columns=["key"]).reset_index(drop=True)
 
 
 def _add_shares(frame: pd.DataFrame) -> None:
@@ -228,6 +238,8 @@ def _add_shares(frame: pd.DataFrame) -> None:
     frame["stable_share"] = ratio("stage_stable", "households_with_plan")
     frame["verified_share"] = ratio("households_verified", "households")
     frame["training_share"] = ratio("secretaries_trained", "secretaries_serving")
+    frame["poverty_incidence"] = ratio("people_poor", "population")
+    frame["poor_village_exit_share"] = ratio("poor_villages_exited", "poor_villages")
     frame["progress"] = frame[PROGRESS_PARTS].mean(axis=1, skipna=True)
 
 
