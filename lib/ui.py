@@ -6,6 +6,7 @@ version) refreshes every user's views on their next run.
 
 from __future__ import annotations
 
+import html
 import importlib
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -177,26 +178,39 @@ def current_filters() -> Filters:
     return Filters(lang=get_language(), town_codes=())
 
 
-def town_names(codes: Sequence[str]) -> list[str]:
+def all_town_names() -> dict[str, str]:
+    """Every town's name in the current language, by code."""
     towns = query(common.towns)
-    names = {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+    return {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+
+
+def town_names(codes: Sequence[str]) -> list[str]:
+    names = all_town_names()
     return [names.get(code, code) for code in codes]
 
 
 # --- shared widgets ----------------------------------------------------------------------------
 
 
+def scope_line(filters: Filters) -> str:
+    """Which towns a view covers, in words."""
+    if filters.town_codes:
+        shown = town_names(filters.town_codes)
+        names = "、".join(shown) if get_language() == "zh" else ", ".join(shown)
+        return t("overview.scope_some", n=len(shown), names=names)
+    return t("overview.scope_all", n=len(query(common.towns)))
+
+
+def as_of() -> str:
+    """The data's "as of" date ('' when the database does not say)."""
+    return query(common.meta).get("as_of", "")
+
+
 def page_header(title: str, filters: Filters) -> None:
     """Title, the selection it covers, the demo badge and the data's "as of" date."""
     st.title(title)
     facts = query(common.meta)
-    parts: list[str] = []
-    if filters.town_codes:
-        shown = town_names(filters.town_codes)
-        names = "、".join(shown) if get_language() == "zh" else ", ".join(shown)
-        parts.append(t("overview.scope_some", n=len(shown), names=names))
-    else:
-        parts.append(t("overview.scope_all", n=len(query(common.towns))))
+    parts = [scope_line(filters)]
     if facts.get("as_of"):
         parts.append(t("app.as_of", date=facts["as_of"]))
     line = " · ".join(parts)
@@ -211,3 +225,109 @@ def kpi(label: str, value: str, detail: str | None = None, help_text: str | None
         st.metric(label, value, help=help_text)
         if detail:
             st.caption(detail)
+
+
+# --- map widgets -------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def geodata() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The shipped town and county outlines (read once per server)."""
+    from lib import geo
+
+    return geo.load_towns(), geo.load_county()
+
+
+def map_legend(rows: Any, *, title: str, unit_key: str) -> None:
+    """The legend drawn on the page: a swatch, the class and how many villages (or towns) it has."""
+    items = "".join(
+        f'<div style="display:flex;align-items:center;gap:.5rem;margin:.15rem 0">'
+        f'<span style="width:14px;height:14px;border-radius:3px;background:{row.colour};'
+        f'border:1px solid #8a949e;display:inline-block"></span>'
+        f"<span>{html.escape(t(f'map.class.{row.key}'))}</span>"
+        f'<span style="margin-left:auto;color:#52606d">{html.escape(t(unit_key, n=row.count))}</span></div>'
+        for row in rows.itertuples()
+    )
+    st.markdown(f"**{html.escape(title)}**", help=None)
+    st.html(f'<div data-testid="map-legend" style="font-size:.9rem">{items}</div>')
+
+
+def selected_object(event: Any, layer: str, field: str) -> str | None:
+    """`field` of the object picked on the pydeck chart's `layer`, if any."""
+    try:
+        objects = event.selection.get("objects", {}).get(layer) or []
+    except AttributeError:
+        return None
+    return str(objects[0][field]) if objects and field in objects[0] else None
+
+
+def village_card(frame: Any) -> None:
+    """The selected village's card: key figures, first secretary, product, link to its page.
+
+    `frame` is `village_measures` for the villages on the map; the selection lives in
+    `st.session_state["map_pick"]` (set by a click on the map or by the picker).
+    """
+    from lib.mapview import localized_column
+
+    names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))
+    towns = dict(zip(frame["village_code"], localized_column(frame, "town_name"), strict=True))
+    options = ["", *names]
+    if st.session_state.get("map_pick") not in options:
+        st.session_state["map_pick"] = ""
+    with st.container(border=True):
+        st.subheader(t("map.card.title"))
+        code = st.selectbox(
+            t("map.card.pick"),
+            options,
+            format_func=lambda c: f"{names[c]} · {towns[c]}" if c else "—",
+            key="map_pick",
+        )
+        if not code:
+            st.caption(t("map.card.hint"))
+            return
+        row = frame[frame["village_code"] == code].iloc[0]
+        _village_card_body(row, names[code], towns[code])
+
+
+def _village_card_body(row: Any, name: str, town: str) -> None:
+    from lib.i18n import format_count, format_share
+
+    if row["exit_status"] == "exited":
+        status = t("map.card.exit_year", year=int(row["actual_exit_year"]))
+    elif row["exit_status"] == "due":
+        year = row["planned_exit_year"]
+        status = (
+            t("map.card.due_year", year=int(year))
+            if year == year and year is not None
+            else t("map.class.due")
+        )
+    else:
+        status = t("map.class.not_poor")
+    st.markdown(f"### {name}")
+    st.caption(t("map.card.status", town=town, status=status))
+    first, second = st.columns(2)
+    first.metric(t("kpi.households"), format_count(int(row["households"])))
+    second.metric(t("map.card.incidence"), format_share(_number(row["poverty_incidence"])))
+    first.metric(t("kpi.plans"), format_share(_number(row["plan_share"])))
+    second.metric(t("kpi.verified"), format_share(_number(row["verified_share"])))
+    st.progress(
+        _number(row["verified_share"]) or 0.0,
+        text=t("kpi.verified_help", verified=int(row["households_verified"]), total=int(row["households"])),
+    )
+    secretary = row["secretary"] if isinstance(row["secretary"], str) else None
+    if secretary:
+        trained = (
+            t("map.card.trained") if row["secretary_trained"] == "trained" else t("map.card.not_trained")
+        )
+        st.markdown(f"**{t('map.card.secretary')}**: {html.escape(secretary)} · {trained}")
+    else:
+        st.markdown(f"**{t('map.card.secretary')}**: {t('map.card.secretary_none')}")
+    product = localized(row["signature_product_zh"], row["signature_product_en"])
+    st.markdown(
+        f"**{t('map.card.product')}**: {html.escape(product) if product else t('map.card.product_none')}"
+    )
+    st.markdown(f"[{t('map.card.open')} →](/village?code={row['village_code']}&lang={get_language()})")
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)

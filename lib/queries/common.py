@@ -12,6 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from lib.models import Meta, PlanStage, Town
 
 AnySelect = Select[*tuple[Any, ...]]
+GroupKey = ColumnElement[int] | InstrumentedAttribute[int]  # what per-town/-village counts group by
 SelectT = TypeVar("SelectT", bound=AnySelect)  # any Select that involves Town
 
 

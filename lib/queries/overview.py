@@ -28,7 +28,7 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.queries.common import AnySelect, stage_rank, town_filter
+from lib.queries.common import AnySelect, GroupKey, stage_rank, town_filter
 
 COUNT_COLUMNS = [
     "villages",
@@ -104,7 +104,7 @@ def _household_best_stage() -> Select[int, int]:
     ).group_by(IndustryPlan.household_id)
 
 
-def village_counts(key: ColumnElement[int], town_codes: Sequence[str] | None) -> AnySelect:
+def village_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect:
     """Villages, poor villages, exited poor villages and population, grouped by `key`."""
     poor = Village.is_poor.is_(True)
     stmt = (
@@ -123,7 +123,7 @@ def village_counts(key: ColumnElement[int], town_codes: Sequence[str] | None) ->
     return town_filter(stmt, town_codes)
 
 
-def household_counts(key: ColumnElement[int], town_codes: Sequence[str] | None) -> AnySelect:
+def household_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect:
     """Households by status, people, labour, plans by best stage and verified, grouped by `key`."""
     best = _household_best_stage().subquery()
     verified = (
@@ -183,7 +183,7 @@ def trained_cadres() -> Select[int]:
     )
 
 
-def secretary_counts(key: ColumnElement[int], town_codes: Sequence[str] | None) -> AnySelect:
+def secretary_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect:
     """Serving first secretaries and how many of them completed required training, by `key`."""
     trained = trained_cadres().subquery()
     stmt = (

@@ -69,7 +69,7 @@ def village_measures(
     is_poor, planned_exit_year, actual_exit_year, signature_product_zh/en, the
     VILLAGE_COUNT_COLUMNS, secretary (name of the serving first secretary, or None), and the
     measures: exit_status, poverty_incidence, plan_share, stable_share, verified_share,
-    secretary_trained ("trained" / "not_trained" / "none").
+    secretary_trained ("trained" / "not_trained" / "no_secretary").
     """
     base = town_filter(
         select(
@@ -132,7 +132,7 @@ def village_measures(
     frame["stable_share"] = _ratio(frame, "stage_stable", "households_with_plan")
     frame["verified_share"] = _ratio(frame, "households_verified", "households")
     frame["secretary_trained"] = [
-        "none" if serving == 0 else ("trained" if trained == serving else "not_trained")
+        "no_secretary" if serving == 0 else ("trained" if trained == serving else "not_trained")
         for serving, trained in zip(frame["secretaries_serving"], frame["secretaries_trained"], strict=True)
     ]
     return frame.drop(columns=["key", "villages"], errors="ignore").reset_index(drop=True)

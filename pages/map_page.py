@@ -1,0 +1,139 @@
+"""Village map (`/map`): villages or towns coloured by a measure, with a village card beside it."""
+
+import streamlit as st
+
+from lib import config, export, maps, mapview, ui
+from lib.i18n import t
+from lib.queries import overview, villages
+
+filters = ui.current_filters()
+ui.page_header(t("map.title"), filters)
+
+frame = ui.query(villages.village_measures, town_codes=filters.town_codes)
+if frame.empty:
+    st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
+    st.stop()
+
+controls = st.columns([1.2, 2, 1.4])
+level_labels = {"village": t("map.level.village"), "town": t("map.level.town")}
+chosen_level = controls[0].segmented_control(
+    t("map.level"),
+    list(level_labels),
+    format_func=level_labels.__getitem__,
+    default="village",
+    key="map_level",
+)
+level: maps.Level = "town" if chosen_level == "town" else "village"
+measure_labels = {key: mapview.measure_label(key, level) for key in maps.MEASURES}
+measure_key = controls[1].selectbox(
+    t("map.measure"), list(measure_labels), format_func=measure_labels.__getitem__, key="map_measure"
+)
+size_by_households = controls[2].toggle(t("map.size_by_households"), key="map_size", disabled=level == "town")
+measure = maps.MEASURES[measure_key]
+scheme = measure.scheme(level)
+towns_geo, county_geo = ui.geodata()
+town_names = ui.all_town_names()
+
+if level == "village":
+    units = frame
+    classes = maps.classify(frame, measure, level)
+    tips = mapview.village_tips(frame, classes, measure)
+    points = maps.village_points(frame, classes, scheme, tips=tips, size_by_households=size_by_households)
+    town_fill = town_tips = None
+else:
+    units = ui.query(overview.town_progress, town_codes=filters.town_codes)
+    classes = maps.classify(units, measure, level)
+    points = maps.village_points(
+        frame.iloc[0:0], classes.iloc[0:0], scheme, tips=[], size_by_households=False
+    )
+    town_fill = {
+        code: maps.hex_to_rgba(scheme.colour_of(key), 215)
+        for code, key in zip(units["town_code"], classes, strict=True)
+    }
+    town_tips = mapview.town_tips(units, classes, measure)
+
+legend_rows = maps.legend(classes, scheme)
+selected_bbox = maps.selection_bbox(towns_geo, filters.town_codes)
+deck = maps.village_deck(
+    points,
+    towns=towns_geo,
+    county=county_geo,
+    town_labels=town_names,
+    view=maps.fit_view(selected_bbox),
+    town_fill=town_fill,
+    town_tips=town_tips,
+    tiles_style_url=config.tiles_url(),
+)
+
+
+@st.fragment
+def map_and_card() -> None:
+    """The map and the card of the selected village; a click reruns only this part."""
+    left, right = st.columns([3, 1.25], gap="medium")
+    with left:
+        event = st.pydeck_chart(
+            deck, on_select="rerun", selection_mode="single-object", key="village_map", height=640
+        )
+    clicked = ui.selected_object(event, "villages", "village_code")
+    if clicked and clicked != st.session_state.get("map_clicked"):
+        st.session_state["map_clicked"] = clicked
+        st.session_state["map_pick"] = clicked
+    with right:
+        ui.village_card(frame)
+
+
+map_and_card()
+
+legend_col, note_col = st.columns([1.2, 2])
+with legend_col:
+    unit_key = "map.legend_villages" if level == "village" else "map.legend_towns"
+    ui.map_legend(legend_rows, title=measure_labels[measure_key], unit_key=unit_key)
+with note_col:
+    missing = maps.unlocated(frame)
+    if missing.empty:
+        st.caption(t("map.all_located"))
+    else:
+        places = zip(
+            mapview.localized_column(missing, "name"),
+            mapview.localized_column(missing, "town_name"),
+            strict=True,
+        )
+        names = [f"{village} ({town})" for village, town in places]
+        separator = "、" if filters.lang == "zh" else ", "
+        st.warning(t("map.no_coords", n=len(missing), names=separator.join(names)), icon="📍")
+
+    title = f"{t('app.county')} · {measure_labels[measure_key]}"
+    subtitle = [
+        t("map.png_subtitle", scope=ui.scope_line(filters), date=ui.as_of()),
+        t("map.png_source", app=t("app.title")),
+    ]
+    table = mapview.map_table(units, classes, measure, level)
+    png_column, excel_column = st.columns(2)
+    png_column.download_button(
+        t("map.download_png"),
+        data=lambda: export.chart_png(
+            mapview.static_map_chart(
+                points,
+                units,
+                classes,
+                legend_rows,
+                level=level,
+                towns=towns_geo,
+                county=county_geo,
+                town_labels=town_names,
+                title=title,
+                legend_title=measure_labels[measure_key],
+                subtitle=subtitle,
+            )
+        ),
+        file_name=f"map_{measure_key}_{level}.png",
+        mime="image/png",
+        on_click="ignore",
+    )
+    excel_column.download_button(
+        t("map.download_excel"),
+        data=lambda: export.excel_bytes({measure_key: table}, title_lines={measure_key: [title, *subtitle]}),
+        file_name=f"map_{measure_key}_{level}.xlsx",
+        mime=export.EXCEL_MIME,
+        on_click="ignore",
+    )
