@@ -55,9 +55,11 @@ def t(key: str, /, **params: object) -> str:
 
 def localized(zh: str | None, en: str | None) -> str:
     """Pick a record's own name in the current language, falling back to the other one."""
+    zh_text = zh if isinstance(zh, str) else ""
+    en_text = en if isinstance(en, str) else ""
     if _language.get() == "en":
-        return en or zh or ""
-    return zh or en or ""
+        return en_text or zh_text
+    return zh_text or en_text
 
 
 def format_share(value: float | None) -> str:

@@ -10,7 +10,6 @@ internet unless a tile style URL is configured.
 from __future__ import annotations
 
 import copy
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -224,11 +223,19 @@ def town_label_points(towns: Mapping[str, Any], town_labels: Mapping[str, str]) 
 # --- the interactive map --------------------------------------------------------------------------
 
 
-def tooltip_html(rows: Sequence[tuple[str, str]], title: str) -> str:
-    """A small HTML tooltip: a bold title, then label: value lines (all escaped)."""
-    lines = [f"<b>{html.escape(title)}</b>"]
-    lines += [f"{html.escape(label)}: {html.escape(value)}" for label, value in rows]
-    return "<br/>".join(lines)
+TIP_FIELDS = ("name", "line1", "line2", "line3", "line4")
+# Streamlit fills {field} from the hovered object (or its GeoJSON properties), escaping the values.
+TOOLTIP = {
+    "html": "<b>{name}</b><br/>{line1}<br/>{line2}<br/>{line3}<br/>{line4}",
+    "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px"},
+}
+
+
+def tip_fields(title: str, rows: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Tooltip fields: the title and up to four "label: value" lines."""
+    lines = [f"{label}: {value}" for label, value in rows][: len(TIP_FIELDS) - 1]
+    lines += [""] * (len(TIP_FIELDS) - 1 - len(lines))
+    return dict(zip(TIP_FIELDS, [title, *lines], strict=True))
 
 
 def _town_layers(
@@ -236,7 +243,7 @@ def _town_layers(
     county: Mapping[str, Any],
     *,
     town_fill: Mapping[str, list[int]] | None,
-    town_tips: Mapping[str, str] | None,
+    town_tips: Mapping[str, dict[str, str]] | None,
     town_labels: Mapping[str, str],
 ) -> list[pdk.Layer]:
     features = []
@@ -244,7 +251,9 @@ def _town_layers(
         code = feature["properties"]["code"]
         shaped = copy.deepcopy(feature)
         shaped["properties"]["fill"] = (town_fill or {}).get(code, [240, 243, 246, 255])
-        shaped["properties"]["tip"] = (town_tips or {}).get(code, html.escape(town_labels.get(code, code)))
+        shaped["properties"].update(
+            (town_tips or {}).get(code) or tip_fields(town_labels.get(code, code), [])
+        )
         features.append(shaped)
     labels = town_label_points(towns, town_labels)
     return [
@@ -301,19 +310,19 @@ def village_deck(
     town_labels: Mapping[str, str],
     view: pdk.ViewState,
     town_fill: Mapping[str, list[int]] | None = None,
-    town_tips: Mapping[str, str] | None = None,
+    town_tips: Mapping[str, dict[str, str]] | None = None,
     tiles_style_url: str | None = None,
     height: int = 600,
 ) -> pdk.Deck:
     """The map: town and county outlines with town names, villages as dots.
 
-    `points` has village_code, lon, lat, colour (RGBA list), radius (pixels) and tip (HTML).
+    `points` has village_code, lon, lat, colour (RGBA list), radius (pixels) and the TIP_FIELDS.
     With `town_fill` (RGBA by town code) the towns are shaded and pickable (town-level view).
     Nothing is loaded from the internet unless `tiles_style_url` names a map style.
     """
     layers = _town_layers(towns, county, town_fill=town_fill, town_tips=town_tips, town_labels=town_labels)
     if not points.empty:
-        columns = ["village_code", "lon", "lat", "colour", "radius", "tip"]
+        columns = ["village_code", "lon", "lat", "colour", "radius", *TIP_FIELDS]
         layers.insert(
             2,
             pdk.Layer(
@@ -340,10 +349,7 @@ def village_deck(
         layers=layers,
         initial_view_state=view,
         **basemap,
-        tooltip={
-            "html": "{tip}",
-            "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px"},
-        },
+        tooltip=TOOLTIP,
         height=height,
     )
 
@@ -432,7 +438,12 @@ def static_map(
 
 
 def village_points(
-    frame: pd.DataFrame, classes: pd.Series, scheme: Scheme, *, tips: Sequence[str], size_by_households: bool
+    frame: pd.DataFrame,
+    classes: pd.Series,
+    scheme: Scheme,
+    *,
+    tips: Sequence[Mapping[str, str]],
+    size_by_households: bool,
 ) -> pd.DataFrame:
     """The located villages of `frame` as map points: colour by class, radius, tooltip."""
     points = pd.DataFrame(
@@ -445,7 +456,7 @@ def village_points(
                 round(2.5 + 0.45 * math.sqrt(max(int(n), 0)), 1) if size_by_households else 5.5
                 for n in frame["households"]
             ],
-            "tip": list(tips),
+            **{field: [tip[field] for tip in tips] for field in TIP_FIELDS},
             "class": list(classes),
         }
     )

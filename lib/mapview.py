@@ -38,12 +38,13 @@ def value_texts(
     return [format_share(None if pd.isna(v) else float(v)) for v in units[measure.column(level)]]
 
 
-def village_tips(frame: pd.DataFrame, classes: pd.Series, measure: maps.Measure) -> list[str]:
+def village_tips(frame: pd.DataFrame, classes: pd.Series, measure: maps.Measure) -> list[dict[str, str]]:
     """Hover text per village: village, town, households, the chosen measure, first secretary."""
     values = value_texts(frame, classes, measure, "village")
     label = measure_label(measure.key, "village")
     return [
-        maps.tooltip_html(
+        maps.tip_fields(
+            name,
             [
                 (t("map.tip.town"), town),
                 (t("map.tip.households"), format_count(int(households))),
@@ -53,7 +54,6 @@ def village_tips(frame: pd.DataFrame, classes: pd.Series, measure: maps.Measure)
                     secretary if isinstance(secretary, str) else t("map.card.secretary_none"),
                 ),
             ],
-            title=name,
         )
         for name, town, households, value, secretary in zip(
             localized_column(frame, "name"),
@@ -66,18 +66,18 @@ def village_tips(frame: pd.DataFrame, classes: pd.Series, measure: maps.Measure)
     ]
 
 
-def town_tips(units: pd.DataFrame, classes: pd.Series, measure: maps.Measure) -> dict[str, str]:
+def town_tips(units: pd.DataFrame, classes: pd.Series, measure: maps.Measure) -> dict[str, dict[str, str]]:
     """Hover text per town code for the town-level view."""
     values = value_texts(units, classes, measure, "town")
     label = measure_label(measure.key, "town")
     return {
-        code: maps.tooltip_html(
+        code: maps.tip_fields(
+            name,
             [
                 (t("map.tip.villages"), format_count(int(n_villages))),
                 (t("map.tip.households"), format_count(int(households))),
                 (label, value),
             ],
-            title=name,
         )
         for code, name, n_villages, households, value in zip(
             units["town_code"],

@@ -69,6 +69,7 @@ deck = maps.village_deck(
 @st.fragment
 def map_and_card() -> None:
     """The map and the card of the selected village; a click reruns only this part."""
+    ui.choose_language()  # a fragment rerun skips app.py, so restore this user's language
     left, right = st.columns([3, 1.25], gap="medium")
     with left:
         event = st.pydeck_chart(
