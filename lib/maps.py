@@ -10,6 +10,7 @@ internet unless a tile style URL is configured.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -357,6 +358,21 @@ def village_deck(
 # --- the static map (PNG for slides) -------------------------------------------------------------
 
 
+def _clockwise(geometry: Mapping[str, Any]) -> dict[str, Any]:
+    """The geometry with clockwise outer rings: d3 (Vega) reads counter-clockwise rings, GeoJSON's
+    usual order, as "the whole globe except this area" and would fill the entire picture."""
+
+    def signed_area(ring: Sequence[Sequence[float]]) -> float:
+        return sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in itertools.pairwise(ring))
+
+    def fix(polygon: Sequence[Sequence[Sequence[float]]]) -> list[list[Sequence[float]]]:
+        return [list(reversed(ring)) if signed_area(ring) > 0 else list(ring) for ring in polygon]
+
+    if geometry["type"] == "MultiPolygon":
+        return {"type": "MultiPolygon", "coordinates": [fix(p) for p in geometry["coordinates"]]}
+    return {"type": "Polygon", "coordinates": fix(geometry["coordinates"])}
+
+
 def static_map(
     points: pd.DataFrame,
     *,
@@ -380,35 +396,38 @@ def static_map(
     colour_scale = alt.Scale(domain=domain, range=list(legend_rows["colour"]))
     town_features = []
     for feature in towns["features"]:
-        shaped = copy.deepcopy(feature)
-        code = shaped["properties"]["code"]
-        shaped["properties"]["class_label"] = (town_classes or {}).get(code)
+        shaped = {
+            "type": "Feature",
+            "properties": dict(feature["properties"]),
+            "geometry": _clockwise(feature["geometry"]),
+        }
+        shaped["properties"]["class_label"] = (town_classes or {}).get(feature["properties"]["code"])
         town_features.append(shaped)
-    projection = alt.Projection(type="mercator")
+    projection = "mercator"
     if town_classes:
         town_layer = (
             alt.Chart(alt.Data(values=town_features))
             .mark_geoshape(stroke="#78828c", strokeWidth=0.8)
             .encode(color=alt.Color("properties.class_label:N", scale=colour_scale, title=legend_title))
-            .project(projection)
+            .project(type=projection)
         )
     else:
         town_layer = (
             alt.Chart(alt.Data(values=town_features))
             .mark_geoshape(fill="#f0f3f6", stroke="#78828c", strokeWidth=0.8)
-            .project(projection)
+            .project(type=projection)
         )
     county_layer = (
-        alt.Chart(alt.Data(values=county["features"]))
+        alt.Chart(alt.Data(values=[{**f, "geometry": _clockwise(f["geometry"])} for f in county["features"]]))
         .mark_geoshape(filled=False, stroke="#28323c", strokeWidth=2)
-        .project(projection)
+        .project(type=projection)
     )
     labels = pd.DataFrame(town_label_points(towns, town_labels))
     label_layer = (
         alt.Chart(labels)
         .mark_text(fontSize=11, color="#28323c", font=CJK_FONTS)
         .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
-        .project(projection)
+        .project(type=projection)
     )
     layers: list[alt.Chart] = [town_layer, county_layer]
     if not points.empty and not town_classes:
@@ -420,7 +439,7 @@ def static_map(
                 latitude="lat:Q",
                 color=alt.Color("label:N", scale=colour_scale, title=legend_title),
             )
-            .project(projection)
+            .project(type=projection)
         )
     layers.append(label_layer)
     return (

@@ -1,0 +1,209 @@
+"""The village map: per-village measures, classes and legend counts worked out by hand
+(tests/hand_county.py), the map and picture builders, and the page under AppTest."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from lib import export, geo, maps, mapview
+from lib.i18n import set_language
+from lib.queries import overview, villages
+
+A1, A2, A3, B1, B2 = "349901100201", "349901100202", "349901100203", "349901101204", "349901101205"
+
+
+@pytest.fixture
+def measures(hand_engine: Engine) -> pd.DataFrame:
+    with Session(hand_engine) as session:
+        return villages.village_measures(session).set_index("village_code", drop=False)
+
+
+def test_village_counts_match_hand_figures(measures: pd.DataFrame) -> None:
+    assert list(measures.index) == [A1, A2, A3, B1, B2]
+    assert list(measures["households"]) == [3, 2, 1, 2, 1]
+    assert list(measures["people_poor"]) == [4, 5, 0, 0, 6]
+    assert list(measures["households_with_labour"]) == [2, 2, 1, 2, 1]
+    assert list(measures["labour_households_with_plan"]) == [2, 1, 0, 1, 1]
+    assert list(measures["households_verified"]) == [2, 0, 0, 1, 0]
+    assert list(measures["secretary"]) == ["书记1", "书记2", "书记3", "书记5", "书记4"]
+    assert list(measures["exit_status"]) == ["exited", "due", "not_poor", "exited", "not_poor"]
+    assert list(measures["secretary_trained"]) == [
+        "trained",
+        "not_trained",
+        "not_trained",
+        "trained",
+        "trained",
+    ]
+
+
+def test_village_shares_match_hand_figures(measures: pd.DataFrame) -> None:
+    assert list(measures["poverty_incidence"]) == pytest.approx([0.004, 0.0025, 0.0, 0.0, 0.0012])
+    assert list(measures["plan_share"]) == pytest.approx([1.0, 0.5, 0.0, 0.5, 1.0])
+    stable = list(measures["stable_share"])
+    assert stable[0] == pytest.approx(1 / 3) and stable[1] == 0.0 and math.isnan(stable[2])
+    assert stable[3:] == [0.0, 1.0]
+    assert list(measures["verified_share"]) == pytest.approx([2 / 3, 0.0, 0.0, 0.5, 0.0])
+
+
+def test_village_figures_add_up_to_their_towns(hand_engine: Engine, measures: pd.DataFrame) -> None:
+    with Session(hand_engine) as session:
+        towns = overview.town_progress(session).set_index("town_code")
+    by_town = measures.groupby("town_code")[["households", "people_poor", "households_verified"]].sum()
+    for code, row in by_town.iterrows():
+        assert row["households"] == towns.loc[code, "households"]
+        assert row["people_poor"] == towns.loc[code, "people_poor"]
+        assert row["households_verified"] == towns.loc[code, "households_verified"]
+
+
+def test_town_filter_and_village_filter(hand_engine: Engine) -> None:
+    with Session(hand_engine) as session:
+        assert list(villages.village_measures(session, town_codes=["349901101"])["village_code"]) == [B1, B2]
+        assert list(villages.village_measures(session, village_codes=[A2])["village_code"]) == [A2]
+        assert villages.village_measures(session, town_codes=["349901102"]).empty
+
+
+@pytest.mark.parametrize(
+    ("measure", "expected"),
+    [
+        ("plan_share", {"share_lt50": 1, "share_50_70": 2, "share_ge95": 2, "no_data": 0}),
+        ("stable_share", {"share_lt50": 3, "share_ge95": 1, "no_data": 1}),
+        ("poverty_incidence", {"incidence_zero": 2, "incidence_le1": 3, "no_data": 0}),
+        ("exit_status", {"exited": 2, "due": 1, "not_poor": 2, "no_data": 0}),
+        ("secretary_trained", {"trained": 3, "not_trained": 2, "no_secretary": 0}),
+    ],
+)
+def test_village_classes_and_legend_counts(
+    measures: pd.DataFrame, measure: str, expected: dict[str, int]
+) -> None:
+    spec = maps.MEASURES[measure]
+    rows = maps.legend(maps.classify(measures, spec, "village"), spec.scheme("village"))
+    counts = dict(zip(rows["key"], rows["count"], strict=True))
+    assert sum(counts.values()) == 5
+    assert list(rows["key"])[-1] == "no_data"  # "no data" is always listed
+    for key, count in expected.items():
+        assert counts[key] == count, key
+    assert all(counts[key] == 0 for key in counts if key not in expected)
+
+
+def test_town_level_classes(hand_engine: Engine) -> None:
+    with Session(hand_engine) as session:
+        towns = overview.town_progress(session)
+    spec = maps.MEASURES["secretary_trained"]
+    assert list(maps.classify(towns, spec, "town")) == ["share_lt50", "share_ge95", "no_data"]
+    exits = maps.MEASURES["exit_status"]
+    assert list(maps.classify(towns, exits, "town")) == ["share_50_70", "share_ge95", "no_data"]
+
+
+def test_class_bounds() -> None:
+    assert [maps.SHARE.classify_value(v) for v in (0.0, 0.4999, 0.5, 0.7, 0.85, 0.95, 1.0)] == [
+        "share_lt50", "share_lt50", "share_50_70", "share_70_85", "share_85_95", "share_ge95", "share_ge95",
+    ]  # fmt: skip
+    assert [maps.INCIDENCE.classify_value(v) for v in (0.0, 0.01, 0.0101, 0.02, 0.03, 0.2)] == [
+        "incidence_zero", "incidence_le1", "incidence_le2", "incidence_le2", "incidence_le3", "incidence_gt3",
+    ]  # fmt: skip
+    assert maps.SHARE.classify_value(float("nan")) == "no_data"
+    assert maps.EXIT_STATUS.classify_value("nonsense") == "no_data"
+
+
+def test_unlocated_villages_are_named(measures: pd.DataFrame) -> None:
+    assert list(maps.unlocated(measures)["village_code"]) == [A3]
+
+
+def test_tooltips_in_english(measures: pd.DataFrame) -> None:
+    set_language("en")
+    spec = maps.MEASURES["plan_share"]
+    tips = mapview.village_tips(measures, maps.classify(measures, spec, "village"), spec)
+    assert tips[0] == {
+        "name": "A1 Village",
+        "line1": "Town: Jia Town",
+        "line2": "Poor households: 3",
+        "line3": "Industry-plan coverage: 100.0%",
+        "line4": "First secretary: 书记1",
+    }
+
+
+def _deck_json(measures: pd.DataFrame, **kwargs: object) -> dict[str, object]:
+    spec = maps.MEASURES["exit_status"]
+    classes = maps.classify(measures, spec, "village")
+    tips = mapview.village_tips(measures, classes, spec)
+    points = maps.village_points(
+        measures, classes, spec.scheme("village"), tips=tips, size_by_households=True
+    )
+    towns = geo.load_towns()
+    deck = maps.village_deck(
+        points,
+        towns=towns,
+        county=geo.load_county(),
+        town_labels={f["properties"]["code"]: f["properties"]["name_zh"] for f in towns["features"]},
+        view=maps.fit_view(maps.selection_bbox(towns, [])),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return json.loads(deck.to_json())  # type: ignore[no-any-return]
+
+
+def test_deck_needs_no_internet(measures: pd.DataFrame) -> None:
+    spec = _deck_json(measures)
+    assert "mapProvider" not in spec and spec["mapStyle"] == "__MAP_STYLE__"  # no basemap download
+    layers = {layer["id"]: layer for layer in spec["layers"]}  # type: ignore[union-attr]
+    assert list(layers) == ["towns", "county", "villages", "town-names"]
+    assert len(layers["villages"]["data"]) == 4  # A3 has no coordinates
+    assert layers["villages"]["radiusUnits"] == "pixels"
+    assert "八里河镇" in [row["name"] for row in layers["town-names"]["data"]]
+    assert "八" in layers["town-names"]["characterSet"]
+    with_tiles = _deck_json(measures, tiles_style_url="http://tiles.county.intranet/style.json")
+    assert with_tiles["mapStyle"] == "http://tiles.county.intranet/style.json"
+
+
+def test_fit_view_centres_on_the_county() -> None:
+    bbox = maps.selection_bbox(geo.load_towns(), [])
+    view = maps.fit_view(bbox)
+    assert bbox[0] < view.longitude < bbox[2] and bbox[1] < view.latitude < bbox[3]
+    assert 8 < view.zoom < 12
+    one_town = maps.fit_view(maps.selection_bbox(geo.load_towns(), ["349901105"]))
+    assert one_town.zoom > view.zoom
+
+
+def test_static_map_renders_to_png_and_table_to_excel(measures: pd.DataFrame) -> None:
+    set_language("en")
+    spec = maps.MEASURES["exit_status"]
+    classes = maps.classify(measures, spec, "village")
+    tips = mapview.village_tips(measures, classes, spec)
+    points = maps.village_points(
+        measures, classes, spec.scheme("village"), tips=tips, size_by_households=False
+    )
+    towns = geo.load_towns()
+    chart = mapview.static_map_chart(
+        points,
+        measures,
+        classes,
+        maps.legend(classes, spec.scheme("village")),
+        level="village",
+        towns=towns,
+        county=geo.load_county(),
+        town_labels={},
+        title="Demo County · Poor-village exit",
+        legend_title="Poor-village exit",
+        subtitle=["All towns · data as of 2020-10-31"],
+    )
+    text = json.dumps(chart.to_dict(), ensure_ascii=False)
+    assert "Exited (2)" in text and "Not yet exited (1)" in text and "data as of 2020-10-31" in text
+    png = export.chart_png(chart)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+    table = mapview.map_table(measures, classes, spec, "village")
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(export.excel_bytes({"map": table}, title_lines={"map": ["Title"]}))
+    )
+    sheet = workbook["map"]
+    assert sheet["A1"].value == "Title"
+    assert [cell.value for cell in sheet[3]][:4] == ["Code", "Village", "Town", "Class"]
+    assert sheet["A4"].value == A1 and sheet["D4"].value == "Exited"
+    assert sheet.max_row == 3 + 5
