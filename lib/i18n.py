@@ -49,6 +49,8 @@ def t(key: str, /, **params: object) -> str:
     A missing key shows as the key itself (tests check both catalogs have every key).
     """
     catalog = CATALOGS[_language.get()]
+    if params.get("n") == 1 and f"{key}.one" in catalog:
+        key = f"{key}.one"  # singular form, where a language has one
     text = catalog.get(key) or CATALOGS["en"].get(key) or key
     return text.format(**params) if params else text
 

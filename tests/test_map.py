@@ -207,3 +207,65 @@ def test_static_map_renders_to_png_and_table_to_excel(measures: pd.DataFrame) ->
     assert [cell.value for cell in sheet[3]][:4] == ["Code", "Village", "Town", "Class"]
     assert sheet["A4"].value == A1 and sheet["D4"].value == "Exited"
     assert sheet.max_row == 3 + 5
+
+
+# --- the page under AppTest ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def map_page(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None, hand_sqlite_url: str):  # type: ignore[no-untyped-def]
+    """Open /map through app.py on the hand county; returns a function taking the language."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib import config
+
+    def open_map(lang: str) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", hand_sqlite_url)
+        at = AppTest.from_file(str(config.ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = lang
+        at.run()
+        at.switch_page("pages/map_page.py")
+        return at.run()
+
+    return open_map
+
+
+def _deck(at) -> dict:  # type: ignore[no-untyped-def]
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)  # type: ignore[no-any-return]
+
+
+def test_map_page_in_english(map_page) -> None:  # type: ignore[no-untyped-def]
+    at = map_page("en")
+    assert not at.exception
+    assert at.title[0].value == "Village map"
+    villages_layer = next(layer for layer in _deck(at)["layers"] if layer["id"] == "villages")
+    assert sorted(point["village_code"] for point in villages_layer["data"]) == [A1, A2, B1, B2]
+    legend = at.get("html")[0].proto.body
+    assert "Exited" in legend and "2 villages" in legend and "1 village<" in legend
+    assert at.warning[0].value == "1 village has no coordinates and is not on the map: A3 Village (Jia Town)"
+
+
+def test_map_page_in_chinese_by_town(map_page) -> None:  # type: ignore[no-untyped-def]
+    at = map_page("zh")
+    assert at.title[0].value == "村级地图"
+    at.get("button_group")[0].set_value("town").run()
+    at.selectbox(key="map_measure").set_value("secretary_trained").run()
+    assert not at.exception
+    towns_layer = next(layer for layer in _deck(at)["layers"] if layer["id"] == "towns")
+    fills = {f["properties"]["code"]: f["properties"]["fill"] for f in towns_layer["data"]["features"]}
+    assert fills["349901100"] == maps.hex_to_rgba(maps.SHARE.colour_of("share_lt50"), 215)  # 1 of 3 trained
+    assert fills["349901101"] == maps.hex_to_rgba(maps.SHARE.colour_of("share_ge95"), 215)  # 2 of 2
+    assert "villages" not in [layer["id"] for layer in _deck(at)["layers"]]
+    assert "低于 50%" in at.get("html")[0].proto.body
+
+
+def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-untyped-def]
+    at = map_page("en")
+    at.selectbox(key="map_pick").set_value(A1).run()
+    assert not at.exception
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Poor households"] == "3"
+    assert metrics["Poverty incidence"] == "0.4%"
+    assert metrics["Verified"] == "66.7%"
+    links = [m.value for m in at.markdown if "/village?code=" in m.value]
+    assert links == [f"[Open the village page →](/village?code={A1}&lang=en)"]
