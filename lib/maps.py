@@ -396,13 +396,13 @@ def static_map(
     colour_scale = alt.Scale(domain=domain, range=list(legend_rows["colour"]))
     town_features = []
     for feature in towns["features"]:
-        shaped = {
-            "type": "Feature",
-            "properties": dict(feature["properties"]),
-            "geometry": _clockwise(feature["geometry"]),
+        properties = {
+            **feature["properties"],
+            "class_label": (town_classes or {}).get(feature["properties"]["code"]),
         }
-        shaped["properties"]["class_label"] = (town_classes or {}).get(feature["properties"]["code"])
-        town_features.append(shaped)
+        town_features.append(
+            {"type": "Feature", "properties": properties, "geometry": _clockwise(feature["geometry"])}
+        )
     projection = "mercator"
     if town_classes:
         town_layer = (

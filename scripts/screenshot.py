@@ -23,7 +23,8 @@ def main() -> None:
         guard = OfflineGuard()
         guard.attach(page)
         page.goto(args.url, wait_until="networkidle")
-        page.wait_for_selector("[data-testid='stMetric'], [data-testid='stAlert'], [data-testid='stDeckGlJsonChart'] canvas", timeout=60_000)
+        ready = "[data-testid='stMetric'], [data-testid='stAlert'], [data-testid='stDeckGlJsonChart'] canvas"
+        page.wait_for_selector(ready, timeout=60_000)
         page.wait_for_timeout(int(args.wait * 1000))
         page.screenshot(path=args.out)
         guard.assert_offline()

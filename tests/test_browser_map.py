@@ -1,0 +1,73 @@
+"""The village map in headless Chromium: drawn offline, a village picked by a click, its page opened."""
+
+from __future__ import annotations
+
+import io
+import math
+
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from lib import geo, maps
+from tests.support.browser import running_app
+
+A1 = "349901100201"
+A1_LON, A1_LAT = 116.1, 32.6  # tests/hand_county.py
+
+
+def _world_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator pixel coordinates at `zoom` (deck.gl's 512-pixel world)."""
+    size = 512 * 2**zoom
+    x = (lon + 180) / 360 * size
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * size
+    return x, y
+
+
+def _coloured_pixels(png: bytes) -> int:
+    """How many pixels of the map picture are the green of "exited" villages."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return sum(
+        1 for r, g, b in image.getdata() if abs(r - 26) < 30 and abs(g - 152) < 30 and abs(b - 80) < 30
+    )
+
+
+def test_map_drawn_offline_then_a_click_opens_the_card_and_the_village_page(
+    hand_sqlite_url: str, offline_page: Page
+) -> None:
+    """The deep link /map is the server's first request; the canvas draws, a click fills the card."""
+    page = offline_page
+    page.set_viewport_size({"width": 1440, "height": 1100})
+    with running_app(hand_sqlite_url) as base_url:
+        page.goto(f"{base_url}/map?lang=en")
+        canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
+        expect(canvas).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("stSidebar").get_by_text("语言 / Language")).to_be_visible()
+        page.wait_for_timeout(1500)
+        assert _coloured_pixels(canvas.screenshot()) > 20  # village dots were drawn
+
+        view = maps.fit_view(maps.selection_bbox(geo.load_towns(), []))
+        centre = _world_px(view.longitude, view.latitude, view.zoom)
+        village = _world_px(A1_LON, A1_LAT, view.zoom)
+        box = canvas.bounding_box()
+        assert box is not None
+        x = box["x"] + box["width"] / 2 + village[0] - centre[0]
+        y = box["y"] + box["height"] / 2 + village[1] - centre[1]
+        tooltip = page.locator(".deck-tooltip")
+        for _ in range(20):  # the canvas may still be settling: hover until the tooltip answers
+            page.mouse.move(x - 4, y)
+            page.mouse.move(x, y)
+            if tooltip.is_visible() and "A1 Village" in tooltip.inner_text():
+                break
+            page.wait_for_timeout(250)
+        expect(tooltip).to_contain_text("Town: Jia Town")
+        page.mouse.click(x, y)
+
+        card = page.get_by_test_id("stVerticalBlockBorderWrapper").filter(has_text="Village card")
+        expect(card.get_by_role("heading", name="A1 Village")).to_be_visible(timeout=15_000)
+        expect(card).to_contain_text("Poverty incidence")
+        expect(card).to_contain_text("0.4%")
+
+        card.get_by_role("link", name="Open the village page").click()
+        expect(page).to_have_url(f"{base_url}/village?code={A1}&lang=en", timeout=15_000)
+        tile = page.get_by_test_id("stMetric").filter(has_text="Poverty incidence")
+        expect(tile.first.get_by_test_id("stMetricValue")).to_have_text("0.4%", timeout=30_000)
