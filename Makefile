@@ -30,7 +30,7 @@ prestart: $(VENV)/.installed
 ## test: install what the tests need, then lint, type-check and run the whole suite
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy lib app.py pages
+	$(BIN)/mypy lib app.py views
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -9,9 +9,9 @@ ui.choose_language()
 st.set_page_config(page_title=t("app.title"), page_icon="🌾", layout="wide")
 
 pages = [
-    st.Page("pages/overview_page.py", title=t("nav.overview"), icon="📊", url_path="overview", default=True),
-    st.Page("pages/map_page.py", title=t("nav.map"), icon="🗺️", url_path="map"),
-    st.Page("pages/village_page.py", title=t("nav.village"), icon="🏘️", url_path="village"),
+    st.Page("views/overview_page.py", title=t("nav.overview"), icon="📊", default=True),
+    st.Page("views/map_page.py", title=t("nav.map"), icon="🗺️", url_path="map"),
+    st.Page("views/village_page.py", title=t("nav.village"), icon="🏘️", url_path="village"),
 ]
 navigation = st.navigation(pages)
 ui.sidebar()

@@ -27,14 +27,10 @@ T = TypeVar("T")
 
 STATE_LANG = "lang"
 STATE_TOWNS = "towns"
+VILLAGE_PAGE = "views/village_page.py"
 
 # Read once per script run by the shell, so a page's queries cost no extra round trip for it.
 _run_version: ContextVar[str | None] = ContextVar("run_version", default=None)
-# Set when app.py's shell ran in this script thread. Streamlit's v1 multipage path can run a page
-# file alone for the first session after start-up (DESIGN.md, "Known traps"); pages then rerun once
-# so the request goes through app.py and its shell.
-_shell_ran: ContextVar[bool] = ContextVar("shell_ran", default=False)
-SHELL_RETRY = "_shell_retry"
 
 
 @dataclass(frozen=True)
@@ -132,7 +128,6 @@ def _sync_query_params(filters: Filters) -> None:
 def sidebar() -> Filters:
     """The shared sidebar: language switch, demo badge, town filter; kept in the query params."""
     _init_state()
-    _shell_ran.set(True)
     _run_version.set(data_version())
     with st.sidebar:
         st.radio(
@@ -165,13 +160,7 @@ def sidebar() -> Filters:
 
 
 def current_filters() -> Filters:
-    """The filters the shell chose this run; a page run without the shell reruns through app.py."""
-    if not _shell_ran.get() and not st.session_state.get(SHELL_RETRY):
-        st.session_state[SHELL_RETRY] = True
-        st.switch_page(
-            str(config.ROOT / "app.py"),
-            query_params={key: st.query_params.get_all(key) for key in st.query_params},
-        )
+    """The filters the shell chose this run (defaults when a page runs without the shell)."""
     filters = st.session_state.get("filters")
     if isinstance(filters, Filters):
         return filters
@@ -326,7 +315,12 @@ def _village_card_body(row: Any, name: str, town: str) -> None:
     st.markdown(
         f"**{t('map.card.product')}**: {html.escape(product) if product else t('map.card.product_none')}"
     )
-    st.markdown(f"[{t('map.card.open')} →](/village?code={row['village_code']}&lang={get_language()})")
+    st.page_link(
+        VILLAGE_PAGE,
+        label=t("map.card.open"),
+        icon="🏘️",
+        query_params={"code": row["village_code"], "lang": get_language()},
+    )
 
 
 def _number(value: Any) -> float | None:

@@ -42,21 +42,34 @@ def test_switching_language_in_the_browser(hand_sqlite_url: str, offline_page: P
 
 
 @pytest.mark.parametrize(
-    "path",
-    [
-        f"/?lang=en&town={TOWN_B}",
-        # The page's file name: Streamlit's v1 path would run it without app.py's shell.
-        f"/overview_page?lang=en&town={TOWN_B}",
-    ],
+    ("path", "households"),
+    [(f"/?lang=en&town={TOWN_B}", "3"), (f"/?town={TOWN_A}&lang=en&town={TOWN_B}", "9")],
 )
 def test_deep_link_as_the_first_request_gets_the_shell(
-    hand_sqlite_url: str, offline_page: Page, path: str
+    hand_sqlite_url: str, offline_page: Page, path: str, households: str
 ) -> None:
     """A fresh server whose very first request is a deep link shows the shell and the link's filters."""
     with running_app(hand_sqlite_url) as base_url:
         offline_page.goto(f"{base_url}{path}")
-        assert _metric_value(offline_page, "Poor households") == "3"
+        assert _metric_value(offline_page, "Poor households") == households
         sidebar = offline_page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("语言 / Language")).to_be_visible()
         expect(sidebar.get_by_test_id("stMultiSelect")).to_contain_text("Yi Town")
         expect(offline_page).to_have_url(re.compile(rf"town={TOWN_B}"))
+        expect(offline_page.get_by_text("Page not found")).to_have_count(0)
+
+
+@pytest.mark.parametrize("path", ["/map?lang=en", "/village?code=349901100201&lang=en"])
+def test_deep_link_to_another_page_as_the_first_request(
+    hand_sqlite_url: str, offline_page: Page, path: str
+) -> None:
+    """A fresh server's first request for a page other than the Overview shows that page, no dialog."""
+    with running_app(hand_sqlite_url) as base_url:
+        offline_page.goto(f"{base_url}{path}")
+        expect(offline_page.get_by_test_id("stSidebar").get_by_text("语言 / Language")).to_be_visible()
+        expect(offline_page.get_by_role("heading", level=1)).not_to_have_text(
+            "County overview", timeout=30_000
+        )
+        offline_page.wait_for_timeout(1000)
+        expect(offline_page.get_by_text("Page not found")).to_have_count(0)
+        expect(offline_page).to_have_url(re.compile(re.escape(path.split("?")[0])))

@@ -224,7 +224,7 @@ def map_page(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None, hand
         at = AppTest.from_file(str(config.ROOT / "app.py"), default_timeout=60)
         at.query_params["lang"] = lang
         at.run()
-        at.switch_page("pages/map_page.py")
+        at.switch_page("views/map_page.py")
         return at.run()
 
     return open_map
@@ -267,5 +267,6 @@ def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-
     assert metrics["Poor households"] == "3"
     assert metrics["Poverty incidence"] == "0.4%"
     assert metrics["Verified"] == "66.7%"
-    links = [m.value for m in at.markdown if "/village?code=" in m.value]
-    assert links == [f"[Open the village page →](/village?code={A1}&lang=en)"]
+    (link,) = at.get("page_link")
+    assert link.proto.label == "Open the village page"
+    assert link.proto.page == "village" and "code=349901100201" in link.proto.query_string

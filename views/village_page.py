@@ -65,7 +65,7 @@ st.title(localized(village.name_zh, village.name_en))
 head, switch = st.columns([5, 1], vertical_alignment="center")
 head.caption(view.caption_line(village, ui.query(common.meta)))
 with head:  # the map page is registered in app.py; a page link stays in the tab and the shell
-    st.page_link("pages/map_page.py", label=t("village.back_to_map"))
+    st.page_link("views/map_page.py", label=t("village.back_to_map"))
 with switch.popover(t("village.switch"), width="stretch"):
     picker()
 tiles(view.kpi_tiles(village))
