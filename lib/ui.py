@@ -311,6 +311,7 @@ def _village_card_body(row: Any, name: str, town: str) -> None:
         st.markdown(f"**{t('map.card.secretary')}**: {html.escape(secretary)} · {trained}")
     else:
         st.markdown(f"**{t('map.card.secretary')}**: {t('map.card.secretary_none')}")
+    _team_and_industries(str(row["village_code"]))
     product = localized(row["signature_product_zh"], row["signature_product_en"])
     st.markdown(
         f"**{t('map.card.product')}**: {html.escape(product) if product else t('map.card.product_none')}"
@@ -320,6 +321,27 @@ def _village_card_body(row: Any, name: str, town: str) -> None:
         label=t("map.card.open"),
         icon="🏘️",
         query_params={"code": row["village_code"], "lang": get_language()},
+    )
+
+
+def _team_and_industries(code: str) -> None:
+    """The serving work team and the village's leading industries, one line each."""
+    from lib.queries import village_detail
+
+    team = query(village_detail.work_team, code=code)
+    members = [
+        f"{name} ({t(f'village.role.{role}')})"
+        for name, role, serving in zip(team["name"], team["role"], team["serving"], strict=True)
+        if serving and role != "first_secretary"
+    ]
+    st.markdown(f"**{t('map.card.team')}**: {'、'.join(members) if members else t('common.none')}")
+    top = query(village_detail.top_industries, code=code, limit=3)
+    industries = [
+        t("map.card.industry", name=localized(zh, en), n=int(n))
+        for zh, en, n in zip(top["industry_zh"], top["industry_en"], top["households"], strict=True)
+    ]
+    st.markdown(
+        f"**{t('map.card.top_industries')}**: {' · '.join(industries) if industries else t('common.none')}"
     )
 
 

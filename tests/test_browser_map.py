@@ -26,8 +26,11 @@ def _world_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
 def _coloured_pixels(png: bytes) -> int:
     """How many pixels of the map picture are the green of "exited" villages."""
     image = Image.open(io.BytesIO(png)).convert("RGB")
+    r0, g0, b0 = 26, 152, 80
     return sum(
-        1 for r, g, b in image.get_flattened_data() if abs(r - 26) < 30 and abs(g - 152) < 30 and abs(b - 80) < 30
+        1
+        for r, g, b in image.get_flattened_data()
+        if abs(r - r0) < 30 and abs(g - g0) < 30 and abs(b - b0) < 30
     )
 
 

@@ -267,6 +267,9 @@ def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-
     assert metrics["Poor households"] == "3"
     assert metrics["Poverty incidence"] == "0.4%"
     assert metrics["Verified"] == "66.7%"
+    lines = [m.value for m in at.markdown]
+    assert "**Work team**: 书记7 (Team member)" in lines
+    assert "**Leading industries**: Vegetables (2 households) · PV shares (1 household)" in lines
     (link,) = at.get("page_link")
     assert link.proto.label == "Open the village page"
     assert link.proto.page == "village" and "code=349901100201" in link.proto.query_string

@@ -114,3 +114,17 @@ def test_unmigrated_database_says_how_to_set_it_up(app: AppFactory, sqlite_url: 
     at = app(sqlite_url, lang="en")
     assert not at.exception
     assert "has not been set up" in at.error[0].value
+
+
+def test_overview_links_towns_to_the_map_and_lists_villages_still_to_exit(
+    app: AppFactory, hand_sqlite_url: str
+) -> None:
+    at = app(hand_sqlite_url, lang="en")
+    towns = at.dataframe[0].value
+    assert list(towns["map"])[:2] == [f"/map?town={TOWN_B}&lang=en", "/map?town=349901100&lang=en"]
+    due = at.dataframe[1].value
+    assert list(due["village"]) == ["A2 Village"]  # the one registered poor village not yet exited
+    assert list(due["planned"]) == [2020]
+    assert list(due["households_poor"]) == [1]
+    assert list(due["incidence"]) == pytest.approx([0.25])  # 5 poor people of 2,000
+    assert list(due["page"]) == ["/village?code=349901100202&lang=en"]

@@ -6,7 +6,7 @@ import streamlit as st
 from lib import charts, ui
 from lib.i18n import format_count, format_share, localized, t
 from lib.models import PlanStage
-from lib.queries import overview
+from lib.queries import overview, villages
 
 filters = ui.current_filters()
 ui.page_header(t("overview.title"), filters)
@@ -119,6 +119,7 @@ table = pd.DataFrame(
     {
         "rank": ranked["rank"],
         "town": town_labels,
+        "map": [f"/map?town={code}&lang={filters.lang}" for code in ranked["town_code"]],
         **{column: ranked[column] * 100 for column in share_columns},
         "villages": ranked["villages"],
         "households": ranked["households"],
@@ -141,6 +142,44 @@ st.dataframe(
         },
         "villages": st.column_config.NumberColumn(t("col.villages")),
         "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
+        "map": st.column_config.LinkColumn(t("col.map"), display_text=t("overview.open_map")),
     },
 )
 st.caption(t("overview.ranking_caption"))
+
+st.subheader(t("overview.due_title"))
+due = villages.due_villages(ui.query(villages.village_measures, town_codes=filters.town_codes))
+if due.empty:
+    st.success(t("overview.none_due"))
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "village": [localized(zh, en) for zh, en in zip(due["name_zh"], due["name_en"], strict=True)],
+                "town": [
+                    localized(zh, en) for zh, en in zip(due["town_name_zh"], due["town_name_en"], strict=True)
+                ],
+                "planned": due["planned_exit_year"],
+                "incidence": due["poverty_incidence"] * 100,
+                "households_poor": due["households_poor"],
+                "verified": due["verified_share"] * 100,
+                "page": [f"/village?code={code}&lang={filters.lang}" for code in due["village_code"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "village": st.column_config.TextColumn(t("map.col.village")),
+            "town": st.column_config.TextColumn(t("col.town")),
+            "planned": st.column_config.NumberColumn(t("col.planned_exit"), format="%d"),
+            "incidence": st.column_config.NumberColumn(t("map.measure.poverty_incidence"), format="%.2f%%"),
+            "households_poor": st.column_config.NumberColumn(t("col.households_poor")),
+            "verified": st.column_config.ProgressColumn(
+                t("col.verified_share"), format="%.1f%%", min_value=0, max_value=100
+            ),
+            "page": st.column_config.LinkColumn(
+                t("col.village_page"), display_text=t("overview.open_village")
+            ),
+        },
+    )
+    st.caption(t("overview.due_caption"))

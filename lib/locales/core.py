@@ -73,6 +73,15 @@ ZH: dict[str, str] = {
     "measure.verified_share": "户档案核验率",
     "measure.training_share": "第一书记轮训覆盖率",
     "common.none": "无",
+    "col.map": "地图",
+    "col.planned_exit": "计划出列年份",
+    "col.households_poor": "未脱贫户",
+    "col.village_page": "村页面",
+    "overview.open_map": "查看地图",
+    "overview.open_village": "打开",
+    "overview.due_title": "尚未出列的贫困村",
+    "overview.none_due": "所选乡镇的贫困村已全部出列。",
+    "overview.due_caption": "按贫困发生率从高到低排列；贫困村在贫困发生率降至 2% 以下（西部地区 3%）时出列。",
 }
 
 EN: dict[str, str] = {
@@ -148,4 +157,13 @@ EN: dict[str, str] = {
     "measure.verified_share": "Verified share",
     "measure.training_share": "First-secretary training coverage",
     "common.none": "None",
+    "col.map": "Map",
+    "col.planned_exit": "Planned exit",
+    "col.households_poor": "Poor households left",
+    "col.village_page": "Village page",
+    "overview.open_map": "Open the map",
+    "overview.open_village": "Open",
+    "overview.due_title": "Poor villages not yet exited",
+    "overview.none_due": "Every registered poor village in the selected towns has exited.",
+    "overview.due_caption": "Highest poverty incidence first; a poor village exits once its incidence is below 2% (3% in the west).",
 }

@@ -149,3 +149,9 @@ def _secretary_names(town_codes: Sequence[str] | None) -> AnySelect:
         .group_by(Posting.village_id),
         town_codes,
     )
+
+
+def due_villages(measures: pd.DataFrame) -> pd.DataFrame:
+    """Registered poor villages not yet exited, highest poverty incidence first (from village_measures)."""
+    due = measures[measures["exit_status"] == "due"]
+    return due.sort_values(["poverty_incidence", "village_code"], ascending=[False, True], na_position="last")
