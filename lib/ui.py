@@ -159,6 +159,20 @@ def sidebar() -> Filters:
     return filters
 
 
+def state_from_param(state_key: str, param: str, options: Sequence[str], *, default: str) -> None:
+    """Start a page widget from its query parameter (so a link reproduces the view), once per session."""
+    if state_key not in st.session_state:
+        wanted = st.query_params.get(param)
+        st.session_state[state_key] = wanted if wanted in options else default
+
+
+def sync_params(**values: str) -> None:
+    """Keep a page's own view settings in the query parameters."""
+    for param, value in values.items():
+        if st.query_params.get(param) != value:
+            st.query_params[param] = value
+
+
 def current_filters() -> Filters:
     """The filters the shell chose this run (defaults when a page runs without the shell)."""
     filters = st.session_state.get("filters")

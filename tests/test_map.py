@@ -219,10 +219,12 @@ def map_page(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None, hand
 
     from lib import config
 
-    def open_map(lang: str) -> AppTest:
+    def open_map(lang: str, **params: str) -> AppTest:
         monkeypatch.setenv("DATABASE_URL", hand_sqlite_url)
         at = AppTest.from_file(str(config.ROOT / "app.py"), default_timeout=60)
         at.query_params["lang"] = lang
+        for key, value in params.items():
+            at.query_params[key] = value
         at.run()
         at.switch_page("views/map_page.py")
         return at.run()
@@ -273,3 +275,13 @@ def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-
     (link,) = at.get("page_link")
     assert link.proto.label == "Open the village page"
     assert link.proto.page == "village" and "code=349901100201" in link.proto.query_string
+
+
+def test_a_link_reproduces_the_map_view(map_page) -> None:  # type: ignore[no-untyped-def]
+    at = map_page("en", level="town", measure="verified_share")
+    assert not at.exception
+    assert at.selectbox(key="map_measure").value == "verified_share"
+    assert at.get("button_group")[0].value == "town"
+    assert "villages" not in [layer["id"] for layer in _deck(at)["layers"]]
+    at.selectbox(key="map_measure").set_value("plan_share").run()
+    assert at.query_params["measure"] in ("plan_share", ["plan_share"])

@@ -15,12 +15,13 @@ if frame.empty:
     st.stop()
 
 controls = st.columns([1.2, 2, 1.4])
+ui.state_from_param("map_level", "level", ["village", "town"], default="village")
+ui.state_from_param("map_measure", "measure", list(maps.MEASURES), default="exit_status")
 level_labels = {"village": t("map.level.village"), "town": t("map.level.town")}
 chosen_level = controls[0].segmented_control(
     t("map.level"),
     list(level_labels),
     format_func=level_labels.__getitem__,
-    default="village",
     key="map_level",
 )
 level: maps.Level = "town" if chosen_level == "town" else "village"
@@ -29,6 +30,7 @@ measure_key = controls[1].selectbox(
     t("map.measure"), list(measure_labels), format_func=measure_labels.__getitem__, key="map_measure"
 )
 size_by_households = controls[2].toggle(t("map.size_by_households"), key="map_size", disabled=level == "town")
+ui.sync_params(level=level, measure=measure_key)
 measure = maps.MEASURES[measure_key]
 scheme = measure.scheme(level)
 towns_geo, county_geo = ui.geodata()
