@@ -66,7 +66,10 @@ def test_village_figures_add_up_to_their_towns(hand_engine: Engine, measures: pd
 def test_town_filter_and_village_filter(hand_engine: Engine) -> None:
     with Session(hand_engine) as session:
         assert list(villages.village_measures(session, town_codes=["349901101"])["village_code"]) == [B1, B2]
-        assert list(villages.village_measures(session, village_codes=[A2])["village_code"]) == [A2]
+        alone = villages.village_measures(session, village_codes=[A2])
+        assert list(alone["village_code"]) == [A2]
+        whole = villages.village_measures(session).set_index("village_code").loc[[A2]].reset_index()
+        pd.testing.assert_frame_equal(alone[whole.columns], whole, check_dtype=False)
         assert villages.village_measures(session, town_codes=["349901102"]).empty
 
 

@@ -110,11 +110,16 @@ def village_measures(
                 *MEASURE_COLUMNS,
             ]
         )
+    only = Village.code.in_(list(village_codes)) if village_codes else None
     for count in (village_counts, household_counts, secretary_counts):
-        counts = pd.DataFrame(session.execute(count(Village.id, town_codes)).mappings().all())
+        stmt = count(Village.id, town_codes)
+        counts = pd.DataFrame(session.execute(stmt if only is None else stmt.where(only)).mappings().all())
         if not counts.empty:
             frame = frame.merge(counts.drop(columns=["villages"], errors="ignore"), on="key", how="left")
-    names = pd.DataFrame(session.execute(_secretary_names(town_codes)).mappings().all())
+    names_stmt = _secretary_names(town_codes)
+    names = pd.DataFrame(
+        session.execute(names_stmt if only is None else names_stmt.where(only)).mappings().all()
+    )
     if names.empty:
         frame["secretary"] = None
     else:
