@@ -70,3 +70,28 @@ def clean_streamlit_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):  # type: ignore[no-untyped-def]
+    """Run app.py under AppTest against a database URL, with query params, optionally on a page.
+
+    `open_app(url, page="views/map_page.py", lang="en")` returns the finished run of that page
+    (AppTest can switch pages only after a first run).
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from lib import config
+
+    def run(url: str, page: str | None = None, **params: str | list[str]) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", url)
+        at = AppTest.from_file(str(config.ROOT / "app.py"), default_timeout=60)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    return run

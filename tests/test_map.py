@@ -217,23 +217,9 @@ def test_static_map_renders_to_png_and_table_to_excel(measures: pd.DataFrame) ->
 
 
 @pytest.fixture
-def map_page(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None, hand_sqlite_url: str):  # type: ignore[no-untyped-def]
+def map_page(open_app, hand_sqlite_url: str):  # type: ignore[no-untyped-def]
     """Open /map through app.py on the hand county; returns a function taking the language."""
-    from streamlit.testing.v1 import AppTest
-
-    from lib import config
-
-    def open_map(lang: str, **params: str) -> AppTest:
-        monkeypatch.setenv("DATABASE_URL", hand_sqlite_url)
-        at = AppTest.from_file(str(config.ROOT / "app.py"), default_timeout=60)
-        at.query_params["lang"] = lang
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page("views/map_page.py")
-        return at.run()
-
-    return open_map
+    return lambda lang, **params: open_app(hand_sqlite_url, "views/map_page.py", lang=lang, **params)
 
 
 def _deck(at) -> dict:  # type: ignore[no-untyped-def]

@@ -17,17 +17,9 @@ AppFactory = Callable[..., AppTest]
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None) -> AppFactory:
-    """Run app.py against a database URL, with optional query params; returns the finished run."""
-
-    def run(url: str, **params: str | list[str]) -> AppTest:
-        monkeypatch.setenv("DATABASE_URL", url)
-        at = AppTest.from_file(APP, default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        return at.run()
-
-    return run
+def app(open_app: AppFactory) -> AppFactory:
+    """The Overview: app.py's default page."""
+    return open_app
 
 
 def _param(at: AppTest, key: str) -> list[str]:

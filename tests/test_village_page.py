@@ -25,17 +25,11 @@ AppFactory = Callable[..., AppTest]
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None) -> AppFactory:
-    """Run app.py against a database URL with query params, then switch to the village page."""
+def app(open_app: AppFactory) -> AppFactory:
+    """The village page, opened through app.py."""
 
     def run(url: str, **params: str | list[str]) -> AppTest:
-        monkeypatch.setenv("DATABASE_URL", url)
-        at = AppTest.from_file(APP, default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page(PAGE)
-        return at.run()
+        return open_app(url, PAGE, **params)  # type: ignore[no-any-return]
 
     return run
 

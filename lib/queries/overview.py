@@ -169,18 +169,25 @@ def household_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySele
     return town_filter(stmt, town_codes)
 
 
-def trained_cadres() -> Select[int]:
-    """Cadres who attended a session of a required (rotation) programme."""
-    return (
+def attended_cadres(*, required: bool | None = None, kind: str | None = None) -> Select[int]:
+    """Cadres who attended a session of a programme that is required (or not) and/or of a kind."""
+    stmt = (
         select(Attendance.cadre_id)
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
         .join(TrainingProgramme, TrainingProgramme.id == TrainingSession.programme_id)
-        .where(
-            Attendance.status == AttendanceStatus.ATTENDED.value,
-            TrainingProgramme.required.is_(True),
-        )
+        .where(Attendance.status == AttendanceStatus.ATTENDED.value)
         .distinct()
     )
+    if required is not None:
+        stmt = stmt.where(TrainingProgramme.required.is_(required))
+    if kind is not None:
+        stmt = stmt.where(TrainingProgramme.kind == kind)
+    return stmt
+
+
+def trained_cadres() -> Select[int]:
+    """Cadres who attended a session of a required (rotation) programme."""
+    return attended_cadres(required=True)
 
 
 def secretary_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect:

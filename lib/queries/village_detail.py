@@ -19,8 +19,6 @@ from sqlalchemy import ColumnElement, Float, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from lib.models import (
-    Attendance,
-    AttendanceStatus,
     Cadre,
     Household,
     HouseholdStatus,
@@ -33,13 +31,11 @@ from lib.models import (
     PostingRole,
     ProgrammeKind,
     Town,
-    TrainingProgramme,
-    TrainingSession,
     VerificationVisit,
     Village,
 )
 from lib.queries.common import AnySelect, stage_rank, town_filter
-from lib.queries.overview import trained_cadres
+from lib.queries.overview import attended_cadres, trained_cadres
 
 NO_PLAN = "none"
 STATUS_ORDER = [status.value for status in HouseholdStatus]
@@ -81,16 +77,7 @@ def village_list(session: Session, *, town_codes: Sequence[str] | None = None) -
 
 def study_tour_cadres() -> AnySelect:
     """Cadres who attended a session of a study-tour programme (e.g. the Bijie tour)."""
-    return (
-        select(Attendance.cadre_id)
-        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .join(TrainingProgramme, TrainingProgramme.id == TrainingSession.programme_id)
-        .where(
-            Attendance.status == AttendanceStatus.ATTENDED.value,
-            TrainingProgramme.kind == ProgrammeKind.STUDY_TOUR.value,
-        )
-        .distinct()
-    )
+    return attended_cadres(kind=ProgrammeKind.STUDY_TOUR.value)
 
 
 WORK_TEAM_COLUMNS = [

@@ -14,26 +14,11 @@ from sqlalchemy.orm import Session
 
 from lib.models import Cadre, Posting, PostingRole, Town, Village
 from lib.queries.common import AnySelect, town_filter
-from lib.queries.overview import household_counts, secretary_counts, village_counts
+from lib.queries.overview import COUNT_COLUMNS, household_counts, secretary_counts, village_counts
 
+# Every per-group count but the village tallies, which mean nothing for a single village.
 VILLAGE_COUNT_COLUMNS = [
-    "population",
-    "households",
-    "households_exited",
-    "households_poor",
-    "households_monitored",
-    "people",
-    "people_poor",
-    "households_with_labour",
-    "labour_households_with_plan",
-    "households_with_plan",
-    "stage_planned",
-    "stage_started",
-    "stage_producing",
-    "stage_stable",
-    "households_verified",
-    "secretaries_serving",
-    "secretaries_trained",
+    c for c in COUNT_COLUMNS if c not in ("villages", "poor_villages", "poor_villages_exited")
 ]
 
 MEASURE_COLUMNS = [
