@@ -42,3 +42,112 @@ def ranking_bars(frame: pd.DataFrame, *, value_title: str, town_title: str) -> a
         )
         .properties(height=alt.Step(20))
     )
+
+
+def coverage_bars(
+    frame: pd.DataFrame, *, target: float | None, value_title: str, town_title: str
+) -> alt.LayerChart:
+    """Towns as bars of a share (0–1), best first, with the target as a rule; `frame` has town, value."""
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color="#2171b5")
+        .encode(
+            y=alt.Y("town:N", sort="-x", title=town_title, axis=alt.Axis(labelOverlap=False, labelLimit=160)),
+            x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.condition(
+                alt.datum.value < (target if target is not None else 0),
+                alt.value("#d73027"),
+                alt.value("#2171b5"),
+            ),
+            tooltip=[
+                alt.Tooltip("town:N", title=town_title),
+                alt.Tooltip("value:Q", title=value_title, format=".1%"),
+            ],
+        )
+        .properties(height=alt.Step(20))
+    )
+    if target is None:
+        return alt.LayerChart(layer=[bars])
+    rule = (
+        alt.Chart(pd.DataFrame({"target": [target]}))
+        .mark_rule(color="#1f2933", strokeDash=[4, 3])
+        .encode(x="target:Q")
+    )
+    return alt.LayerChart(layer=[bars, rule])
+
+
+def trend_line(
+    frame: pd.DataFrame, *, target: float | None, value_title: str, date_title: str
+) -> alt.LayerChart:
+    """A share over time as a stepped line with points; `frame` has date, value."""
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True, interpolate="step-after", color="#2171b5")
+        .encode(
+            x=alt.X("date:T", title=date_title),
+            y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            tooltip=[
+                alt.Tooltip("date:T", title=date_title),
+                alt.Tooltip("value:Q", title=value_title, format=".1%"),
+            ],
+        )
+        .properties(height=260)
+    )
+    if target is None:
+        return alt.LayerChart(layer=[line])
+    rule = (
+        alt.Chart(pd.DataFrame({"target": [target]}))
+        .mark_rule(color="#1f2933", strokeDash=[4, 3])
+        .encode(y="target:Q")
+    )
+    return alt.LayerChart(layer=[line, rule])
+
+
+def heatmap(frame: pd.DataFrame, *, x_title: str, y_title: str, value_title: str) -> alt.LayerChart:
+    """A town × topic grid of shares (0–1) with the percentage written in each cell.
+
+    `frame` has row (town), column (topic) and value; rows keep their order of appearance.
+    """
+    rows = list(dict.fromkeys(frame["row"]))
+    columns = list(dict.fromkeys(frame["column"]))
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "column:N",
+            sort=columns,
+            title=x_title,
+            axis=alt.Axis(labelAngle=-25, labelLimit=170, labelOverlap=False),
+        ),
+        y=alt.Y("row:N", sort=rows, title=y_title, axis=alt.Axis(labelLimit=160)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "value:Q", title=value_title, scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1])
+        ),
+        tooltip=[
+            alt.Tooltip("row:N", title=y_title),
+            alt.Tooltip("column:N", title=x_title),
+            alt.Tooltip("value:Q", title=value_title, format=".1%"),
+        ],
+    )
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text("value:Q", format=".0%"), color=alt.value("#1f2933")
+    )
+    return alt.LayerChart(layer=[cells, labels]).properties(height=alt.Step(22))
+
+
+def timeline(frame: pd.DataFrame, *, kind_title: str, date_title: str) -> alt.Chart:
+    """Sessions as bars from start to end date, one row each; `frame` has label, start, end, kind, detail."""
+    return (
+        alt.Chart(frame)
+        .mark_bar(cornerRadius=3, height=14)
+        .encode(
+            x=alt.X("start:T", title=date_title),
+            x2="end:T",
+            y=alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=260)),
+            color=alt.Color(
+                "kind:N", title=kind_title, scale=alt.Scale(range=["#2171b5", "#fd8d3c", "#74c476"])
+            ),
+            tooltip=[alt.Tooltip("label:N", title=kind_title), alt.Tooltip("detail:N", title=date_title)],
+        )
+        .properties(height=alt.Step(26))
+    )

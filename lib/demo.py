@@ -10,6 +10,7 @@ village; enterprises and cooperatives carrying households; first secretaries and
 their history; rotation training and the Bijie study tour; verification visits before assessment.
 A few flaws are put in on purpose (missing or disordered exit steps, an income below the line,
 unsafe housing marked as guaranteed, villages without coordinates) so checks have something to find.
+It also adds four documented demo accounts (README, "Accounts") with the password "demo-password".
 
 Only the county scale is built; a city is a loop over `_CountyBuilder` (issue 8).
 """
@@ -30,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lib import geo
+from lib.auth import hash_password
 from lib.db import DatabaseError, check_connection, describe_url, make_engine, session_factory
 from lib.domain import poverty_line
 from lib.models import (
@@ -56,15 +58,17 @@ from lib.models import (
     PostingRole,
     PovertyCause,
     ProgrammeKind,
+    Role,
     SessionTopic,
     Town,
     TrainingProgramme,
     TrainingSession,
     TrainingTopic,
+    User,
     VerificationVisit,
     Village,
 )
-from lib.schema import upgrade
+from lib.schema import advance_id_sequences, upgrade
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -446,6 +450,7 @@ class DemoSummary:
     training_sessions: int = 0
     attendance: int = 0
     verification_visits: int = 0
+    accounts: int = 0
 
     def line(self) -> str:
         return ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name):,}" for f in fields(self))
@@ -1391,6 +1396,59 @@ def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[s
     return {"trained_2019": len(trained), "trained_then_left_or_moved": len(gone)}
 
 
+# --- demo accounts (documented in README.md) ------------------------------------------------------
+
+DEMO_PASSWORD = "demo-password"
+DEMO_TOWN_CODE = "349901105"  # 八里河镇 Balihe
+DEMO_ACCOUNTS_CREATED = dt.datetime(2020, 10, 1, 9, 0)
+# (username, role, display name, may see household heads' names, scope: None, "town" or "village")
+DEMO_ACCOUNTS: list[tuple[str, Role, str, bool, str | None]] = [
+    ("admin", Role.ADMIN, "系统管理员（演示）", False, None),
+    ("leader", Role.LEADER, "县领导（演示）", True, None),
+    ("balihe", Role.TOWN_EDITOR, "八里河镇录入员（演示）", True, "town"),
+    ("balihe-village", Role.VILLAGE_EDITOR, "{village}录入员（演示）", True, "village"),
+]
+
+
+def demo_account_rows(rows: _Rows) -> list[Row]:
+    """The demo accounts, all with the password DEMO_PASSWORD.
+
+    The village editor works in Balihe's first registered poor village (by code). The password is
+    hashed once per run (argon2 is slow on purpose) and its salt differs each run, so
+    `password_hash` is the one value that is not the same for the same seed.
+    """
+    town = next(row for row in rows.tables[Town] if row["code"] == DEMO_TOWN_CODE)
+    village = min(
+        (row for row in rows.tables[Village] if row["town_id"] == town["id"] and row["is_poor"]),
+        key=lambda row: row["code"],
+    )
+    password_hash = hash_password(DEMO_PASSWORD)
+    return [
+        {
+            "id": number,
+            "username": username,
+            "display_name": display_name.format(village=village["name_zh"]),
+            "password_hash": password_hash,
+            "role": role.value,
+            "town_id": town["id"] if scope else None,
+            "village_id": village["id"] if scope == "village" else None,
+            "can_see_names": can_see_names,
+            "is_active": True,
+            "created_at": DEMO_ACCOUNTS_CREATED,
+        }
+        for number, (username, role, display_name, can_see_names, scope) in enumerate(DEMO_ACCOUNTS, start=1)
+    ]
+
+
+def _insert_demo_accounts(session: Session, rows: _Rows) -> int:
+    """Insert the demo accounts unless accounts exist already (e.g. an admin made with lib.admin)."""
+    if has_data(session, models=[User]):
+        return 0
+    accounts = demo_account_rows(rows)
+    session.execute(insert(User), accounts)
+    return len(accounts)
+
+
 def _meta(session: Session, *, scale: str, seed: int) -> None:
     values = {
         "dataset": "demo",
@@ -1438,6 +1496,8 @@ def generate(session: Session, *, scale: str = "county", seed: int = 42) -> Demo
     for model in INSERT_ORDER:
         for chunk in _chunks(rows.tables.get(model, [])):
             session.execute(insert(model), chunk)
+    accounts = _insert_demo_accounts(session, rows)
+    advance_id_sequences(session)
     _meta(session, scale=scale, seed=seed)
     session.flush()
     return DemoSummary(
@@ -1456,6 +1516,7 @@ def generate(session: Session, *, scale: str = "county", seed: int = 42) -> Demo
         training_sessions=rows.count(TrainingSession),
         attendance=rows.count(Attendance),
         verification_visits=rows.count(VerificationVisit),
+        accounts=accounts,
     )
 
 

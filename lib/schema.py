@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from lib import config
 from lib.db import enable_wal
-from lib.models import Town
+from lib.models import Base, Town
 
 ALEMBIC_INI = config.ROOT / "alembic.ini"
 
@@ -34,3 +34,22 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 def is_empty(session: Session) -> bool:
     """True when no town has been loaded yet."""
     return (session.scalar(select(func.count()).select_from(Town)) or 0) == 0
+
+
+def advance_id_sequences(session: Session) -> None:
+    """On PostgreSQL, move every table's `id` sequence past the ids already in it.
+
+    Loaders that insert explicit ids (the demo, test fixtures, imports) leave a SERIAL sequence at
+    its start, so the next row added without an id would collide; SQLite needs nothing.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        if [column.name for column in table.primary_key.columns] != ["id"]:
+            continue
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+            )
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import re
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lib import config
+from lib.auth import Actor, authenticate, load_actor
 from lib.db import DatabaseError, explain_failure, make_engine
 from lib.i18n import LANGUAGE_NAMES, get_language, localized, set_language, t
 from lib.queries import common
@@ -156,6 +158,7 @@ def sidebar() -> Filters:
     filters = Filters(lang=lang, town_codes=tuple(st.session_state[STATE_TOWNS]))
     st.session_state["filters"] = filters
     _sync_query_params(filters)
+    account_box()
     return filters
 
 
@@ -361,3 +364,161 @@ def _team_and_industries(code: str) -> None:
 
 def _number(value: Any) -> float | None:
     return None if value is None or value != value else float(value)
+
+
+# --- accounts: who is signed in, the sign-in form -------------------------------------------------
+# Browsing needs no account for now (issue 6 makes it a setting); writes check `current_actor()`
+# through lib.auth in lib/services.
+
+STATE_ACCOUNT = "account"  # {"user_id": …, "username": …} of the signed-in user; never a password
+STATE_ACCOUNT_NOTICE = "account_notice"
+SIGN_IN_FORM = "sign_in"
+STATE_SIGN_IN_USERNAME = "sign_in_username"
+STATE_SIGN_IN_PASSWORD = "sign_in_password"
+STATE_SIGN_IN_ERROR = "sign_in_error"
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user as the database has them now (None when signed out).
+
+    Read again on every call, so a deactivated or removed account loses access on its next run.
+    """
+    account = st.session_state.get(STATE_ACCOUNT)
+    if not isinstance(account, dict):
+        return None
+    url = config.database_url()
+    try:
+        with Session(_engine(url)) as session:
+            actor = load_actor(session, account.get("user_id"))
+    except DatabaseError as error:
+        _fail(error)
+    except SQLAlchemyError as exc:
+        _fail(explain_failure(exc, url))
+    if actor is None or actor.username != account.get("username"):
+        sign_out()
+        st.session_state[STATE_ACCOUNT_NOTICE] = "accounts.session_ended"
+        return None
+    return actor
+
+
+def sign_in(username: str, password: str) -> str | None:
+    """Check the credentials and remember the user; the error's label key when refused."""
+    if not username.strip() or not password:
+        return "accounts.sign_in_missing"
+    url = config.database_url()
+    try:
+        with Session(_engine(url)) as session:
+            actor = authenticate(session, username, password)
+            session.commit()  # keeps a rehashed password, if argon2's parameters were raised
+    except DatabaseError as error:
+        _fail(error)
+    except SQLAlchemyError as exc:
+        _fail(explain_failure(exc, url))
+    if actor is None:
+        return "accounts.sign_in_failed"
+    st.session_state[STATE_ACCOUNT] = {"user_id": actor.user_id, "username": actor.username}
+    return None
+
+
+def sign_out() -> None:
+    st.session_state.pop(STATE_ACCOUNT, None)
+
+
+def _plain(text: str) -> str:
+    """`text` with markdown's punctuation escaped, so a name shows exactly as typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
+
+
+def role_label(role: str) -> str:
+    return t(f"accounts.role.{role}")
+
+
+def account_box() -> None:
+    """The sidebar's account block: who is signed in and a sign-out button, or the sign-in form."""
+    actor = current_actor()
+    with st.sidebar:
+        st.divider()
+        notice = st.session_state.pop(STATE_ACCOUNT_NOTICE, None)
+        if notice:
+            st.warning(t(notice), icon="🔒")
+        if actor is not None:
+            line = t("accounts.signed_in_as", name=actor.display_name, role=role_label(actor.role.value))
+            st.markdown(_plain(line))
+            st.button(t("accounts.sign_out"), key="sign_out", on_click=sign_out, icon="🚪")
+            return
+        with st.form(SIGN_IN_FORM, enter_to_submit=True):
+            st.markdown(f"**{t('accounts.sign_in_title')}**")
+            st.text_input(t("accounts.username"), key=STATE_SIGN_IN_USERNAME, autocomplete="username")
+            st.text_input(
+                t("accounts.password"),
+                type="password",
+                key=STATE_SIGN_IN_PASSWORD,
+                autocomplete="current-password",
+            )
+            st.form_submit_button(t("accounts.sign_in"), on_click=_submit_sign_in)
+        error = st.session_state.pop(STATE_SIGN_IN_ERROR, None)
+        if error:
+            st.error(t(error), icon="⚠️")
+        st.caption(t("accounts.sign_in_hint"))
+
+
+def _submit_sign_in() -> None:
+    """The form's callback: try the credentials, then forget the password whatever the outcome."""
+    username = str(st.session_state.get(STATE_SIGN_IN_USERNAME) or "")
+    password = str(st.session_state.get(STATE_SIGN_IN_PASSWORD) or "")
+    st.session_state[STATE_SIGN_IN_PASSWORD] = ""
+    error = sign_in(username, password)
+    if error is not None:
+        st.session_state[STATE_SIGN_IN_ERROR] = error
+    else:
+        st.session_state[STATE_SIGN_IN_USERNAME] = ""
+
+
+# --- training: confirming the next phase's enrolments ----------------------------------------------
+
+STATE_TRAINING_FLASH = "training_flash"
+
+
+def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
+    """Let a signed-in user who may enrol these secretaries confirm the proposal (their part of it).
+
+    The service checks the permission again and validates capacity; on success every view
+    refreshes (the data version moved) and the outcome is shown after the rerun.
+    """
+    from lib.auth import TRAINING_ENROL, can
+    from lib.services import training as training_service
+    from lib.services.common import PermissionDenied, ValidationError
+
+    flash = st.session_state.pop(STATE_TRAINING_FLASH, None)
+    if flash:
+        st.success(flash, icon="✅")
+    actor = current_actor()
+    if actor is None:
+        st.info(t("training.sign_in_to_confirm"), icon="🔒")
+        return
+    mine = proposal[[can(actor, TRAINING_ENROL, town_code=code) for code in proposal["town_code"]]]
+    if mine.empty:
+        st.warning(t("training.not_allowed"), icon="🔒")
+        return
+    if len(mine) < len(proposal):
+        st.caption(t("training.confirm_partial", n=len(mine), total=len(proposal)))
+    with st.form("confirm_enrolments"):
+        reason = st.text_input(t("training.confirm_reason"), max_chars=200)
+        submitted = st.form_submit_button(f"{t('training.confirm')} ({len(mine)})", type="primary")
+    if not submitted:
+        return
+    allocations = list(zip(mine["cadre_id"], mine["session_id"], strict=True))
+    try:
+        with Session(engine()) as session:
+            count = training_service.enrol(
+                session, actor=actor, allocations=allocations, as_of=as_of, reason=reason.strip() or None
+            )
+    except ValidationError as error:
+        st.error("\n\n".join(error.messages(t).values()), icon="⚠️")
+    except PermissionDenied:
+        st.error(t("training.not_allowed"), icon="🔒")
+    except SQLAlchemyError as exc:
+        _fail(explain_failure(exc, config.database_url()))
+    else:
+        st.session_state[STATE_TRAINING_FLASH] = t("training.confirmed", n=count)
+        st.rerun()

@@ -1,0 +1,329 @@
+"""Accounts and permissions: argon2 password hashes, the signed-in `Actor`, and who may do what.
+
+No streamlit here: services call `require(actor, ACTION, town_code=…, village_code=…)` before they
+write, pages may call `can(...)` to decide what to offer, and `lib.ui` signs users in with
+`authenticate`. Accounts live in our own database (county intranets have no OIDC server).
+
+Roles (issue 6): a leader reads everything and writes nothing; a town editor writes within their
+town; a village editor within their village; an admin manages accounts. Anonymous (None) may do
+nothing. `RULES` maps each action to the roles allowed and the scope each may act in, so a new
+action is one line there.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lib.models import Role, Town, User, Village
+from lib.services.common import PermissionDenied, ValidationError
+
+USERNAME_MIN = 3
+USERNAME_MAX = 40
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]+")  # after lower-casing: ASCII letters, digits, . _ -
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024  # argon2 takes any length; this just bounds the work one sign-in can cause
+DISPLAY_NAME_MAX = 60
+
+_hasher = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory defaults
+
+
+# --- passwords ----------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password` (salted: the same password hashes differently each time)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when `password` matches `password_hash`; False for a wrong password or a broken hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's (rehash at next sign-in)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified when the username is unknown so timing tells nothing."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def normalize_username(username: object) -> str:
+    """Usernames are compared without case and surrounding spaces: " Admin " signs in as "admin"."""
+    return username.strip().lower() if isinstance(username, str) else ""
+
+
+# --- the actor ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user as read from the database (or the command line's operator).
+
+    `town_code` is the town the user works in (a village editor's is their village's town);
+    `village_code` only for village editors. `user_id` is None only for `COMMAND_LINE`.
+    """
+
+    user_id: int | None
+    username: str
+    display_name: str
+    role: Role
+    town_code: str | None = None
+    village_code: str | None = None
+    can_see_names: bool = False
+
+
+# Whoever runs `python -m lib.admin` against DATABASE_URL already controls the database; the
+# command line acts as an admin, and its audit rows say "cli".
+COMMAND_LINE = Actor(user_id=None, username="cli", display_name="python -m lib.admin", role=Role.ADMIN)
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """The Actor for a user row, with its town and village codes looked up."""
+    town_code = village_code = None
+    if user.village_id is not None:
+        row = session.execute(
+            select(Village.code, Town.code).join(Town).where(Village.id == user.village_id)
+        ).one()
+        village_code, town_code = row[0], row[1]
+    elif user.town_id is not None:
+        town_code = session.scalar(select(Town.code).where(Town.id == user.town_id))
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        town_code=town_code,
+        village_code=village_code,
+        can_see_names=bool(user.can_see_names),
+    )
+
+
+def load_actor(session: Session, user_id: int | None) -> Actor | None:
+    """The Actor for `user_id` as the database has it now; None when missing or deactivated."""
+    if user_id is None:
+        return None
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None or not user.is_active:
+        return None
+    return actor_for(session, user)
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """The Actor when `username` and `password` match an active account, else None.
+
+    Unknown usernames still cost one argon2 verification, so timing does not reveal which names
+    exist; inactive accounts are refused after the check for the same reason. An outdated hash is
+    replaced (flushed; the caller commits).
+    """
+    name = normalize_username(username)
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX:
+        password = ""
+    user = session.scalar(select(User).where(User.username == name)) if name else None
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
+    return actor_for(session, user)
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+def _clean_code(code: object) -> str | None:
+    if code is None:
+        return None
+    text = str(code).strip()
+    return text or None
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role | str,
+    town_code: str | None = None,
+    village_code: str | None = None,
+    can_see_names: bool = False,
+) -> User:
+    """Validate and add (flush) a new account; raise ValidationError with every bad field.
+
+    Nothing is written on error. Town editors need a town; village editors a village (their town
+    follows from it; a town given too must match); leaders and admins neither. The caller commits
+    (`lib.services.accounts.create_user_service` checks permission, audits and commits).
+    """
+    errors: dict[str, str] = {}
+    params: dict[str, dict[str, Any]] = {}
+
+    def fail(field: str, key: str, **values: Any) -> None:
+        errors.setdefault(field, key)
+        if values and field not in params:
+            params[field] = values
+
+    name = normalize_username(username)
+    if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
+        fail("username", "accounts.error.username_length", min=USERNAME_MIN, max=USERNAME_MAX)
+    elif not USERNAME_PATTERN.fullmatch(name):
+        fail("username", "accounts.error.username_chars")
+    elif session.scalar(select(User.id).where(User.username == name)) is not None:
+        fail("username", "accounts.error.username_taken", username=name)
+
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        fail("password", "accounts.error.password_short", min=PASSWORD_MIN)
+    elif len(password) > PASSWORD_MAX:
+        fail("password", "accounts.error.password_long", max=PASSWORD_MAX)
+
+    shown = display_name.strip() if isinstance(display_name, str) else ""
+    if not shown:
+        fail("display_name", "accounts.error.display_name_required")
+    elif len(shown) > DISPLAY_NAME_MAX:
+        fail("display_name", "accounts.error.display_name_long", max=DISPLAY_NAME_MAX)
+    elif any(not ch.isprintable() for ch in shown):
+        fail("display_name", "accounts.error.display_name_chars")
+
+    town_code, village_code = _clean_code(town_code), _clean_code(village_code)
+    try:
+        role_ = Role(role)
+    except ValueError:
+        role_ = None
+        fail("role", "accounts.error.role_unknown", role=str(role), roles=", ".join(Role))
+    if role_ is Role.TOWN_EDITOR:
+        if town_code is None:
+            fail("town_code", "accounts.error.town_required")
+        if village_code is not None:
+            fail("village_code", "accounts.error.village_not_allowed", role=role_.value)
+    elif role_ is Role.VILLAGE_EDITOR:
+        if village_code is None:
+            fail("village_code", "accounts.error.village_required")
+    elif role_ is not None:
+        if town_code is not None:
+            fail("town_code", "accounts.error.town_not_allowed", role=role_.value)
+        if village_code is not None:
+            fail("village_code", "accounts.error.village_not_allowed", role=role_.value)
+
+    town_id = village_id = None
+    if town_code is not None and "town_code" not in errors:
+        town_id = session.scalar(select(Town.id).where(Town.code == town_code))
+        if town_id is None:
+            fail("town_code", "accounts.error.town_unknown", code=town_code)
+    if village_code is not None and "village_code" not in errors:
+        found = session.execute(
+            select(Village.id, Village.town_id, Town.code).join(Town).where(Village.code == village_code)
+        ).first()
+        if found is None:
+            fail("village_code", "accounts.error.village_unknown", code=village_code)
+        elif town_code is not None and found[2] != town_code:
+            fail("village_code", "accounts.error.village_not_in_town", code=village_code, town=town_code)
+        else:
+            village_id, town_id = found[0], found[1]
+
+    if errors:
+        raise ValidationError(errors, params)
+    assert role_ is not None
+    user = User(
+        username=name,
+        display_name=shown,
+        password_hash=hash_password(password),
+        role=role_.value,
+        town_id=town_id,
+        village_id=village_id,
+        can_see_names=bool(can_see_names),
+        is_active=True,
+    )
+    try:
+        with session.begin_nested():  # a concurrent sign-up of the same name loses cleanly
+            session.add(user)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"username": "accounts.error.username_taken"}, {"username": {"username": name}}
+        ) from exc
+    return user
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+
+class Scope(StrEnum):
+    """Where a role may act: anywhere in the county, in its own town, or in its own village."""
+
+    COUNTY = "county"
+    TOWN = "town"
+    VILLAGE = "village"
+
+
+TRAINING_ENROL = "training.enrol"  # confirm first secretaries' enrolment in a training session
+ACCOUNTS_MANAGE = "accounts.manage"  # create, change and deactivate accounts
+
+# action → {role: scope}. A role missing from an action's rule may not do it (leaders are in none:
+# they read everything and write nothing). Issue 6's forms add one line each, e.g.
+#   HOUSEHOLD_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
+RULES: dict[str, Mapping[Role, Scope]] = {
+    # For now the admin also confirms enrolments county-wide (issue 6 may narrow this).
+    TRAINING_ENROL: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
+    ACCOUNTS_MANAGE: {Role.ADMIN: Scope.COUNTY},
+}
+
+
+def can(
+    actor: Actor | None, action: str, *, town_code: str | None = None, village_code: str | None = None
+) -> bool:
+    """Whether `actor` may do `action` on a record in `town_code` / `village_code`.
+
+    Pass the record's town (and village, for village-level records): a town-scoped role needs the
+    town code to match its own, a village-scoped role the village code. Missing codes refuse.
+    Raises ValueError for an action not in RULES (a typo should fail loudly, not deny quietly).
+    """
+    rule = RULES.get(action)
+    if rule is None:
+        raise ValueError(f"unknown action {action!r}; add it to lib.auth.RULES")
+    if actor is None:
+        return False
+    scope = rule.get(actor.role)
+    if scope is None:
+        return False
+    if scope is Scope.COUNTY:
+        return True
+    if scope is Scope.TOWN:
+        return actor.town_code is not None and town_code == actor.town_code
+    return (
+        actor.village_code is not None
+        and village_code == actor.village_code
+        and (town_code is None or town_code == actor.town_code)
+    )
+
+
+def require(
+    actor: Actor | None, action: str, *, town_code: str | None = None, village_code: str | None = None
+) -> Actor:
+    """Raise PermissionDenied unless `can(...)`; return the actor (no longer None) when allowed."""
+    if actor is None or not can(actor, action, town_code=town_code, village_code=village_code):
+        can(None, action)  # an unknown action raises ValueError even for anonymous callers
+        raise PermissionDenied(action, username=actor.username if actor else None)
+    return actor

@@ -1,0 +1,203 @@
+"""Pieces every write-side service shares: its errors, the audit row and the data version.
+
+A service runs: check permission (`lib.auth.require`) → validate (raise `ValidationError` with
+every bad field) → change rows → `record_audit` → `bump_data_version` → commit, all in one
+transaction, so either everything is stored or nothing is.
+
+Errors carry label keys and parameters, not finished sentences, so a page shows them in its
+reader's language with `t(key, **params)`; `str()` gives English for command lines and logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Integer, String, cast, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lib.i18n import CATALOGS
+from lib.models import AuditEntry, Meta
+
+if TYPE_CHECKING:
+    from lib.auth import Actor
+
+DATA_VERSION_KEY = "data_version"
+SYSTEM_USERNAME = "system"  # the audit row's username when no signed-in user made the change
+AUDIT_ACTION_MAX = 20  # AuditEntry.action is String(20)
+AUDIT_KEY_MAX = 60  # AuditEntry.record_key is String(60)
+
+
+def english(key: str, params: Mapping[str, Any] | None = None) -> str:
+    """The English label for `key` (for `str()` of errors; pages use `t()` instead)."""
+    catalog = CATALOGS["en"]
+    if params and params.get("n") == 1 and f"{key}.one" in catalog:
+        key = f"{key}.one"
+    text = catalog.get(key, key)
+    try:
+        return text.format(**(params or {}))
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+class ServiceError(Exception):
+    """A refusal a user should read: `key` and `params` feed `t()`."""
+
+    key: str = "services.error"
+
+    def __init__(self, key: str | None = None, **params: Any) -> None:
+        self.key = key or type(self).key
+        self.params = params
+        super().__init__(english(self.key, params))
+
+
+class ValidationError(ServiceError):
+    """Some fields are wrong; nothing was written.
+
+    `errors` maps each bad field to a label key (`accounts.error.password_short`); `params` holds
+    that label's placeholders by field. A page shows `t(error.errors[f], **error.params.get(f, {}))`
+    beside field `f`, or uses `messages()` for them all at once.
+    """
+
+    key = "services.invalid"
+
+    def __init__(
+        self,
+        errors: Mapping[str, str],
+        params: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        if not errors:
+            raise ValueError("a ValidationError needs at least one field error")
+        self.errors: dict[str, str] = dict(errors)
+        self.field_params: dict[str, dict[str, Any]] = {
+            name: dict(values) for name, values in (params or {}).items()
+        }
+        super().__init__(self.key, n=len(self.errors))
+
+    def params_for(self, field: str) -> dict[str, Any]:
+        return self.field_params.get(field, {})
+
+    def messages(self, translate: Callable[..., str] | None = None) -> dict[str, str]:
+        """Each field's message: through `translate` (e.g. `lib.i18n.t`), or in English."""
+        if translate is None:
+            return {f: english(key, self.params_for(f)) for f, key in self.errors.items()}
+        return {f: translate(key, **self.params_for(f)) for f, key in self.errors.items()}
+
+    def __str__(self) -> str:
+        return "; ".join(f"{field}: {text.rstrip('.')}" for field, text in self.messages().items())
+
+
+class PermissionDenied(ServiceError):
+    """The actor may not do this (or nobody is signed in); nothing was written."""
+
+    key = "services.permission_denied"
+
+    def __init__(self, action: str, *, username: str | None = None) -> None:
+        self.action = action
+        self.username = username
+        super().__init__(self.key, action=action, username=username or "—")
+
+
+class StaleEdit(ServiceError):
+    """The record changed since the form was opened; `current` holds its values now."""
+
+    key = "services.stale_edit"
+
+    def __init__(self, table: str, record_key: str, current: Mapping[str, Any] | None = None) -> None:
+        self.table = table
+        self.record_key = record_key
+        self.current = dict(current) if current is not None else None
+        super().__init__(self.key, table=table, record=record_key)
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"cannot record {type(value).__name__} in the audit log")
+
+
+def audit_json(values: Mapping[str, Any] | None) -> str | None:
+    """Values as JSON text: sorted keys, dates as ISO strings, Chinese kept readable."""
+    if values is None:
+        return None
+    return json.dumps(dict(values), sort_keys=True, ensure_ascii=False, default=_json_value)
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: Actor | None,
+    action: str,
+    table: str,
+    key: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Add (and flush) one audit row in the caller's transaction: who, when, what, old → new, why.
+
+    `old` is None for a new record, `new` None for a deleted one. Never pass secrets
+    (passwords, hashes): the log is for reading.
+    """
+    if not action or len(action) > AUDIT_ACTION_MAX:
+        raise ValueError(f"audit action must be 1–{AUDIT_ACTION_MAX} characters: {action!r}")
+    if len(key) > AUDIT_KEY_MAX:
+        raise ValueError(f"audit record key longer than {AUDIT_KEY_MAX} characters: {key!r}")
+    entry = AuditEntry(
+        user_id=actor.user_id if actor is not None else None,
+        username=actor.username if actor is not None else SYSTEM_USERNAME,
+        action=action,
+        table_name=table,
+        record_key=key,
+        old_values=audit_json(old),
+        new_values=audit_json(new),
+        reason=reason or None,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# --- the data version ---------------------------------------------------------------------------
+
+
+def _increment(session: Session) -> int:
+    result = session.execute(
+        update(Meta)
+        .where(Meta.key == DATA_VERSION_KEY)
+        .values(value=cast(cast(Meta.value, Integer) + 1, String))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def bump_data_version(session: Session) -> str:
+    """Add one to app_meta's data version in the caller's transaction; return the new value.
+
+    One UPDATE … SET value = value + 1 in the database, so concurrent writers never lose a bump:
+    the row stays locked (PostgreSQL) or the file write-locked (SQLite) until the caller commits.
+    A missing version starts at "1".
+    """
+    if _increment(session) == 0:
+        try:
+            with session.begin_nested():
+                session.execute(insert(Meta).values(key=DATA_VERSION_KEY, value="1"))
+        except IntegrityError:  # another writer created it first: count ours on top
+            _increment(session)
+    value = session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY))
+    assert value is not None
+    return value

@@ -1,0 +1,130 @@
+"""`python -m lib.admin`: the first admin from the command line, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lib import admin, config
+from lib.auth import authenticate
+from lib.db import make_engine
+from lib.models import AuditEntry, User
+
+PASSWORD = "first admin password"
+
+
+def _cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lib.admin", *args],
+        cwd=config.ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _create_admin(url: str, username: str = "admin") -> subprocess.CompletedProcess[str]:
+    return _cli(
+        url,
+        "create-user",
+        *("--username", username, "--role", "admin", "--display-name", "系统管理员"),
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_creates_the_first_admin_from_a_password_on_stdin(sqlite_url: str) -> None:
+    result = _create_admin(sqlite_url)  # an empty file: migrated first
+    assert result.returncode == 0, result.stderr
+    assert 'admin account "admin"' in result.stdout
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        actor = authenticate(session, "admin", PASSWORD)
+        assert actor is not None and actor.role == "admin" and actor.display_name == "系统管理员"
+        entry = session.scalars(select(AuditEntry)).one()
+        assert (entry.username, entry.action, entry.table_name) == ("cli", "user.create", "users")
+        assert PASSWORD not in (entry.new_values or "")
+    engine.dispose()
+    listing = _cli(sqlite_url, "list-users")
+    assert listing.returncode == 0 and "admin" in listing.stdout and "系统管理员" in listing.stdout
+
+
+def test_refuses_a_duplicate_in_one_line(sqlite_url: str) -> None:
+    assert _create_admin(sqlite_url).returncode == 0
+    again = _create_admin(sqlite_url, username="ADMIN")
+    assert again.returncode != 0
+    assert "already taken" in _one_line_error(again)
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        assert len(session.scalars(select(User)).all()) == 1
+    engine.dispose()
+
+
+def test_town_editor_needs_a_known_town(hand_sqlite_url: str) -> None:
+    args = ("create-user", "--username", "ted", "--role", "town_editor", "--display-name", "Ted")
+    unknown = _cli(hand_sqlite_url, *args, "--town", "349901999", "--password-stdin", stdin=PASSWORD)
+    assert unknown.returncode == 2
+    assert "--town: No town has the code 349901999" in _one_line_error(unknown)
+    known = _cli(hand_sqlite_url, *args, "--town", "349901100", "--password-stdin", stdin=PASSWORD)
+    assert known.returncode == 0, known.stderr
+    assert "for 349901100" in known.stdout
+
+
+def test_every_bad_field_in_one_line(sqlite_url: str) -> None:
+    result = _cli(
+        sqlite_url,
+        *("create-user", "--username", "x", "--role", "boss", "--display-name", " ", "--password-stdin"),
+        stdin="short\n",
+    )
+    assert result.returncode == 2
+    line = _one_line_error(result)
+    for option in ("--username", "password", "--display-name", "--role"):
+        assert f"{option}: " in line
+
+
+@pytest.mark.parametrize("url", ["nonsense", "postgresql+psycopg://u:p@127.0.0.1:1/x"])
+def test_bad_database_url_is_one_line_and_exit_1(url: str) -> None:
+    result = _create_admin(url)
+    assert result.returncode == 1
+    _one_line_error(result)
+
+
+def test_missing_sqlite_folder_is_one_line(tmp_path: Path) -> None:
+    result = _cli(f"sqlite:///{tmp_path}/no/such/folder/x.db", "list-users")
+    assert result.returncode == 1
+    assert "does not exist" in _one_line_error(result)
+
+
+def test_interactive_password_is_asked_twice(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    answers = iter(["one password", "another one"])
+    monkeypatch.setattr(admin.getpass, "getpass", lambda prompt: next(answers))
+    args = ["create-user", "--username", "admin", "--role", "admin", "--display-name", "Admin"]
+    assert admin.main(args) == 2
+    assert "differ" in capsys.readouterr().err
+    answers = iter([PASSWORD, PASSWORD])
+    assert admin.main(args) == 0
+    assert 'admin account "admin"' in capsys.readouterr().out
+
+
+def test_list_users_on_an_empty_database_says_how_to_start(sqlite_url: str) -> None:
+    result = _cli(sqlite_url, "list-users")
+    assert result.returncode == 0 and "create-user" in result.stdout

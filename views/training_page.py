@@ -1,0 +1,148 @@
+"""Training (`/training`): rotation-training coverage of first secretaries, topics, schedule,
+the waiting list and a fair plan for the next phase."""
+
+import streamlit as st
+
+from lib import charts, export, training_plan, ui
+from lib import training_view as view
+from lib.i18n import t
+from lib.queries import training
+
+filters = ui.current_filters()
+ui.page_header(t("training.title"), filters)
+towns = filters.town_codes
+as_of = view.parse_as_of(ui.as_of())
+
+by_town = ui.query(training.coverage_by_town, town_codes=towns)
+if by_town.empty:
+    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
+    st.stop()
+phases = ui.query(training.coverage_by_phase, town_codes=towns, as_of=as_of)
+tours = ui.query(training.tour_participants, town_codes=towns)
+waiting = ui.query(training.waiting_list, town_codes=towns, as_of=as_of)
+schedule = ui.query(training.schedule, as_of=as_of)
+topics = view.topic_names(ui.query(training.topics))
+target = view.target_share(ui.query(training.programmes))
+
+for column, tile in zip(st.columns(4), view.tiles(by_town, phases, tours, waiting, target), strict=True):
+    with column:
+        ui.kpi(tile.label, tile.value, tile.detail, tile.help)
+
+coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = st.tabs(
+    [t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")]
+)
+
+with coverage_tab:
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader(t("training.by_town"))
+        st.altair_chart(
+            charts.coverage_bars(
+                view.town_shares(by_town),
+                target=target,
+                value_title=t("training.axis.share"),
+                town_title=t("col.town"),
+            ),
+            width="stretch",
+        )
+        st.caption(t("training.by_town_caption"))
+    with right:
+        st.subheader(t("training.trend"))
+        trend = ui.query(training.coverage_trend, town_codes=towns, as_of=as_of)
+        st.altair_chart(
+            charts.trend_line(
+                view.trend(trend),
+                target=target,
+                value_title=t("training.axis.share"),
+                date_title=t("training.axis.date"),
+            ),
+            width="stretch",
+        )
+        st.caption(t("training.trend_caption"))
+        st.subheader(t("training.by_phase"))
+        table, labels = view.phases_table(phases)
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                **labels,
+                "share": st.column_config.ProgressColumn(
+                    labels["share"], format="%.1f%%", min_value=0, max_value=100
+                ),
+            },
+        )
+
+with topics_tab:
+    st.subheader(t("training.heatmap"))
+    st.altair_chart(
+        charts.heatmap(
+            view.heatmap_frame(ui.query(training.topic_coverage, town_codes=towns), topics),
+            x_title=t("training.axis.topic"),
+            y_title=t("col.town"),
+            value_title=t("training.axis.share"),
+        ),
+        width="stretch",
+    )
+    st.subheader(t("training.missing"))
+    missing = ui.query(training.missing_topics, town_codes=towns)
+    if missing.empty:
+        st.success(t("training.none_missing"))
+    else:
+        st.dataframe(view.missing_table(missing, topics), hide_index=True, width="stretch")
+
+with schedule_tab:
+    st.subheader(t("training.timeline"))
+    st.altair_chart(
+        charts.timeline(
+            view.timeline_frame(schedule),
+            kind_title=t("training.col.programme"),
+            date_title=t("training.col.dates"),
+        ),
+        width="stretch",
+    )
+    st.subheader(t("training.sessions"))
+    st.dataframe(view.schedule_table(schedule, topics), hide_index=True, width="stretch")
+    st.subheader(t("training.tours"))
+    if tours.empty:
+        st.caption(t("training.no_tours"))
+    else:
+        st.dataframe(view.tour_table(tours), hide_index=True, width="stretch")
+
+with waiting_tab:
+    if waiting.empty:
+        st.success(t("training.none_waiting"))
+    else:
+        waiting_table = view.waiting_table(waiting, topics)
+        st.caption(t("training.waiting_caption"))
+        st.dataframe(waiting_table, hide_index=True, width="stretch")
+        st.download_button(
+            t("training.download"),
+            data=lambda: export.excel_bytes(
+                {t("training.tab.waiting"): waiting_table},
+                title_lines={t("training.tab.waiting"): [t("training.title"), ui.scope_line(filters)]},
+            ),
+            file_name=f"training_waiting_{as_of}.xlsx",
+            mime=export.EXCEL_MIME,
+            on_click="ignore",
+        )
+
+with plan_tab:
+    st.caption(t("training.plan_intro"))
+    upcoming = schedule[schedule["upcoming"] & schedule["required"]]
+    free = training_plan.free_seats(upcoming)
+    if waiting.empty:
+        st.success(t("training.none_waiting"))
+    elif int(free.sum()) == 0:
+        st.info(t("training.no_upcoming"))
+    else:
+        proposal = training_plan.propose_allocation(waiting, upcoming)
+        shares = training_plan.fair_shares(waiting, int(free.sum()))
+        left, right = st.columns([1, 2])
+        with left:
+            st.subheader(t("training.shares"))
+            st.dataframe(view.shares_table(waiting, shares), hide_index=True, width="stretch")
+        with right:
+            st.subheader(t("training.proposal", n=len(proposal)))
+            st.dataframe(view.proposal_table(proposal, waiting, schedule), hide_index=True, width="stretch")
+        ui.confirm_enrolments(proposal, as_of=as_of)
