@@ -93,20 +93,22 @@ def _enrol(
             select(TrainingSession).where(TrainingSession.id.in_(session_ids)).with_for_update()
         )
     }
-    taken = dict(
-        session.execute(
+    taken = {
+        session_id: count
+        for session_id, count in session.execute(
             select(Attendance.session_id, func.count())
             .where(Attendance.session_id.in_(session_ids))
             .group_by(Attendance.session_id)
-        ).tuples()
-    )
-    already = set(
-        session.execute(
+        )
+    }
+    already = {
+        (cadre_id, session_id)
+        for cadre_id, session_id in session.execute(
             select(Attendance.cadre_id, Attendance.session_id).where(
                 Attendance.session_id.in_(session_ids), Attendance.cadre_id.in_(cadre_ids)
             )
-        ).tuples()
-    )
+        )
+    }
     errors: dict[str, str] = {}
     params: dict[str, dict[str, object]] = {}
     asked = Counter(session_id for _, session_id in pairs)
@@ -122,7 +124,10 @@ def _enrol(
             if asked[session_id] > free:
                 errors[field] = "training.error.capacity"
                 params[field] = {"free": free, "asked": asked[session_id]}
-    names = dict(session.execute(select(Cadre.id, Cadre.name).where(Cadre.id.in_(cadre_ids))).tuples())
+    names = {
+        cadre_id: name
+        for cadre_id, name in session.execute(select(Cadre.id, Cadre.name).where(Cadre.id.in_(cadre_ids)))
+    }
     for cadre_id, session_id in pairs:
         field = f"cadre_{cadre_id}"
         if cadre_id not in serving:
