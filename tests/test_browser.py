@@ -73,3 +73,11 @@ def test_deep_link_to_another_page_as_the_first_request(
         offline_page.wait_for_timeout(1000)
         expect(offline_page.get_by_text("Page not found")).to_have_count(0)
         expect(offline_page).to_have_url(re.compile(re.escape(path.split("?")[0])))
+
+
+def test_training_page_shows_the_coverage_figure(hand_sqlite_url: str, offline_page: Page) -> None:
+    """/training in the browser: 3 of the 5 serving first secretaries are trained."""
+    with running_app(hand_sqlite_url) as base_url:
+        offline_page.goto(f"{base_url}/training?lang=en")
+        assert _metric_value(offline_page, "Coverage") == "60.0%"
+        expect(offline_page.get_by_role("tab", name="Next phase")).to_be_visible()

@@ -189,3 +189,17 @@ def test_cli_reports_a_bad_database_in_one_line(url: str, tmp_path: Path) -> Non
     result = _demo_cli(url)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_training_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine, open_app) -> None:  # type: ignore[no-untyped-def]
+    url = demo_engine.url.render_as_string(hide_password=False)
+    overview_run = open_app(url, lang="en")
+    overview_figure = next(m.value for m in overview_run.metric if m.label == "Trained")
+    training_run = open_app(url, "views/training_page.py", lang="en")
+    assert not training_run.exception
+    metrics = {m.label: m.value for m in training_run.metric}
+    assert metrics["Coverage"] == overview_figure == "86.6%"
+    assert metrics["Rotation sessions held"] == "2"
+    assert metrics["On study tours"] == "50"
+    captions = " ".join(c.value for c in training_run.caption)
+    assert "321 attended in 2 phases" in captions and "Bijie Rural E-commerce Study Tour" in captions
