@@ -53,3 +53,24 @@ def default_language() -> str:
 def tiles_url() -> str | None:
     """Optional map tile URL template; none by default so the map needs no internet."""
     return setting("TILES_URL")
+
+
+def plan_coverage_target() -> float:
+    """Target share of poor households with labour that have an industry plan (default: all)."""
+    return _share_setting("PLAN_COVERAGE_TARGET", 1.0)
+
+
+def stuck_after_months() -> int:
+    """A plan below "stable income" counts as stuck after this many months at one stage."""
+    try:
+        return max(1, int(setting("STUCK_AFTER_MONTHS", "12") or 12))
+    except ValueError:
+        return 12
+
+
+def _share_setting(name: str, default: float) -> float:
+    try:
+        value = float(setting(name, str(default)) or default)
+    except ValueError:
+        return default
+    return value if 0 < value <= 1 else default

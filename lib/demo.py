@@ -1446,6 +1446,7 @@ def _insert_demo_accounts(session: Session, rows: _Rows) -> int:
         return 0
     accounts = demo_account_rows(rows)
     session.execute(insert(User), accounts)
+    advance_id_sequences(session)
     return len(accounts)
 
 
