@@ -11,6 +11,7 @@ st.set_page_config(page_title=t("app.title"), page_icon="🌾", layout="wide")
 pages = [
     st.Page("views/overview_page.py", title=t("nav.overview"), icon="📊", default=True),
     st.Page("views/map_page.py", title=t("nav.map"), icon="🗺️", url_path="map"),
+    st.Page("views/industry_page.py", title=t("nav.industry"), icon="🌱", url_path="industry"),
     st.Page("views/training_page.py", title=t("nav.training"), icon="🎓", url_path="training"),
     st.Page("views/village_page.py", title=t("nav.village"), icon="🏘️", url_path="village"),
 ]

@@ -151,3 +151,105 @@ def timeline(frame: pd.DataFrame, *, kind_title: str, date_title: str) -> alt.Ch
         )
         .properties(height=alt.Step(26))
     )
+
+
+def funnel(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.LayerChart:
+    """Households that reached at least each stage, widest first; `frame` has label, households."""
+    order = list(frame["label"])
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=order, title=y_title),
+            x=alt.X("households:Q", title=x_title, axis=alt.Axis(format=",d")),
+            color=alt.Color("label:N", sort=order, scale=alt.Scale(range=STAGE_COLOURS), legend=None),
+            tooltip=[
+                alt.Tooltip("label:N", title=y_title),
+                alt.Tooltip("households:Q", title=x_title, format=","),
+            ],
+        )
+    )
+    text = bars.mark_text(align="left", dx=4, color="#1f2933").encode(
+        text=alt.Text("households:Q", format=",")
+    )
+    return alt.LayerChart(layer=[bars, text]).properties(height=alt.Step(34))
+
+
+def stacked_stages(
+    frame: pd.DataFrame, *, stage_order: list[str], x_title: str, y_title: str, legend_title: str
+) -> alt.Chart:
+    """Stacked horizontal bars: `frame` has row, stage (label), value; rows keep their order."""
+    rows = list(dict.fromkeys(frame["row"]))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("row:N", sort=rows, title=y_title, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
+            x=alt.X("value:Q", title=x_title, stack="zero"),
+            color=alt.Color(
+                "stage:N",
+                sort=stage_order,
+                title=legend_title,
+                scale=alt.Scale(domain=stage_order, range=STAGE_COLOURS),
+            ),
+            order=alt.Order("stage_rank:Q"),
+            tooltip=[
+                alt.Tooltip("row:N", title=y_title),
+                alt.Tooltip("stage:N", title=legend_title),
+                alt.Tooltip("value:Q", title=x_title, format=","),
+            ],
+        )
+        .properties(height=alt.Step(20))
+    )
+
+
+def income_lines(frame: pd.DataFrame, *, x_title: str, y_title: str, legend_title: str) -> alt.Chart:
+    """Mean per-capita income by year for several series (the poverty line among them)."""
+    series = list(dict.fromkeys(frame["series"]))
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title=x_title),
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",d")),
+            color=alt.Color(
+                "series:N",
+                sort=series,
+                title=legend_title,
+                scale=alt.Scale(range=["#1a9850", "#fc8d59", "#1f2933"]),
+            ),
+            strokeDash=alt.condition(alt.datum.dashed, alt.value([5, 4]), alt.value([1, 0])),
+            tooltip=[
+                alt.Tooltip("year:O", title=x_title),
+                alt.Tooltip("series:N", title=legend_title),
+                alt.Tooltip("value:Q", title=y_title, format=",.0f"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def monthly_bars(
+    frame: pd.DataFrame, *, stage_order: list[str], x_title: str, y_title: str, legend_title: str
+) -> alt.Chart:
+    """Stage moves per month, stacked by the stage moved into; `frame` has month, stage, value."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:T", title=x_title, timeUnit="yearmonth"),
+            y=alt.Y("value:Q", title=y_title, stack="zero"),
+            color=alt.Color(
+                "stage:N",
+                sort=stage_order,
+                title=legend_title,
+                scale=alt.Scale(domain=stage_order, range=STAGE_COLOURS),
+            ),
+            tooltip=[
+                alt.Tooltip("month:T", title=x_title, timeUnit="yearmonth"),
+                alt.Tooltip("stage:N", title=legend_title),
+                alt.Tooltip("value:Q", title=y_title),
+            ],
+        )
+        .properties(height=260)
+    )

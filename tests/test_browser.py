@@ -81,3 +81,10 @@ def test_training_page_shows_the_coverage_figure(hand_sqlite_url: str, offline_p
         offline_page.goto(f"{base_url}/training?lang=en")
         assert _metric_value(offline_page, "Coverage") == "60.0%"
         expect(offline_page.get_by_role("tab", name="Next phase")).to_be_visible()
+
+
+def test_industry_page_shows_the_plan_coverage(hand_sqlite_url: str, offline_page: Page) -> None:
+    """/industry in the browser: 5 of the 8 households with labour have a plan."""
+    with running_app(hand_sqlite_url) as base_url:
+        offline_page.goto(f"{base_url}/industry?lang=en")
+        assert _metric_value(offline_page, "Plan coverage") == "62.5%"

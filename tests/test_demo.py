@@ -203,3 +203,13 @@ def test_training_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine,
     assert metrics["On study tours"] == "50"
     captions = " ".join(c.value for c in training_run.caption)
     assert "321 attended in 2 phases" in captions and "Bijie Rural E-commerce Study Tour" in captions
+
+
+def test_industry_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine, open_app) -> None:  # type: ignore[no-untyped-def]
+    url = demo_engine.url.render_as_string(hide_password=False)
+    overview_metrics = {m.label: m.value for m in open_app(url, lang="en").metric}
+    industry_run = open_app(url, "views/industry_page.py", lang="en")
+    assert not industry_run.exception
+    metrics = {m.label: m.value for m in industry_run.metric}
+    assert metrics["Plan coverage"] == overview_metrics["With a plan"]
+    assert metrics["Stable income"] == overview_metrics["Plans at stable income"]

@@ -119,7 +119,7 @@ with households:
     )
     st.caption(t("village.households.by_stage_caption"))
     st.markdown(f"**{t('village.households.list')}**")
-    show_names = privacy.names_visible(None)  # no accounts yet: issue 6 passes the signed-in user
+    show_names = privacy.names_visible(ui.current_actor())
     register = view.households_table(ui.query(village_detail.households, code=code), show_names=show_names)
     table(register, "village.households.empty")
     if not show_names and not register.frame.empty:

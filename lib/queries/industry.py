@@ -1,0 +1,761 @@
+"""The industry page's read side: "one household, one industry; one village, one product".
+
+Definitions (the Overview's wherever the Overview has the figure; its building blocks are reused):
+
+- *best stage* — a household's stage is that of its most advanced plan (`stage_rank`: planned 1 …
+  stable 4); a household without a plan has none. The funnel's and the per-town figures come from
+  `lib.queries.overview.household_counts`, so they are the Overview's by construction.
+- *with labour* — `labour_count > 0`; every status (poor, exited, monitored) counts, as on the
+  Overview. A *gap* is a household with labour and no plan.
+- *stuck* — a plan below "stable" that has been in its stage for longer than `months` months:
+  `stage_since` is before the date `months` calendar months before `as_of` (day clamped to the
+  month's end). `months_in_stage` counts whole months from `stage_since` to `as_of`
+  (`lib.queries.training.months_between`), so a stuck plan shows at least `months`.
+- *in the product* — a household with a plan (any stage) in its village's signature industry.
+  A village *has a product* when its `signature_product_zh` is set.
+- *towns and organisations* — an enterprise or cooperative belongs to the selection through its
+  linked households: only links of households in the selected towns count, and organisations
+  with none are left out (also when all towns are selected). Its own town is shown, not filtered.
+- *linked* — a household with any organisation link (links carry no end date; the link as
+  recorded now counts for every year of income).
+- *single link* — a household whose links all go to one organisation (two benefit types from the
+  same company are still one organisation: a risk if it fails).
+- *stage trend* — every row of the plan stage history (`PlanStageChange`) up to `as_of`, by month;
+  a plan's first row (from no stage) is `new`; a move to a lower rank than its `from_stage` is
+  `backward`. Months are first-of-month dates (`datetime.date`).
+
+Every function takes `town_codes` (none or empty = all towns; households are placed by their
+village's town) and, where time matters, `as_of` (app_meta's date; nothing here reads the clock).
+Counts are aggregated in SQL; shares are NaN where the whole is zero; missing text (no product,
+no industry, no town) comes back as pandas' missing value (test with `pd.isna`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+
+from lib.domain import POVERTY_LINE_BY_YEAR, poverty_line
+from lib.models import (
+    BenefitType,
+    Household,
+    HouseholdIncome,
+    Industry,
+    IndustryCategory,
+    IndustryPlan,
+    Organisation,
+    OrganisationLink,
+    PlanStage,
+    PlanStageChange,
+    Town,
+    Village,
+)
+from lib.queries.common import AnySelect, stage_rank, town_filter
+from lib.queries.overview import household_counts
+from lib.queries.training import months_between
+
+STAGES = [stage.value for stage in PlanStage]
+CATEGORIES = [category.value for category in IndustryCategory]
+BENEFIT_TYPES = [benefit.value for benefit in BenefitType]
+FUNNEL_TOTALS = [
+    "households",
+    "households_with_labour",
+    "labour_households_with_plan",
+    "households_with_plan",
+]
+
+TOWN_COLUMNS = ["town_code", "town_name_zh", "town_name_en"]
+PLACE_COLUMNS = ["village_code", "village_name_zh", "village_name_en", *TOWN_COLUMNS]
+
+FUNNEL_COLUMNS = ["stage", "rank", "households", "reached", "share"]
+STAGES_BY_TOWN_COLUMNS = [
+    "town_code",
+    "name_zh",
+    "name_en",
+    *STAGES,
+    *FUNNEL_TOTALS,
+    "plan_share",
+]
+STAGES_BY_CATEGORY_COLUMNS = ["category", "stage", "plans", "households"]
+GAP_COLUMNS = [
+    "household_id",
+    "archive_no",
+    "head_name",
+    "members",
+    "labour_count",
+    "status",
+    *PLACE_COLUMNS,
+]
+STUCK_COLUMNS = [
+    "plan_id",
+    "household_id",
+    "archive_no",
+    "head_name",
+    *PLACE_COLUMNS,
+    "industry_code",
+    "industry_name_zh",
+    "industry_name_en",
+    "category",
+    "stage",
+    "stage_since",
+    "months_in_stage",
+]
+VILLAGE_PRODUCT_COLUMNS = [
+    "village_code",
+    "name_zh",
+    "name_en",
+    *TOWN_COLUMNS,
+    "signature_product_zh",
+    "signature_product_en",
+    "signature_industry",
+    "signature_industry_name_zh",
+    "signature_industry_name_en",
+    "households",
+    "households_in_product",
+    "share",
+    "has_product",
+]
+ORGANISATION_COLUMNS = [
+    "organisation_id",
+    "name_zh",
+    "name_en",
+    "kind",
+    "industry_code",
+    "industry_name_zh",
+    "industry_name_en",
+    *TOWN_COLUMNS,
+    "villages_served",
+    "linked_households",
+    "links",
+    *BENEFIT_TYPES,
+    "annual_amount",
+]
+SINGLE_LINK_COLUMNS = [
+    "household_id",
+    "archive_no",
+    "head_name",
+    *PLACE_COLUMNS,
+    "organisation_id",
+    "organisation_name_zh",
+    "organisation_name_en",
+    "kind",
+    "benefit_types",
+    "links",
+    "annual_amount",
+]
+INCOME_COLUMNS = [
+    "year",
+    "linked",
+    "unlinked",
+    "linked_households",
+    "unlinked_households",
+    "poverty_line",
+    "linked_below_line",
+    "unlinked_below_line",
+]
+TREND_COLUMNS = ["month", "stage", "moves", "new", "backward"]
+HISTORY_COLUMNS = ["year", "date", "stage", "plans"]
+
+
+def _frame(session: Session, stmt: AnySelect, columns: Sequence[str]) -> pd.DataFrame:
+    """Run `stmt` and return its rows with `columns` (also when there are none)."""
+    return pd.DataFrame(session.execute(stmt).all(), columns=list(columns))
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _place() -> list[ColumnElement[str]]:
+    """The PLACE_COLUMNS of a statement joined to Village and Town."""
+    return [
+        Village.code.label("village_code"),
+        Village.name_zh.label("village_name_zh"),
+        Village.name_en.label("village_name_en"),
+        Town.code.label("town_code"),
+        Town.name_zh.label("town_name_zh"),
+        Town.name_en.label("town_name_en"),
+    ]
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (part / whole.where(whole > 0)).astype("float64")
+
+
+def _as_int(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    for column in columns:
+        frame[column] = frame[column].fillna(0).astype("int64")
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageFunnel:
+    """Households by their most advanced plan's stage, with the totals the shares are read from.
+
+    `stages` has one row per stage in order: stage, rank (1…4), households (best stage is this
+    one), reached (best stage is this one or later), share (households / households_with_plan,
+    NaN when no household has a plan).
+    """
+
+    households: int
+    households_with_labour: int
+    labour_households_with_plan: int
+    households_with_plan: int
+    stages: pd.DataFrame
+
+    @property
+    def plan_share(self) -> float | None:
+        """Households with labour that have a plan, of all households with labour (None if none)."""
+        if not self.households_with_labour:
+            return None
+        return self.labour_households_with_plan / self.households_with_labour
+
+    def stage(self, stage: str) -> int:
+        """Households whose best stage is `stage`."""
+        return int(self.stages.set_index("stage").at[stage, "households"])
+
+
+def stage_funnel(session: Session, *, town_codes: Sequence[str] | None = None) -> StageFunnel:
+    """The funnel planned → started → producing → stable for the selected towns (the Overview's
+    `household_counts`, added up over the towns in SQL)."""
+    per_town = household_counts(Village.town_id, town_codes).subquery()
+    names = [*FUNNEL_TOTALS, *(f"stage_{stage}" for stage in STAGES)]
+    row = session.execute(select(*(func.coalesce(func.sum(per_town.c[name]), 0) for name in names))).one()
+    counts = dict(zip(names, (int(value) for value in row), strict=True))
+    stages = pd.DataFrame(
+        {
+            "stage": STAGES,
+            "rank": [stage.rank for stage in PlanStage],
+            "households": [counts[f"stage_{stage}"] for stage in STAGES],
+        }
+    )
+    stages["reached"] = stages["households"][::-1].cumsum()[::-1].astype("int64")
+    whole = counts["households_with_plan"]
+    stages["share"] = stages["households"] / whole if whole else float("nan")
+    stages["share"] = stages["share"].astype("float64")
+    return StageFunnel(**{name: counts[name] for name in FUNNEL_TOTALS}, stages=stages[FUNNEL_COLUMNS])
+
+
+def stages_by_town(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per selected town (towns without households too), by town code.
+
+    Columns: town_code, name_zh, name_en, planned, started, producing, stable (households by
+    best stage), households, households_with_labour, labour_households_with_plan,
+    households_with_plan, plan_share (labour households with a plan / with labour; NaN if none).
+    """
+    per_town = household_counts(Village.town_id, town_codes).subquery()
+    stmt = town_filter(
+        select(
+            Town.code,
+            Town.name_zh,
+            Town.name_en,
+            *(per_town.c[f"stage_{stage}"] for stage in STAGES),
+            *(per_town.c[name] for name in FUNNEL_TOTALS),
+        ).outerjoin(per_town, per_town.c.key == Town.id),
+        town_codes,
+    ).order_by(Town.code)
+    frame = _frame(session, stmt, STAGES_BY_TOWN_COLUMNS[:-1])
+    _as_int(frame, [*STAGES, *FUNNEL_TOTALS])
+    frame["plan_share"] = _share(frame["labour_households_with_plan"], frame["households_with_labour"])
+    return frame
+
+
+def stages_by_category(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Plans by industry category × their stage.
+
+    Every stage of every category that has a plan, zeros included, in category then stage
+    order. Columns: category, stage, plans (a household with plans in two categories counts in
+    both), households (distinct households with such a plan).
+    """
+    stmt = town_filter(
+        select(Industry.category, IndustryPlan.stage, func.count(), func.count(func.distinct(Household.id)))
+        .select_from(IndustryPlan)
+        .join(Industry, Industry.id == IndustryPlan.industry_id)
+        .join(Household, Household.id == IndustryPlan.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .group_by(Industry.category, IndustryPlan.stage),
+        town_codes,
+    )
+    counts = _frame(session, stmt, STAGES_BY_CATEGORY_COLUMNS)
+    categories = [c for c in CATEGORIES if c in set(counts["category"])]
+    grid = pd.MultiIndex.from_product([categories, STAGES], names=["category", "stage"])
+    frame = counts.set_index(["category", "stage"]).reindex(grid).reset_index()
+    _as_int(frame, ["plans", "households"])
+    return frame[STAGES_BY_CATEGORY_COLUMNS]
+
+
+# --- gaps -------------------------------------------------------------------------------------
+
+
+def gaps_no_plan(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Households with labour and no industry plan, by town, village and archive number.
+
+    Columns: household_id, archive_no, head_name (unmasked: the page masks it), members,
+    labour_count, status, village_code, village_name_zh, village_name_en, town_code,
+    town_name_zh, town_name_en.
+    """
+    has_plan = exists().where(IndustryPlan.household_id == Household.id)
+    stmt = town_filter(
+        select(
+            Household.id,
+            Household.archive_no,
+            Household.head_name,
+            Household.members,
+            Household.labour_count,
+            Household.status,
+            *_place(),
+        )
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .where(Household.labour_count > 0, ~has_plan),
+        town_codes,
+    ).order_by(Town.code, Village.code, Household.archive_no)
+    return _frame(session, stmt, GAP_COLUMNS)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The date `months` calendar months before `day`, its day clamped to the month's length."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def stuck_plans(
+    session: Session, *, as_of: dt.date, months: int = 12, town_codes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Plans below "stable" in their stage for longer than `months` months on `as_of`.
+
+    Sorted by town, village, archive number and plan. Columns: plan_id, household_id,
+    archive_no, head_name (unmasked), village_code, village_name_zh, village_name_en,
+    town_code, town_name_zh, town_name_en, industry_code, industry_name_zh, industry_name_en,
+    category, stage, stage_since, months_in_stage (whole months to as_of).
+    """
+    cutoff = months_before(as_of, months)
+    stmt = town_filter(
+        select(
+            IndustryPlan.id,
+            Household.id,
+            Household.archive_no,
+            Household.head_name,
+            *_place(),
+            Industry.code,
+            Industry.name_zh,
+            Industry.name_en,
+            Industry.category,
+            IndustryPlan.stage,
+            IndustryPlan.stage_since,
+        )
+        .select_from(IndustryPlan)
+        .join(Industry, Industry.id == IndustryPlan.industry_id)
+        .join(Household, Household.id == IndustryPlan.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .where(IndustryPlan.stage != PlanStage.STABLE.value, IndustryPlan.stage_since < cutoff),
+        town_codes,
+    ).order_by(Town.code, Village.code, Household.archive_no, IndustryPlan.id)
+    frame = _frame(session, stmt, STUCK_COLUMNS[:-1])
+    frame["months_in_stage"] = pd.Series(
+        [months_between(since, as_of) for since in frame["stage_since"]], dtype="int64"
+    )
+    return frame
+
+
+# --- one village, one product -----------------------------------------------------------------
+
+
+def village_products(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every village of the selected towns with its signature product, by town and village code.
+
+    Columns: village_code, name_zh, name_en, town_code, town_name_zh, town_name_en,
+    signature_product_zh, signature_product_en (None without one), signature_industry (the
+    industry's code or None), signature_industry_name_zh, signature_industry_name_en,
+    households, households_in_product (distinct households with a plan in the signature
+    industry), share (of households; NaN with no households or no signature industry),
+    has_product (a signature product is named).
+    """
+    signature = aliased(Industry)
+    in_product = case((IndustryPlan.industry_id == Village.signature_industry_id, Household.id), else_=None)
+    stmt = town_filter(
+        select(
+            Village.code,
+            Village.name_zh,
+            Village.name_en,
+            Town.code,
+            Town.name_zh,
+            Town.name_en,
+            Village.signature_product_zh,
+            Village.signature_product_en,
+            signature.code,
+            signature.name_zh,
+            signature.name_en,
+            func.count(func.distinct(Household.id)),
+            func.count(func.distinct(in_product)),
+        )
+        .join(Town, Town.id == Village.town_id)
+        .outerjoin(signature, signature.id == Village.signature_industry_id)
+        .outerjoin(Household, Household.village_id == Village.id)
+        .outerjoin(IndustryPlan, IndustryPlan.household_id == Household.id)
+        .group_by(
+            Village.id,
+            Village.code,
+            Village.name_zh,
+            Village.name_en,
+            Town.code,
+            Town.name_zh,
+            Town.name_en,
+            Village.signature_product_zh,
+            Village.signature_product_en,
+            signature.code,
+            signature.name_zh,
+            signature.name_en,
+        ),
+        town_codes,
+    ).order_by(Town.code, Village.code)
+    frame = _frame(session, stmt, VILLAGE_PRODUCT_COLUMNS[:-2])
+    _as_int(frame, ["households", "households_in_product"])
+    measured = frame["signature_industry"].notna() & (frame["households"] > 0)
+    frame["share"] = _share(frame["households_in_product"], frame["households"]).where(measured)
+    frame["has_product"] = frame["signature_product_zh"].notna().astype(bool)
+    return frame
+
+
+# --- enterprises and cooperatives -------------------------------------------------------------
+
+
+def _linked_in_towns(town_codes: Sequence[str] | None) -> AnySelect:
+    """Links of households in the selected towns, with the household's village."""
+    return town_filter(
+        select(
+            OrganisationLink.organisation_id.label("organisation_id"),
+            OrganisationLink.household_id.label("household_id"),
+            OrganisationLink.benefit_type.label("benefit_type"),
+            OrganisationLink.annual_amount.label("annual_amount"),
+            Household.village_id.label("village_id"),
+        )
+        .join(Household, Household.id == OrganisationLink.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    )
+
+
+def organisations(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Enterprises and cooperatives with their links to households of the selected towns.
+
+    Organisations with no such link are left out. Most linked households first, then by id.
+    Columns: organisation_id, name_zh, name_en, kind (enterprise / cooperative), industry_code,
+    industry_name_zh, industry_name_en (None without one), town_code, town_name_zh,
+    town_name_en (the organisation's own town, None without one), villages_served (distinct
+    villages of linked households), linked_households (distinct), links, land_rent, dividend,
+    wages, guaranteed_purchase (links of each benefit type), annual_amount (yuan, 0 if none).
+    """
+    links = _linked_in_towns(town_codes).subquery()
+    org_town = aliased(Town)
+    households_ = func.count(func.distinct(links.c.household_id))
+    stmt = (
+        select(
+            Organisation.id,
+            Organisation.name_zh,
+            Organisation.name_en,
+            Organisation.kind,
+            Industry.code,
+            Industry.name_zh,
+            Industry.name_en,
+            org_town.code,
+            org_town.name_zh,
+            org_town.name_en,
+            func.count(func.distinct(links.c.village_id)),
+            households_,
+            func.count(),
+            *(_count_if(links.c.benefit_type == benefit) for benefit in BENEFIT_TYPES),
+            func.coalesce(func.sum(links.c.annual_amount), 0),
+        )
+        .join(links, links.c.organisation_id == Organisation.id)
+        .outerjoin(Industry, Industry.id == Organisation.industry_id)
+        .outerjoin(org_town, org_town.id == Organisation.town_id)
+        .group_by(
+            Organisation.id,
+            Organisation.name_zh,
+            Organisation.name_en,
+            Organisation.kind,
+            Industry.code,
+            Industry.name_zh,
+            Industry.name_en,
+            org_town.code,
+            org_town.name_zh,
+            org_town.name_en,
+        )
+        .order_by(households_.desc(), Organisation.id)
+    )
+    frame = _frame(session, stmt, ORGANISATION_COLUMNS)
+    _as_int(frame, ["villages_served", "linked_households", "links", *BENEFIT_TYPES, "annual_amount"])
+    return frame
+
+
+def single_link_households(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Households of the selected towns whose every link goes to one and the same organisation.
+
+    By town, village and archive number. Columns: household_id, archive_no, head_name
+    (unmasked), village_code, village_name_zh, village_name_en, town_code, town_name_zh,
+    town_name_en, organisation_id, organisation_name_zh, organisation_name_en, kind,
+    benefit_types (tuple of benefit-type codes in BenefitType order), links, annual_amount
+    (yuan, 0 if none recorded).
+    """
+    single = (
+        select(
+            OrganisationLink.household_id.label("household_id"),
+            func.min(OrganisationLink.organisation_id).label("organisation_id"),
+            func.count().label("links"),
+            func.coalesce(func.sum(OrganisationLink.annual_amount), 0).label("annual_amount"),
+        )
+        .group_by(OrganisationLink.household_id)
+        .having(func.count(func.distinct(OrganisationLink.organisation_id)) == 1)
+        .subquery()
+    )
+    stmt = town_filter(
+        select(
+            Household.id,
+            Household.archive_no,
+            Household.head_name,
+            *_place(),
+            Organisation.id,
+            Organisation.name_zh,
+            Organisation.name_en,
+            Organisation.kind,
+            single.c.links,
+            single.c.annual_amount,
+        )
+        .select_from(single)
+        .join(Household, Household.id == single.c.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .join(Organisation, Organisation.id == single.c.organisation_id),
+        town_codes,
+    ).order_by(Town.code, Village.code, Household.archive_no)
+    columns = [c for c in SINGLE_LINK_COLUMNS if c != "benefit_types"]
+    frame = _frame(session, stmt, columns)
+    pairs = town_filter(
+        select(OrganisationLink.household_id, OrganisationLink.benefit_type)
+        .join(single, single.c.household_id == OrganisationLink.household_id)
+        .join(Household, Household.id == OrganisationLink.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    )
+    types: dict[int, set[str]] = {}
+    for household_id, benefit in session.execute(pairs).all():
+        types.setdefault(household_id, set()).add(benefit)
+    frame.insert(
+        columns.index("links"),
+        "benefit_types",
+        pd.Series(
+            [tuple(b for b in BENEFIT_TYPES if b in types.get(h, set())) for h in frame["household_id"]],
+            dtype="object",
+        ),
+    )
+    _as_int(frame, ["links", "annual_amount"])
+    return frame
+
+
+# --- income -----------------------------------------------------------------------------------
+
+
+def _poverty_line_sql(year: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[int]:
+    """`lib.domain.poverty_line(year)` as a SQL expression."""
+    known = sorted(POVERTY_LINE_BY_YEAR)
+    outside = case((year > known[-1], poverty_line(known[-1])), else_=poverty_line(known[0]))
+    return case(POVERTY_LINE_BY_YEAR, value=year, else_=outside)
+
+
+def income_by_link(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per-capita income of linked vs unlinked households, by year (years with any income row).
+
+    Columns: year, linked, unlinked (mean per-capita income in yuan; NaN when no household of
+    the group has a figure that year), linked_households, unlinked_households (households with
+    a figure), poverty_line (`lib.domain.poverty_line`), linked_below_line, unlinked_below_line
+    (households with a figure below that year's line).
+    """
+    is_linked = exists().where(OrganisationLink.household_id == Household.id)
+    per_household = town_filter(
+        select(
+            HouseholdIncome.year.label("year"),
+            cast(HouseholdIncome.per_capita_income, Float).label("income"),
+            case((is_linked, 1), else_=0).label("linked"),
+            case(
+                (HouseholdIncome.per_capita_income < _poverty_line_sql(HouseholdIncome.year), 1), else_=0
+            ).label("below"),
+        )
+        .join(Household, Household.id == HouseholdIncome.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    ).subquery()
+    linked = per_household.c.linked == 1
+    unlinked = per_household.c.linked == 0
+    stmt = (
+        select(
+            per_household.c.year,
+            func.avg(case((linked, per_household.c.income), else_=None)),
+            func.avg(case((unlinked, per_household.c.income), else_=None)),
+            _count_if(linked),
+            _count_if(unlinked),
+            _count_if(and_(linked, per_household.c.below == 1)),
+            _count_if(and_(unlinked, per_household.c.below == 1)),
+        )
+        .group_by(per_household.c.year)
+        .order_by(per_household.c.year)
+    )
+    columns = [c for c in INCOME_COLUMNS if c != "poverty_line"]
+    frame = _frame(session, stmt, columns)
+    frame["year"] = frame["year"].astype("int64")
+    for column in ("linked", "unlinked"):
+        frame[column] = frame[column].astype("float64")
+    _as_int(frame, [c for c in columns if c.endswith("households") or c.endswith("below_line")])
+    frame["poverty_line"] = pd.Series([poverty_line(int(y)) for y in frame["year"]], dtype="int64")
+    return frame[INCOME_COLUMNS]
+
+
+# --- trend ------------------------------------------------------------------------------------
+
+
+def _history_in_towns(town_codes: Sequence[str] | None) -> AnySelect:
+    """Stage changes of plans of households in the selected towns (FROM clause only)."""
+    return town_filter(
+        select(PlanStageChange.id)
+        .join(IndustryPlan, IndustryPlan.id == PlanStageChange.plan_id)
+        .join(Household, Household.id == IndustryPlan.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    )
+
+
+def stage_trend(session: Session, *, as_of: dt.date, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Moves into each stage per month, from the recorded history up to `as_of`.
+
+    Rows only for (month, stage) pairs with a move, by month then stage order. Columns: month
+    (first day of the month, a date), stage (the stage moved into), moves, new (a plan's first
+    row, from no stage), backward (to a lower rank than the stage it left).
+    """
+    back = and_(
+        PlanStageChange.from_stage.is_not(None),
+        stage_rank(PlanStageChange.to_stage)
+        < stage_rank(typing.cast(InstrumentedAttribute[str], PlanStageChange.from_stage)),
+    )
+    # Grouped outside the subquery: PostgreSQL will not match GROUP BY expressions carrying bound
+    # parameters to the same expressions in the select list.
+    changes = (
+        _history_in_towns(town_codes)
+        .with_only_columns(
+            extract("year", PlanStageChange.changed_on).label("year"),
+            extract("month", PlanStageChange.changed_on).label("month"),
+            PlanStageChange.to_stage.label("stage"),
+            case((PlanStageChange.from_stage.is_(None), 1), else_=0).label("new"),
+            case((back, 1), else_=0).label("backward"),
+            maintain_column_froms=True,
+        )
+        .where(PlanStageChange.changed_on <= as_of)
+        .subquery()
+    )
+    stmt = select(
+        changes.c.year,
+        changes.c.month,
+        changes.c.stage,
+        func.count(),
+        func.sum(changes.c.new),
+        func.sum(changes.c.backward),
+    ).group_by(changes.c.year, changes.c.month, changes.c.stage)
+    raw = _frame(session, stmt, ["year", "month_no", "stage", "moves", "new", "backward"])
+    frame = pd.DataFrame(
+        {
+            "month": [dt.date(int(y), int(m), 1) for y, m in zip(raw["year"], raw["month_no"], strict=True)],
+            "stage": raw["stage"],
+            "moves": raw["moves"],
+            "new": raw["new"],
+            "backward": raw["backward"],
+        },
+        columns=TREND_COLUMNS,
+    )
+    _as_int(frame, ["moves", "new", "backward"])
+    order = {stage: rank for rank, stage in enumerate(STAGES)}
+    frame["_order"] = frame["stage"].map(order)
+    frame = frame.sort_values(["month", "_order"]).drop(columns="_order").reset_index(drop=True)
+    return frame[TREND_COLUMNS]
+
+
+def stage_history_counts(
+    session: Session, *, as_of: dt.date, town_codes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Plans at each stage at the end of each year, rebuilt from the history.
+
+    A plan's stage on a date is the `to_stage` of its last change on or before it (the latest
+    `changed_on`, then the highest id). Years run from the first recorded change to as_of's
+    year, whose counts are as of `as_of`. Every stage of every year, zeros included. Columns:
+    year, date (Dec 31, or as_of for its year), stage, plans.
+    """
+    first = session.scalar(
+        _history_in_towns(town_codes).with_only_columns(
+            func.min(PlanStageChange.changed_on), maintain_column_froms=True
+        )
+    )
+    if first is None or first > as_of:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    cutoffs = {year: min(dt.date(year, 12, 31), as_of) for year in range(first.year, as_of.year + 1)}
+    years = union_all(
+        *(
+            select(literal(year).label("year"), literal(day, Date).label("cutoff"))
+            for year, day in cutoffs.items()
+        )
+    ).subquery()
+    ranked = (
+        _history_in_towns(town_codes)
+        .with_only_columns(
+            years.c.year.label("year"),
+            PlanStageChange.to_stage.label("stage"),
+            func.row_number()
+            .over(
+                partition_by=(years.c.year, PlanStageChange.plan_id),
+                order_by=(PlanStageChange.changed_on.desc(), PlanStageChange.id.desc()),
+            )
+            .label("position"),
+            maintain_column_froms=True,
+        )
+        .join(years, PlanStageChange.changed_on <= years.c.cutoff)
+        .subquery()
+    )
+    stmt = (
+        select(ranked.c.year, ranked.c.stage, func.count())
+        .where(ranked.c.position == 1)
+        .group_by(ranked.c.year, ranked.c.stage)
+    )
+    counts = _frame(session, stmt, ["year", "stage", "plans"])
+    counts["year"] = counts["year"].astype("int64")
+    grid = pd.MultiIndex.from_product([list(cutoffs), STAGES], names=["year", "stage"])
+    frame = counts.set_index(["year", "stage"]).reindex(grid).reset_index()
+    _as_int(frame, ["plans"])
+    frame["date"] = frame["year"].map(cutoffs)
+    return frame[HISTORY_COLUMNS]

@@ -1,0 +1,38 @@
+"""The industry page under AppTest on the hand county (tests/hand_county.py): 5 of the 8
+households with labour have a plan (62.5%); 2 of the 6 with a plan reached stable income; every
+plan below stable has been at its stage since 2019-05-01, 17 months before 2020-10-31 → 5 stuck;
+h4, h6 and h8 have labour and no plan; no village has a signature product; nobody is linked."""
+
+from __future__ import annotations
+
+PAGE = "views/industry_page.py"
+
+
+def _metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def test_industry_page_in_english(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(hand_sqlite_url, PAGE, lang="en")
+    assert not at.exception
+    assert at.title[0].value == "One household, one industry; one village, one product"
+    assert _metrics(at) == {
+        "Plan coverage": "62.5%",
+        "Stable income": "33.3%",
+        "One village, one product": "0.0%",
+        "Linked households": "0",
+        "Stuck plans": "5",
+    }
+    gaps = next(frame.value for frame in at.dataframe if "Labour" in frame.value.columns)
+    assert list(gaps["File no."]) == ["HAND0004", "HAND0006", "HAND0008"]
+    assert list(gaps["Head"]) == ["户**", "户**", "户**"]  # masked: nobody signed in
+    stuck = next(frame.value for frame in at.dataframe if "Months" in frame.value.columns)
+    assert sorted(stuck["File no."]) == ["HAND0001", "HAND0002", "HAND0003", "HAND0005", "HAND0007"]
+    assert set(stuck["Months"]) == {17}
+
+
+def test_industry_page_in_chinese(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(hand_sqlite_url, PAGE, lang="zh")
+    assert not at.exception
+    assert at.title[0].value == "一户一业 · 一村一品"
+    assert _metrics(at)["产业规划覆盖"] == "62.5%"

@@ -1,0 +1,168 @@
+"""Industry (`/industry`): one household, one industry; one village, one product — progress,
+gaps, products, the enterprises and cooperatives that carry households, income and trend."""
+
+import streamlit as st
+
+from lib import charts, config, export, privacy, training_view, ui
+from lib import industry_view as view
+from lib.i18n import t
+from lib.queries import industry
+
+filters = ui.current_filters()
+ui.page_header(t("industry.title"), filters)
+towns = filters.town_codes
+as_of = training_view.parse_as_of(ui.as_of())
+months = config.stuck_after_months()
+
+funnel = ui.query(industry.stage_funnel, town_codes=towns)
+if funnel.households == 0:
+    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
+    st.stop()
+products = ui.query(industry.village_products, town_codes=towns)
+organisations = ui.query(industry.organisations, town_codes=towns)
+income = ui.query(industry.income_by_link, town_codes=towns)
+stuck = ui.query(industry.stuck_plans, town_codes=towns, as_of=as_of, months=months)
+linked = int(income["linked_households"].iloc[-1]) if not income.empty else 0
+show_names = privacy.names_visible(ui.current_actor())
+
+tiles = view.tiles(
+    funnel, products, organisations, linked, stuck, target=config.plan_coverage_target(), months=months
+)
+for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+    with column:
+        ui.kpi(tile.label, tile.value, tile.detail, tile.help)
+
+progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab = st.tabs(
+    [t(f"industry.tab.{key}") for key in ("progress", "gaps", "products", "organisations", "income", "trend")]
+)
+stage_order = view.stage_labels()
+
+with progress_tab:
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader(t("industry.funnel"))
+        st.altair_chart(
+            charts.funnel(
+                view.funnel_frame(funnel), x_title=t("industry.households"), y_title=t("industry.reached")
+            ),
+            width="stretch",
+        )
+        st.caption(t("industry.funnel_caption"))
+        st.subheader(t("industry.by_category"))
+        st.altair_chart(
+            charts.stacked_stages(
+                view.category_stage_frame(ui.query(industry.stages_by_category, town_codes=towns)),
+                stage_order=stage_order,
+                x_title=t("industry.plans"),
+                y_title=t("industry.col.category"),
+                legend_title=t("industry.stage"),
+            ),
+            width="stretch",
+        )
+    with right:
+        st.subheader(t("industry.by_town"))
+        st.altair_chart(
+            charts.stacked_stages(
+                view.town_stage_frame(ui.query(industry.stages_by_town, town_codes=towns)),
+                stage_order=stage_order,
+                x_title=t("industry.households"),
+                y_title=t("col.town"),
+                legend_title=t("industry.stage"),
+            ),
+            width="stretch",
+        )
+
+with gaps_tab:
+    if not show_names:
+        st.caption(t("industry.names_masked"))
+    gaps = view.gaps_table(ui.query(industry.gaps_no_plan, town_codes=towns), show_names=show_names)
+    stuck_shown = view.stuck_table(stuck, show_names=show_names)
+    st.subheader(t("industry.no_plan"))
+    if gaps.empty:
+        st.success(t("industry.no_plan_none"))
+    else:
+        st.dataframe(gaps, hide_index=True, width="stretch", height=360)
+    st.subheader(t("industry.stuck", months=months))
+    if stuck_shown.empty:
+        st.success(t("industry.stuck_none"))
+    else:
+        st.dataframe(stuck_shown, hide_index=True, width="stretch", height=360)
+    st.download_button(
+        t("industry.download_gaps"),
+        data=lambda: export.excel_bytes(
+            {t("industry.no_plan")[:31]: gaps, t("industry.stuck", months=months)[:31]: stuck_shown},
+            title_lines={t("industry.no_plan")[:31]: [t("industry.title"), ui.scope_line(filters)]},
+        ),
+        file_name=f"industry_gaps_{as_of}.xlsx",
+        mime=export.EXCEL_MIME,
+        on_click="ignore",
+    )
+
+with products_tab:
+    st.subheader(t("industry.products_title"))
+    st.dataframe(
+        view.products_table(products),
+        hide_index=True,
+        width="stretch",
+        height=420,
+        column_config={
+            t("industry.col.share"): st.column_config.ProgressColumn(
+                t("industry.col.share"), format="%.1f%%", min_value=0, max_value=100
+            )
+        },
+    )
+    st.subheader(t("industry.products_none"))
+    missing = view.no_product_table(products)
+    if missing.empty:
+        st.success(t("industry.products_all"))
+    else:
+        st.dataframe(missing, hide_index=True, width="stretch")
+
+with organisations_tab:
+    st.subheader(t("industry.organisations_title"))
+    st.dataframe(view.organisations_table(organisations), hide_index=True, width="stretch", height=420)
+    st.subheader(t("industry.single_link"))
+    single = ui.query(industry.single_link_households, town_codes=towns)
+    if single.empty:
+        st.success(t("industry.single_link_none"))
+    else:
+        st.dataframe(view.single_link_table(single, show_names=show_names), hide_index=True, width="stretch")
+
+with income_tab:
+    st.subheader(t("industry.income_title"))
+    st.altair_chart(
+        charts.income_lines(
+            view.income_frame(income),
+            x_title=t("industry.axis.year"),
+            y_title=t("industry.axis.income"),
+            legend_title=t("industry.households"),
+        ),
+        width="stretch",
+    )
+    if not income.empty:
+        last = income.iloc[-1]
+        st.caption(
+            t(
+                "industry.below_line",
+                year=int(last["year"]),
+                linked=int(last["linked_below_line"]),
+                unlinked=int(last["unlinked_below_line"]),
+            )
+            + " "
+            + t("industry.income_caption")
+        )
+
+with trend_tab:
+    st.subheader(t("industry.trend_title"))
+    trend = ui.query(industry.stage_trend, town_codes=towns, as_of=as_of)
+    st.altair_chart(
+        charts.monthly_bars(
+            view.trend_frame(trend),
+            stage_order=stage_order,
+            x_title=t("industry.axis.month"),
+            y_title=t("industry.axis.moves"),
+            legend_title=t("industry.stage"),
+        ),
+        width="stretch",
+    )
+    st.caption(t("industry.trend_backward", n=int(trend["backward"].sum()) if not trend.empty else 0))
