@@ -169,8 +169,8 @@ def funnel(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.LayerChart
             ],
         )
     )
-    text = bars.mark_text(align="left", dx=4, color="#1f2933").encode(
-        text=alt.Text("households:Q", format=",")
+    text = bars.mark_text(align="left", dx=4).encode(
+        text=alt.Text("households:Q", format=","), color=alt.value("#1f2933")
     )
     return alt.LayerChart(layer=[bars, text]).properties(height=alt.Step(34))
 
