@@ -95,3 +95,16 @@ def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):  # 
         return at
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The demo county (seed 42) in a SQLite file, built once per test run; read it, don't change it."""
+    from lib import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    for engine in _migrated(f"sqlite:///{path}"):
+        with Session(engine) as session:
+            demo.generate(session, scale="county", seed=42)
+            session.commit()
+        yield engine

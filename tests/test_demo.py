@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,13 +63,6 @@ def _fingerprint(engine: Engine) -> str:
             for row in conn.execute(select(*columns).order_by(*table.primary_key.columns)):
                 digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = _load_demo(f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db")
-    yield engine
-    engine.dispose()
 
 
 def test_same_seed_gives_the_same_rows(demo_engine: Engine, sqlite_url: str) -> None:

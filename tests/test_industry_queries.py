@@ -67,16 +67,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib import demo
-from lib.db import make_engine
 from lib.domain import poverty_line
 from lib.models import (
     HouseholdIncome,
@@ -90,7 +86,6 @@ from lib.models import (
 )
 from lib.queries import industry, overview
 from lib.queries.common import stage_rank
-from lib.schema import upgrade
 
 TOWN_A = "349901100"
 TOWN_B = "349901101"
@@ -613,18 +608,6 @@ def test_empty_selection_gives_empty_frames_with_columns(empty_engine: Engine) -
 
 
 # --- the demo county --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    path = Path(tmp_path_factory.mktemp("industry_demo")) / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with Session(engine) as session:
-        demo.generate(session, scale="county", seed=42)
-        session.commit()
-    yield engine
-    engine.dispose()
 
 
 def test_demo_county_agrees_with_the_overview(demo_engine: Engine) -> None:

@@ -42,16 +42,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lib import demo
-from lib.db import make_engine
 from lib.models import (
     Attendance,
     Cadre,
@@ -64,7 +60,6 @@ from lib.models import (
     Village,
 )
 from lib.queries import overview, training
-from lib.schema import upgrade
 from lib.training_plan import propose_allocation
 
 TOWN_A = "349901100"
@@ -452,18 +447,6 @@ def test_empty_database_gives_empty_frames(empty_engine: Engine) -> None:
 
 
 # --- the demo county --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    path = Path(tmp_path_factory.mktemp("training_demo")) / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with Session(engine) as session:
-        demo.generate(session, scale="county", seed=42)
-        session.commit()
-    yield engine
-    engine.dispose()
 
 
 def test_demo_county_agrees_with_the_overview_and_its_story(demo_engine: Engine) -> None:
