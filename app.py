@@ -13,6 +13,7 @@ pages = [
     st.Page("views/map_page.py", title=t("nav.map"), icon="🗺️", url_path="map"),
     st.Page("views/industry_page.py", title=t("nav.industry"), icon="🌱", url_path="industry"),
     st.Page("views/training_page.py", title=t("nav.training"), icon="🎓", url_path="training"),
+    st.Page("views/updates_page.py", title=t("nav.updates"), icon="📝", url_path="updates"),
     st.Page("views/village_page.py", title=t("nav.village"), icon="🏘️", url_path="village"),
 ]
 navigation = st.navigation(pages)

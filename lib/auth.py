@@ -279,6 +279,8 @@ class Scope(StrEnum):
 
 
 TRAINING_ENROL = "training.enrol"  # confirm first secretaries' enrolment in a training session
+VISIT_RECORD = "visit.record"  # record a verification visit to a household
+HOUSEHOLD_UPDATE = "household.update"  # change a household's status, exit checks and exit steps
 ACCOUNTS_MANAGE = "accounts.manage"  # create, change and deactivate accounts
 
 # action → {role: scope}. A role missing from an action's rule may not do it (leaders are in none:
@@ -287,6 +289,8 @@ ACCOUNTS_MANAGE = "accounts.manage"  # create, change and deactivate accounts
 RULES: dict[str, Mapping[Role, Scope]] = {
     # For now the admin also confirms enrolments county-wide (issue 6 may narrow this).
     TRAINING_ENROL: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
+    VISIT_RECORD: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
+    HOUSEHOLD_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
     ACCOUNTS_MANAGE: {Role.ADMIN: Scope.COUNTY},
 }
 

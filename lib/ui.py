@@ -522,3 +522,130 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
     else:
         st.session_state[STATE_TRAINING_FLASH] = t("training.confirmed", n=count)
         st.rerun()
+
+
+# --- forms: a verification visit ------------------------------------------------------------------
+
+STATE_VISIT_ERRORS = "visit_errors"
+STATE_VISIT_FLASH = "visit_flash"
+SATISFACTION = {"yes": True, "no": False, "unknown": None}
+
+
+def may_record_visits(actor: Actor) -> bool:
+    """Whether the actor's role may record visits at all (the service checks the household's scope)."""
+    from lib.auth import RULES, VISIT_RECORD
+
+    return actor.role in RULES[VISIT_RECORD]
+
+
+def _field_error(errors: dict[str, str], field: str) -> None:
+    if field in errors:
+        st.error(errors[field], icon="⚠️")
+
+
+def visit_form(actor: Actor, *, as_of: Any) -> None:
+    """Record a verification visit to a household in the actor's town or village."""
+    from lib import privacy
+    from lib.mapview import localized_column
+    from lib.queries import updates
+
+    scope = (
+        {"town_code": actor.town_code}
+        if actor.role == "town_editor"
+        else {"village_code": actor.village_code}
+    )
+    villages = query(updates.village_choices, **scope)
+    names = dict(
+        zip(
+            villages["village_code"],
+            [
+                f"{village} · {town}"
+                for village, town in zip(
+                    localized_column(villages, "name"), localized_column(villages, "town_name"), strict=True
+                )
+            ],
+            strict=True,
+        )
+    )
+    flash = st.session_state.pop(STATE_VISIT_FLASH, None)
+    if flash:
+        st.success(flash, icon="✅")
+    code = st.selectbox(t("forms.village"), list(names), format_func=names.__getitem__, key="visit_village")
+    homes = query(updates.household_choices, village_code=code) if code else None
+    if homes is None or homes.empty:
+        st.info(t("forms.no_households"))
+        return
+    show_names = privacy.names_visible(actor)
+    options = {
+        int(row.household_id): t(
+            "forms.household_option",
+            archive=row.archive_no,
+            head=row.head_name if show_names else privacy.mask_name(str(row.head_name)),
+            status=t(f"village.status.{row.status}"),
+            verified=t("forms.verified_mark") if row.verified else "",
+        )
+        for row in homes.itertuples()
+    }
+    errors: dict[str, str] = st.session_state.get(STATE_VISIT_ERRORS, {})
+    if errors:
+        st.error(t("forms.fix_errors"), icon="⚠️")
+    with st.form("visit_form"):
+        st.selectbox(
+            t("forms.household"), list(options), format_func=options.__getitem__, key="visit_household"
+        )
+        _field_error(errors, "household_id")
+        st.date_input(t("forms.visited_on"), value=as_of, max_value=as_of, key="visit_date")
+        _field_error(errors, "visited_on")
+        st.text_input(t("forms.visitor"), value=actor.display_name, key="visit_visitor", max_chars=40)
+        _field_error(errors, "visitor_name")
+        st.checkbox(t("forms.ledger_verified"), value=True, key="visit_verified")
+        st.text_area(t("forms.problems"), key="visit_problems", max_chars=2000)
+        _field_error(errors, "problems")
+        labels = {key: t(f"forms.satisfied.{key}") for key in SATISFACTION}
+        st.radio(
+            t("forms.satisfied"),
+            list(labels),
+            format_func=labels.__getitem__,
+            key="visit_satisfied",
+            horizontal=True,
+        )
+        st.checkbox(t("forms.unregistered_need"), key="visit_need")
+        st.form_submit_button(
+            t("forms.submit"),
+            type="primary",
+            on_click=_submit_visit,
+            args=(actor, as_of, dict(homes.set_index("household_id")["archive_no"])),
+        )
+
+
+def _submit_visit(actor: Actor, as_of: Any, archive_numbers: dict[int, str]) -> None:
+    """The visit form's callback: one service call; field errors or a success line for the rerun."""
+    from lib.services import households
+    from lib.services.common import PermissionDenied, ValidationError
+
+    choose_language()  # callbacks run before the script, so set this user's language for the labels
+    state = st.session_state
+    household_id = int(state["visit_household"])
+    try:
+        with Session(engine()) as session:
+            households.record_visit(
+                session,
+                actor=actor,
+                household_id=household_id,
+                visited_on=state["visit_date"],
+                visitor_name=str(state.get("visit_visitor") or ""),
+                ledger_verified=bool(state.get("visit_verified")),
+                problems=str(state.get("visit_problems") or "") or None,
+                satisfied=SATISFACTION[state.get("visit_satisfied") or "unknown"],
+                found_unregistered_need=bool(state.get("visit_need")),
+                as_of=as_of,
+            )
+    except ValidationError as error:
+        state[STATE_VISIT_ERRORS] = households.field_messages(error, t)
+    except PermissionDenied:
+        state[STATE_VISIT_ERRORS] = {"household_id": t("forms.not_allowed")}
+    else:
+        state[STATE_VISIT_ERRORS] = {}
+        state["visit_problems"] = ""
+        state["visit_need"] = False
+        state[STATE_VISIT_FLASH] = t("forms.saved", archive=archive_numbers.get(household_id, household_id))

@@ -1,0 +1,496 @@
+"""Household writes: verification visits, and a household's status, exit checks and exit steps.
+
+Each service runs: permission (the household's town / village) → stale-edit check → validation
+(every bad field at once) → write → audit row → bump the data version → commit; on any error the
+transaction is rolled back and nothing is written.
+
+Lost updates are caught twice: the form's `expected_version` is compared with the row's before
+validating, and the ORM's `version_id_col` makes the UPDATE itself conditional on that version,
+so a writer who committed in between still turns into a `StaleEdit` (never a silent overwrite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from lib.auth import HOUSEHOLD_UPDATE, RULES, VISIT_RECORD, Actor, require
+from lib.domain import poverty_line
+from lib.models import Household, HouseholdIncome, HouseholdStatus, Town, VerificationVisit, Village
+from lib.services.common import (
+    PermissionDenied,
+    StaleEdit,
+    ValidationError,
+    bump_data_version,
+    record_audit,
+)
+
+EARLIEST_DATE = dt.date(2014, 1, 1)  # the national register of poor households began in 2014
+VISITOR_NAME_MAX = 40  # VerificationVisit.visitor_name is String(40)
+TEXT_MAX = 2000  # problems found on a visit; reasons for a change
+
+FLAGS = (
+    "no_worry_food",
+    "no_worry_clothing",
+    "guarantee_education",
+    "guarantee_medical",
+    "guarantee_housing",
+    "safe_water",
+)
+EXIT_STEPS = (
+    "exit_appraised_on",
+    "exit_verified_on",
+    "exit_agreed_on",
+    "exit_noticed_on",
+    "exit_removed_on",
+)
+AUDITED = ("status", *FLAGS, *EXIT_STEPS, "exit_year")
+
+# Characters refused in one-line names, and in multi-line text (which may hold \n, \r and \t).
+_NAME_BAD_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_TEXT_ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+class _Errors:
+    """Collects field → label key (+ params); the first problem found for a field wins."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+        self.params: dict[str, dict[str, Any]] = {}
+
+    def fail(self, field: str, key: str, **params: Any) -> None:
+        if field in self.errors:
+            return
+        self.errors[field] = key
+        if params:
+            self.params[field] = params
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.errors
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors, self.params)
+
+
+def field_messages(error: ValidationError, translate: Callable[..., str]) -> dict[str, str]:
+    """Each field's message via `translate` (e.g. `lib.i18n.t`), naming missing fields in its language.
+
+    Exit refusals carry the missing field names in `fields`; this swaps `missing` for their labels.
+    """
+    messages: dict[str, str] = {}
+    for field, key in error.errors.items():
+        params = dict(error.params_for(field))
+        names = params.pop("fields", None)
+        if names:
+            params["missing"] = ", ".join(translate(f"updates.field.{name}") for name in names)
+        messages[field] = translate(key, **params)
+    return messages
+
+
+# --- shared checks ------------------------------------------------------------------------------
+
+
+def _require_role(actor: Actor | None, action: str) -> Actor:
+    """Refuse at once a caller whose role may not do `action` anywhere (before any lookup)."""
+    if actor is None or actor.role not in RULES[action]:
+        raise PermissionDenied(action, username=actor.username if actor else None)
+    return actor
+
+
+def _load_household(session: Session, household_id: object) -> tuple[Household, str, str] | None:
+    """The household with its village's and town's codes, read fresh from the database."""
+    if isinstance(household_id, bool) or not isinstance(household_id, int):
+        return None
+    row = session.execute(
+        select(Household, Village.code, Town.code)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .where(Household.id == household_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        return None
+    return row[0], row[1], row[2]
+
+
+def _check_date(errors: _Errors, field: str, value: object, *, as_of: dt.date) -> dt.date | None:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        errors.fail(field, "updates.error.date_invalid")
+        return None
+    if value > as_of:
+        errors.fail(field, "updates.error.date_in_future", as_of=as_of.isoformat())
+    elif value < EARLIEST_DATE:
+        errors.fail(field, "updates.error.date_too_early", earliest=EARLIEST_DATE.isoformat())
+    return value
+
+
+def _check_bool(errors: _Errors, field: str, value: object, *, optional: bool = False) -> bool | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, bool):
+        errors.fail(field, "updates.error.not_boolean")
+        return None
+    return value
+
+
+def _text_chars_ok(text: str) -> bool:
+    return not any(
+        (unicodedata.category(ch) == "Cc" and ch not in _TEXT_ALLOWED_CONTROLS)
+        or unicodedata.category(ch) == "Cs"
+        for ch in text
+    )
+
+
+def _check_text(errors: _Errors, field: str, value: object) -> str | None:
+    """Optional multi-line text: None or blank → None; trimmed, at most TEXT_MAX characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.fail(field, "updates.error.text_invalid")
+        return None
+    text = value.strip()
+    if len(text) > TEXT_MAX:
+        errors.fail(field, "updates.error.text_long", max=TEXT_MAX)
+    elif not _text_chars_ok(text):
+        errors.fail(field, "updates.error.text_chars")
+    return text or None
+
+
+def _check_visitor_name(errors: _Errors, value: object) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        errors.fail("visitor_name", "updates.error.visitor_name_required")
+    elif len(text) > VISITOR_NAME_MAX:
+        errors.fail("visitor_name", "updates.error.visitor_name_long", max=VISITOR_NAME_MAX)
+    elif any(unicodedata.category(ch) in _NAME_BAD_CATEGORIES for ch in text):
+        errors.fail("visitor_name", "updates.error.visitor_name_chars")
+    return text
+
+
+# --- verification visits ------------------------------------------------------------------------
+
+
+def record_visit(
+    session: Session,
+    *,
+    actor: Actor | None,
+    household_id: int,
+    visited_on: dt.date,
+    visitor_name: str,
+    ledger_verified: bool,
+    problems: str | None,
+    satisfied: bool | None,
+    found_unregistered_need: bool = False,
+    as_of: dt.date,
+) -> int:
+    """Record one verification visit to a household; returns the new visit's id.
+
+    Refuses (PermissionDenied) anyone but a town editor of the household's town or a village
+    editor of its village, and (ValidationError) an unknown household, a visit date after `as_of`
+    or before 2014, a visitor name blank, longer than 40 characters or with control characters,
+    and an unverified ledger without the problems found (at most 2,000 characters). Text is
+    stored trimmed; blank problems are stored as NULL.
+    """
+    try:
+        visit_id = _record_visit(
+            session,
+            actor=actor,
+            household_id=household_id,
+            visited_on=visited_on,
+            visitor_name=visitor_name,
+            ledger_verified=ledger_verified,
+            problems=problems,
+            satisfied=satisfied,
+            found_unregistered_need=found_unregistered_need,
+            as_of=as_of,
+        )
+        session.commit()
+        return visit_id
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _record_visit(
+    session: Session,
+    *,
+    actor: Actor | None,
+    household_id: int,
+    visited_on: dt.date,
+    visitor_name: str,
+    ledger_verified: bool,
+    problems: str | None,
+    satisfied: bool | None,
+    found_unregistered_need: bool,
+    as_of: dt.date,
+) -> int:
+    _require_role(actor, VISIT_RECORD)
+    found = _load_household(session, household_id)
+    if found is None:
+        raise ValidationError({"household_id": "updates.error.household_unknown"})
+    household, village_code, town_code = found
+    require(actor, VISIT_RECORD, town_code=town_code, village_code=village_code)
+
+    errors = _Errors()
+    day = _check_date(errors, "visited_on", visited_on, as_of=as_of)
+    name = _check_visitor_name(errors, visitor_name)
+    verified = _check_bool(errors, "ledger_verified", ledger_verified)
+    happy = _check_bool(errors, "satisfied", satisfied, optional=True)
+    need = _check_bool(errors, "found_unregistered_need", found_unregistered_need)
+    text = _check_text(errors, "problems", problems)
+    if verified is False and text is None and "problems" not in errors:
+        errors.fail("problems", "updates.error.problems_required")
+    errors.raise_if_any()
+    assert day is not None and verified is not None and need is not None
+
+    visit = VerificationVisit(
+        household_id=household.id,
+        visited_on=day,
+        visitor_name=name,
+        ledger_verified=verified,
+        problems=text,
+        satisfied=happy,
+        found_unregistered_need=need,
+    )
+    session.add(visit)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action=VISIT_RECORD,
+        table="verification_visits",
+        key=str(visit.id),
+        old=None,
+        new={
+            "household_id": household.id,
+            "archive_no": household.archive_no,
+            "visited_on": day,
+            "visitor_name": name,
+            "ledger_verified": verified,
+            "problems": text,
+            "satisfied": happy,
+            "found_unregistered_need": need,
+        },
+    )
+    bump_data_version(session)
+    return visit.id
+
+
+# --- household status ---------------------------------------------------------------------------
+
+
+def household_values(household: Household) -> dict[str, Any]:
+    """The values the status form edits (and a StaleEdit reports), with the row's version."""
+    values: dict[str, Any] = {name: getattr(household, name) for name in AUDITED}
+    values["version"] = household.version
+    return values
+
+
+def update_household_status(
+    session: Session,
+    *,
+    actor: Actor | None,
+    household_id: int,
+    expected_version: int,
+    status: HouseholdStatus | str,
+    flags: Mapping[str, bool],
+    exit_steps: Mapping[str, dt.date | None],
+    reason: str | None,
+    as_of: dt.date,
+) -> int:
+    """Change a household's status, its six exit checks and its exit-step dates; returns the new version.
+
+    `flags` and `exit_steps` may hold any of FLAGS / EXIT_STEPS; a name left out keeps its value.
+    Refuses (PermissionDenied) anyone but an editor in scope; (StaleEdit, with the current values)
+    when the row's version is not `expected_version`; (ValidationError) an unknown status, dates
+    after `as_of`, before 2014 or out of order, a later step dated while an earlier one is not,
+    a move to "exited" without all five steps, all six checks and the latest year's per-capita
+    income above that year's poverty line, and a move from "exited" back to "poor" without a
+    reason. When nothing changes, nothing is written and the current version is returned.
+    """
+    try:
+        version = _update_household_status(
+            session,
+            actor=actor,
+            household_id=household_id,
+            expected_version=expected_version,
+            status=status,
+            flags=flags,
+            exit_steps=exit_steps,
+            reason=reason,
+            as_of=as_of,
+        )
+        session.commit()
+        return version
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _update_household_status(
+    session: Session,
+    *,
+    actor: Actor | None,
+    household_id: int,
+    expected_version: int,
+    status: HouseholdStatus | str,
+    flags: Mapping[str, bool],
+    exit_steps: Mapping[str, dt.date | None],
+    reason: str | None,
+    as_of: dt.date,
+) -> int:
+    _require_role(actor, HOUSEHOLD_UPDATE)
+    found = _load_household(session, household_id)
+    if found is None:
+        raise ValidationError({"household_id": "updates.error.household_unknown"})
+    household, village_code, town_code = found
+    require(actor, HOUSEHOLD_UPDATE, town_code=town_code, village_code=village_code)
+    if household.version != expected_version:
+        raise StaleEdit("households", household.archive_no, current=household_values(household))
+
+    archive_no = household.archive_no
+    old = household_values(household)
+    new, why = _validated(session, household, old, status, flags, exit_steps, reason, as_of)
+    changed = [name for name in AUDITED if new[name] != old[name]]
+    if not changed:
+        return household.version
+    for name in changed:
+        setattr(household, name, new[name])
+    try:
+        session.flush()  # UPDATE … WHERE id = ? AND version = ?: a writer in between makes it miss
+    except StaleDataError:
+        session.rollback()
+        current = _load_household(session, household_id)
+        raise StaleEdit(
+            "households", archive_no, current=household_values(current[0]) if current else None
+        ) from None
+    record_audit(
+        session,
+        actor=actor,
+        action=HOUSEHOLD_UPDATE,
+        table="households",
+        key=archive_no,
+        old={name: old[name] for name in changed},
+        new={name: new[name] for name in changed},
+        reason=why,
+    )
+    bump_data_version(session)
+    return household.version
+
+
+def _validated(
+    session: Session,
+    household: Household,
+    old: Mapping[str, Any],
+    status: object,
+    flags: Mapping[str, bool],
+    exit_steps: Mapping[str, dt.date | None],
+    reason: object,
+    as_of: dt.date,
+) -> tuple[dict[str, Any], str | None]:
+    """The household's values after the change, and the trimmed reason; or a ValidationError."""
+    errors = _Errors()
+    new: dict[str, Any] = {name: old[name] for name in AUDITED}
+
+    try:
+        if not isinstance(status, str):
+            raise ValueError(status)
+        new["status"] = HouseholdStatus(status).value
+    except ValueError:
+        errors.fail(
+            "status",
+            "updates.error.status_unknown",
+            status=str(status),
+            statuses=", ".join(member.value for member in HouseholdStatus),
+        )
+
+    for group, allowed, given in (("flags", FLAGS, flags), ("exit_steps", EXIT_STEPS, exit_steps)):
+        if not isinstance(given, Mapping):
+            errors.fail(group, "updates.error.unknown_fields", names=str(given))
+            continue
+        unknown = sorted(str(name) for name in given if name not in allowed)
+        if unknown:
+            errors.fail(group, "updates.error.unknown_fields", names=", ".join(unknown))
+    if isinstance(flags, Mapping):
+        for name in FLAGS:
+            if name in flags:
+                value = _check_bool(errors, name, flags[name])
+                if value is not None:
+                    new[name] = value
+    if isinstance(exit_steps, Mapping):
+        for name in EXIT_STEPS:
+            if name in exit_steps:
+                day = exit_steps[name]
+                new[name] = None if day is None else _check_date(errors, name, day, as_of=as_of)
+
+    # Steps in order: each on or after the previous dated one; none undated before a dated one.
+    previous: dt.date | None = None
+    for index, name in enumerate(EXIT_STEPS):
+        day = new[name]
+        if name in errors:
+            continue
+        if day is None:
+            if any(new[later] is not None for later in EXIT_STEPS[index + 1 :]):
+                errors.fail(name, "updates.error.step_missing")
+            continue
+        if day > as_of:  # a stored date may be checked against a new as_of too
+            errors.fail(name, "updates.error.date_in_future", as_of=as_of.isoformat())
+        elif previous is not None and day < previous:
+            errors.fail(name, "updates.error.step_out_of_order", previous=previous.isoformat())
+        previous = day if previous is None or day > previous else previous
+
+    why = _check_text(errors, "reason", reason)
+
+    if "status" not in errors and new["status"] != old["status"]:
+        if new["status"] == HouseholdStatus.EXITED.value:
+            _check_exit(session, errors, household, new, as_of)
+            removed = new["exit_removed_on"]
+            new["exit_year"] = removed.year if isinstance(removed, dt.date) else old["exit_year"]
+        elif old["status"] == HouseholdStatus.EXITED.value and new["status"] == HouseholdStatus.POOR.value:
+            new["exit_year"] = None  # back on the register (a monitored household keeps its exit year)
+            if why is None and "reason" not in errors:
+                errors.fail("reason", "updates.error.reason_required")
+    errors.raise_if_any()
+    return new, why
+
+
+def _check_exit(
+    session: Session, errors: _Errors, household: Household, new: Mapping[str, Any], as_of: dt.date
+) -> None:
+    """A household exits only with all five steps dated, all six checks met and income above the line."""
+    missing_steps = [name for name in EXIT_STEPS if new[name] is None]
+    if missing_steps:
+        errors.fail(
+            "exit_steps",
+            "updates.error.exit_needs_steps",
+            missing=", ".join(missing_steps),
+            fields=tuple(missing_steps),
+        )
+    missing_flags = [name for name in FLAGS if new[name] is not True]
+    if missing_flags:
+        errors.fail(
+            "flags",
+            "updates.error.exit_needs_guarantees",
+            missing=", ".join(missing_flags),
+            fields=tuple(missing_flags),
+        )
+    latest = session.execute(
+        select(HouseholdIncome.year, HouseholdIncome.per_capita_income)
+        .where(HouseholdIncome.household_id == household.id, HouseholdIncome.year <= as_of.year)
+        .order_by(HouseholdIncome.year.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        errors.fail("status", "updates.error.exit_no_income")
+    else:
+        year, income = int(latest[0]), int(latest[1])
+        line = poverty_line(year)
+        if income <= line:
+            errors.fail("status", "updates.error.exit_income_below_line", year=year, income=income, line=line)

@@ -1,0 +1,86 @@
+"""The updates page under AppTest: sign in, a refused visit shows its field error and writes
+nothing, an accepted one is saved, audited and visible in the change log."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lib import auth
+from lib.db import make_engine
+from lib.models import AuditEntry, VerificationVisit
+from lib.services.accounts import create_user_service
+
+PAGE = "views/updates_page.py"
+A2 = "349901100202"
+
+
+@pytest.fixture
+def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    engine = make_engine(hand_sqlite_url)
+    with Session(engine) as session:
+        for username, role, village in (("vera", "village_editor", A2), ("lee", "leader", None)):
+            create_user_service(
+                session,
+                actor=auth.COMMAND_LINE,
+                username=username,
+                password=f"{username}-password",
+                display_name="Vera Li" if username == "vera" else "Lee",
+                role=role,
+                village_code=village,
+            )
+    engine.dispose()
+    return hand_sqlite_url
+
+
+def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
+    at.sidebar.text_input(key="sign_in_username").input(username)
+    at.sidebar.text_input(key="sign_in_password").input(password)
+    return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
+
+
+def _visits(url: str) -> int:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        count = session.scalar(select(func.count()).select_from(VerificationVisit)) or 0
+    engine.dispose()
+    return count
+
+
+def test_signed_out_and_leaders_see_no_form(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(url, PAGE, lang="en")
+    assert not at.exception
+    assert at.info[0].value.startswith("Sign in first")
+    at = _sign_in(at, "lee", "lee-password")
+    assert "Your account reads the data" in at.info[0].value
+    assert not [b for b in at.button if b.label == "Save the visit"]
+
+
+def test_a_visit_with_a_wrong_ledger_needs_problems_then_saves(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+    at = _sign_in(open_app(url, PAGE, lang="en"), "vera", "vera-password")
+    assert at.selectbox(key="visit_village").value == A2
+    before = _visits(url)
+    at.checkbox(key="visit_verified").uncheck()
+    next(b for b in at.button if b.label == "Save the visit").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert "Not saved: correct the fields marked below." in errors
+    assert len(errors) == 2  # the summary and the problems field
+    assert _visits(url) == before
+
+    at.text_area(key="visit_problems").input("收入台账缺少 2020 年务工收入")
+    next(b for b in at.button if b.label == "Save the visit").click().run()
+    assert [s.value for s in at.success] == ["Saved the visit to HAND0004."]
+    assert _visits(url) == before + 1
+    engine = make_engine(url)
+    with Session(engine) as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry is not None and (entry.username, entry.table_name) == ("vera", "verification_visits")
+    engine.dispose()
+
+    at.text_input(key="log_search").input("务工收入").run()
+    log = at.dataframe[0].value
+    assert list(log["username"]) == ["vera"]

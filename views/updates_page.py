@@ -1,0 +1,53 @@
+"""Updates (`/updates`): forms for town and village staff, and the change log."""
+
+import streamlit as st
+
+from lib import training_view, ui
+from lib.i18n import t
+from lib.queries import audit
+
+filters = ui.current_filters()
+ui.page_header(t("forms.title"), filters)
+actor = ui.current_actor()
+as_of = training_view.parse_as_of(ui.as_of())
+
+visit_tab, log_tab = st.tabs([t("forms.tab.visit"), t("forms.tab.log")])
+
+with visit_tab:
+    if actor is None:
+        st.info(t("forms.sign_in"), icon="🔒")
+    elif not ui.may_record_visits(actor):
+        st.info(t("forms.read_only"), icon="ℹ️")
+    else:
+        ui.visit_form(actor, as_of=as_of)
+
+with log_tab:
+    if actor is None:
+        st.info(t("forms.sign_in"), icon="🔒")
+    else:
+        st.caption(t("forms.log_intro"))
+        search_col, table_col = st.columns([3, 1])
+        search = search_col.text_input(t("forms.search"), key="log_search")
+        tables = {name: name or t("forms.all_tables") for name in ["", *ui.query(audit.audited_tables)]}
+        table = table_col.selectbox(
+            t("forms.table"), list(tables), format_func=tables.__getitem__, key="log_table"
+        )
+        log = ui.query(audit.change_log, search=search or None, table=table or None)
+        if log.empty:
+            st.caption(t("forms.log_empty"))
+        else:
+            st.dataframe(
+                log,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "at": st.column_config.DatetimeColumn(t("forms.col.at"), format="YYYY-MM-DD HH:mm"),
+                    "username": t("forms.col.user"),
+                    "action": t("forms.col.action"),
+                    "table_name": t("forms.col.table"),
+                    "record_key": t("forms.col.key"),
+                    "old_values": t("forms.col.old"),
+                    "new_values": t("forms.col.new"),
+                    "reason": t("forms.col.reason"),
+                },
+            )
