@@ -84,3 +84,59 @@ def test_a_visit_with_a_wrong_ledger_needs_problems_then_saves(open_app, url: st
     at.text_input(key="log_search").input("务工收入").run()
     log = at.dataframe[0].value
     assert list(log["username"]) == ["vera"]
+
+
+def _status_form_button(at):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == "Save the status")
+
+
+def test_status_form_refuses_an_exit_without_its_steps(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+    at = _sign_in(open_app(url, PAGE, lang="en"), "vera", "vera-password")
+    at.selectbox(key="status_household").set_value(5).run()  # h5, poor, no exit steps dated
+    status = next(s for s in at.selectbox if s.key and s.key.startswith("st_status_5_"))
+    status.set_value("exited")
+    _status_form_button(at).click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert errors.startswith("Not saved: correct the fields marked below.")
+    assert "No per-capita income is recorded: cannot exit." in errors
+    assert (
+        "All five exit steps must be dated before exit; missing: Democratic appraisal in the village"
+        in errors
+    )
+    assert "not yet: No worry about food" in errors
+
+
+def test_status_form_reports_a_stale_edit_and_shows_the_new_values(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from lib.services.households import update_household_status
+
+    at = _sign_in(open_app(url, PAGE, lang="en"), "vera", "vera-password")
+    at.selectbox(key="status_household").set_value(4).run()  # h4, monitored, version 1
+    assert any(s.key == "st_status_4_1" for s in at.selectbox)
+    # someone else saves h4 first
+    engine = make_engine(url)
+    with Session(engine) as session:
+        editor = auth.Actor(
+            user_id=None, username="other", display_name="Other", role=auth.Role.VILLAGE_EDITOR,
+            town_code="349901100", village_code=A2,
+        )  # fmt: skip
+        update_household_status(
+            session,
+            actor=editor,
+            household_id=4,
+            expected_version=1,
+            status="monitored",
+            flags={"safe_water": True},
+            exit_steps={},
+            reason="水源改造完成",
+            as_of=dt.date(2020, 10, 31),
+        )
+    engine.dispose()
+    next(c for c in at.checkbox if c.key == "st_no_worry_food_4_1").check()
+    _status_form_button(at).click().run()
+    assert not at.exception
+    assert any("Someone else changed HAND0004" in w.value for w in at.warning)
+    assert any(s.key == "st_status_4_2" for s in at.selectbox)  # the form now holds version 2
+    assert next(c for c in at.checkbox if c.key == "st_safe_water_4_2").value is True

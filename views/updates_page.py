@@ -11,7 +11,7 @@ ui.page_header(t("forms.title"), filters)
 actor = ui.current_actor()
 as_of = training_view.parse_as_of(ui.as_of())
 
-visit_tab, log_tab = st.tabs([t("forms.tab.visit"), t("forms.tab.log")])
+visit_tab, status_tab, log_tab = st.tabs([t("forms.tab.visit"), t("forms.tab.status"), t("forms.tab.log")])
 
 with visit_tab:
     if actor is None:
@@ -20,6 +20,14 @@ with visit_tab:
         st.info(t("forms.read_only"), icon="ℹ️")
     else:
         ui.visit_form(actor, as_of=as_of)
+
+with status_tab:
+    if actor is None:
+        st.info(t("forms.sign_in"), icon="🔒")
+    elif not ui.may_record_visits(actor):
+        st.info(t("forms.read_only"), icon="ℹ️")
+    else:
+        ui.household_status_form(actor, as_of=as_of)
 
 with log_tab:
     if actor is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -65,3 +67,29 @@ def household_choices(session: Session, *, village_code: str) -> pd.DataFrame:
     frame = pd.DataFrame(session.execute(stmt).all(), columns=HOUSEHOLD_CHOICE_COLUMNS)
     frame["verified"] = frame["verified"].astype(bool)
     return frame
+
+
+STATUS_FORM_FIELDS = (
+    "status",
+    "no_worry_food",
+    "no_worry_clothing",
+    "guarantee_education",
+    "guarantee_medical",
+    "guarantee_housing",
+    "safe_water",
+    "exit_appraised_on",
+    "exit_verified_on",
+    "exit_agreed_on",
+    "exit_noticed_on",
+    "exit_removed_on",
+    "version",
+    "archive_no",
+)
+
+
+def household_record(session: Session, *, household_id: int) -> dict[str, Any] | None:
+    """The status form's current values for one household (None if it does not exist)."""
+    row = session.execute(
+        select(*(getattr(Household, name) for name in STATUS_FORM_FIELDS)).where(Household.id == household_id)
+    ).first()
+    return None if row is None else dict(zip(STATUS_FORM_FIELDS, row, strict=True))
