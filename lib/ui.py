@@ -730,6 +730,30 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
             on_click=_submit_status,
             args=(actor, as_of, int(household_id), int(record["version"]), suffix, str(record["archive_no"])),
         )
+    _record_history("households", str(record["archive_no"]))
+
+
+def _record_history(table: str, key: str) -> None:
+    """Every recorded change to one record, oldest first, in an expander under its form."""
+    from lib.queries import audit
+
+    history = query(audit.record_history, table=table, key=key)
+    with st.expander(t("forms.history", n=len(history))):
+        if history.empty:
+            st.caption(t("forms.log_empty"))
+            return
+        st.dataframe(
+            history[["at", "username", "old_values", "new_values", "reason"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "at": st.column_config.DatetimeColumn(t("forms.col.at"), format="YYYY-MM-DD HH:mm"),
+                "username": t("forms.col.user"),
+                "old_values": t("forms.col.old"),
+                "new_values": t("forms.col.new"),
+                "reason": t("forms.col.reason"),
+            },
+        )
 
 
 def _submit_status(

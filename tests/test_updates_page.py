@@ -140,3 +140,6 @@ def test_status_form_reports_a_stale_edit_and_shows_the_new_values(open_app, url
     assert any("Someone else changed HAND0004" in w.value for w in at.warning)
     assert any(s.key == "st_status_4_2" for s in at.selectbox)  # the form now holds version 2
     assert next(c for c in at.checkbox if c.key == "st_safe_water_4_2").value is True
+    assert "This household's history (1 change)" in [e.label for e in at.expander]
+    history = at.expander[0].dataframe[0].value
+    assert list(history["username"]) == ["other"] and list(history["reason"]) == ["水源改造完成"]
