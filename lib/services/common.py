@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import functools
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Integer, String, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,9 @@ from lib.models import AuditEntry, Meta
 
 if TYPE_CHECKING:
     from lib.auth import Actor
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DATA_VERSION_KEY = "data_version"
 SYSTEM_USERNAME = "system"  # the audit row's username when no signed-in user made the change
@@ -201,3 +205,19 @@ def bump_data_version(session: Session) -> str:
     value = session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY))
     assert value is not None
     return value
+
+
+def transactional(work: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    """Run a service in one transaction: commit when it returns, roll back whatever it raises."""
+
+    @functools.wraps(work)
+    def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = work(session, *args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+
+    return run

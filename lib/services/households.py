@@ -29,6 +29,7 @@ from lib.services.common import (
     ValidationError,
     bump_data_version,
     record_audit,
+    transactional,
 )
 
 EARLIEST_DATE = dt.date(2014, 1, 1)  # the national register of poor households began in 2014
@@ -177,6 +178,7 @@ def _check_visitor_name(errors: _Errors, value: object) -> str:
 # --- verification visits ------------------------------------------------------------------------
 
 
+@transactional
 def record_visit(
     session: Session,
     *,
@@ -198,39 +200,6 @@ def record_visit(
     and an unverified ledger without the problems found (at most 2,000 characters). Text is
     stored trimmed; blank problems are stored as NULL.
     """
-    try:
-        visit_id = _record_visit(
-            session,
-            actor=actor,
-            household_id=household_id,
-            visited_on=visited_on,
-            visitor_name=visitor_name,
-            ledger_verified=ledger_verified,
-            problems=problems,
-            satisfied=satisfied,
-            found_unregistered_need=found_unregistered_need,
-            as_of=as_of,
-        )
-        session.commit()
-        return visit_id
-    except Exception:
-        session.rollback()
-        raise
-
-
-def _record_visit(
-    session: Session,
-    *,
-    actor: Actor | None,
-    household_id: int,
-    visited_on: dt.date,
-    visitor_name: str,
-    ledger_verified: bool,
-    problems: str | None,
-    satisfied: bool | None,
-    found_unregistered_need: bool,
-    as_of: dt.date,
-) -> int:
     _require_role(actor, VISIT_RECORD)
     found = _load_household(session, household_id)
     if found is None:
@@ -293,6 +262,7 @@ def household_values(household: Household) -> dict[str, Any]:
     return values
 
 
+@transactional
 def update_household_status(
     session: Session,
     *,
@@ -315,37 +285,6 @@ def update_household_status(
     income above that year's poverty line, and a move from "exited" back to "poor" without a
     reason. When nothing changes, nothing is written and the current version is returned.
     """
-    try:
-        version = _update_household_status(
-            session,
-            actor=actor,
-            household_id=household_id,
-            expected_version=expected_version,
-            status=status,
-            flags=flags,
-            exit_steps=exit_steps,
-            reason=reason,
-            as_of=as_of,
-        )
-        session.commit()
-        return version
-    except Exception:
-        session.rollback()
-        raise
-
-
-def _update_household_status(
-    session: Session,
-    *,
-    actor: Actor | None,
-    household_id: int,
-    expected_version: int,
-    status: HouseholdStatus | str,
-    flags: Mapping[str, bool],
-    exit_steps: Mapping[str, dt.date | None],
-    reason: str | None,
-    as_of: dt.date,
-) -> int:
     _require_role(actor, HOUSEHOLD_UPDATE)
     found = _load_household(session, household_id)
     if found is None:

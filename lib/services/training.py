@@ -24,9 +24,10 @@ from lib.models import (
     TrainingSession,
     Village,
 )
-from lib.services.common import ValidationError, bump_data_version, record_audit
+from lib.services.common import ValidationError, bump_data_version, record_audit, transactional
 
 
+@transactional
 def enrol(
     session: Session,
     *,
@@ -41,23 +42,6 @@ def enrol(
     empty or repeated list, a session that does not exist or has started by `as_of`, more people
     than free seats, someone not serving as a first secretary, or someone already enrolled.
     """
-    try:
-        count = _enrol(session, actor=actor, allocations=allocations, as_of=as_of, reason=reason)
-        session.commit()
-        return count
-    except Exception:
-        session.rollback()
-        raise
-
-
-def _enrol(
-    session: Session,
-    *,
-    actor: Actor | None,
-    allocations: Sequence[tuple[int, int]],
-    as_of: dt.date,
-    reason: str | None,
-) -> int:
     if not allocations:
         raise ValidationError({"allocations": "training.error.empty"})
     pairs = [(int(cadre), int(session_id)) for cadre, session_id in allocations]
