@@ -11,6 +11,7 @@ from lib import config
 ROOT = config.ROOT
 PAGES = sorted((ROOT / "views").glob("*.py"))
 LIB = sorted((ROOT / "lib").rglob("*.py"))
+UI = ROOT / "lib" / "ui"
 STABLE_PATHS = {"", "map", "village", "training", "industry", "assessment", "updates", "data", "admin"}
 
 
@@ -26,10 +27,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_only_ui_imports_streamlit() -> None:
+    """Only the lib/ui package touches streamlit; the rest of lib runs without it."""
     offenders = [
         p.relative_to(ROOT)
         for p in LIB
-        if p.name != "ui.py" and any(n.startswith("streamlit") for n in _imports(p))
+        if UI not in p.parents and any(n.startswith("streamlit") for n in _imports(p))
     ]
     assert not offenders
 
@@ -90,3 +92,8 @@ def test_pages_show_no_hard_coded_text() -> None:
                     assert not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)), (
                         f"{page.name}:{node.lineno} shows a literal string"
                     )
+
+
+def test_ui_package_never_imports_its_own_parts_at_import_time() -> None:
+    """lib/ui/__init__.py is imported by every part of it: it must not import them back (a cycle)."""
+    assert not [n for n in _imports(UI / "__init__.py") if n.startswith("lib.ui")]

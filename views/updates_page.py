@@ -5,6 +5,7 @@ import streamlit as st
 from lib import training_view, ui
 from lib.i18n import t
 from lib.queries import audit
+from lib.ui import household_forms
 
 filters = ui.current_filters()
 ui.page_header(t("forms.title"), filters)
@@ -16,18 +17,18 @@ visit_tab, status_tab, log_tab = st.tabs([t("forms.tab.visit"), t("forms.tab.sta
 with visit_tab:
     if actor is None:
         st.info(t("forms.sign_in"), icon="🔒")
-    elif not ui.may_record_visits(actor):
+    elif not household_forms.may_record_visits(actor):
         st.info(t("forms.read_only"), icon="ℹ️")
     else:
-        ui.visit_form(actor, as_of=as_of)
+        household_forms.visit_form(actor, as_of=as_of)
 
 with status_tab:
     if actor is None:
         st.info(t("forms.sign_in"), icon="🔒")
-    elif not ui.may_record_visits(actor):
+    elif not household_forms.may_record_visits(actor):
         st.info(t("forms.read_only"), icon="ℹ️")
     else:
-        ui.household_status_form(actor, as_of=as_of)
+        household_forms.household_status_form(actor, as_of=as_of)
 
 with log_tab:
     if actor is None:
