@@ -12,7 +12,16 @@ ui.page_header(t("forms.title"), filters)
 actor = ui.current_actor()
 as_of = training_view.parse_as_of(ui.as_of())
 
-visit_tab, status_tab, log_tab = st.tabs([t("forms.tab.visit"), t("forms.tab.status"), t("forms.tab.log")])
+visit_tab, status_tab, plan_tab, village_tab, attendance_tab, log_tab = st.tabs(
+    [
+        t("forms.tab.visit"),
+        t("forms.tab.status"),
+        t("forms.tab.plan"),
+        t("forms.tab.village"),
+        t("forms.tab.attendance"),
+        t("forms.tab.log"),
+    ]
+)
 
 with visit_tab:
     if actor is None:
@@ -29,6 +38,15 @@ with status_tab:
         st.info(t("forms.read_only"), icon="ℹ️")
     else:
         household_forms.household_status_form(actor, as_of=as_of)
+
+with plan_tab:
+    st.caption(t("forms.tab.plan"))  # SLOT: industry plan form
+
+with village_tab:
+    st.caption(t("forms.tab.village"))  # SLOT: village form
+
+with attendance_tab:
+    st.caption(t("forms.tab.attendance"))  # SLOT: attendance form
 
 with log_tab:
     if actor is None:
