@@ -119,6 +119,11 @@ class AttendanceStatus(StrEnum):
     ABSENT = "absent"
 
 
+class CorrectionStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class Role(StrEnum):
     LEADER = "leader"
     TOWN_EDITOR = "town_editor"
@@ -482,6 +487,44 @@ class AuditEntry(Base):
     old_values: Mapped[str | None] = mapped_column(Text)
     new_values: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInAttempt(Base):
+    """One sign-in attempt by username (known or not), so repeated failures can be slowed down."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at", "succeeded"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CorrectionRequest(Base):
+    """A town reviewer sends a village's submitted change (an audit row) back for correction."""
+
+    __tablename__ = "correction_requests"
+    __table_args__ = (
+        _enum_check("status", CorrectionStatus),
+        Index("ix_correction_requests_village_status", "village_id", "status"),
+        Index("ix_correction_requests_audit", "audit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    comment: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_by: Mapped[str] = mapped_column(String(40))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    status: Mapped[str] = mapped_column(String(10), default=CorrectionStatus.OPEN.value)
+    resolved_by: Mapped[str | None] = mapped_column(String(40))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Meta(Base):

@@ -53,3 +53,12 @@ def advance_id_sequences(session: Session) -> None:
                 f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
             )
         )
+
+
+def head_revision() -> str:
+    """The newest migration's revision id (what `upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
+    assert head is not None
+    return head
