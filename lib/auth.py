@@ -4,6 +4,11 @@ No streamlit here: services call `require(actor, ACTION, town_code=…, village_
 write, pages may call `can(...)` to decide what to offer, and `lib.ui` signs users in with
 `authenticate`. Accounts live in our own database (county intranets have no OIDC server).
 
+Signing in is throttled per username: every attempt is recorded in `sign_in_attempts`, and after
+`SIGN_IN_MAX_FAILURES` failures within `SIGN_IN_WINDOW` the name is refused for `SIGN_IN_LOCKOUT`
+from its last failure, without its password being checked (`authenticate` raises
+`SignInThrottled`). Unknown names are throttled the same way, so refusals reveal nothing.
+
 Roles (issue 6): a leader reads everything and writes nothing; a town editor writes within their
 town; a village editor within their village; an admin manages accounts. Anonymous (None) may do
 nothing. `RULES` maps each action to the roles allowed and the scope each may act in, so a new
@@ -12,10 +17,12 @@ action is one line there.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import math
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -26,8 +33,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.models import Role, Town, User, Village
-from lib.services.common import PermissionDenied, ValidationError
+from lib.models import Role, SignInAttempt, Town, User, Village
+from lib.services.common import PermissionDenied, ServiceError, ValidationError
 
 USERNAME_MIN = 3
 USERNAME_MAX = 40
@@ -35,6 +42,12 @@ USERNAME_PATTERN = re.compile(r"[a-z0-9._-]+")  # after lower-casing: ASCII lett
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024  # argon2 takes any length; this just bounds the work one sign-in can cause
 DISPLAY_NAME_MAX = 60
+
+# Sign-in throttling, per (normalised) username, known or not: after SIGN_IN_MAX_FAILURES failed
+# attempts within SIGN_IN_WINDOW, the name is refused until SIGN_IN_LOCKOUT after its last failure.
+SIGN_IN_MAX_FAILURES = 5
+SIGN_IN_WINDOW = dt.timedelta(minutes=15)
+SIGN_IN_LOCKOUT = dt.timedelta(minutes=15)
 
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory defaults
 
@@ -130,14 +143,91 @@ def load_actor(session: Session, user_id: int | None) -> Actor | None:
     return actor_for(session, user)
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor | None:
+def utcnow() -> dt.datetime:
+    """The current time in UTC, naive (as the database's DateTime columns store it)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class SignInThrottled(ServiceError):
+    """Too many failed sign-ins for this username lately; `retry_at` says when to try again.
+
+    `params["n"]` is the whole minutes left (at least 1), for `t("accounts.sign_in_throttled", n=…)`.
+    """
+
+    key = "accounts.sign_in_throttled"
+
+    def __init__(self, retry_at: dt.datetime, *, now: dt.datetime) -> None:
+        self.retry_at = retry_at
+        minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
+        super().__init__(self.key, n=minutes)
+
+
+def _attempt_name(name: str) -> str:
+    return name[:USERNAME_MAX]  # sign_in_attempts.username is String(USERNAME_MAX); longer names never exist
+
+
+def throttled_until(session: Session, username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When `username` may try again, or None when it is not throttled at `now`.
+
+    Throttled when some failure F less than SIGN_IN_LOCKOUT ago had SIGN_IN_MAX_FAILURES failures
+    (itself included) within SIGN_IN_WINDOW up to it; the lock lasts until the latest such F plus
+    SIGN_IN_LOCKOUT. Attempts refused while throttled are not recorded, so the lock does not slide.
+    """
+    now = now or utcnow()
+    name = _attempt_name(normalize_username(username))
+    if not name:
+        return None
+    failures = sorted(
+        session.scalars(
+            select(SignInAttempt.at).where(
+                SignInAttempt.username == name,
+                SignInAttempt.succeeded.is_(False),
+                SignInAttempt.at > now - SIGN_IN_LOCKOUT - SIGN_IN_WINDOW,
+                SignInAttempt.at <= now,
+            )
+        ).all(),
+        reverse=True,
+    )
+    for at in failures:
+        if at + SIGN_IN_LOCKOUT <= now:
+            break
+        if sum(1 for other in failures if at - SIGN_IN_WINDOW < other <= at) >= SIGN_IN_MAX_FAILURES:
+            return at + SIGN_IN_LOCKOUT
+    return None
+
+
+def record_sign_in_attempt(
+    session: Session, username: str, *, succeeded: bool, now: dt.datetime | None = None
+) -> None:
+    """Add (flush) one row to `sign_in_attempts`; an empty username is not recorded."""
+    name = _attempt_name(normalize_username(username))
+    if name:
+        session.add(SignInAttempt(username=name, at=now or utcnow(), succeeded=succeeded))
+        session.flush()
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, now: dt.datetime | None = None
+) -> Actor | None:
     """The Actor when `username` and `password` match an active account, else None.
 
+    Raises SignInThrottled, without checking the password or recording anything, while the name
+    has had too many failures (see `throttled_until`); otherwise records the attempt (flushed).
     Unknown usernames still cost one argon2 verification, so timing does not reveal which names
     exist; inactive accounts are refused after the check for the same reason. An outdated hash is
-    replaced (flushed; the caller commits).
+    replaced (flushed). The caller commits, so the attempt is kept; `now` defaults to `utcnow()`.
     """
+    now = now or utcnow()
     name = normalize_username(username)
+    retry_at = throttled_until(session, name, now=now)
+    if retry_at is not None:
+        raise SignInThrottled(retry_at, now=now)
+    actor = _check_password(session, name, password)
+    record_sign_in_attempt(session, name, succeeded=actor is not None, now=now)
+    return actor
+
+
+def _check_password(session: Session, name: str, password: str) -> Actor | None:
     if not isinstance(password, str) or len(password) > PASSWORD_MAX:
         password = ""
     user = session.scalar(select(User).where(User.username == name)) if name else None
@@ -162,6 +252,104 @@ def _clean_code(code: object) -> str | None:
     return text or None
 
 
+class _Problems:
+    """Field errors collected while validating an account; `raise_any` raises them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+        self.params: dict[str, dict[str, Any]] = {}
+
+    def fail(self, field: str, key: str, **values: Any) -> None:
+        self.errors.setdefault(field, key)
+        if values and field not in self.params:
+            self.params[field] = values
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors, self.params)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An account's validated profile: its name shown, role and where it works (ids)."""
+
+    display_name: str
+    role: Role
+    town_id: int | None
+    village_id: int | None
+
+
+def _check_new_password(fail: Callable[..., None], password: object) -> None:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        fail("password", "accounts.error.password_short", min=PASSWORD_MIN)
+    elif len(password) > PASSWORD_MAX:
+        fail("password", "accounts.error.password_long", max=PASSWORD_MAX)
+
+
+def _check_placement(
+    session: Session,
+    fail: Callable[..., None],
+    *,
+    display_name: object,
+    role: Role | str,
+    town_code: str | None,
+    village_code: str | None,
+) -> Placement | None:
+    """Validate the shown name, role, town and village (reporting through `fail`); None when bad."""
+    errors: set[str] = set()
+
+    def bad(field: str, key: str, **values: Any) -> None:
+        errors.add(field)
+        fail(field, key, **values)
+
+    shown = display_name.strip() if isinstance(display_name, str) else ""
+    if not shown:
+        bad("display_name", "accounts.error.display_name_required")
+    elif len(shown) > DISPLAY_NAME_MAX:
+        bad("display_name", "accounts.error.display_name_long", max=DISPLAY_NAME_MAX)
+    elif any(not ch.isprintable() for ch in shown):
+        bad("display_name", "accounts.error.display_name_chars")
+
+    town_code, village_code = _clean_code(town_code), _clean_code(village_code)
+    try:
+        role_ = Role(role)
+    except ValueError:
+        role_ = None
+        bad("role", "accounts.error.role_unknown", role=str(role), roles=", ".join(Role))
+    if role_ is Role.TOWN_EDITOR:
+        if town_code is None:
+            bad("town_code", "accounts.error.town_required")
+        if village_code is not None:
+            bad("village_code", "accounts.error.village_not_allowed", role=role_.value)
+    elif role_ is Role.VILLAGE_EDITOR:
+        if village_code is None:
+            bad("village_code", "accounts.error.village_required")
+    elif role_ is not None:
+        if town_code is not None:
+            bad("town_code", "accounts.error.town_not_allowed", role=role_.value)
+        if village_code is not None:
+            bad("village_code", "accounts.error.village_not_allowed", role=role_.value)
+
+    town_id = village_id = None
+    if town_code is not None and "town_code" not in errors:
+        town_id = session.scalar(select(Town.id).where(Town.code == town_code))
+        if town_id is None:
+            bad("town_code", "accounts.error.town_unknown", code=town_code)
+    if village_code is not None and "village_code" not in errors:
+        found = session.execute(
+            select(Village.id, Village.town_id, Town.code).join(Town).where(Village.code == village_code)
+        ).first()
+        if found is None:
+            bad("village_code", "accounts.error.village_unknown", code=village_code)
+        elif town_code is not None and found[2] != town_code:
+            bad("village_code", "accounts.error.village_not_in_town", code=village_code, town=town_code)
+        else:
+            village_id, town_id = found[0], found[1]
+    if errors or role_ is None:
+        return None
+    return Placement(display_name=shown, role=role_, town_id=town_id, village_id=village_id)
+
+
 def create_user(
     session: Session,
     *,
@@ -179,92 +367,92 @@ def create_user(
     follows from it; a town given too must match); leaders and admins neither. The caller commits
     (`lib.services.accounts.create_user_service` checks permission, audits and commits).
     """
-    errors: dict[str, str] = {}
-    params: dict[str, dict[str, Any]] = {}
-
-    def fail(field: str, key: str, **values: Any) -> None:
-        errors.setdefault(field, key)
-        if values and field not in params:
-            params[field] = values
-
+    problems = _Problems()
     name = normalize_username(username)
     if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
-        fail("username", "accounts.error.username_length", min=USERNAME_MIN, max=USERNAME_MAX)
+        problems.fail("username", "accounts.error.username_length", min=USERNAME_MIN, max=USERNAME_MAX)
     elif not USERNAME_PATTERN.fullmatch(name):
-        fail("username", "accounts.error.username_chars")
+        problems.fail("username", "accounts.error.username_chars")
     elif session.scalar(select(User.id).where(User.username == name)) is not None:
-        fail("username", "accounts.error.username_taken", username=name)
-
-    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        fail("password", "accounts.error.password_short", min=PASSWORD_MIN)
-    elif len(password) > PASSWORD_MAX:
-        fail("password", "accounts.error.password_long", max=PASSWORD_MAX)
-
-    shown = display_name.strip() if isinstance(display_name, str) else ""
-    if not shown:
-        fail("display_name", "accounts.error.display_name_required")
-    elif len(shown) > DISPLAY_NAME_MAX:
-        fail("display_name", "accounts.error.display_name_long", max=DISPLAY_NAME_MAX)
-    elif any(not ch.isprintable() for ch in shown):
-        fail("display_name", "accounts.error.display_name_chars")
-
-    town_code, village_code = _clean_code(town_code), _clean_code(village_code)
-    try:
-        role_ = Role(role)
-    except ValueError:
-        role_ = None
-        fail("role", "accounts.error.role_unknown", role=str(role), roles=", ".join(Role))
-    if role_ is Role.TOWN_EDITOR:
-        if town_code is None:
-            fail("town_code", "accounts.error.town_required")
-        if village_code is not None:
-            fail("village_code", "accounts.error.village_not_allowed", role=role_.value)
-    elif role_ is Role.VILLAGE_EDITOR:
-        if village_code is None:
-            fail("village_code", "accounts.error.village_required")
-    elif role_ is not None:
-        if town_code is not None:
-            fail("town_code", "accounts.error.town_not_allowed", role=role_.value)
-        if village_code is not None:
-            fail("village_code", "accounts.error.village_not_allowed", role=role_.value)
-
-    town_id = village_id = None
-    if town_code is not None and "town_code" not in errors:
-        town_id = session.scalar(select(Town.id).where(Town.code == town_code))
-        if town_id is None:
-            fail("town_code", "accounts.error.town_unknown", code=town_code)
-    if village_code is not None and "village_code" not in errors:
-        found = session.execute(
-            select(Village.id, Village.town_id, Town.code).join(Town).where(Village.code == village_code)
-        ).first()
-        if found is None:
-            fail("village_code", "accounts.error.village_unknown", code=village_code)
-        elif town_code is not None and found[2] != town_code:
-            fail("village_code", "accounts.error.village_not_in_town", code=village_code, town=town_code)
-        else:
-            village_id, town_id = found[0], found[1]
-
-    if errors:
-        raise ValidationError(errors, params)
-    assert role_ is not None
+        problems.fail("username", "accounts.error.username_taken", username=name)
+    _check_new_password(problems.fail, password)
+    placement = _check_placement(
+        session,
+        problems.fail,
+        display_name=display_name,
+        role=role,
+        town_code=town_code,
+        village_code=village_code,
+    )
+    problems.raise_any()
+    assert placement is not None
     user = User(
         username=name,
-        display_name=shown,
+        display_name=placement.display_name,
         password_hash=hash_password(password),
-        role=role_.value,
-        town_id=town_id,
-        village_id=village_id,
+        role=placement.role.value,
+        town_id=placement.town_id,
+        village_id=placement.village_id,
         can_see_names=bool(can_see_names),
         is_active=True,
     )
+    # No SAVEPOINT here: on SQLite, a savepoint opened before the transaction's first write becomes
+    # the outermost transaction and its release commits. A concurrent sign-up of the same name makes
+    # the flush fail; the whole transaction is rolled back and the name reported as taken.
+    session.add(user)
     try:
-        with session.begin_nested():  # a concurrent sign-up of the same name loses cleanly
-            session.add(user)
+        session.flush()
     except IntegrityError as exc:
+        session.rollback()
         raise ValidationError(
             {"username": "accounts.error.username_taken"}, {"username": {"username": name}}
         ) from exc
     return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    role: Role | str,
+    town_code: str | None = None,
+    village_code: str | None = None,
+    can_see_names: bool = False,
+    is_active: bool = True,
+) -> None:
+    """Validate (as `create_user` does) and apply (flush) an account's new profile.
+
+    Raises ValidationError with every bad field and leaves `user` unchanged. The username and
+    password are not changed here (`set_password` for the latter). The caller commits.
+    """
+    problems = _Problems()
+    placement = _check_placement(
+        session,
+        problems.fail,
+        display_name=display_name,
+        role=role,
+        town_code=town_code,
+        village_code=village_code,
+    )
+    problems.raise_any()
+    assert placement is not None
+    user.display_name = placement.display_name
+    user.role = placement.role.value
+    user.town_id = placement.town_id
+    user.village_id = placement.village_id
+    user.can_see_names = bool(can_see_names)
+    user.is_active = bool(is_active)
+    session.flush()
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Validate (the length rules of `create_user`) and store (flush) a new password's hash."""
+    problems = _Problems()
+    _check_new_password(problems.fail, password)
+    problems.raise_any()
+    user.password_hash = hash_password(password)
+    session.flush()
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -281,7 +469,13 @@ class Scope(StrEnum):
 TRAINING_ENROL = "training.enrol"  # confirm first secretaries' enrolment in a training session
 VISIT_RECORD = "visit.record"  # record a verification visit to a household
 HOUSEHOLD_UPDATE = "household.update"  # change a household's status, exit checks and exit steps
+PLAN_UPDATE = "plan.update"  # add or change a household's industry plan
 ACCOUNTS_MANAGE = "accounts.manage"  # create, change and deactivate accounts
+CORRECTION_REQUEST = "correction.request"  # send a village's submitted change back for correction
+CORRECTION_RESOLVE = "correction.resolve"  # mark a sent-back change as corrected
+ATTENDANCE_RECORD = "training.attendance"  # mark who attended a training session that has started
+POSTING_UPDATE = "village.posting"  # appoint or replace a first secretary; add or end work-team members
+VILLAGE_PRODUCT_UPDATE = "village.product"  # change a village's signature product
 
 # action → {role: scope}. A role missing from an action's rule may not do it (leaders are in none:
 # they read everything and write nothing). Issue 6's forms add one line each, e.g.
@@ -291,7 +485,13 @@ RULES: dict[str, Mapping[Role, Scope]] = {
     TRAINING_ENROL: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
     VISIT_RECORD: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
     HOUSEHOLD_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
+    PLAN_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
     ACCOUNTS_MANAGE: {Role.ADMIN: Scope.COUNTY},
+    CORRECTION_REQUEST: {Role.TOWN_EDITOR: Scope.TOWN},
+    CORRECTION_RESOLVE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
+    ATTENDANCE_RECORD: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
+    POSTING_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN},
+    VILLAGE_PRODUCT_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
 }
 
 

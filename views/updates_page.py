@@ -5,20 +5,22 @@ import streamlit as st
 from lib import training_view, ui
 from lib.i18n import t
 from lib.queries import audit
-from lib.ui import household_forms
+from lib.ui import correction_forms, household_forms, industry_forms, training_forms, village_forms
 
 filters = ui.current_filters()
 ui.page_header(t("forms.title"), filters)
 actor = ui.current_actor()
 as_of = training_view.parse_as_of(ui.as_of())
+correction_forms.correction_banner(actor)
 
-visit_tab, status_tab, plan_tab, village_tab, attendance_tab, log_tab = st.tabs(
+visit_tab, status_tab, plan_tab, village_tab, attendance_tab, review_tab, log_tab = st.tabs(
     [
         t("forms.tab.visit"),
         t("forms.tab.status"),
         t("forms.tab.plan"),
         t("forms.tab.village"),
         t("forms.tab.attendance"),
+        t("forms.tab.review"),
         t("forms.tab.log"),
     ]
 )
@@ -40,13 +42,38 @@ with status_tab:
         household_forms.household_status_form(actor, as_of=as_of)
 
 with plan_tab:
-    st.caption(t("forms.tab.plan"))  # SLOT: industry plan form
+    if actor is None:
+        st.info(t("plans.sign_in"), icon="🔒")
+    elif not industry_forms.may_update_plans(actor):
+        st.info(t("plans.read_only"), icon="ℹ️")
+    else:
+        industry_forms.industry_plan_form(actor, as_of=as_of)
 
 with village_tab:
-    st.caption(t("forms.tab.village"))  # SLOT: village form
+    if actor is None:
+        st.info(t("staff.sign_in"), icon="🔒")
+    elif not village_forms.may_edit_villages(actor):
+        st.info(t("staff.read_only"), icon="ℹ️")
+    else:
+        village_forms.village_form(actor, as_of=as_of)
 
 with attendance_tab:
-    st.caption(t("forms.tab.attendance"))  # SLOT: attendance form
+    if actor is None:
+        st.info(t("attendance.sign_in"), icon="🔒")
+    elif not training_forms.may_record_attendance(actor):
+        st.info(t("attendance.read_only"), icon="ℹ️")
+    else:
+        training_forms.attendance_form(actor, as_of=as_of)
+
+with review_tab:
+    if actor is None:
+        st.info(t("forms.sign_in"), icon="🔒")
+    elif correction_forms.may_review(actor):
+        correction_forms.review_panel(actor)
+    elif correction_forms.may_resolve(actor):
+        correction_forms.requests_list(actor)
+    else:
+        st.info(t("corrections.read_only"), icon="ℹ️")
 
 with log_tab:
     if actor is None:

@@ -119,6 +119,14 @@ class StaleEdit(ServiceError):
         super().__init__(self.key, table=table, record=record_key)
 
 
+ROW_ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot name a row
+
+
+def is_row_id(value: object) -> bool:
+    """Whether `value` could be a row's id (an int, not a bool, in range): anything else names no row."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ROW_ID_MAX
+
+
 # --- the audit trail ----------------------------------------------------------------------------
 
 

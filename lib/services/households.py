@@ -28,6 +28,7 @@ from lib.services.common import (
     StaleEdit,
     ValidationError,
     bump_data_version,
+    is_row_id,
     record_audit,
     transactional,
 )
@@ -107,7 +108,7 @@ def _require_role(actor: Actor | None, action: str) -> Actor:
 
 def _load_household(session: Session, household_id: object) -> tuple[Household, str, str] | None:
     """The household with its village's and town's codes, read fresh from the database."""
-    if isinstance(household_id, bool) or not isinstance(household_id, int):
+    if not is_row_id(household_id):
         return None
     row = session.execute(
         select(Household, Village.code, Town.code)

@@ -1,0 +1,298 @@
+"""The industry-plan form on /updates: "one household, one industry", a plan added or changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from lib import ui
+from lib.auth import PLAN_UPDATE, RULES, Actor
+from lib.i18n import localized, t
+from lib.queries import plan_forms
+from lib.services import industry
+from lib.services.common import PermissionDenied, StaleEdit, ValidationError
+from lib.services.households import EARLIEST_DATE, field_messages
+from lib.ui.household_forms import _field_error, _pick_household, _record_history
+
+STATE_ERRORS = "plan_errors"  # (form suffix, {field: message}): shown only on the form they belong to
+STATE_FLASH = "plan_flash"
+STATE_STALE = "plan_stale"
+NEW_PLAN = 0  # the plan picker's "add a new plan" choice (plan ids start at 1)
+NO_PARTNER = 0
+
+
+def may_update_plans(actor: Actor) -> bool:
+    """Whether the actor's role may keep plans at all (the service checks the household's scope)."""
+    return actor.role in RULES[PLAN_UPDATE]
+
+
+def industry_plan_form(actor: Actor, *, as_of: dt.date) -> None:
+    """Pick a household in the actor's town or village, see its plans, and add one or change one.
+
+    Widgets are keyed on the household, the plan and its version, so after a save — or when
+    someone else saved first — the form shows the values now in the database.
+    """
+    for state_key, show in ((STATE_FLASH, st.success), (STATE_STALE, st.warning)):
+        message = st.session_state.pop(state_key, None)
+        if message:
+            show(message)
+    picked = _pick_household(actor, "plan")
+    if picked is None:
+        return
+    _homes, options = picked
+    household_id = int(
+        st.selectbox(
+            t("forms.household"), list(options), format_func=options.__getitem__, key="plan_household"
+        )
+    )
+    household = ui.query(plan_forms.plan_household, household_id=household_id)
+    if household is None:
+        return
+    labour = int(household["labour_count"])
+    st.caption(t("plans.labour", n=labour) if labour else t("plans.no_labour"))
+    plans = ui.query(plan_forms.household_plans, household_id=household_id)
+    _plans_table(plans)
+
+    stages = {stage: t(f"stage.{stage}") for stage in industry.STAGES}
+    choices = {NEW_PLAN: t("plans.new")} | {
+        int(row.plan_id): t(
+            "plans.option",
+            industry=localized(row.industry_name_zh, row.industry_name_en),
+            stage=stages.get(str(row.stage), str(row.stage)),
+            since=row.stage_since.isoformat(),
+        )
+        for row in plans.itertuples()
+    }
+    choice_key = f"plan_choice_{household_id}"
+    if st.session_state.get(choice_key) not in choices:
+        st.session_state.pop(choice_key, None)
+    plan_id = int(
+        st.selectbox(t("plans.choose"), list(choices), format_func=choices.__getitem__, key=choice_key)
+    )
+    record = _record(plans, plan_id, as_of)
+    suffix = f"{household_id}_{plan_id}_{record['version']}"
+    _plan_fields(actor, household, record, plan_id, suffix, stages, as_of)
+    if plan_id != NEW_PLAN:
+        _record_history(industry.PLAN_TABLE, industry.plan_key(str(household["archive_no"]), plan_id))
+
+
+def _plans_table(plans: pd.DataFrame) -> None:
+    st.markdown(f"**{t('plans.current')}**")
+    if plans.empty:
+        st.caption(t("plans.none"))
+        return
+    shown = pd.DataFrame(
+        {
+            "industry": [
+                localized(zh, en)
+                for zh, en in zip(plans["industry_name_zh"], plans["industry_name_en"], strict=True)
+            ],
+            "stage": [t(f"stage.{stage}") for stage in plans["stage"]],
+            "planned_on": plans["planned_on"],
+            "started_on": plans["started_on"],
+            "stage_since": plans["stage_since"],
+            "partner": [
+                "" if pd.isna(zh) and pd.isna(en) else localized(zh, en)
+                for zh, en in zip(plans["partner_name_zh"], plans["partner_name_en"], strict=True)
+            ],
+            "expected": plans["expected_income"],
+            "actual": plans["actual_income"],
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "industry": t("plans.col.industry"),
+            "stage": t("plans.col.stage"),
+            "planned_on": st.column_config.DateColumn(t("plans.col.planned_on")),
+            "started_on": st.column_config.DateColumn(t("plans.col.started_on")),
+            "stage_since": st.column_config.DateColumn(t("plans.col.stage_since")),
+            "partner": t("plans.col.partner"),
+            "expected": st.column_config.NumberColumn(t("plans.col.expected"), format="%d"),
+            "actual": st.column_config.NumberColumn(t("plans.col.actual"), format="%d"),
+        },
+    )
+
+
+def _record(plans: pd.DataFrame, plan_id: int, as_of: dt.date) -> dict[str, Any]:
+    """The chosen plan's current values, or a new plan's defaults (version 0)."""
+    if plan_id == NEW_PLAN:
+        return {
+            "industry_code": None,
+            "stage": "planned",
+            "planned_on": as_of,
+            "started_on": None,
+            "partner_org_id": None,
+            "expected_income": None,
+            "actual_income": None,
+            "version": 0,
+        }
+    row = plans.loc[plans["plan_id"] == plan_id].iloc[0]
+    return {
+        name: None if pd.isna(row[name]) else row[name]
+        for name in ("industry_code", "stage", "planned_on", "started_on", "partner_org_id")
+    } | {
+        "expected_income": None if pd.isna(row["expected_income"]) else int(row["expected_income"]),
+        "actual_income": None if pd.isna(row["actual_income"]) else int(row["actual_income"]),
+        "version": int(row["version"]),
+    }
+
+
+def _plan_fields(
+    actor: Actor,
+    household: dict[str, Any],
+    record: dict[str, Any],
+    plan_id: int,
+    suffix: str,
+    stages: dict[str, str],
+    as_of: dt.date,
+) -> None:
+    saved = st.session_state.get(STATE_ERRORS)
+    errors: dict[str, str] = saved[1] if saved and saved[0] == suffix else {}
+    if errors:
+        st.error(t("forms.fix_errors"), icon="⚠️")
+    industries = ui.query(plan_forms.industry_choices)
+    industry_labels = {
+        str(row.code): t(
+            "plans.industry_option",
+            name=localized(row.name_zh, row.name_en),
+            category=t(f"village.category.{row.category}"),
+        )
+        for row in industries.itertuples()
+    }
+    partners = ui.query(plan_forms.partner_choices, household_id=int(household["household_id"]))
+    partner_labels = {NO_PARTNER: t("plans.no_partner")} | {
+        int(row.organisation_id): t(
+            "plans.partner_option",
+            name=localized(row.name_zh, row.name_en),
+            kind=t(f"village.kind.{row.kind}"),
+            town=localized(row.town_name_zh, row.town_name_en) if isinstance(row.town_code, str) else "—",
+        )
+        for row in partners.itertuples()
+    }
+    codes = list(industry_labels)
+    partner_ids = list(partner_labels)
+    with st.form(f"plan_form_{suffix}"):
+        st.selectbox(
+            t("plans.field.industry"),
+            codes,
+            index=codes.index(record["industry_code"]) if record["industry_code"] in codes else None,
+            format_func=industry_labels.__getitem__,
+            key=f"pl_industry_{suffix}",
+        )
+        _field_error(errors, "industry")
+        stage_list = list(stages)
+        st.selectbox(
+            t("plans.field.stage"),
+            stage_list,
+            index=stage_list.index(record["stage"]) if record["stage"] in stage_list else 0,
+            format_func=stages.__getitem__,
+            key=f"pl_stage_{suffix}",
+        )
+        _field_error(errors, "stage")
+        for field in ("planned_on", "started_on"):
+            st.date_input(
+                t(f"plans.field.{field}"),
+                value=record[field],
+                min_value=EARLIEST_DATE,
+                max_value=as_of,
+                key=f"pl_{field}_{suffix}",
+            )
+            _field_error(errors, field)
+        if plan_id != NEW_PLAN:
+            st.date_input(
+                t("plans.field.stage_changed_on"),
+                value=None,
+                min_value=EARLIEST_DATE,
+                max_value=as_of,
+                help=t("plans.help.stage_changed_on"),
+                key=f"pl_stage_changed_on_{suffix}",
+            )
+            _field_error(errors, "stage_changed_on")
+        partner = record["partner_org_id"]
+        st.selectbox(
+            t("plans.field.partner_org_id"),
+            partner_ids,
+            index=partner_ids.index(int(partner))
+            if partner is not None and int(partner) in partner_ids
+            else 0,
+            format_func=partner_labels.__getitem__,
+            key=f"pl_partner_org_id_{suffix}",
+        )
+        _field_error(errors, "partner_org_id")
+        for field in ("expected_income", "actual_income"):
+            st.number_input(
+                t(f"plans.field.{field}"),
+                value=record[field],
+                min_value=0,
+                max_value=industry.INCOME_MAX,
+                step=100,
+                key=f"pl_{field}_{suffix}",
+            )
+            _field_error(errors, field)
+        st.text_input(t("plans.field.reason"), key=f"pl_reason_{suffix}", max_chars=2000)
+        _field_error(errors, "reason")
+        _field_error(errors, "household_id")
+        _field_error(errors, "plan_id")
+        st.form_submit_button(
+            t("plans.submit_new" if plan_id == NEW_PLAN else "plans.submit_edit"),
+            type="primary",
+            on_click=_submit_plan,
+            args=(actor, as_of, household, plan_id, int(record["version"]), suffix),
+        )
+
+
+def _submit_plan(
+    actor: Actor, as_of: dt.date, household: dict[str, Any], plan_id: int, version: int, suffix: str
+) -> None:
+    """The form's callback: one service call; field errors, a stale warning or a success line."""
+    ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    state = st.session_state
+    archive_no = str(household["archive_no"])
+    household_id = int(household["household_id"])
+    partner = state.get(f"pl_partner_org_id_{suffix}")
+    values: dict[str, Any] = {
+        "industry_code": state.get(f"pl_industry_{suffix}") or "",
+        "stage": str(state.get(f"pl_stage_{suffix}")),
+        "planned_on": state.get(f"pl_planned_on_{suffix}"),
+        "started_on": state.get(f"pl_started_on_{suffix}"),
+        "stage_changed_on": state.get(f"pl_stage_changed_on_{suffix}"),
+        "partner_org_id": None if not partner else int(partner),
+        "expected_income": state.get(f"pl_expected_income_{suffix}"),
+        "actual_income": state.get(f"pl_actual_income_{suffix}"),
+        "reason": str(state.get(f"pl_reason_{suffix}") or "") or None,
+    }
+    try:
+        with Session(ui.engine()) as session:
+            if plan_id == NEW_PLAN:
+                new_id = industry.create_plan(
+                    session, actor=actor, household_id=household_id, as_of=as_of, **values
+                )
+            else:
+                industry.update_plan(
+                    session, actor=actor, plan_id=plan_id, expected_version=version, as_of=as_of, **values
+                )
+    except ValidationError as error:
+        state[STATE_ERRORS] = (suffix, field_messages(error, t))
+    except StaleEdit:
+        state[STATE_ERRORS] = None
+        state[STATE_STALE] = t("plans.stale", archive=archive_no)
+    except PermissionDenied:
+        state[STATE_ERRORS] = (suffix, {"household_id": t("plans.not_allowed")})
+    else:
+        state[STATE_ERRORS] = None
+        if plan_id == NEW_PLAN:
+            for key in [
+                key for key in state if str(key).startswith("pl_") and str(key).endswith(f"_{suffix}")
+            ]:
+                del state[key]  # a second new plan starts from a blank form
+            state[f"plan_choice_{household_id}"] = new_id  # show the new plan, with its history
+            state[STATE_FLASH] = t("plans.created", archive=archive_no)
+        else:
+            state[STATE_FLASH] = t("plans.saved", archive=archive_no)
