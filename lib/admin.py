@@ -4,6 +4,7 @@
     python -m lib.admin create-user --username balihe --role town_editor --town 349901105 \\
         --display-name "八里河镇录入员" --password-stdin < password.txt
     python -m lib.admin list-users
+    python -m lib.admin set-browse on|off    # may anyone browse the dashboards without signing in?
 
 The password comes from standard input (`--password-stdin`, one line) or is asked for twice.
 Whoever can run this against the database already controls it, so the command line acts as an
@@ -26,8 +27,9 @@ from lib import config
 from lib.auth import COMMAND_LINE, Actor, actor_for
 from lib.db import DatabaseError, check_connection, describe_url, explain_failure, make_engine
 from lib.models import Role, User
+from lib.queries.accounts import browse_without_sign_in
 from lib.schema import upgrade
-from lib.services.accounts import create_user_service
+from lib.services.accounts import create_user_service, set_browse_without_sign_in
 from lib.services.common import ServiceError, ValidationError
 
 # ValidationError's fields, as this command's options
@@ -121,6 +123,20 @@ def list_users(engine: Engine) -> int:
     return 0
 
 
+def set_browse(args: argparse.Namespace, engine: Engine) -> int:
+    enabled = args.state == "on"
+    with Session(engine) as session:
+        before = set_browse_without_sign_in(
+            session, actor=COMMAND_LINE, enabled=enabled, reason="python -m lib.admin set-browse"
+        )
+        now = browse_without_sign_in(session)
+    where = describe_url(str(engine.url))
+    state = "on: anyone may browse" if now else "off: only signed-in users browse"
+    change = "already" if before == now else "now"
+    print(f"Browsing without signing in is {change} {state} the dashboards in {where}.")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lib.admin", description="Manage accounts in DATABASE_URL."
@@ -139,6 +155,10 @@ def _parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input (one line)"
     )
     commands.add_parser("list-users", help="list every account")
+    browse = commands.add_parser(
+        "set-browse", help="let anyone browse the dashboards without signing in (on), or not (off)"
+    )
+    browse.add_argument("state", choices=["on", "off"])
     return parser
 
 
@@ -150,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = _open()
         if args.command == "create-user":
             return create_user(args, engine)
+        if args.command == "set-browse":
+            return set_browse(args, engine)
         return list_users(engine)
     except DatabaseError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -250,6 +250,7 @@ def load_hand_county(session: Session) -> None:
         session.add(Attendance(id=number, session_id=session_id, cadre_id=cadres[cadre].id, status=status))
 
     session.add_all([Meta(key="data_version", value="1"), Meta(key="as_of", value="2020-10-31")])
+    session.add(Meta(key="browse_without_sign_in", value="1"))  # page tests browse it signed out
     session.flush()
     advance_id_sequences(session)  # the rows above have explicit ids; later rows must not collide
     session.commit()

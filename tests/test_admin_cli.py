@@ -128,3 +128,28 @@ def test_interactive_password_is_asked_twice(
 def test_list_users_on_an_empty_database_says_how_to_start(sqlite_url: str) -> None:
     result = _cli(sqlite_url, "list-users")
     assert result.returncode == 0 and "create-user" in result.stdout
+
+
+def test_set_browse_turns_browsing_off_and_on_audited_as_cli(hand_sqlite_url: str) -> None:
+    from lib.queries.accounts import browse_without_sign_in
+
+    off = _cli(hand_sqlite_url, "set-browse", "off")
+    assert off.returncode == 0, off.stderr
+    assert "now off: only signed-in users browse" in off.stdout
+    again = _cli(hand_sqlite_url, "set-browse", "off")
+    assert again.returncode == 0 and "already off" in again.stdout
+    engine = make_engine(hand_sqlite_url)
+    with Session(engine) as session:
+        assert browse_without_sign_in(session) is False
+    on = _cli(hand_sqlite_url, "set-browse", "on")
+    assert on.returncode == 0 and "now on: anyone may browse" in on.stdout
+    with Session(engine) as session:
+        assert browse_without_sign_in(session) is True
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.username, e.action, e.new_values, e.reason) for e in entries] == [
+            ("cli", "setting.browse", '{"value": "0"}', "python -m lib.admin set-browse"),
+            ("cli", "setting.browse", '{"value": "1"}', "python -m lib.admin set-browse"),
+        ]
+    engine.dispose()
+    wrong = _cli(hand_sqlite_url, "set-browse", "maybe")
+    assert wrong.returncode == 2 and "invalid choice" in wrong.stderr

@@ -1,20 +1,38 @@
 """Writing accounts: permission → validation → one transaction with its audit row.
 
-Accounts are not dashboard data, so these services do not bump the data version.
+Accounts are not dashboard data, so these services do not bump the data version (the browse
+setting does: it lives in app_meta, which every page reads through the version-keyed cache).
+Audit rows never hold a password or its hash.
+
+There is always at least one active admin: nobody may deactivate or demote the last one, and no
+admin may deactivate or demote their own account (ask another admin), so nobody locks themselves
+out. Deactivated accounts lose their session at their next page run (`lib.auth.load_actor`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from lib.auth import ACCOUNTS_MANAGE, Actor, actor_for, create_user, require
-from lib.models import Role, User
-from lib.services.common import record_audit
+from lib.auth import (
+    ACCOUNTS_MANAGE,
+    Actor,
+    actor_for,
+    create_user,
+    require,
+    set_password,
+    update_user,
+)
+from lib.models import Meta, Role, User
+from lib.queries.accounts import BROWSE_KEY
+from lib.services.common import ValidationError, bump_data_version, record_audit, transactional
 
 AUDIT_CREATE = "user.create"
+AUDIT_UPDATE = "user.update"
+AUDIT_PASSWORD = "user.password_reset"
+AUDIT_BROWSE = "setting.browse"
 
 
 def has_users(session: Session) -> bool:
@@ -82,3 +100,136 @@ def create_user_service(
         session.rollback()
         raise
     return user
+
+
+def _account(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None:
+        raise ValidationError({"user_id": "accounts.error.user_unknown"}, {"user_id": {"id": user_id}})
+    return user
+
+
+def _active_admin_ids(session: Session) -> list[int]:
+    """Active admins' ids, their rows locked until commit (PostgreSQL) so two admins cannot
+    deactivate each other at once and leave none; SQLite's single writer does the same."""
+    stmt = (
+        select(User.id)
+        .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return list(session.scalars(stmt).all())
+
+
+@transactional
+def update_user_service(
+    session: Session,
+    *,
+    actor: Actor | None,
+    user_id: int,
+    display_name: str,
+    role: Role | str,
+    town_code: str | None = None,
+    village_code: str | None = None,
+    can_see_names: bool = False,
+    is_active: bool = True,
+    reason: str | None = None,
+) -> User:
+    """Change an account's shown name, role, town or village, name visibility and active state.
+
+    Needs ACCOUNTS_MANAGE. Validates as `create_user` does; refuses to deactivate or demote the
+    last active admin, or the acting admin's own account (field `is_active` or `role`). Raises
+    PermissionDenied or ValidationError and writes nothing when refused; commits otherwise.
+    """
+    require(actor, ACCOUNTS_MANAGE)
+    admins = _active_admin_ids(session)
+    user = _account(session, user_id)
+    old = audit_values(session, user)
+    demoted = user.role == Role.ADMIN.value and str(role) != Role.ADMIN.value
+    deactivated = bool(user.is_active) and not is_active
+    if user.is_active and (demoted or deactivated):
+        field = "is_active" if deactivated else "role"
+        if actor is not None and actor.user_id == user.id:
+            raise ValidationError({field: "accounts.error.own_account"})
+        if user.role == Role.ADMIN.value and set(admins) <= {user.id}:
+            raise ValidationError({field: "accounts.error.last_admin"})
+    update_user(
+        session,
+        user,
+        display_name=display_name,
+        role=role,
+        town_code=town_code,
+        village_code=village_code,
+        can_see_names=can_see_names,
+        is_active=is_active,
+    )
+    new = audit_values(session, user)
+    if new != old:
+        record_audit(
+            session,
+            actor=actor,
+            action=AUDIT_UPDATE,
+            table=User.__tablename__,
+            key=str(user.id),
+            old=old,
+            new=new,
+            reason=reason,
+        )
+    return user
+
+
+@transactional
+def reset_password_service(
+    session: Session, *, actor: Actor | None, user_id: int, password: str, reason: str | None = None
+) -> User:
+    """Give an account a new password (the length rules of `create_user`); needs ACCOUNTS_MANAGE.
+
+    The audit row says that the password was reset, never the password or its hash.
+    """
+    require(actor, ACCOUNTS_MANAGE)
+    user = _account(session, user_id)
+    set_password(session, user, password)
+    record_audit(
+        session,
+        actor=actor,
+        action=AUDIT_PASSWORD,
+        table=User.__tablename__,
+        key=str(user.id),
+        old=None,
+        new={"username": user.username, "password_reset": True},
+        reason=reason,
+    )
+    return user
+
+
+@transactional
+def set_browse_without_sign_in(
+    session: Session, *, actor: Actor | None, enabled: bool, reason: str | None = None
+) -> bool:
+    """Let anyone browse the dashboards without signing in (True), or only signed-in users.
+
+    Needs ACCOUNTS_MANAGE; stored in app_meta, audited, and the data version bumped so every
+    user's cached pages see it at once (nothing is written when it is already so).
+    Returns the previous setting.
+    """
+    require(actor, ACCOUNTS_MANAGE)
+    value = "1" if enabled else "0"
+    before = session.scalar(select(Meta.value).where(Meta.key == BROWSE_KEY))
+    if before == value:
+        return enabled  # already so: nothing to write or audit
+    if before is None:
+        session.execute(insert(Meta).values(key=BROWSE_KEY, value=value))
+    else:
+        session.execute(update(Meta).where(Meta.key == BROWSE_KEY).values(value=value))
+    record_audit(
+        session,
+        actor=actor,
+        action=AUDIT_BROWSE,
+        table=Meta.__tablename__,
+        key=BROWSE_KEY,
+        old=None if before is None else {"value": before},
+        new={"value": value},
+        reason=reason,
+    )
+    bump_data_version(session)
+    return before == "1"

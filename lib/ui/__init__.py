@@ -20,9 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lib import config
-from lib.auth import Actor, authenticate, load_actor
+from lib.auth import Actor, SignInThrottled, authenticate, load_actor
 from lib.db import DatabaseError, explain_failure, make_engine
 from lib.i18n import LANGUAGE_NAMES, get_language, localized, set_language, t
+from lib.queries import accounts as account_queries
 from lib.queries import common
 
 T = TypeVar("T")
@@ -367,8 +368,8 @@ def _number(value: Any) -> float | None:
 
 
 # --- accounts: who is signed in, the sign-in form -------------------------------------------------
-# Browsing needs no account for now (issue 6 makes it a setting); writes check `current_actor()`
-# through lib.auth in lib/services.
+# Browsing without an account is a setting (app_meta `browse_without_sign_in`; `browse_gate` applies
+# it for every page); writes check `current_actor()` through lib.auth in lib/services.
 
 STATE_ACCOUNT = "account"  # {"user_id": …, "username": …} of the signed-in user; never a password
 STATE_ACCOUNT_NOTICE = "account_notice"
@@ -401,21 +402,26 @@ def current_actor() -> Actor | None:
     return actor
 
 
-def sign_in(username: str, password: str) -> str | None:
-    """Check the credentials and remember the user; the error's label key when refused."""
+def sign_in(username: str, password: str) -> tuple[str, dict[str, Any]] | None:
+    """Check the credentials and remember the user; when refused, the error's label key and params.
+
+    Too many recent failures for the name refuse it for a while (`lib.auth.authenticate`).
+    """
     if not username.strip() or not password:
-        return "accounts.sign_in_missing"
+        return "accounts.sign_in_missing", {}
     url = config.database_url()
     try:
         with Session(_engine(url)) as session:
             actor = authenticate(session, username, password)
-            session.commit()  # keeps a rehashed password, if argon2's parameters were raised
+            session.commit()  # keeps the attempt (and a rehashed password, if argon2's parameters rose)
+    except SignInThrottled as refused:
+        return refused.key, refused.params
     except DatabaseError as error:
         _fail(error)
     except SQLAlchemyError as exc:
         _fail(explain_failure(exc, url))
     if actor is None:
-        return "accounts.sign_in_failed"
+        return "accounts.sign_in_failed", {}
     st.session_state[STATE_ACCOUNT] = {"user_id": actor.user_id, "username": actor.username}
     return None
 
@@ -458,8 +464,10 @@ def account_box() -> None:
             st.form_submit_button(t("accounts.sign_in"), on_click=_submit_sign_in)
         error = st.session_state.pop(STATE_SIGN_IN_ERROR, None)
         if error:
-            st.error(t(error), icon="⚠️")
-        st.caption(t("accounts.sign_in_hint"))
+            key, params = error
+            st.error(t(key, **params), icon="⚠️")
+        browsing = account_queries.browse_enabled(query(common.meta))
+        st.caption(t("accounts.sign_in_hint" if browsing else "accounts.sign_in_hint_required"))
 
 
 def _submit_sign_in() -> None:
@@ -472,6 +480,38 @@ def _submit_sign_in() -> None:
         st.session_state[STATE_SIGN_IN_ERROR] = error
     else:
         st.session_state[STATE_SIGN_IN_USERNAME] = ""
+
+
+def browse_gate() -> None:
+    """Stop the page with a sign-in prompt when browsing needs an account and nobody is signed in.
+
+    app.py calls this after the sidebar (whose sign-in box stays) and before the page runs, so
+    every page is covered in one place. Browsing is allowed when app_meta's
+    `browse_without_sign_in` is "1" (the demo); missing means no. A database without towns has
+    nothing to hide, so its pages still show their "no data yet" help.
+    """
+    if account_queries.browse_enabled(query(common.meta)) or query(common.towns).empty:
+        return
+    if current_actor() is not None:
+        return
+    st.title(t("app.title"))
+    st.info(t("accounts.browse_sign_in"), icon="🔒")
+    if not fresh(account_queries.has_accounts):
+        st.caption(t("accounts.no_accounts_yet"))
+    st.stop()
+
+
+def fresh(function: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a `lib.queries` function `(session, **kwargs)` now, uncached (for account data, whose
+    writes do not move the data version); a database failure shows the usual error and stops."""
+    url = config.database_url()
+    try:
+        with Session(_engine(url)) as session:
+            return function(session, **kwargs)
+    except DatabaseError as error:
+        _fail(error)
+    except SQLAlchemyError as exc:
+        _fail(explain_failure(exc, url))
 
 
 # --- training: confirming the next phase's enrolments ----------------------------------------------
@@ -522,3 +562,22 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
     else:
         st.session_state[STATE_TRAINING_FLASH] = t("training.confirmed", n=count)
         st.rerun()
+
+
+def in_current_language(build: Callable[[], T]) -> Callable[[], T]:
+    """`build` run later in this user's language.
+
+    A download button whose data is a callable runs it when clicked, in another thread where the
+    language is the default; labels built inside it would come out in Chinese for English users.
+    """
+    language = get_language()
+
+    def run() -> T:
+        previous = get_language()
+        set_language(language)
+        try:
+            return build()
+        finally:
+            set_language(previous)
+
+    return run

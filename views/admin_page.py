@@ -1,0 +1,39 @@
+"""Accounts (`/admin`): administrators manage accounts, the browse setting, and see failed sign-ins."""
+
+import streamlit as st
+
+from lib import ui
+from lib.i18n import t
+from lib.ui import admin_forms
+
+st.title(t("admin.title"))
+actor = ui.current_actor()
+
+if actor is None:
+    st.info(t("admin.sign_in"), icon="🔒")
+elif not admin_forms.may_manage(actor):
+    st.info(t("admin.only_admins"), icon="🔒")
+else:
+    accounts = admin_forms.accounts()
+    list_tab, create_tab, edit_tab, password_tab, browse_tab, failures_tab = st.tabs(
+        [
+            t("admin.tab.accounts"),
+            t("admin.tab.create"),
+            t("admin.tab.edit"),
+            t("admin.tab.password"),
+            t("admin.tab.browse"),
+            t("admin.tab.failures"),
+        ]
+    )
+    with list_tab:
+        admin_forms.account_list(accounts)
+    with create_tab:
+        admin_forms.create_form()
+    with edit_tab:
+        admin_forms.edit_form(accounts)
+    with password_tab:
+        admin_forms.password_form(accounts)
+    with browse_tab:
+        admin_forms.browse_setting()
+    with failures_tab:
+        admin_forms.failed_sign_ins()
