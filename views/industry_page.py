@@ -7,6 +7,7 @@ from lib import charts, config, export, privacy, training_view, ui
 from lib import industry_view as view
 from lib.i18n import t
 from lib.queries import industry
+from lib.ui import downloads
 
 filters = ui.current_filters()
 ui.page_header(t("industry.title"), filters)
@@ -89,9 +90,11 @@ with gaps_tab:
         st.dataframe(stuck_shown, hide_index=True, width="stretch", height=360)
     st.download_button(
         t("industry.download_gaps"),
-        data=lambda: export.excel_bytes(
-            {t("industry.no_plan")[:31]: gaps, t("industry.stuck", months=months)[:31]: stuck_shown},
-            title_lines={t("industry.no_plan")[:31]: [t("industry.title"), ui.scope_line(filters)]},
+        data=ui.in_current_language(
+            lambda: export.excel_bytes(
+                {t("industry.no_plan")[:31]: gaps, t("industry.stuck", months=months)[:31]: stuck_shown},
+                title_lines={t("industry.no_plan")[:31]: [t("industry.title"), ui.scope_line(filters)]},
+            )
         ),
         file_name=f"industry_gaps_{as_of}.xlsx",
         mime=export.EXCEL_MIME,
@@ -100,8 +103,9 @@ with gaps_tab:
 
 with products_tab:
     st.subheader(t("industry.products_title"))
+    products_shown = view.products_table(products)
     st.dataframe(
-        view.products_table(products),
+        products_shown,
         hide_index=True,
         width="stretch",
         height=420,
@@ -111,22 +115,36 @@ with products_tab:
             )
         },
     )
+    downloads.excel_download(
+        "data.download", products_shown, file_name=f"products_{as_of}.xlsx", key="dl_products"
+    )
     st.subheader(t("industry.products_none"))
     missing = view.no_product_table(products)
     if missing.empty:
         st.success(t("industry.products_all"))
     else:
         st.dataframe(missing, hide_index=True, width="stretch")
+        downloads.excel_download(
+            "data.download", missing, file_name=f"no_product_{as_of}.xlsx", key="dl_no_product"
+        )
 
 with organisations_tab:
     st.subheader(t("industry.organisations_title"))
-    st.dataframe(view.organisations_table(organisations), hide_index=True, width="stretch", height=420)
+    organisations_shown = view.organisations_table(organisations)
+    st.dataframe(organisations_shown, hide_index=True, width="stretch", height=420)
+    downloads.excel_download(
+        "data.download", organisations_shown, file_name=f"organisations_{as_of}.xlsx", key="dl_organisations"
+    )
     st.subheader(t("industry.single_link"))
     single = ui.query(industry.single_link_households, town_codes=towns)
     if single.empty:
         st.success(t("industry.single_link_none"))
     else:
-        st.dataframe(view.single_link_table(single, show_names=show_names), hide_index=True, width="stretch")
+        single_shown = view.single_link_table(single, show_names=show_names)
+        st.dataframe(single_shown, hide_index=True, width="stretch")
+        downloads.excel_download(
+            "data.download", single_shown, file_name=f"single_link_{as_of}.xlsx", key="dl_single"
+        )
 
 with income_tab:
     st.subheader(t("industry.income_title"))

@@ -7,6 +7,7 @@ from lib import charts, ui
 from lib.i18n import format_count, format_share, localized, t
 from lib.models import PlanStage
 from lib.queries import overview, villages
+from lib.ui import downloads
 
 filters = ui.current_filters()
 ui.page_header(t("overview.title"), filters)
@@ -125,61 +126,59 @@ table = pd.DataFrame(
         "households": ranked["households"],
     }
 )
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    height=38 + 35 * min(len(table), 40),
-    column_config={
-        "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
-        "town": st.column_config.TextColumn(t("col.town")),
-        measure: st.column_config.ProgressColumn(
-            t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
-        ),
-        **{
-            column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
-            for column in share_columns[1:]
-        },
-        "villages": st.column_config.NumberColumn(t("col.villages")),
-        "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
-        "map": st.column_config.LinkColumn(t("col.map"), display_text=t("overview.open_map")),
+town_config = {
+    "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
+    "town": st.column_config.TextColumn(t("col.town")),
+    measure: st.column_config.ProgressColumn(
+        t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
+    ),
+    **{
+        column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
+        for column in share_columns[1:]
     },
+    "villages": st.column_config.NumberColumn(t("col.villages")),
+    "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
+    "map": st.column_config.LinkColumn(t("col.map"), display_text=t("overview.open_map")),
+}
+st.dataframe(
+    table, hide_index=True, width="stretch", height=38 + 35 * min(len(table), 40), column_config=town_config
 )
 st.caption(t("overview.ranking_caption"))
+downloads.excel_download(
+    "data.download", table, file_name="towns.xlsx", key="dl_towns", column_config=town_config
+)
 
 st.subheader(t("overview.due_title"))
 due = villages.due_villages(ui.query(villages.village_measures, town_codes=filters.town_codes))
 if due.empty:
     st.success(t("overview.none_due"))
 else:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "village": [localized(zh, en) for zh, en in zip(due["name_zh"], due["name_en"], strict=True)],
-                "town": [
-                    localized(zh, en) for zh, en in zip(due["town_name_zh"], due["town_name_en"], strict=True)
-                ],
-                "planned": due["planned_exit_year"],
-                "incidence": due["poverty_incidence"] * 100,
-                "households_poor": due["households_poor"],
-                "verified": due["verified_share"] * 100,
-                "page": [f"/village?code={code}&lang={filters.lang}" for code in due["village_code"]],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "village": st.column_config.TextColumn(t("map.col.village")),
-            "town": st.column_config.TextColumn(t("col.town")),
-            "planned": st.column_config.NumberColumn(t("col.planned_exit"), format="%d"),
-            "incidence": st.column_config.NumberColumn(t("map.measure.poverty_incidence"), format="%.2f%%"),
-            "households_poor": st.column_config.NumberColumn(t("col.households_poor")),
-            "verified": st.column_config.ProgressColumn(
-                t("col.verified_share"), format="%.1f%%", min_value=0, max_value=100
-            ),
-            "page": st.column_config.LinkColumn(
-                t("col.village_page"), display_text=t("overview.open_village")
-            ),
-        },
+    due_table = pd.DataFrame(
+        {
+            "village": [localized(zh, en) for zh, en in zip(due["name_zh"], due["name_en"], strict=True)],
+            "town": [
+                localized(zh, en) for zh, en in zip(due["town_name_zh"], due["town_name_en"], strict=True)
+            ],
+            "planned": due["planned_exit_year"],
+            "incidence": due["poverty_incidence"] * 100,
+            "households_poor": due["households_poor"],
+            "verified": due["verified_share"] * 100,
+            "page": [f"/village?code={code}&lang={filters.lang}" for code in due["village_code"]],
+        }
     )
+    due_config = {
+        "village": st.column_config.TextColumn(t("map.col.village")),
+        "town": st.column_config.TextColumn(t("col.town")),
+        "planned": st.column_config.NumberColumn(t("col.planned_exit"), format="%d"),
+        "incidence": st.column_config.NumberColumn(t("map.measure.poverty_incidence"), format="%.2f%%"),
+        "households_poor": st.column_config.NumberColumn(t("col.households_poor")),
+        "verified": st.column_config.ProgressColumn(
+            t("col.verified_share"), format="%.1f%%", min_value=0, max_value=100
+        ),
+        "page": st.column_config.LinkColumn(t("col.village_page"), display_text=t("overview.open_village")),
+    }
+    st.dataframe(due_table, hide_index=True, width="stretch", column_config=due_config)
     st.caption(t("overview.due_caption"))
+    downloads.excel_download(
+        "data.download", due_table, file_name="villages_due.xlsx", key="dl_due", column_config=due_config
+    )

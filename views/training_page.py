@@ -7,6 +7,7 @@ from lib import charts, export, training_plan, ui
 from lib import training_view as view
 from lib.i18n import t
 from lib.queries import training
+from lib.ui import downloads
 
 filters = ui.current_filters()
 ui.page_header(t("training.title"), filters)
@@ -72,6 +73,13 @@ with coverage_tab:
                 ),
             },
         )
+        downloads.excel_download(
+            "data.download",
+            table,
+            file_name=f"training_phases_{as_of}.xlsx",
+            key="dl_phases",
+            column_config=labels,
+        )
 
 with topics_tab:
     st.subheader(t("training.heatmap"))
@@ -89,7 +97,11 @@ with topics_tab:
     if missing.empty:
         st.success(t("training.none_missing"))
     else:
-        st.dataframe(view.missing_table(missing, topics), hide_index=True, width="stretch")
+        missing_shown = view.missing_table(missing, topics)
+        st.dataframe(missing_shown, hide_index=True, width="stretch")
+        downloads.excel_download(
+            "data.download", missing_shown, file_name=f"training_missing_{as_of}.xlsx", key="dl_missing"
+        )
 
 with schedule_tab:
     st.subheader(t("training.timeline"))
@@ -102,12 +114,20 @@ with schedule_tab:
         width="stretch",
     )
     st.subheader(t("training.sessions"))
-    st.dataframe(view.schedule_table(schedule, topics), hide_index=True, width="stretch")
+    sessions = view.schedule_table(schedule, topics)
+    st.dataframe(sessions, hide_index=True, width="stretch")
+    downloads.excel_download(
+        "data.download", sessions, file_name=f"training_sessions_{as_of}.xlsx", key="dl_sessions"
+    )
     st.subheader(t("training.tours"))
     if tours.empty:
         st.caption(t("training.no_tours"))
     else:
-        st.dataframe(view.tour_table(tours), hide_index=True, width="stretch")
+        tour_shown = view.tour_table(tours)
+        st.dataframe(tour_shown, hide_index=True, width="stretch")
+        downloads.excel_download(
+            "data.download", tour_shown, file_name=f"training_tours_{as_of}.xlsx", key="dl_tours"
+        )
 
 with waiting_tab:
     if waiting.empty:
@@ -118,9 +138,11 @@ with waiting_tab:
         st.dataframe(waiting_table, hide_index=True, width="stretch")
         st.download_button(
             t("training.download"),
-            data=lambda: export.excel_bytes(
-                {t("training.tab.waiting"): waiting_table},
-                title_lines={t("training.tab.waiting"): [t("training.title"), ui.scope_line(filters)]},
+            data=ui.in_current_language(
+                lambda: export.excel_bytes(
+                    {t("training.tab.waiting"): waiting_table},
+                    title_lines={t("training.tab.waiting"): [t("training.title"), ui.scope_line(filters)]},
+                )
             ),
             file_name=f"training_waiting_{as_of}.xlsx",
             mime=export.EXCEL_MIME,
@@ -141,8 +163,16 @@ with plan_tab:
         left, right = st.columns([1, 2])
         with left:
             st.subheader(t("training.shares"))
-            st.dataframe(view.shares_table(waiting, shares), hide_index=True, width="stretch")
+            shares_shown = view.shares_table(waiting, shares)
+            st.dataframe(shares_shown, hide_index=True, width="stretch")
+            downloads.excel_download(
+                "data.download", shares_shown, file_name="training_shares.xlsx", key="dl_shares"
+            )
         with right:
             st.subheader(t("training.proposal", n=len(proposal)))
-            st.dataframe(view.proposal_table(proposal, waiting, schedule), hide_index=True, width="stretch")
+            proposal_shown = view.proposal_table(proposal, waiting, schedule)
+            st.dataframe(proposal_shown, hide_index=True, width="stretch")
+            downloads.excel_download(
+                "data.download", proposal_shown, file_name="training_proposal.xlsx", key="dl_proposal"
+            )
         ui.confirm_enrolments(proposal, as_of=as_of)

@@ -10,6 +10,7 @@ from lib import privacy, ui
 from lib import village_view as view
 from lib.i18n import localized, t
 from lib.queries import common, village_detail, villages
+from lib.ui import downloads
 
 filters = ui.current_filters()
 code = st.query_params.get("code") or ""
@@ -21,13 +22,19 @@ def tiles(items: Sequence[view.Tile]) -> None:
             ui.kpi(tile.label, tile.value, tile.detail, tile.help)
 
 
-def table(shown: view.Table, empty: str, **columns: Any) -> None:
-    """The table with its labels (`columns` overrides a column's config), or `empty` when it has no rows."""
+def table(shown: view.Table, empty: str, *, name: str = "", **columns: Any) -> None:
+    """The table with its labels (`columns` overrides a column's config) and an Excel download,
+    or `empty` when it has no rows. `name` (default: from `empty`) names the file."""
     if shown.frame.empty:
         st.caption(t(empty))
         return
     config: dict[str, Any] = {**shown.labels, **columns}
     st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=config)
+    name = name or empty.split(".")[1]
+    file_name = f"{code}_{name}.xlsx"
+    downloads.excel_download(
+        "data.download", shown.frame, file_name=file_name, key=f"dl_{name}", column_config=config
+    )
 
 
 def money(key: str) -> Any:
@@ -77,14 +84,16 @@ for line in secretary:
     st.markdown(line)
 if not secretary:
     st.warning(t("village.team.no_secretary"), icon="⚠️")
-narrow = {key: st.column_config.Column(t(f"village.col.{key}"), width=100) for key in ("start", "end")}
+narrow: dict[str, Any] = {
+    key: st.column_config.Column(t(f"village.col.{key}"), width=100) for key in ("start", "end")
+}
 narrow |= {
     key: st.column_config.CheckboxColumn(t(f"village.col.{key}"), width=90)
     for key in ("trained", "study_tour")
 }
 table(view.team_table(team, serving=True), "village.team.empty", **narrow)
 with st.expander(t("village.team.history")):
-    table(view.team_table(team, serving=False), "village.team.no_history", **narrow)
+    table(view.team_table(team, serving=False), "village.team.no_history", name="team_history", **narrow)
 
 st.subheader(t("village.industry.title"))
 product_side, industries_side = st.columns([2, 3], gap="large")
@@ -116,6 +125,7 @@ with households:
     table(
         view.status_stage_table(ui.query(village_detail.status_by_stage, code=code)),
         "village.households.empty",
+        name="households_by_stage",
     )
     st.caption(t("village.households.by_stage_caption"))
     st.markdown(f"**{t('village.households.list')}**")

@@ -1,0 +1,242 @@
+"""The import & export page's parts: template downloads, the checked upload, the all-or-nothing
+import, and downloads of the lists the app holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from lib import config, export, imports, privacy, ui
+from lib.auth import RULES, Actor, Role
+from lib.db import explain_failure
+from lib.i18n import get_language, localized, t
+from lib.queries import audit, overview, villages
+from lib.queries import imports as import_queries
+from lib.services import imports as import_service
+from lib.ui.downloads import excel_download
+
+STATE_TYPE = "data_type"
+STATE_ROUND = "data_upload_round"  # bumped after an import, so the uploader starts empty
+STATE_CHECK = "data_check"  # (signature, upload, report) of the file last checked
+STATE_FLASH = "data_flash"
+
+
+def may_import(actor: Actor | None, kind: imports.RecordType) -> bool:
+    """Whether the actor's role may store this type at all (the services check each record's scope)."""
+    return actor is not None and actor.role in RULES[kind.action]
+
+
+def pick_type() -> imports.RecordType:
+    """The record-type picker; returns the chosen type."""
+    names = {code: t(kind.title_key) for code, kind in imports.REGISTRY.items()}
+    code = st.selectbox(t("data.type"), list(names), format_func=names.__getitem__, key=STATE_TYPE)
+    kind = imports.record_type(code)
+    st.caption(t(f"{kind.title_key}.about"))
+    return kind
+
+
+def template_rows(kind: imports.RecordType, actor: Actor | None) -> list[dict[str, Any]]:
+    """What the type's template is prefilled with: the actor's own records, when they may change them."""
+    if not kind.prefilled or actor is None or not may_import(actor, kind):
+        return []
+    scope = {"village_code": actor.village_code} if actor.role == Role.VILLAGE_EDITOR else {}
+    if actor.role == Role.TOWN_EDITOR:
+        scope = {"town_code": actor.town_code}
+    frame = ui.query(import_queries.household_status_rows, **scope)
+    show_names = privacy.names_visible(actor)
+    records: list[dict[str, Any]] = frame.to_dict("records")
+    for record in records:
+        record["village"] = localized(record.pop("village_zh"), record.pop("village_en"))
+        name = str(record["head_name"] or "")
+        record["head_name"] = name if show_names else privacy.mask_name(name)
+    return records
+
+
+def template_button(kind: imports.RecordType, actor: Actor | None) -> None:
+    """Download the type's template in the reader's language (built when clicked)."""
+    lang = get_language()
+    rows = template_rows(kind, actor)
+    st.download_button(
+        t("data.template"),
+        data=ui.in_current_language(lambda: imports.template_bytes(kind, lang=lang, rows=rows)),
+        file_name=f"{kind.code}_template_{lang}.xlsx",
+        mime=export.EXCEL_MIME,
+        key=f"data_template_{kind.code}",
+        on_click="ignore",
+        icon="📄",
+    )
+    st.caption(t("data.template_caption"))
+
+
+def check_upload(
+    data: bytes, *, kind: imports.RecordType, actor: Actor | None, as_of: dt.date
+) -> tuple[imports.Upload, imports.ImportReport]:
+    """Read the file and dry-run every row through its service (nothing is stored)."""
+    upload = imports.parse_upload(data, kind)
+    with Session(ui.engine()) as session:
+        report = import_service.check_import(session, actor=actor, record_type=kind, rows=upload, as_of=as_of)
+    return upload, report
+
+
+def show_report(report: imports.ImportReport) -> None:
+    """The summary line, then the row-by-row table of problems (with its own download)."""
+    if report.ok:
+        st.success(t("data.summary.ok", n=report.row_count), icon="✅")
+        return
+    if report.file_refused:
+        st.error(t("data.summary.file"), icon="⚠️")
+    else:
+        st.error(t("data.summary.bad", ready=report.ready, bad=report.bad_rows), icon="⚠️")
+    frame = imports.report_frame(report, t)
+    labels = {
+        "row": st.column_config.NumberColumn(t("data.report.row"), format="%d", width="small"),
+        "column": st.column_config.TextColumn(t("data.report.column"), width="medium"),
+        "problem": st.column_config.TextColumn(t("data.report.problem"), width="large"),
+    }
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=labels)
+    excel_download(
+        "data.report.download",
+        frame,
+        file_name=f"{report.record_type.code}_problems.xlsx",
+        key="data_report_download",
+        column_config=labels,
+    )
+
+
+def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) -> None:
+    """Upload a filled template, see every problem, and import when every row passed."""
+    flash = st.session_state.pop(STATE_FLASH, None)
+    if flash:
+        st.success(flash, icon="✅")
+    round_ = int(st.session_state.setdefault(STATE_ROUND, 0))
+    uploaded = st.file_uploader(t("data.upload"), type=["xlsx"], key=f"data_upload_{kind.code}_{round_}")
+    if uploaded is None:
+        return
+    data = uploaded.getvalue()
+    signature = (hashlib.sha256(data).hexdigest(), kind.code, ui.data_version(), get_language())
+    held = st.session_state.get(STATE_CHECK)
+    try:
+        if held is None or held[0] != signature:
+            with st.spinner(t("data.checking")):
+                upload, report = check_upload(data, kind=kind, actor=actor, as_of=as_of)
+            held = (signature, upload, report)
+            st.session_state[STATE_CHECK] = held
+        _signature, upload, report = held
+        st.subheader(t("data.report_title"))
+        show_report(report)
+        if report.ok and st.button(
+            t("data.import", n=report.row_count), type="primary", key="data_import", icon="📥"
+        ):
+            with Session(ui.engine()) as session:
+                done = import_service.run_import(
+                    session, actor=actor, record_type=kind, rows=upload, as_of=as_of, file_name=uploaded.name
+                )
+            st.session_state.pop(STATE_CHECK, None)
+            if done.committed:
+                st.session_state[STATE_FLASH] = t("data.imported", n=done.imported, type=t(kind.title_key))
+                st.session_state[STATE_ROUND] = round_ + 1
+                st.rerun()
+            st.error(t("data.import_failed"), icon="⚠️")
+    except SQLAlchemyError as exc:
+        ui._fail(explain_failure(exc, config.database_url()))
+
+
+def import_section(actor: Actor | None, *, as_of: dt.date) -> None:
+    """Pick a type, download its template and — for editors — upload a filled one."""
+    st.subheader(t("data.import_title"))
+    if actor is None:
+        st.info(t("data.sign_in"), icon="🔒")
+        return
+    kind = pick_type()
+    template_button(kind, actor)
+    if not may_import(actor, kind):
+        st.info(t("data.read_only"), icon="ℹ️")
+        return
+    upload_section(kind, actor, as_of=as_of)
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def town_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
+    """Every selected town's progress, ranked, with labelled columns (shares in percent)."""
+    ranked = overview.rank_towns(ui.query(overview.town_progress, town_codes=town_codes), by="progress")
+    columns = ["progress", *overview.SHARE_COLUMNS]
+    return pd.DataFrame(
+        {
+            t("col.rank"): ranked["rank"],
+            t("col.town"): [
+                localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)
+            ],
+            t("col.villages"): ranked["villages"],
+            t("col.households"): ranked["households"],
+            **{f"{t(f'col.{column}')} (%)": (ranked[column] * 100).round(1) for column in columns},
+        }
+    )
+
+
+def village_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
+    """Every selected village's key measures, with labelled columns (shares in percent)."""
+    measures = ui.query(villages.village_measures, town_codes=town_codes)
+    shares = ["poverty_incidence", "plan_share", "stable_share", "verified_share"]
+    return pd.DataFrame(
+        {
+            t("map.col.code"): measures["village_code"],
+            t("map.col.village"): [
+                localized(zh, en) for zh, en in zip(measures["name_zh"], measures["name_en"], strict=True)
+            ],
+            t("col.town"): [
+                localized(zh, en)
+                for zh, en in zip(measures["town_name_zh"], measures["town_name_en"], strict=True)
+            ],
+            t("col.households"): measures["households"],
+            t("col.households_poor"): measures["households_poor"],
+            **{f"{t(f'map.measure.{column}')} (%)": (measures[column] * 100).round(2) for column in shares},
+            t("map.col.secretary"): measures["secretary"],
+        }
+    )
+
+
+def change_log_table() -> pd.DataFrame:
+    log = ui.query(audit.change_log, limit=5000)
+    labels = {
+        "at": "forms.col.at",
+        "username": "forms.col.user",
+        "action": "forms.col.action",
+        "table_name": "forms.col.table",
+        "record_key": "forms.col.key",
+        "old_values": "forms.col.old",
+        "new_values": "forms.col.new",
+        "reason": "forms.col.reason",
+    }
+    return log.rename(columns={column: t(key) for column, key in labels.items()})
+
+
+def exports_section(actor: Actor | None, filters: ui.Filters, *, as_of: dt.date) -> None:
+    """Downloads of the lists the app holds, for the towns selected in the sidebar."""
+    st.subheader(t("data.exports_title"))
+    st.caption(t("data.exports_intro"))
+    scope = [t("data.title"), ui.scope_line(filters)]
+    lists = [
+        ("towns", "data.export.towns", lambda: town_table(filters.town_codes)),
+        ("villages", "data.export.villages", lambda: village_table(filters.town_codes)),
+    ]
+    if actor is not None:
+        lists.append(("change_log", "data.export.change_log", change_log_table))
+    for code, key, build in lists:
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.markdown(f"**{t(key)}**")
+        with right:
+            excel_download(
+                "data.download",
+                build(),
+                file_name=f"{code}_{as_of.isoformat()}.xlsx",
+                key=f"data_export_{code}",
+                title_lines=[t(key), *scope],
+            )

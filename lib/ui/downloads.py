@@ -1,0 +1,80 @@
+"""Excel downloads of the tables pages show: one button, the workbook built only when clicked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lib import export
+from lib.i18n import CATALOGS, t
+
+
+def _label(key_or_label: str) -> str:
+    return t(key_or_label) if key_or_label in CATALOGS["en"] else key_or_label
+
+
+def labelled(frame: pd.DataFrame, column_config: Mapping[str, Any] | None) -> pd.DataFrame:
+    """`frame` with the headers a page's `column_config` gives it; link and hidden columns dropped.
+
+    A config value may be a label, None (hidden) or an `st.column_config` column (its `label`).
+    """
+    if not column_config:
+        return frame
+    names: dict[str, str] = {}
+    dropped: list[str] = []
+    for column in frame.columns:
+        config = column_config.get(column, column)
+        if config is None:
+            dropped.append(column)
+        elif isinstance(config, str):
+            names[column] = config
+        elif isinstance(config, Mapping):
+            kind = (config.get("type_config") or {}).get("type")
+            if kind == "link":
+                dropped.append(column)
+            else:
+                names[column] = str(config.get("label") or column)
+    return frame.drop(columns=dropped).rename(columns=names)
+
+
+def excel_download(
+    label: str,
+    data: pd.DataFrame | Mapping[str, pd.DataFrame],
+    *,
+    file_name: str,
+    key: str,
+    title_lines: Sequence[str] | Mapping[str, list[str]] | None = None,
+    column_config: Mapping[str, Any] | None = None,
+) -> None:
+    """A download button for one table (or several, one sheet each) as an .xlsx workbook.
+
+    `label` is a label key or a finished label. A single frame's sheet is named after the file;
+    `title_lines` go above its table (a list) or above each named sheet (a mapping).
+    `column_config` (as given to `st.dataframe`) supplies the headers.
+    """
+    if isinstance(data, pd.DataFrame):
+        sheet = file_name.rsplit(".", 1)[0][:31] or "data"
+        sheets = {sheet: data}
+        titles = {sheet: list(title_lines)} if isinstance(title_lines, Sequence) and title_lines else {}
+    else:
+        sheets = {name[:31]: frame for name, frame in data.items()}
+        titles = {name[:31]: list(lines) for name, lines in (title_lines or {}).items()}  # type: ignore[union-attr]
+
+    def build() -> bytes:
+        return export.excel_bytes(
+            {name: labelled(frame, column_config) for name, frame in sheets.items()}, title_lines=titles
+        )
+
+    st.download_button(
+        _label(label),
+        data=build,
+        file_name=file_name,
+        mime=export.EXCEL_MIME,
+        key=key,
+        on_click="ignore",
+        icon="📥",
+        type="tertiary",
+    )

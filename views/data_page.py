@@ -1,0 +1,17 @@
+"""Import & export (`/data`): Excel templates, checked all-or-nothing imports, and downloads."""
+
+import streamlit as st
+
+from lib import training_view, ui
+from lib.i18n import t
+from lib.ui import data_forms
+
+filters = ui.current_filters()
+ui.page_header(t("data.title"), filters)
+actor = ui.current_actor()
+as_of = training_view.parse_as_of(ui.as_of())
+st.caption(t("data.intro"))
+
+data_forms.import_section(actor, as_of=as_of)
+st.divider()
+data_forms.exports_section(actor, filters, as_of=as_of)
