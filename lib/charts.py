@@ -253,3 +253,42 @@ def monthly_bars(
         )
         .properties(height=260)
     )
+
+
+SERIES_COLOURS = ["#2171b5", "#9ecae1", "#fd8d3c", "#74c476"]
+
+
+def share_bars(
+    frame: pd.DataFrame, *, value_title: str, measure_title: str, series_title: str
+) -> alt.LayerChart:
+    """Shares (0–1) per measure, one bar per series side by side, each with its value written beside it.
+
+    `frame` has measure, series, value; measures and series keep their order of appearance (rows
+    without a value are left out). The legend names the series (e.g. a town and the county).
+    """
+    shown = frame.dropna(subset=["value"])
+    measures = list(dict.fromkeys(frame["measure"]))
+    series = list(dict.fromkeys(frame["series"]))
+    base = alt.Chart(shown).encode(
+        y=alt.Y("measure:N", sort=measures, title=measure_title, axis=alt.Axis(labelLimit=240)),
+        yOffset=alt.YOffset("series:N", sort=series),
+        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "series:N",
+            sort=series,
+            title=series_title,
+            scale=alt.Scale(domain=series, range=SERIES_COLOURS[: max(len(series), 1)]),
+            legend=alt.Legend(orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("measure:N", title=measure_title),
+            alt.Tooltip("series:N", title=series_title),
+            alt.Tooltip("value:Q", title=value_title, format=".1%"),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4).encode(
+        text=alt.Text("value:Q", format=".1%"), color=alt.value("#1f2933")
+    )
+    return alt.LayerChart(layer=[bars, text])

@@ -47,3 +47,10 @@ def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     import vl_convert as vlc
 
     return bytes(vlc.vegalite_to_png(chart.to_dict(), scale=scale))
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """Render an Altair chart to SVG with vl-convert (text stays text; fonts are named, not embedded)."""
+    import vl_convert as vlc
+
+    return str(vlc.vegalite_to_svg(chart.to_dict()))

@@ -1,0 +1,128 @@
+"""The meeting deck (PowerPoint, opened again with python-pptx) and the printable HTML brief."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Iterator
+
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
+from pptx.presentation import Presentation as PresentationType
+from pptx.slide import Slide as PptxSlide
+
+from lib.brief import brief_html
+from lib.briefing import Slide
+from lib.deck import EAST_ASIAN_FONT, PICTURE_BOX, deck_bytes, png_size
+from lib.i18n import get_language, set_language
+from tests.briefing_support import PNG_SIGNATURE, SOURCE_EN, TOWN_B, SlideCache, hand_county_engine
+
+
+@pytest.fixture(scope="module")
+def slides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlideCache]:
+    engine = hand_county_engine(tmp_path_factory.mktemp("deck"))
+    yield SlideCache(engine)
+    engine.dispose()
+
+
+def _open(slides: list[Slide], lang: str) -> PresentationType:
+    return Presentation(io.BytesIO(deck_bytes(slides, lang=lang)))
+
+
+def _pictures(page: PptxSlide) -> list:  # type: ignore[type-arg]
+    return [shape for shape in page.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+
+
+def _texts(page: PptxSlide) -> list[str]:
+    return [shape.text_frame.text for shape in page.shapes if shape.has_text_frame]
+
+
+def test_deck_has_a_slide_per_figure_with_title_picture_and_footer(slides: SlideCache) -> None:
+    built = slides("en")
+    deck = _open(built, "en")
+    assert deck.slide_width * 9 == pytest.approx(deck.slide_height * 16, rel=1e-3)  # 16:9
+    assert deck.core_properties.title == built[0].title
+    assert len(deck.slides) == len(built) == 9
+    for number, (page, slide) in enumerate(zip(deck.slides, built, strict=True), start=1):
+        assert page.shapes.title is not None and page.shapes.title.text == slide.title
+        texts = _texts(page)
+        assert SOURCE_EN in texts and f"{number} / 9" in texts  # the footer
+        assert slide.subtitle in texts
+        pictures = _pictures(page)
+        if slide.png is None:
+            assert not pictures
+            continue
+        assert len(pictures) == 1, slide.key
+        picture = pictures[0]
+        blob = picture.image.blob
+        assert picture.image.content_type == "image/png" and blob.startswith(PNG_SIGNATURE)
+        assert blob == slide.png and 20_000 < len(blob) < 2_000_000
+        width, height = png_size(blob)
+        assert width >= 800 and height >= 200
+        assert picture._element.nvPicPr.cNvPr.get("descr") == slide.title  # alt text
+        left, top, box_width, box_height = PICTURE_BOX
+        assert picture.left >= left and picture.top >= top
+        assert picture.left + picture.width <= left + box_width + 1
+        assert picture.top + picture.height <= top + box_height + 1
+        assert picture.width / picture.height == pytest.approx(width / height, rel=0.01)  # not stretched
+        for bullet in slide.bullets:
+            assert any(bullet in text for text in texts), bullet
+
+
+def test_chinese_deck_keeps_its_titles_and_names_an_east_asian_font(slides: SlideCache) -> None:
+    built = slides("zh")
+    deck = _open(built, "zh")
+    titles = [page.shapes.title.text for page in deck.slides if page.shapes.title is not None]
+    assert titles == [slide.title for slide in built]
+    assert titles[1] == "全县概览" and titles[-1] == "乙镇：与全县对比"
+    assert deck.core_properties.language == "zh-CN"
+    runs = [
+        run
+        for page in deck.slides
+        for shape in page.shapes
+        if shape.has_text_frame
+        for paragraph in shape.text_frame.paragraphs
+        for run in paragraph.runs
+    ]
+    assert runs
+    for run in runs:
+        properties = run._r.find(qn("a:rPr"))
+        assert properties is not None and properties.get("lang") == "zh-CN"
+        east_asian = properties.find(qn("a:ea"))
+        assert east_asian is not None and east_asian.get("typeface") == EAST_ASIAN_FONT
+    assert any("档案已核验：33.3%（已核验 3 户，共 9 户）" in text for text in _texts(deck.slides[1]))
+
+
+def test_deck_of_one_town_and_language_restored(slides: SlideCache) -> None:
+    built = slides("en", [TOWN_B])
+    set_language("zh")
+    deck = _open(built, "en")
+    assert get_language() == "zh"
+    assert len(deck.slides) == len(built) == 8
+    training = deck.slides[[slide.key for slide in built].index("training")]
+    assert any("Coverage: 100.0% (2 of 2 serving first secretaries)" in text for text in _texts(training))
+    assert len(Presentation(io.BytesIO(deck_bytes([], lang="en"))).slides) == 0
+
+
+def test_brief_is_self_contained_and_printable(slides: SlideCache) -> None:
+    built = slides("zh")
+    page = brief_html(built, lang="zh")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in page
+    assert page.count("<section") == len(built)
+    assert "http://" not in page and "https://" not in page
+    assert (
+        "<script" not in page and "<link" not in page and "@import" not in page and "@font-face" not in page
+    )
+    assert "size: A4 landscape" in page and "break-after: page" in page
+    sources = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', page)
+    assert [alt for _, alt in sources] == [slide.title for slide in built if slide.png is not None]
+    assert all(src.startswith("data:image/png;base64,") for src, _ in sources)
+    first = next(slide for slide in built if slide.png is not None)
+    assert base64.b64decode(sources[0][0].removeprefix("data:image/png;base64,")) == first.png
+    for slide in built:
+        assert f"<h1>{slide.title}</h1>" in page
+        assert all(bullet in page for bullet in slide.bullets)
+    assert page.count("来源：县脱贫攻坚数据库 · 数据截至 2020-10-31 · 导出于 2026-11-23 16:40") == len(built)
