@@ -10,6 +10,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from lib.domain import MAX_MISSED_IDENTIFICATION_RATE, MAX_WRONG_EXIT_RATE, MIN_SATISFACTION
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 GEO_DIR = DATA_DIR / "geo"
@@ -74,3 +76,34 @@ def _share_setting(name: str, default: float) -> float:
     except ValueError:
         return default
     return value if 0 < value <= 1 else default
+
+
+# --- the third-party assessment: thresholds and what counts as verified (see /assessment) --------
+
+
+def max_wrong_exit_rate() -> float:
+    """Wrong exits the national assessment tolerates: at most this share of exited households."""
+    return _share_setting("MAX_WRONG_EXIT_RATE", MAX_WRONG_EXIT_RATE)
+
+
+def max_missed_identification_rate() -> float:
+    """Missed identification the assessment tolerates: at most this share (visits that found need)."""
+    return _share_setting("MAX_MISSED_IDENTIFICATION_RATE", MAX_MISSED_IDENTIFICATION_RATE)
+
+
+def min_satisfaction() -> float:
+    """Satisfaction the assessment requires: at least this share of households asked."""
+    return _share_setting("MIN_SATISFACTION", MIN_SATISFACTION)
+
+
+def verified_target() -> float:
+    """Share of households whose ledger should be verified (and recently) before the assessment."""
+    return _share_setting("VERIFIED_TARGET", 0.90)
+
+
+def verified_within_months() -> int:
+    """A ledger verified longer ago than this many months counts as "verified too long ago"."""
+    try:
+        return max(1, int(setting("VERIFIED_WITHIN_MONTHS", "12") or 12))
+    except ValueError:
+        return 12

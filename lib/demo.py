@@ -68,6 +68,7 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
+from lib.queries.accounts import BROWSE_KEY
 from lib.schema import advance_id_sequences, upgrade
 
 T = TypeVar("T")
@@ -471,6 +472,12 @@ class _TownInfo:
     poor_factor: float = 1.0
     visit_share: float = 0.75
     training_weight: float = 1.0
+    # What the assessment would find (issue 9): chance a visit finds the household satisfied,
+    # chance a visit finds a non-registered household in need, extra chance an exited household
+    # has no safe water recorded.
+    satisfaction: float = 0.96
+    missed_need: float = 0.001
+    water_gap: float = 0.0
     villages: list[_VillageInfo] = field(default_factory=list)
     orgs: list[tuple[int, OrgKind, str]] = field(default_factory=list)  # (id, kind, industry code)
 
@@ -635,6 +642,12 @@ class _CountyBuilder:
             town.visit_share = rng.uniform(0.36, 0.45)
         for town in shuffled[4:10]:
             town.visit_share = rng.uniform(0.93, 0.98)
+        # Three of the well-visited towns would still fail the assessment, each for its own reason
+        # (set without drawing, so every other figure stays as it was): households not satisfied,
+        # visits finding households in need left off the register, exits without safe water.
+        shuffled[4].satisfaction = 0.86
+        shuffled[5].missed_need = 0.02
+        shuffled[6].water_gap = 0.04
         shuffled = rng.sample(self.towns, len(self.towns))
         for town in shuffled[:3]:
             town.training_weight = 0.1
@@ -947,7 +960,7 @@ class _CountyBuilder:
         helper_name, helper_unit = rng.choice(helpers)
 
         grade = self._housing_grade(exited)
-        flags = self._guarantees(exited, grade)
+        flags = self._guarantees(exited, grade, water_gap=village.town.water_gap)
 
         problem: str | None = None
         if exited and rng.random() < 0.01:
@@ -999,7 +1012,7 @@ class _CountyBuilder:
         )
         return _weighted(self.rng, weights)
 
-    def _guarantees(self, exited: bool, grade: HousingGrade) -> dict[str, bool]:
+    def _guarantees(self, exited: bool, grade: HousingGrade, *, water_gap: float = 0.0) -> dict[str, bool]:
         rng = self.rng
         if exited:
             miss = 0.0005
@@ -1009,7 +1022,7 @@ class _CountyBuilder:
                 "guarantee_education": rng.random() >= miss,
                 "guarantee_medical": rng.random() >= miss,
                 "guarantee_housing": rng.random() >= miss,
-                "safe_water": rng.random() >= miss,
+                "safe_water": rng.random() >= miss + water_gap,
             }
         else:
             flags = {
@@ -1240,6 +1253,7 @@ class _CountyBuilder:
         n = _weighted(rng, {1: 75, 2: 20, 3: 5})
         days = sorted(rng.sample(range((AS_OF - VISIT_START).days + 1), n))
         team = [name for name, _unit in village.cadres]
+        town = village.town
         for day in days:
             found = rng.random() < (0.5 if problem else 0.05)
             satisfied_roll = rng.random()
@@ -1252,8 +1266,8 @@ class _CountyBuilder:
                     "visitor_name": rng.choice(team) if rng.random() < 0.7 else helper_name,
                     "ledger_verified": not found,
                     "problems": rng.choice(VISIT_PROBLEMS) if found else None,
-                    "satisfied": None if satisfied_roll < 0.01 else satisfied_roll < 0.96,
-                    "found_unregistered_need": rng.random() < 0.001,
+                    "satisfied": None if satisfied_roll < 0.01 else satisfied_roll < town.satisfaction,
+                    "found_unregistered_need": rng.random() < town.missed_need,
                 },
             )
 
@@ -1457,6 +1471,7 @@ def _meta(session: Session, *, scale: str, seed: int) -> None:
         "demo_seed": str(seed),
         "as_of": AS_OF.isoformat(),
         "data_version": DATA_VERSION,
+        BROWSE_KEY: "1",  # the demo is for showing: anyone may browse it without signing in
     }
     session.execute(delete(Meta).where(Meta.key.in_(list(values))))
     session.execute(insert(Meta), [{"key": k, "value": v} for k, v in values.items()])

@@ -111,6 +111,14 @@ SECRETARY_TRAINED = Scheme(
     )
 )
 
+READINESS = Scheme(  # lib.assessment's overall status of a village or town
+    classes=(
+        MapClass("readiness_green", "#1a9850"),
+        MapClass("readiness_amber", "#fdae61"),
+        MapClass("readiness_red", "#d73027"),
+    )
+)
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -139,6 +147,7 @@ MEASURES: dict[str, Measure] = {
         Measure("stable_share", "stable_share", SHARE, "stable_share", SHARE),
         Measure("verified_share", "verified_share", SHARE, "verified_share", SHARE),
         Measure("secretary_trained", "secretary_trained", SECRETARY_TRAINED, "training_share", SHARE),
+        Measure("readiness", "readiness", READINESS, "readiness", READINESS, is_share=False),
     )
 }
 

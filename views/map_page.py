@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from lib import config, export, maps, mapview, ui
+from lib import assessment, config, export, maps, mapview, training_view, ui
 from lib.i18n import t
+from lib.queries import assessment as assessment_queries
 from lib.queries import overview, villages
 
 filters = ui.current_filters()
@@ -33,6 +34,15 @@ size_by_households = controls[2].toggle(t("map.size_by_households"), key="map_si
 ui.sync_params(level=level, measure=measure_key)
 measure = maps.MEASURES[measure_key]
 scheme = measure.scheme(level)
+if measure_key == "readiness":  # the overall status on /assessment, by village or town
+    readiness_args = {
+        "as_of": training_view.parse_as_of(ui.as_of()),
+        "within_months": config.verified_within_months(),
+        "town_codes": filters.town_codes,
+    }
+    thresholds = assessment.Thresholds.from_settings()
+    village_readiness = ui.query(assessment_queries.readiness_counts, level="village", **readiness_args)
+    frame = assessment.with_readiness(frame, village_readiness, thresholds, key="village_code")
 towns_geo, county_geo = ui.geodata()
 town_names = ui.all_town_names()
 
@@ -44,6 +54,9 @@ if level == "village":
     town_fill = town_tips = None
 else:
     units = ui.query(overview.town_progress, town_codes=filters.town_codes)
+    if measure_key == "readiness":
+        town_readiness = ui.query(assessment_queries.readiness_counts, level="town", **readiness_args)
+        units = assessment.with_readiness(units, town_readiness, thresholds, key="town_code")
     classes = maps.classify(units, measure, level)
     points = maps.village_points(
         frame.iloc[0:0], classes.iloc[0:0], scheme, tips=[], size_by_households=False
@@ -114,19 +127,21 @@ with note_col:
     png_column, excel_column = st.columns(2)
     png_column.download_button(
         t("map.download_png"),
-        data=lambda: export.chart_png(
-            mapview.static_map_chart(
-                points,
-                units,
-                classes,
-                legend_rows,
-                level=level,
-                towns=towns_geo,
-                county=county_geo,
-                town_labels=town_names,
-                title=title,
-                legend_title=measure_labels[measure_key],
-                subtitle=subtitle,
+        data=ui.in_current_language(
+            lambda: export.chart_png(
+                mapview.static_map_chart(
+                    points,
+                    units,
+                    classes,
+                    legend_rows,
+                    level=level,
+                    towns=towns_geo,
+                    county=county_geo,
+                    town_labels=town_names,
+                    title=title,
+                    legend_title=measure_labels[measure_key],
+                    subtitle=subtitle,
+                )
             )
         ),
         file_name=f"map_{measure_key}_{level}.png",
@@ -135,7 +150,9 @@ with note_col:
     )
     excel_column.download_button(
         t("map.download_excel"),
-        data=lambda: export.excel_bytes({measure_key: table}, title_lines={measure_key: [title, *subtitle]}),
+        data=ui.in_current_language(
+            lambda: export.excel_bytes({measure_key: table}, title_lines={measure_key: [title, *subtitle]})
+        ),
         file_name=f"map_{measure_key}_{level}.xlsx",
         mime=export.EXCEL_MIME,
         on_click="ignore",

@@ -1,0 +1,65 @@
+"""The mock assessment's settings on /assessment: seed, sizes per status and draw date.
+
+They start from the query parameters (`seed`, `sample` as "exited-monitored-poor", `drawn`) and
+are kept there, so a link reproduces the same visit list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from lib import assessment, ui
+from lib.i18n import t
+
+STATE_SEED = "mock_seed"
+STATE_DRAWN = "mock_drawn"
+DEFAULT_SEED = 2020
+MAX_SIZE = 500
+
+
+def _state_key(status: str) -> str:
+    return f"mock_size_{status}"
+
+
+def _init(as_of: dt.date) -> None:
+    params = st.query_params
+    if STATE_SEED not in st.session_state:
+        seed = params.get("seed", "")
+        st.session_state[STATE_SEED] = int(seed) if seed.isdigit() else DEFAULT_SEED
+    if _state_key(assessment.SAMPLE_STATUSES[0]) not in st.session_state:
+        parts = params.get("sample", "").split("-")
+        valid = len(parts) == len(assessment.SAMPLE_STATUSES) and all(p.isdigit() for p in parts)
+        for index, status in enumerate(assessment.SAMPLE_STATUSES):
+            size = int(parts[index]) if valid else assessment.DEFAULT_SIZES[status]
+            st.session_state[_state_key(status)] = min(size, MAX_SIZE)
+    if STATE_DRAWN not in st.session_state:
+        try:
+            drawn = dt.date.fromisoformat(params.get("drawn", ""))
+        except ValueError:
+            drawn = as_of
+        st.session_state[STATE_DRAWN] = min(drawn, as_of)
+
+
+def mock_settings(as_of: dt.date) -> tuple[int, dict[str, int], dt.date]:
+    """The seed, sizes per status and draw date the user chose (widgets in one row)."""
+    _init(as_of)
+    columns = st.columns([1, 1, 1, 1, 1.2])
+    seed = columns[0].number_input(t("assessment.mock.seed"), min_value=0, max_value=999_999, key=STATE_SEED)
+    sizes = {
+        status: int(
+            column.number_input(
+                t(f"assessment.mock.size.{status}"), min_value=0, max_value=MAX_SIZE, key=_state_key(status)
+            )
+        )
+        for column, status in zip(columns[1:4], assessment.SAMPLE_STATUSES, strict=True)
+    }
+    drawn = columns[4].date_input(t("assessment.mock.drawn_on"), max_value=as_of, key=STATE_DRAWN)
+    drawn_on = drawn if isinstance(drawn, dt.date) else as_of
+    ui.sync_params(
+        seed=str(int(seed)),
+        sample="-".join(str(sizes[s]) for s in assessment.SAMPLE_STATUSES),
+        drawn=drawn_on.isoformat(),
+    )
+    return int(seed), sizes, drawn_on

@@ -1,0 +1,168 @@
+"""Assessment readiness (`/assessment`): where the county would fail the third-party assessment —
+readiness by town and village, the data checks behind it, and a mock assessment to find out first."""
+
+import streamlit as st
+
+from lib import assessment, export, privacy, training_view, ui
+from lib import assessment_view as view
+from lib.i18n import t
+from lib.queries import assessment as queries
+from lib.ui import assessment_controls
+
+filters = ui.current_filters()
+ui.page_header(t("assessment.title"), filters)
+towns = filters.town_codes
+as_of = training_view.parse_as_of(ui.as_of())
+thresholds = assessment.Thresholds.from_settings()
+months = thresholds.verified_within_months
+st.caption(view.intro(thresholds))
+
+counts = ui.query(queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns)
+if counts.empty or int(counts["households"].sum()) == 0:
+    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
+    st.stop()
+ready = assessment.readiness_table(counts, thresholds)
+total = assessment.readiness_table(view.total_counts(counts), thresholds).iloc[0]
+show_names = privacy.names_visible(ui.current_actor())
+
+tiles = view.tiles(total, ready, thresholds)
+for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+    with column:
+        ui.kpi(tile.label, tile.value, tile.detail, tile.help)
+
+towns_tab, villages_tab, issues_tab, mock_tab, method_tab = st.tabs(
+    [t(f"assessment.tab.{key}") for key in ("readiness", "villages", "issues", "mock", "method")]
+)
+
+with towns_tab:
+    failing = view.failing_lines(ready, thresholds)
+    if failing:
+        with st.container(border=True):
+            st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
+            st.markdown("\n".join(f"- {line}" for line in failing))
+    else:
+        st.success(t("assessment.failing_none"), icon="✅")
+    left, right = st.columns([1, 1.2])
+    with left:
+        st.subheader(t("assessment.grid_title"))
+        st.altair_chart(
+            view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
+            width="stretch",
+            theme=None,
+        )
+        st.caption(t("assessment.grid_caption"))
+    with right:
+        st.subheader(t("assessment.towns_title"))
+        st.dataframe(view.town_table(ready, thresholds), hide_index=True, width="stretch", height=720)
+
+with villages_tab:
+    st.subheader(t("assessment.villages_title"))
+    filter_labels = {key: t(f"assessment.villages_filter.{key}") for key in ("attention", "all")}
+    shown = st.segmented_control(
+        t("assessment.villages_filter"),
+        list(filter_labels),
+        format_func=filter_labels.__getitem__,
+        default="attention",
+        key="assessment_villages",
+    )
+    village_counts = ui.query(
+        queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns, level="village"
+    )
+    villages = view.village_table(
+        assessment.readiness_table(village_counts, thresholds),
+        thresholds,
+        attention_only=shown != "all",
+    )
+    if villages.empty:
+        st.success(t("assessment.villages_none"))
+    else:
+        st.dataframe(villages, hide_index=True, width="stretch", height=560)
+
+with issues_tab:
+    st.subheader(t("assessment.checks_title"))
+    st.table(view.check_summary(total, thresholds), hide_index=True, border="horizontal")
+    st.subheader(t("assessment.issues_title"))
+    options = view.check_options()
+    check = st.selectbox(
+        t("assessment.issue_filter"), list(options), format_func=options.__getitem__, key="assessment_check"
+    )
+    issues = ui.query(
+        queries.issue_households,
+        as_of=as_of,
+        within_months=months,
+        town_codes=towns,
+        checks=[check] if check else None,
+    )
+    if not show_names:
+        st.caption(t("assessment.names_masked"))
+    if issues.empty:
+        st.success(t("assessment.issues_none"))
+    else:
+        listed = view.issue_table(issues, show_names=show_names)
+        if len(listed) > view.ISSUE_ROWS_SHOWN:
+            st.caption(t("assessment.issues_shown", total=len(listed), shown=view.ISSUE_ROWS_SHOWN))
+        st.dataframe(listed.head(view.ISSUE_ROWS_SHOWN), hide_index=True, width="stretch", height=420)
+        st.download_button(
+            t("assessment.download_issues"),
+            data=ui.in_current_language(
+                lambda: export.excel_bytes(
+                    {t("assessment.issues_title"): listed},
+                    title_lines={
+                        t("assessment.issues_title"): [t("assessment.title"), ui.scope_line(filters)]
+                    },
+                )
+            ),
+            file_name=f"assessment_issues_{as_of}.xlsx",
+            mime=export.EXCEL_MIME,
+            on_click="ignore",
+        )
+
+with mock_tab:
+    st.caption(t("assessment.mock_intro"))
+    seed, sizes, drawn_on = assessment_controls.mock_settings(as_of)
+    mock = ui.query(
+        queries.mock_sample,
+        as_of=as_of,
+        drawn_on=drawn_on,
+        seed=seed,
+        sizes=tuple(sizes.items()),
+        within_months=months,
+        town_codes=towns,
+    )
+    if mock.households.empty:
+        st.info(t("assessment.mock.empty"), icon="ℹ️")
+    else:
+        estimates = assessment.mock_estimates(mock.households, mock.strata, thresholds)
+        county = estimates.iloc[-1]
+        st.markdown(t("assessment.mock.summary", drawn=int(county["drawn"]), visited=int(county["visited"])))
+        st.subheader(t("assessment.mock.estimates_title"))
+        st.dataframe(view.estimates_table(estimates, ui.all_town_names()), hide_index=True, width="stretch")
+        st.caption(t("assessment.mock.estimates_caption"))
+        st.subheader(t("assessment.mock.list_title"))
+        visits = view.visit_list(mock.households, show_names=show_names)
+        st.dataframe(visits, hide_index=True, width="stretch", height=420)
+        download, record = st.columns(2)
+        download.download_button(
+            t("assessment.mock.download"),
+            data=ui.in_current_language(
+                lambda: export.excel_bytes(
+                    {t("assessment.mock.sheet"): visits},
+                    title_lines={
+                        t("assessment.mock.sheet"): [
+                            t("assessment.mock.list_title"),
+                            ui.scope_line(filters),
+                            f"{t('assessment.mock.seed')} {seed} · "
+                            f"{t('assessment.mock.drawn_on')} {drawn_on}",
+                        ]
+                    },
+                )
+            ),
+            file_name=f"mock_assessment_{seed}_{drawn_on}.xlsx",
+            mime=export.EXCEL_MIME,
+            on_click="ignore",
+        )
+        record.page_link("views/updates_page.py", label=t("assessment.mock.record"), icon="📝")
+
+with method_tab:
+    st.subheader(t("assessment.method.title"))
+    st.markdown(view.method_text(thresholds))
