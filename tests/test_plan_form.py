@@ -111,7 +111,7 @@ def test_a_village_editor_adds_a_plan_then_sees_it_with_its_history(open_app, ur
     assert at.selectbox(key=f"plan_choice_{H3}").value == 8  # the form now edits the new plan
     assert at.selectbox(key=f"pl_industry_{H3}_8_1").value == "pv_shares"
     assert at.selectbox(key=f"pl_partner_org_id_{H3}_8_1").value == 1
-    assert "This household's history (1 change)" in [e.label for e in at.expander]
+    assert "This plan's history (1 change)" in [e.label for e in at.expander]
     table = at.dataframe[0].value
     assert list(table["stage"]) == ["Planned", "Started"] and list(table["partner"]) == ["", "Jia Veg Co-op"]
     at.selectbox(key=f"plan_choice_{H3}").set_value(0).run()  # another new plan starts blank
@@ -132,7 +132,7 @@ def test_a_village_editor_moves_a_plan_on_a_stage(open_app, url: str) -> None:  
     assert [s.value for s in at.success] == ["Saved the industry plan of HAND0003."]
     assert _plans(url)[0] == (PLAN_H3, "started", dt.date(2020, 10, 1), None, 2)
     assert at.selectbox(key=f"pl_stage_{H3}_{PLAN_H3}_2").value == "started"
-    history = next(e for e in at.expander if e.label == "This household's history (1 change)")
+    history = next(e for e in at.expander if e.label == "This plan's history (1 change)")
     assert list(history.dataframe[0].value["username"]) == ["vera"]
 
 
@@ -190,5 +190,5 @@ def test_a_stale_edit_warns_and_shows_the_new_values(open_app, url: str) -> None
     suffix = f"{H3}_{PLAN_H3}_2"  # the form now holds version 2
     assert at.number_input(key=f"pl_expected_income_{suffix}").value == 7700
     assert at.selectbox(key=f"pl_stage_{suffix}").value == "planned"
-    history = next(e for e in at.expander if e.label == "This household's history (1 change)")
+    history = next(e for e in at.expander if e.label == "This plan's history (1 change)")
     assert list(history.dataframe[0].value["reason"]) == ["按合作社测算调整"]

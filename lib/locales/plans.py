@@ -1,6 +1,8 @@
 """Labels of the industry-plan form ("one household, one industry") and its service's refusals."""
 
 ZH: dict[str, str] = {
+    "plans.history": "该产业计划的修改历史（{n} 条）",
+    "plans.history.one": "该产业计划的修改历史（1 条）",
     "plans.sign_in": "请先在左侧登录。乡镇和村级录入人员可以在这里填报贫困户的产业计划。",
     "plans.read_only": "您的账号只能查看数据；乡镇和村级录入人员可以填报产业计划。",
     "plans.labour": "该户有劳动力 {n} 人。",
@@ -62,6 +64,8 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "plans.history": "This plan's history ({n} changes)",
+    "plans.history.one": "This plan's history (1 change)",
     "plans.sign_in": "Sign in first (sidebar). Town and village editors keep households' industry plans here.",
     "plans.read_only": "Your account reads the data; town and village editors keep the industry plans.",
     "plans.labour": "This household has {n} people able to work.",

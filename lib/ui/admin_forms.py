@@ -24,6 +24,7 @@ from lib.queries import accounts as account_queries
 from lib.queries import updates
 from lib.services import accounts as account_services
 from lib.services.common import PermissionDenied, ValidationError
+from lib.ui import form_parts as parts
 
 STATE_ERRORS = "admin_errors"  # {form: {field: message}}
 STATE_FLASH = "admin_flash"  # {form: message}
@@ -71,12 +72,6 @@ def _header(form: str) -> dict[str, str]:
     return errors
 
 
-def _field_error(errors: dict[str, str], *fields: str) -> None:
-    for field in fields:
-        if field in errors:
-            st.error(errors[field], icon="⚠️")
-
-
 def _run(form: str, work: Any) -> bool:
     """Call `work(actor)` with the actor as the database has them now; record errors; True on success."""
     ui.choose_language()  # callbacks run before the script: use this reader's language
@@ -121,7 +116,7 @@ def _profile_fields(prefix: str, errors: dict[str, str], current: dict[str, Any]
         max_chars=auth.DISPLAY_NAME_MAX,
         key=f"{prefix}_display_name",
     )
-    _field_error(errors, "display_name")
+    parts.field_error(errors, "display_name")
     role = current.get("role", Role.LEADER.value)
     roles = {value: ui.role_label(value) for value in ROLES}  # labels fixed now, in this reader's language
     st.selectbox(
@@ -131,7 +126,7 @@ def _profile_fields(prefix: str, errors: dict[str, str], current: dict[str, Any]
         format_func=roles.__getitem__,
         key=f"{prefix}_role",
     )
-    _field_error(errors, "role")
+    parts.field_error(errors, "role")
     columns = st.columns(2)
     with columns[0]:
         town = current.get("town_code") or ""
@@ -142,7 +137,7 @@ def _profile_fields(prefix: str, errors: dict[str, str], current: dict[str, Any]
             format_func=towns.__getitem__,
             key=f"{prefix}_town",
         )
-        _field_error(errors, "town_code")
+        parts.field_error(errors, "town_code")
     with columns[1]:
         village = current.get("village_code") or ""
         st.selectbox(
@@ -152,7 +147,7 @@ def _profile_fields(prefix: str, errors: dict[str, str], current: dict[str, Any]
             format_func=villages.__getitem__,
             key=f"{prefix}_village",
         )
-        _field_error(errors, "village_code")
+        parts.field_error(errors, "village_code")
     st.checkbox(
         t("admin.field.can_see_names"), value=bool(current.get("can_see_names")), key=f"{prefix}_names"
     )
@@ -234,12 +229,12 @@ def create_form() -> None:
     errors = _header("create")
     with st.form("admin_create"):
         st.text_input(t("admin.field.username"), max_chars=auth.USERNAME_MAX, key="new_username")
-        _field_error(errors, "username")
+        parts.field_error(errors, "username")
         _profile_fields("new", errors, {})
         st.text_input(
             t("admin.field.initial_password", min=auth.PASSWORD_MIN), type="password", key="new_password"
         )
-        _field_error(errors, "password", "user_id")
+        parts.field_error(errors, "password", "user_id")
         st.form_submit_button(t("admin.create_submit"), type="primary", on_click=_submit_create)
 
 
@@ -273,7 +268,7 @@ def edit_form(frame: pd.DataFrame) -> None:
     with st.form("admin_edit"):
         _profile_fields(prefix, errors, row.to_dict())
         st.checkbox(t("admin.field.active"), value=bool(row["is_active"]), key=f"{prefix}_active")
-        _field_error(errors, "is_active", "user_id")
+        parts.field_error(errors, "is_active", "user_id")
         st.text_input(t("admin.field.reason"), max_chars=200, key=f"{prefix}_reason")
         st.form_submit_button(
             t("admin.edit_submit"),
@@ -313,9 +308,9 @@ def password_form(frame: pd.DataFrame) -> None:
         st.text_input(
             t("admin.field.new_password", min=auth.PASSWORD_MIN), type="password", key="password_new"
         )
-        _field_error(errors, "password", "user_id")
+        parts.field_error(errors, "password", "user_id")
         st.text_input(t("admin.field.password_again"), type="password", key="password_again")
-        _field_error(errors, "password_again")
+        parts.field_error(errors, "password_again")
         st.text_input(t("admin.field.reason"), max_chars=200, key="password_reason")
         st.form_submit_button(
             t("admin.password_submit"), type="primary", on_click=_submit_password, args=(user_id, username)
@@ -355,7 +350,7 @@ def browse_setting() -> None:
     key = f"admin_browse_{int(enabled)}"  # a new widget whenever the stored value changes
     st.toggle(t("admin.browse_toggle"), value=enabled, key=key, on_change=_submit_browse, args=(key,))
     st.caption(t("admin.browse_on" if enabled else "admin.browse_off"))
-    _field_error(errors, "user_id")
+    parts.field_error(errors, "user_id")
 
 
 def _submit_browse(key: str) -> None:

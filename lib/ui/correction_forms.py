@@ -16,6 +16,7 @@ from lib.queries import corrections as queries
 from lib.services import corrections
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import field_messages
+from lib.ui import form_parts as parts
 
 RESOLVED_COLUMNS = [
     "village",
@@ -92,9 +93,9 @@ def review_panel(actor: Actor) -> None:
             st.selectbox(
                 t("corrections.change"), list(labels), format_func=labels.__getitem__, key="review_change"
             )
-            _field_error(errors, "audit_id")
+            parts.field_error(errors, "audit_id")
             st.text_area(t("corrections.comment"), key="review_comment", max_chars=2000)
-            _field_error(errors, "comment")
+            parts.field_error(errors, "comment")
             st.form_submit_button(
                 t("corrections.send_back"),
                 type="primary",
@@ -107,11 +108,6 @@ def review_panel(actor: Actor) -> None:
             st.caption(f"{t('forms.col.old')}: {row.old_values or '—'}")
             st.caption(f"{t('forms.col.new')}: {row.new_values or '—'}")
     requests_list(actor)
-
-
-def _field_error(errors: dict[str, str], field: str) -> None:
-    if field in errors:
-        st.error(errors[field], icon="⚠️")
 
 
 def _submit_send_back(actor: Actor, village_of: dict[int, str]) -> None:

@@ -8,14 +8,14 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import privacy, ui
+from lib import ui
 from lib.auth import RULES, VISIT_RECORD, Actor
 from lib.i18n import t
-from lib.mapview import localized_column
-from lib.queries import audit, updates
+from lib.queries import updates
 from lib.services import households
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import EXIT_STEPS, FLAGS
+from lib.ui import form_parts as parts
 
 # --- a verification visit ------------------------------------------------------------------
 
@@ -30,54 +30,12 @@ def may_record_visits(actor: Actor) -> bool:
     return actor.role in RULES[VISIT_RECORD]
 
 
-def _field_error(errors: dict[str, str], field: str) -> None:
-    if field in errors:
-        st.error(errors[field], icon="⚠️")
-
-
-def _pick_household(actor: Actor, prefix: str) -> tuple[Any, dict[int, str]] | None:
-    """Village and household pickers limited to the actor's town or village; None when empty."""
-
-    scope = (
-        {"town_code": actor.town_code}
-        if actor.role == "town_editor"
-        else {"village_code": actor.village_code}
-    )
-    villages = ui.query(updates.village_choices, **scope)
-    labels = [
-        f"{village} · {town}"
-        for village, town in zip(
-            localized_column(villages, "name"), localized_column(villages, "town_name"), strict=True
-        )
-    ]
-    names = dict(zip(villages["village_code"], labels, strict=True))
-    code = st.selectbox(
-        t("forms.village"), list(names), format_func=names.__getitem__, key=f"{prefix}_village"
-    )
-    homes = ui.query(updates.household_choices, village_code=code) if code else None
-    if homes is None or homes.empty:
-        st.info(t("forms.no_households"))
-        return None
-    show_names = privacy.names_visible(actor)
-    options = {
-        int(row.household_id): t(
-            "forms.household_option",
-            archive=row.archive_no,
-            head=row.head_name if show_names else privacy.mask_name(str(row.head_name)),
-            status=t(f"village.status.{row.status}"),
-            verified=t("forms.verified_mark") if row.verified else "",
-        )
-        for row in homes.itertuples()
-    }
-    return homes, options
-
-
 def visit_form(actor: Actor, *, as_of: Any) -> None:
     """Record a verification visit to a household in the actor's town or village."""
     flash = st.session_state.pop(STATE_VISIT_FLASH, None)
     if flash:
         st.success(flash, icon="✅")
-    picked = _pick_household(actor, "visit")
+    picked = parts.pick_household(actor, "visit")
     if picked is None:
         return
     homes, options = picked
@@ -88,14 +46,14 @@ def visit_form(actor: Actor, *, as_of: Any) -> None:
         st.selectbox(
             t("forms.household"), list(options), format_func=options.__getitem__, key="visit_household"
         )
-        _field_error(errors, "household_id")
+        parts.field_error(errors, "household_id")
         st.date_input(t("forms.visited_on"), value=as_of, max_value=as_of, key="visit_date")
-        _field_error(errors, "visited_on")
+        parts.field_error(errors, "visited_on")
         st.text_input(t("forms.visitor"), value=actor.display_name, key="visit_visitor", max_chars=40)
-        _field_error(errors, "visitor_name")
+        parts.field_error(errors, "visitor_name")
         st.checkbox(t("forms.ledger_verified"), value=True, key="visit_verified")
         st.text_area(t("forms.problems"), key="visit_problems", max_chars=2000)
-        _field_error(errors, "problems")
+        parts.field_error(errors, "problems")
         labels = {key: t(f"forms.satisfied.{key}") for key in SATISFACTION}
         st.radio(
             t("forms.satisfied"),
@@ -163,7 +121,7 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
         message = st.session_state.pop(state_key, None)
         if message:
             show(message)
-    picked = _pick_household(actor, "status")
+    picked = parts.pick_household(actor, "status")
     if picked is None:
         return
     _homes, options = picked
@@ -186,14 +144,14 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
             format_func=statuses.__getitem__,
             key=f"st_status_{suffix}",
         )
-        _field_error(errors, "status")
+        parts.field_error(errors, "status")
         st.markdown(f"**{t('forms.guarantees')}**")
         columns = st.columns(3)
         for number, flag in enumerate(FLAGS):
             columns[number % 3].checkbox(
                 t(f"updates.field.{flag}"), value=bool(record[flag]), key=f"st_{flag}_{suffix}"
             )
-        _field_error(errors, "flags")
+        parts.field_error(errors, "flags")
         st.markdown(f"**{t('forms.exit_steps')}**")
         for step in EXIT_STEPS:
             st.date_input(
@@ -203,39 +161,17 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
                 max_value=as_of,
                 key=f"st_{step}_{suffix}",
             )
-            _field_error(errors, step)
-        _field_error(errors, "exit_steps")
+            parts.field_error(errors, step)
+        parts.field_error(errors, "exit_steps")
         st.text_input(t("updates.field.reason"), key=f"st_reason_{suffix}", max_chars=2000)
-        _field_error(errors, "reason")
+        parts.field_error(errors, "reason")
         st.form_submit_button(
             t("forms.status_submit"),
             type="primary",
             on_click=_submit_status,
             args=(actor, as_of, int(household_id), int(record["version"]), suffix, str(record["archive_no"])),
         )
-    _record_history("households", str(record["archive_no"]))
-
-
-def _record_history(table: str, key: str) -> None:
-    """Every recorded change to one record, oldest first, in an expander under its form."""
-
-    history = ui.query(audit.record_history, table=table, key=key)
-    with st.expander(t("forms.history", n=len(history))):
-        if history.empty:
-            st.caption(t("forms.log_empty"))
-            return
-        st.dataframe(
-            history[["at", "username", "old_values", "new_values", "reason"]],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "at": st.column_config.DatetimeColumn(t("forms.col.at"), format="YYYY-MM-DD HH:mm"),
-                "username": t("forms.col.user"),
-                "old_values": t("forms.col.old"),
-                "new_values": t("forms.col.new"),
-                "reason": t("forms.col.reason"),
-            },
-        )
+    parts.history([("households", str(record["archive_no"]))], title_key="forms.history")
 
 
 def _submit_status(

@@ -16,7 +16,7 @@ from lib.queries import plan_forms
 from lib.services import industry
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import EARLIEST_DATE, field_messages
-from lib.ui.household_forms import _field_error, _pick_household, _record_history
+from lib.ui import form_parts as parts
 
 STATE_ERRORS = "plan_errors"  # (form suffix, {field: message}): shown only on the form they belong to
 STATE_FLASH = "plan_flash"
@@ -40,7 +40,7 @@ def industry_plan_form(actor: Actor, *, as_of: dt.date) -> None:
         message = st.session_state.pop(state_key, None)
         if message:
             show(message)
-    picked = _pick_household(actor, "plan")
+    picked = parts.pick_household(actor, "plan")
     if picked is None:
         return
     _homes, options = picked
@@ -77,7 +77,10 @@ def industry_plan_form(actor: Actor, *, as_of: dt.date) -> None:
     suffix = f"{household_id}_{plan_id}_{record['version']}"
     _plan_fields(actor, household, record, plan_id, suffix, stages, as_of)
     if plan_id != NEW_PLAN:
-        _record_history(industry.PLAN_TABLE, industry.plan_key(str(household["archive_no"]), plan_id))
+        parts.history(
+            [(industry.PLAN_TABLE, industry.plan_key(str(household["archive_no"]), plan_id))],
+            title_key="plans.history",
+        )
 
 
 def _plans_table(plans: pd.DataFrame) -> None:
@@ -186,7 +189,7 @@ def _plan_fields(
             format_func=industry_labels.__getitem__,
             key=f"pl_industry_{suffix}",
         )
-        _field_error(errors, "industry")
+        parts.field_error(errors, "industry")
         stage_list = list(stages)
         st.selectbox(
             t("plans.field.stage"),
@@ -195,7 +198,7 @@ def _plan_fields(
             format_func=stages.__getitem__,
             key=f"pl_stage_{suffix}",
         )
-        _field_error(errors, "stage")
+        parts.field_error(errors, "stage")
         for field in ("planned_on", "started_on"):
             st.date_input(
                 t(f"plans.field.{field}"),
@@ -204,7 +207,7 @@ def _plan_fields(
                 max_value=as_of,
                 key=f"pl_{field}_{suffix}",
             )
-            _field_error(errors, field)
+            parts.field_error(errors, field)
         if plan_id != NEW_PLAN:
             st.date_input(
                 t("plans.field.stage_changed_on"),
@@ -214,7 +217,7 @@ def _plan_fields(
                 help=t("plans.help.stage_changed_on"),
                 key=f"pl_stage_changed_on_{suffix}",
             )
-            _field_error(errors, "stage_changed_on")
+            parts.field_error(errors, "stage_changed_on")
         partner = record["partner_org_id"]
         st.selectbox(
             t("plans.field.partner_org_id"),
@@ -225,7 +228,7 @@ def _plan_fields(
             format_func=partner_labels.__getitem__,
             key=f"pl_partner_org_id_{suffix}",
         )
-        _field_error(errors, "partner_org_id")
+        parts.field_error(errors, "partner_org_id")
         for field in ("expected_income", "actual_income"):
             st.number_input(
                 t(f"plans.field.{field}"),
@@ -235,11 +238,11 @@ def _plan_fields(
                 step=100,
                 key=f"pl_{field}_{suffix}",
             )
-            _field_error(errors, field)
+            parts.field_error(errors, field)
         st.text_input(t("plans.field.reason"), key=f"pl_reason_{suffix}", max_chars=2000)
-        _field_error(errors, "reason")
-        _field_error(errors, "household_id")
-        _field_error(errors, "plan_id")
+        parts.field_error(errors, "reason")
+        parts.field_error(errors, "household_id")
+        parts.field_error(errors, "plan_id")
         st.form_submit_button(
             t("plans.submit_new" if plan_id == NEW_PLAN else "plans.submit_edit"),
             type="primary",

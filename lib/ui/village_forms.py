@@ -18,10 +18,11 @@ from lib.auth import POSTING_UPDATE, RULES, VILLAGE_PRODUCT_UPDATE, Actor, can
 from lib.i18n import localized, t
 from lib.mapview import localized_column
 from lib.models import PostingRole, Role
-from lib.queries import audit, staff_forms, updates
+from lib.queries import staff_forms, updates
 from lib.services import villages
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import EARLIEST_DATE
+from lib.ui import form_parts as parts
 
 STATE_ERRORS = "village_errors"  # {form: {field: message}} for the form submitted last
 STATE_FLASH = "village_flash"
@@ -33,12 +34,6 @@ GENDERS = ("", "M", "F")
 def may_edit_villages(actor: Actor) -> bool:
     """Whether the actor's role may change anything here (the services check the village's scope)."""
     return actor.role in RULES[POSTING_UPDATE] or actor.role in RULES[VILLAGE_PRODUCT_UPDATE]
-
-
-def _field_error(errors: dict[str, str], *fields: str) -> None:
-    for field in fields:
-        if field in errors:
-            st.error(errors[field], icon="⚠️")
 
 
 def _flash_messages() -> None:
@@ -96,7 +91,7 @@ def village_form(actor: Actor, *, as_of: Any) -> None:
             st.caption(t("village.industry.no_signature"))
         if can(actor, VILLAGE_PRODUCT_UPDATE, town_code=towns[code], village_code=code):
             _product_form(actor, code, product, errors.get("product", {}))
-    _history(code)
+    parts.history([("postings", code), ("villages", code)], title_key="staff.history")
 
 
 def _show_staff(staff: pd.DataFrame) -> None:
@@ -149,21 +144,21 @@ def _person_fields(prefix: str, mode: str, errors: dict[str, str], *, as_of: Any
             placeholder=t("staff.cadre_placeholder"),
             key=f"{prefix}_cadre",
         )
-        _field_error(errors, "cadre")
+        parts.field_error(errors, "cadre")
         return
     genders = {code: t(f"staff.gender.{code or 'unknown'}") for code in GENDERS}
     st.text_input(t("staff.name"), key=f"{prefix}_name", max_chars=villages.CADRE_NAME_MAX)
-    _field_error(errors, "name", "cadre")
+    parts.field_error(errors, "name", "cadre")
     st.selectbox(t("staff.gender"), list(genders), format_func=genders.__getitem__, key=f"{prefix}_gender")
-    _field_error(errors, "gender")
+    parts.field_error(errors, "gender")
     st.number_input(
         t("staff.birth_year"), min_value=1900, max_value=as_of.year, value=None, step=1, key=f"{prefix}_born"
     )
-    _field_error(errors, "birth_year")
+    parts.field_error(errors, "birth_year")
     st.text_input(t("staff.unit_zh"), key=f"{prefix}_unit_zh", max_chars=villages.UNIT_ZH_MAX)
-    _field_error(errors, "unit_zh")
+    parts.field_error(errors, "unit_zh")
     st.text_input(t("staff.unit_en"), key=f"{prefix}_unit_en", max_chars=villages.UNIT_EN_MAX)
-    _field_error(errors, "unit_en")
+    parts.field_error(errors, "unit_en")
 
 
 def _person(prefix: str, mode: str) -> tuple[int | None, villages.NewCadre | None]:
@@ -209,14 +204,14 @@ def _secretary_form(
         with st.form(f"vf_secretary_{code}"):
             if expected is not None:
                 _date("staff.ends_on", f"{prefix}_end", as_of)
-                _field_error(errors, "ends_on")
+                parts.field_error(errors, "ends_on")
             _date("staff.starts_on", f"{prefix}_start", as_of)
-            _field_error(errors, "starts_on")
+            parts.field_error(errors, "starts_on")
             _person_fields(prefix, mode, errors, as_of=as_of)
             st.text_area(
                 t("staff.reason"), key=f"{prefix}_reason", max_chars=2000, help=t("staff.reason_help")
             )
-            _field_error(errors, "reason", "village_code")
+            parts.field_error(errors, "reason", "village_code")
             st.form_submit_button(
                 t(f"{title}.submit"),
                 type="primary",
@@ -233,10 +228,10 @@ def _add_member_form(actor: Actor, as_of: Any, code: str, token: str, errors: di
         prefix = f"vf_add_{token}"
         with st.form(f"vf_add_{code}"):
             _date("staff.starts_on", f"{prefix}_start", as_of)
-            _field_error(errors, "starts_on")
+            parts.field_error(errors, "starts_on")
             _person_fields(prefix, mode, errors, as_of=as_of)
             st.text_area(t("staff.reason"), key=f"{prefix}_reason", max_chars=2000)
-            _field_error(errors, "reason", "village_code")
+            parts.field_error(errors, "reason", "village_code")
             st.form_submit_button(
                 t("staff.add.submit"), on_click=_submit_add, args=(actor, as_of, code, prefix, mode)
             )
@@ -263,13 +258,13 @@ def _end_member_form(
                 format_func=options.__getitem__,
                 key=f"{prefix}_posting",
             )
-            _field_error(errors, "posting_id")
+            parts.field_error(errors, "posting_id")
             _date("staff.ends_on", f"{prefix}_end", as_of)
-            _field_error(errors, "ends_on")
+            parts.field_error(errors, "ends_on")
             st.text_area(
                 t("staff.reason"), key=f"{prefix}_reason", max_chars=2000, help=t("staff.reason_help")
             )
-            _field_error(errors, "reason", "village_code")
+            parts.field_error(errors, "reason", "village_code")
             st.form_submit_button(
                 t("staff.end.submit"), on_click=_submit_end, args=(actor, as_of, code, prefix)
             )
@@ -291,14 +286,14 @@ def _product_form(actor: Actor, code: str, product: dict[str, Any], errors: dict
             key=f"{prefix}_zh",
             max_chars=villages.PRODUCT_ZH_MAX,
         )
-        _field_error(errors, "product_zh")
+        parts.field_error(errors, "product_zh")
         st.text_input(
             t("staff.product_en"),
             value=product["product_en"] or "",
             key=f"{prefix}_en",
             max_chars=villages.PRODUCT_EN_MAX,
         )
-        _field_error(errors, "product_en")
+        parts.field_error(errors, "product_en")
         st.selectbox(
             t("staff.industry"),
             list(labels),
@@ -306,38 +301,14 @@ def _product_form(actor: Actor, code: str, product: dict[str, Any], errors: dict
             format_func=labels.__getitem__,
             key=f"{prefix}_industry",
         )
-        _field_error(errors, "industry_code")
+        parts.field_error(errors, "industry_code")
         st.text_input(t("updates.field.reason"), key=f"{prefix}_reason", max_chars=2000)
-        _field_error(errors, "reason", "village_code")
+        parts.field_error(errors, "reason", "village_code")
         st.form_submit_button(
             t("staff.product.submit"),
             type="primary",
             on_click=_submit_product,
             args=(actor, code, version, prefix),
-        )
-
-
-def _history(code: str) -> None:
-    """Every recorded change to the village's staff and product, oldest first."""
-    frames = [ui.query(audit.record_history, table=table, key=code) for table in ("postings", "villages")]
-    history = pd.concat([frame for frame in frames if not frame.empty] or frames[:1], ignore_index=True)
-    history = history.sort_values("at", kind="stable")
-    with st.expander(t("staff.history", n=len(history))):
-        if history.empty:
-            st.caption(t("forms.log_empty"))
-            return
-        st.dataframe(
-            history[["at", "username", "table_name", "old_values", "new_values", "reason"]],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "at": st.column_config.DatetimeColumn(t("forms.col.at"), format="YYYY-MM-DD HH:mm"),
-                "username": t("forms.col.user"),
-                "table_name": t("forms.col.table"),
-                "old_values": t("forms.col.old"),
-                "new_values": t("forms.col.new"),
-                "reason": t("forms.col.reason"),
-            },
         )
 
 
