@@ -154,8 +154,12 @@ def _apply(
                 kind.service.__wrapped__(session, **arguments)  # type: ignore[attr-defined]
             except (ValidationError, PermissionDenied, StaleEdit, SQLAlchemyError) as error:
                 found.extend(_refusal(kind, row, error))
-                if savepoint.is_active:
-                    savepoint.rollback()
+                if not savepoint.is_active:
+                    # The service rolled the whole transaction back (a concurrent write caught by
+                    # the version check). Stop: on SQLite a further SAVEPOINT would now be the
+                    # outermost transaction, and releasing it would store that row for good.
+                    break
+                savepoint.rollback()
             else:
                 savepoint.commit()
                 imported += 1
