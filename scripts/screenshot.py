@@ -1,6 +1,6 @@
 """Screenshot running app URLs with Debian's Chromium (no browser download), e.g. for the README.
 
-.venv/bin/python -m scripts.screenshot "http://127.0.0.1:8501/?lang=en" out.png [--height 1250]
+.venv/bin/python -m scripts.screenshot "http://127.0.0.1:8501/?lang=en" out.png [--width 1440] [--height 1250]
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ def main() -> None:
         guard = OfflineGuard()
         guard.attach(page)
         page.goto(args.url, wait_until="networkidle")
-        ready = "[data-testid='stMetric'], [data-testid='stAlert'], [data-testid='stDeckGlJsonChart'] canvas"
+        ready = ", ".join(
+            [
+                "[data-testid='stMetric']",
+                "[data-testid='slide-position']",
+                "[data-testid='stAlert']",
+                "[data-testid='stDeckGlJsonChart'] canvas",
+            ]
+        )
         page.wait_for_selector(ready, timeout=60_000)
         page.wait_for_timeout(int(args.wait * 1000))
         page.screenshot(path=args.out)

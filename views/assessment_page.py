@@ -45,9 +45,10 @@ with towns_tab:
     left, right = st.columns([1, 1.2])
     with left:
         st.subheader(t("assessment.grid_title"))
-        st.altair_chart(
+        ui.chart_with_downloads(
             view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
-            width="stretch",
+            title=t("assessment.grid_title"),
+            key="chart_assessment_grid_title",
             theme=None,
         )
         st.caption(t("assessment.grid_caption"))

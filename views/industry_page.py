@@ -42,15 +42,16 @@ with progress_tab:
     left, right = st.columns([2, 3])
     with left:
         st.subheader(t("industry.funnel"))
-        st.altair_chart(
+        ui.chart_with_downloads(
             charts.funnel(
                 view.funnel_frame(funnel), x_title=t("industry.households"), y_title=t("industry.reached")
             ),
-            width="stretch",
+            title=t("industry.funnel"),
+            key="chart_industry_funnel",
         )
         st.caption(t("industry.funnel_caption"))
         st.subheader(t("industry.by_category"))
-        st.altair_chart(
+        ui.chart_with_downloads(
             charts.stacked_stages(
                 view.category_stage_frame(ui.query(industry.stages_by_category, town_codes=towns)),
                 stage_order=stage_order,
@@ -58,11 +59,12 @@ with progress_tab:
                 y_title=t("industry.col.category"),
                 legend_title=t("industry.stage"),
             ),
-            width="stretch",
+            title=t("industry.by_category"),
+            key="chart_industry_by_category",
         )
     with right:
         st.subheader(t("industry.by_town"))
-        st.altair_chart(
+        ui.chart_with_downloads(
             charts.stacked_stages(
                 view.town_stage_frame(ui.query(industry.stages_by_town, town_codes=towns)),
                 stage_order=stage_order,
@@ -70,7 +72,8 @@ with progress_tab:
                 y_title=t("col.town"),
                 legend_title=t("industry.stage"),
             ),
-            width="stretch",
+            title=t("industry.by_town"),
+            key="chart_industry_by_town",
         )
 
 with gaps_tab:
@@ -148,14 +151,15 @@ with organisations_tab:
 
 with income_tab:
     st.subheader(t("industry.income_title"))
-    st.altair_chart(
+    ui.chart_with_downloads(
         charts.income_lines(
             view.income_frame(income),
             x_title=t("industry.axis.year"),
             y_title=t("industry.axis.income"),
             legend_title=t("industry.households"),
         ),
-        width="stretch",
+        title=t("industry.income_title"),
+        key="chart_industry_income_title",
     )
     if not income.empty:
         last = income.iloc[-1]
@@ -173,7 +177,7 @@ with income_tab:
 with trend_tab:
     st.subheader(t("industry.trend_title"))
     trend = ui.query(industry.stage_trend, town_codes=towns, as_of=as_of)
-    st.altair_chart(
+    ui.chart_with_downloads(
         charts.monthly_bars(
             view.trend_frame(trend),
             stage_order=stage_order,
@@ -181,6 +185,7 @@ with trend_tab:
             y_title=t("industry.axis.moves"),
             legend_title=t("industry.stage"),
         ),
-        width="stretch",
+        title=t("industry.trend_title"),
+        key="chart_industry_trend_title",
     )
     st.caption(t("industry.trend_backward", n=int(trend["backward"].sum()) if not trend.empty else 0))

@@ -10,7 +10,9 @@ from lib.queries import overview, villages
 filters = ui.current_filters()
 ui.page_header(t("map.title"), filters)
 
-frame = ui.query(villages.village_measures, town_codes=filters.town_codes)
+frame = ui.query(
+    villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
+)
 if frame.empty:
     st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
     st.stop()

@@ -7,10 +7,11 @@ from lib import charts, ui
 from lib.i18n import format_count, format_share, localized, t
 from lib.models import PlanStage
 from lib.queries import overview, villages
-from lib.ui import downloads
+from lib.ui import downloads, meeting
 
 filters = ui.current_filters()
 ui.page_header(t("overview.title"), filters)
+meeting.deck_buttons(filters, key="overview")
 
 progress = ui.query(overview.town_progress, town_codes=filters.town_codes)
 totals = overview.totals(progress)
@@ -83,9 +84,10 @@ with left:
     st.caption(t("overview.stages_caption"))
     stages = overview.stage_counts(totals)
     stages["label"] = [t(f"stage.{stage.value}") for stage in PlanStage]
-    st.altair_chart(
+    ui.chart_with_downloads(
         charts.stage_bars(stages, x_title=t("overview.households_axis"), y_title=t("overview.stage_axis")),
-        width="stretch",
+        title=t("overview.stages_title"),
+        key="chart_overview_stages_title",
     )
     ui.kpi(
         t("kpi.stable"),
@@ -109,9 +111,10 @@ with right:
     ranked = overview.rank_towns(progress, by=measure)
     town_labels = [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)]
     bars = pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna()
-    st.altair_chart(
+    ui.chart_with_downloads(
         charts.ranking_bars(bars, value_title=measure_labels[measure], town_title=t("col.town")),
-        width="stretch",
+        title=t("overview.ranking_title"),
+        key="chart_overview_ranking_title",
     )
 
 # The measure ranked by comes first, drawn as a bar; the others follow as plain percentages.
@@ -149,7 +152,10 @@ downloads.excel_download(
 )
 
 st.subheader(t("overview.due_title"))
-due = villages.due_villages(ui.query(villages.village_measures, town_codes=filters.town_codes))
+measures = ui.query(
+    villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
+)
+due = villages.due_villages(measures)
 if due.empty:
     st.success(t("overview.none_due"))
 else:

@@ -37,27 +37,29 @@ with coverage_tab:
     left, right = st.columns([1, 1])
     with left:
         st.subheader(t("training.by_town"))
-        st.altair_chart(
+        ui.chart_with_downloads(
             charts.coverage_bars(
                 view.town_shares(by_town),
                 target=target,
                 value_title=t("training.axis.share"),
                 town_title=t("col.town"),
             ),
-            width="stretch",
+            title=t("training.by_town"),
+            key="chart_training_by_town",
         )
         st.caption(t("training.by_town_caption"))
     with right:
         st.subheader(t("training.trend"))
         trend = ui.query(training.coverage_trend, town_codes=towns, as_of=as_of)
-        st.altair_chart(
+        ui.chart_with_downloads(
             charts.trend_line(
                 view.trend(trend),
                 target=target,
                 value_title=t("training.axis.share"),
                 date_title=t("training.axis.date"),
             ),
-            width="stretch",
+            title=t("training.trend"),
+            key="chart_training_trend",
         )
         st.caption(t("training.trend_caption"))
         st.subheader(t("training.by_phase"))
@@ -83,14 +85,15 @@ with coverage_tab:
 
 with topics_tab:
     st.subheader(t("training.heatmap"))
-    st.altair_chart(
+    ui.chart_with_downloads(
         charts.heatmap(
             view.heatmap_frame(ui.query(training.topic_coverage, town_codes=towns), topics),
             x_title=t("training.axis.topic"),
             y_title=t("col.town"),
             value_title=t("training.axis.share"),
         ),
-        width="stretch",
+        title=t("training.heatmap"),
+        key="chart_training_heatmap",
     )
     st.subheader(t("training.missing"))
     missing = ui.query(training.missing_topics, town_codes=towns)
@@ -105,13 +108,14 @@ with topics_tab:
 
 with schedule_tab:
     st.subheader(t("training.timeline"))
-    st.altair_chart(
+    ui.chart_with_downloads(
         charts.timeline(
             view.timeline_frame(schedule),
             kind_title=t("training.col.programme"),
             date_title=t("training.col.dates"),
         ),
-        width="stretch",
+        title=t("training.timeline"),
+        key="chart_training_timeline",
     )
     st.subheader(t("training.sessions"))
     sessions = view.schedule_table(schedule, topics)

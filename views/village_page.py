@@ -44,6 +44,8 @@ def money(key: str) -> Any:
 def picker() -> None:
     """The selected towns' villages as "village — town"; picking one opens it through `code`."""
     names = view.picker_options(ui.query(village_detail.village_list, town_codes=filters.town_codes))
+    if filters.village_codes:  # the sidebar's village filter narrows the list
+        names = {code: name for code, name in names.items() if code in filters.village_codes}
     picked = st.selectbox(
         t("village.picker"),
         options=list(names),

@@ -30,6 +30,10 @@ T = TypeVar("T")
 
 STATE_LANG = "lang"
 STATE_TOWNS = "towns"
+STATE_VILLAGES = "villages"
+STATE_PRESENT = "present"  # presentation mode on (True) or off; the `present=1` query parameter
+STATE_THEME = "present_theme"  # the presentation theme, one of THEMES; the `theme` query parameter
+THEMES = ("light", "dark")
 VILLAGE_PAGE = "views/village_page.py"
 
 # Read once per script run by the shell, so a page's queries cost no extra round trip for it.
@@ -38,10 +42,12 @@ _run_version: ContextVar[str | None] = ContextVar("run_version", default=None)
 
 @dataclass(frozen=True)
 class Filters:
-    """What the shared sidebar selected: the language and the towns (empty = all)."""
+    """What the shared sidebar selected: the language, the towns (empty = all) and, within them,
+    the villages (empty = every village of those towns)."""
 
     lang: str
     town_codes: tuple[str, ...]
+    village_codes: tuple[str, ...] = ()
 
 
 @st.cache_resource(show_spinner=False)
@@ -85,6 +91,11 @@ def data_version() -> str:
         _fail(explain_failure(exc, url))
 
 
+def refresh_data_version() -> None:
+    """Read the data version again for the rest of this run (a slideshow round in a fragment)."""
+    _run_version.set(data_version())
+
+
 def query(function: Callable[..., T], /, **kwargs: Any) -> T:
     """Run a `lib.queries` function `(session, **kwargs)`, cached on the data version."""
     url = config.database_url()
@@ -109,6 +120,13 @@ def _init_state() -> None:
         st.session_state[STATE_LANG] = wanted if wanted in LANGUAGE_NAMES else config.default_language()
     if STATE_TOWNS not in st.session_state:
         st.session_state[STATE_TOWNS] = list(dict.fromkeys(params.get_all("town")))
+    if STATE_VILLAGES not in st.session_state:
+        st.session_state[STATE_VILLAGES] = list(dict.fromkeys(params.get_all("village")))
+    if STATE_PRESENT not in st.session_state:
+        st.session_state[STATE_PRESENT] = params.get("present") == "1"
+    if STATE_THEME not in st.session_state:
+        theme = params.get("theme")
+        st.session_state[STATE_THEME] = theme if theme in THEMES else THEMES[0]
 
 
 def choose_language() -> str:
@@ -117,15 +135,45 @@ def choose_language() -> str:
     return set_language(st.session_state[STATE_LANG])
 
 
+def presenting() -> bool:
+    """Whether presentation mode is on (no sidebar or chrome, large type; lib/ui/presentation.py)."""
+    _init_state()
+    return bool(st.session_state[STATE_PRESENT])
+
+
+def presentation_theme() -> str:
+    _init_state()
+    return str(st.session_state[STATE_THEME])
+
+
+def set_presenting(on: bool) -> None:
+    """A button's callback: enter or leave presentation mode (the query parameters follow)."""
+    choose_language()
+    st.session_state[STATE_PRESENT] = on
+
+
+def toggle_presentation_theme() -> None:
+    choose_language()
+    st.session_state[STATE_THEME] = "dark" if presentation_theme() == "light" else "light"
+
+
+def _sync_list_param(name: str, values: Sequence[str]) -> None:
+    params = st.query_params
+    if list(params.get_all(name)) != list(values):
+        if values:
+            params[name] = list(values)
+        elif name in params:
+            del params[name]
+
+
 def _sync_query_params(filters: Filters) -> None:
     params = st.query_params
     if params.get("lang") != filters.lang:
         params["lang"] = filters.lang
-    if list(params.get_all("town")) != list(filters.town_codes):
-        if filters.town_codes:
-            params["town"] = list(filters.town_codes)
-        elif "town" in params:
-            del params["town"]
+    _sync_list_param("town", filters.town_codes)
+    _sync_list_param("village", filters.village_codes)
+    _sync_list_param("present", ["1"] if presenting() else [])
+    _sync_list_param("theme", [presentation_theme()] if presenting() else [])
 
 
 def sidebar() -> Filters:
@@ -156,11 +204,51 @@ def sidebar() -> Filters:
             key=STATE_TOWNS,
             placeholder=t("sidebar.all_towns"),
         )
-    filters = Filters(lang=lang, town_codes=tuple(st.session_state[STATE_TOWNS]))
+        _village_filter(st.session_state[STATE_TOWNS])
+        st.button(
+            t("present.enter"),
+            key="present_enter",
+            icon="📽️",
+            help=t("present.enter_help"),
+            on_click=set_presenting,
+            args=(True,),
+        )
+    filters = Filters(
+        lang=lang,
+        town_codes=tuple(st.session_state[STATE_TOWNS]),
+        village_codes=tuple(st.session_state[STATE_VILLAGES]),
+    )
     st.session_state["filters"] = filters
     _sync_query_params(filters)
     account_box()
     return filters
+
+
+def _village_filter(town_codes: Sequence[str]) -> None:
+    """The villages of the chosen towns (none chosen = all of them); hidden while no town is picked.
+
+    Picking a town thus selects its villages; choosing some narrows the pages that list villages.
+    """
+    if not town_codes:
+        st.session_state[STATE_VILLAGES] = []
+        return
+    from lib.queries import village_detail
+
+    frame = query(village_detail.village_list, town_codes=list(town_codes))
+    names = {
+        row.code: f"{localized(row.name_zh, row.name_en)} · {localized(row.town_name_zh, row.town_name_en)}"
+        for row in frame.itertuples()
+    }
+    known = [code for code in st.session_state[STATE_VILLAGES] if code in names]
+    if known != st.session_state[STATE_VILLAGES]:
+        st.session_state[STATE_VILLAGES] = known
+    st.multiselect(
+        t("sidebar.villages"),
+        options=list(names),
+        format_func=lambda code: names.get(code, code),
+        key=STATE_VILLAGES,
+        placeholder=t("sidebar.all_villages"),
+    )
 
 
 def state_from_param(state_key: str, param: str, options: Sequence[str], *, default: str) -> None:
@@ -182,7 +270,7 @@ def current_filters() -> Filters:
     filters = st.session_state.get("filters")
     if isinstance(filters, Filters):
         return filters
-    return Filters(lang=get_language(), town_codes=())
+    return Filters(lang=get_language(), town_codes=(), village_codes=())
 
 
 def all_town_names() -> dict[str, str]:
@@ -200,11 +288,14 @@ def town_names(codes: Sequence[str]) -> list[str]:
 
 
 def scope_line(filters: Filters) -> str:
-    """Which towns a view covers, in words."""
+    """Which towns (and, when chosen, how many of their villages) a view covers, in words."""
     if filters.town_codes:
         shown = town_names(filters.town_codes)
         names = "、".join(shown) if get_language() == "zh" else ", ".join(shown)
-        return t("overview.scope_some", n=len(shown), names=names)
+        line = t("overview.scope_some", n=len(shown), names=names)
+        if filters.village_codes:
+            line = f"{line} · {t('present.villages', n=len(filters.village_codes))}"
+        return line
     return t("overview.scope_all", n=len(query(common.towns)))
 
 
@@ -214,13 +305,19 @@ def as_of() -> str:
 
 
 def page_header(title: str, filters: Filters) -> None:
-    """Title, the selection it covers, the demo badge and the data's "as of" date."""
+    """Title, the selection it covers, the demo badge and the data's "as of" date.
+
+    In presentation mode the selection is a title line of its own, in large type.
+    """
     st.title(title)
     facts = query(common.meta)
     parts = [scope_line(filters)]
     if facts.get("as_of"):
         parts.append(t("app.as_of", date=facts["as_of"]))
     line = " · ".join(parts)
+    if presenting():
+        st.html(f'<div class="present-scope" data-testid="present-scope">{html.escape(line)}</div>')
+        return
     if facts.get("dataset") == "demo":
         line = f":orange-badge[{t('app.demo_badge')}] {line}"
     st.caption(line)
@@ -232,6 +329,58 @@ def kpi(label: str, value: str, detail: str | None = None, help_text: str | None
         st.metric(label, value, help=help_text)
         if detail:
             st.caption(detail)
+
+
+EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide
+
+
+def exportable_chart(chart: Any, *, title: str) -> Any:
+    """`chart` for a downloaded picture: with its title, a fixed width and a font with Chinese glyphs.
+
+    Legends are part of the chart's spec, so they come out as on the page.
+    """
+    from lib.maps import CJK_FONTS
+
+    titled = chart.properties(title=title)
+    try:
+        sized = titled.properties(width=EXPORT_WIDTH)
+        sized.to_dict()  # concatenated charts take no width: keep theirs
+    except Exception:  # altair schema errors share no narrower base
+        sized = titled
+    return sized.configure(font=CJK_FONTS).configure_title(anchor="start", fontSize=16)
+
+
+def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None = "streamlit") -> None:
+    """An Altair chart on the page and, under it, two buttons downloading it as PNG and SVG.
+
+    The pictures carry `title` (the page's subheader, which the chart itself omits) and the legend;
+    they are rendered with vl-convert (offline) only when a button is clicked.
+    """
+    from lib import export
+
+    st.altair_chart(chart, width="stretch", theme="streamlit" if theme else None)
+    stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
+        t("chart.download_png"),
+        data=in_current_language(lambda: export.chart_png(exportable_chart(chart, title=title))),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        on_click="ignore",
+        icon="🖼️",
+        type="tertiary",
+    )
+    row.download_button(
+        t("chart.download_svg"),
+        data=in_current_language(lambda: export.chart_svg(exportable_chart(chart, title=title))),
+        file_name=f"{stem}.svg",
+        mime="image/svg+xml",
+        key=f"{key}_svg",
+        on_click="ignore",
+        icon="📐",
+        type="tertiary",
+    )
 
 
 # --- map widgets -------------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""The meeting deck: the current selection's slides (lib.briefing), cached on the data version,
+and the buttons that download them as PowerPoint (lib.deck) and as a printable brief (lib.brief).
+
+The slideshow shows the same slides, so the room sees what the deck holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import streamlit as st
+
+from lib import brief, briefing, deck, ui
+from lib.briefing import Slide
+from lib.i18n import get_language, t
+from lib.training_view import parse_as_of
+
+# Two sessions building slides at once in one server came out with a blank chart (seen with the
+# ranking slide): builds are serialized; a cache hit only waits for a build in progress.
+_BUILD_LOCK = threading.Lock()
+
+
+def as_of_date() -> dt.date:
+    """The data's "as of" date (today when the database does not say)."""
+    return parse_as_of(ui.as_of())
+
+
+def slides(filters: ui.Filters) -> list[Slide]:
+    """The selection's slides in the current language, built once per data version (seconds)."""
+    as_of = as_of_date()
+    with _BUILD_LOCK:
+        return ui.query(
+            briefing.build_slides, town_codes=list(filters.town_codes), as_of=as_of, lang=get_language()
+        )
+
+
+def deck_buttons(filters: ui.Filters, *, key: str) -> None:
+    """Two buttons: the meeting deck (.pptx) and the printable brief (.html), built when clicked."""
+    lang = get_language()
+    as_of = as_of_date().isoformat()
+    with st.container(horizontal=True, gap="small", key=f"{key}_meeting"):
+        st.download_button(
+            t("meeting.deck"),
+            data=ui.in_current_language(lambda: deck.deck_bytes(slides(filters), lang=lang)),
+            file_name=deck.file_name(as_of=as_of, lang=lang),
+            mime=deck.PPTX_MIME,
+            key=f"{key}_deck",
+            help=t("meeting.deck_help"),
+            on_click="ignore",
+            icon="📊",
+        )
+        st.download_button(
+            t("meeting.brief"),
+            data=ui.in_current_language(lambda: brief.brief_html(slides(filters), lang=lang)),
+            file_name=brief.file_name(as_of=as_of, lang=lang),
+            mime=brief.HTML_MIME,
+            key=f"{key}_brief",
+            help=t("meeting.brief_help"),
+            on_click="ignore",
+            icon="🖨️",
+        )

@@ -1,0 +1,21 @@
+"""Slideshow (`/slideshow`): the meeting deck's slides one at a time, for the projector."""
+
+import streamlit as st
+
+from lib import ui
+from lib.i18n import t
+from lib.queries import common
+from lib.ui import meeting, slideshow
+
+filters = ui.current_filters()
+if ui.query(common.towns).empty:
+    ui.page_header(t("slideshow.title"), filters)
+    st.info(t("slideshow.no_data"), icon="ℹ️")
+    st.stop()
+
+stage = st.container()  # the slide first; its settings and the deck buttons under it
+with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+    kinds, auto = slideshow.settings()
+    meeting.deck_buttons(filters, key="slideshow")
+with stage:
+    slideshow.show(filters, kinds, auto)
