@@ -12,7 +12,10 @@ A few flaws are put in on purpose (missing or disordered exit steps, an income b
 unsafe housing marked as guaranteed, villages without coordinates) so checks have something to find.
 It also adds four documented demo accounts (README, "Accounts") with the password "demo-password".
 
-Only the county scale is built; a city is a loop over `_CountyBuilder` (issue 8).
+`--scale city` (10 counties, ≈3.6k villages, ≈300k households) and `--scale province` (84 counties,
+≈30k villages, ≈3M households) run `_CountyBuilder` once per county with a derived seed, region code
+3499nn and the shipped outlines moved to a grid (lib.geo.moved_towns); they are inserted a county
+at a time (COPY on PostgreSQL), so memory stays that of one county.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import datetime as dt
 import math
 import random
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
@@ -565,13 +568,22 @@ class _People:
 class _CountyBuilder:
     """Builds one county's rows; a city or province will run one per county with shared ids."""
 
-    def __init__(self, rng: random.Random, rows: _Rows, ids: dict[type[Base], int]) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        rows: _Rows,
+        ids: dict[type[Base], int],
+        *,
+        county_code: str = COUNTY_CODE,
+        households_factor: float = 1.0,
+    ) -> None:
         self.rng = rng
         self.rows = rows
         self.ids = ids
+        self.households_factor = households_factor
         self.towns: list[_TownInfo] = []
         self.village_list: list[_VillageInfo] = []
-        self.people = _People(rng, COUNTY_CODE)
+        self.people = _People(rng, county_code)
         # (cadre id, town) of every first secretary, past and present
         self.first_secretaries: list[tuple[int, _TownInfo]] = []
         # cadre id → start of the posting held during the 2019 training, for those who held one
@@ -905,6 +917,8 @@ class _CountyBuilder:
         rng = self.rng
         town = village.town
         count = rng.randint(80, 100) if village.is_poor else rng.randint(30, 45)
+        if self.households_factor != 1.0:
+            count = round(count * self.households_factor)
         p_poor = (0.25 if village.due_2020 else 0.052) * town.poor_factor
         p_monitored = 0.05
         helpers = self._helpers(village, count)
@@ -1285,8 +1299,7 @@ def _catalogue(rows: _Rows) -> None:
         rows.add(TrainingTopic, {"id": i, "code": code, "name_zh": name_zh, "name_en": name_en})
 
 
-def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[str, int]:
-    """Rotation training 2019 (321 trained in two phases), the Bijie tour, and the 2020 phase ahead."""
+def _programmes(rows: _Rows) -> None:
     programmes = [
         (
             "rotation-2019",
@@ -1330,12 +1343,31 @@ def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[s
                 "target_share": target,
             },
         )
+
+
+def _training(
+    rng: random.Random,
+    rows: _Rows,
+    county: _CountyBuilder,
+    *,
+    first_session_id: int = 1,
+    first_attendance_id: int = 1,
+    with_programmes: bool = True,
+) -> dict[str, int]:
+    """Rotation training 2019 (321 trained in two phases), the Bijie tour, and the 2020 phase ahead.
+
+    In a city or province each county holds its own sessions of the shared programmes, numbered
+    from `first_session_id`; attendance ids start at `first_attendance_id`.
+    """
+    if with_programmes:
+        _programmes(rows)
     school = ("县委党校", "County Party School")
+    first = first_session_id - 1
     sessions = [
-        (1, 1, school, ROTATION_2019_PHASES[0][1], ROTATION_2019_PHASES[0][2], 170, list(TOPIC_IDS)),
-        (2, 1, school, ROTATION_2019_PHASES[1][1], ROTATION_2019_PHASES[1][2], 170, list(TOPIC_IDS)),
+        (first + 1, 1, school, ROTATION_2019_PHASES[0][1], ROTATION_2019_PHASES[0][2], 170, list(TOPIC_IDS)),
+        (first + 2, 1, school, ROTATION_2019_PHASES[1][1], ROTATION_2019_PHASES[1][2], 170, list(TOPIC_IDS)),
         (
-            3,
+            first + 3,
             2,
             ("贵州省毕节市", "Bijie, Guizhou"),
             dt.date(2019, 11, 4),
@@ -1343,9 +1375,9 @@ def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[s
             BIJIE_TOUR_SIZE,
             ["ecommerce", "rural_tourism"],
         ),
-        (4, 3, school, dt.date(2020, 11, 16), dt.date(2020, 11, 20), 60, list(TOPIC_IDS)),
+        (first + 4, 3, school, dt.date(2020, 11, 16), dt.date(2020, 11, 20), 60, list(TOPIC_IDS)),
     ]
-    phase_of = {1: 1, 2: 2, 3: 1, 4: 1}
+    phase_of = {first + 1: 1, first + 2: 2, first + 3: 1, first + 4: 1}
     for session_id, programme_id, place, start, end, capacity, topics in sessions:
         rows.add(
             TrainingSession,
@@ -1389,14 +1421,14 @@ def _training(rng: random.Random, rows: _Rows, county: _CountyBuilder) -> dict[s
     absent_then_phase2 = sorted(rng.sample([c for c in phase2 if c in phase1_ok_set], 4))
     for cadre_id in sorted([*phase1, *absent_then_phase2]):
         status = AttendanceStatus.ABSENT if cadre_id in absent_then_phase2 else AttendanceStatus.ATTENDED
-        attendance.append((1, cadre_id, status, False))
+        attendance.append((first + 1, cadre_id, status, False))
     absent_phase2 = sorted(rng.sample(untrained, min(3, len(untrained))))
     for cadre_id in sorted([*phase2, *absent_phase2]):
         status = AttendanceStatus.ABSENT if cadre_id in absent_phase2 else AttendanceStatus.ATTENDED
-        attendance.append((2, cadre_id, status, False))
+        attendance.append((first + 2, cadre_id, status, False))
     for cadre_id in sorted(rng.sample(trained, BIJIE_TOUR_SIZE)):
-        attendance.append((3, cadre_id, AttendanceStatus.ATTENDED, True))
-    for i, (session_id, cadre_id, status, selected) in enumerate(attendance, start=1):
+        attendance.append((first + 3, cadre_id, AttendanceStatus.ATTENDED, True))
+    for i, (session_id, cadre_id, status, selected) in enumerate(attendance, start=first_attendance_id):
         rows.add(
             Attendance,
             {
@@ -1482,56 +1514,225 @@ def _chunks(rows: list[Row], size: int = CHUNK_SIZE) -> Iterable[list[Row]]:
         yield rows[start : start + size]
 
 
+# --- scales: a city or province is a run of counties ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """How many counties a scale has, and how many more households per village than the county."""
+
+    counties: int
+    households_factor: float
+
+
+# county: 359 villages, ≈20.8k households; city: ≈3.6k villages, ≈300k households, ≈4k first
+# secretaries; province: ≈30k villages, ≈3M households.
+SCALE_SPECS: dict[str, ScaleSpec] = {
+    "county": ScaleSpec(1, 1.0),
+    "city": ScaleSpec(10, 1.45),
+    "province": ScaleSpec(84, 1.7),
+}
+
+# Fictional county names for demo counties 2…99 (county 1 is 示范县): two syllables each.
+_COUNTY_FIRST = [
+    ("东", "Dong"),
+    ("西", "Xi"),
+    ("南", "Nan"),
+    ("北", "Bei"),
+    ("青", "Qing"),
+    ("白", "Bai"),
+    ("云", "Yun"),
+    ("石", "Shi"),
+    ("金", "Jin"),
+    ("龙", "Long"),
+]
+_COUNTY_SECOND = [
+    ("山", "shan"),
+    ("河", "he"),
+    ("湖", "hu"),
+    ("阳", "yang"),
+    ("平", "ping"),
+    ("安", "an"),
+    ("宁", "ning"),
+    ("丰", "feng"),
+    ("源", "yuan"),
+    ("川", "chuan"),
+]
+
+
+def county_names(index: int) -> tuple[str, str] | None:
+    """(short zh, en) name of demo county `index`; None for county 1, which keeps its town names."""
+    if index == 1:
+        return None
+    first, second = divmod(index - 2, len(_COUNTY_SECOND))
+    zh1, en1 = _COUNTY_FIRST[first % len(_COUNTY_FIRST)]
+    zh2, en2 = _COUNTY_SECOND[second]
+    return zh1 + zh2, en1 + en2
+
+
 def check_scale(scale: str) -> None:
-    """Raise ValueError unless `scale` can be built now."""
+    """Raise ValueError unless `scale` is one the demo can build."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    if scale != "county":
-        raise ValueError(f"the {scale} demo is not built yet (planned: issue 8); use --scale county")
 
 
-def build_rows(*, scale: str = "county", seed: int = 42) -> tuple[_Rows, dict[str, int]]:
-    """All rows for a demo dataset, without touching a database; also a few facts for checks."""
+def _county_count(scale: str, counties: int | None) -> int:
+    wanted = SCALE_SPECS[scale].counties if counties is None else counties
+    if not 1 <= wanted <= 99:
+        raise ValueError("a demo has 1–99 counties")
+    return wanted
+
+
+def iter_rows(
+    *, scale: str = "county", seed: int = 42, counties: int | None = None
+) -> Iterator[tuple[_Rows, dict[str, int]]]:
+    """The rows of a demo dataset in batches that can be inserted in turn, with facts for checks.
+
+    The county scale is one batch. A city or province yields the shared catalogue first, then one
+    batch per county: county n has its own seeded RNG (derived from `seed`), region code 3499nn,
+    towns placed by moving the shipped outlines (lib.geo.moved_towns) and its own training
+    sessions; ids run on across counties. `counties` overrides the scale's number of counties.
+    """
     check_scale(scale)
-    rng = random.Random(seed)
-    rows = _Rows()
-    ids: dict[type[Base], int] = {}
-    _catalogue(rows)
-    county = _CountyBuilder(rng, rows, ids)
-    county.build(geo.load_towns())
-    facts = dict(county.stats)
-    facts.update(_training(rng, rows, county))
-    return rows, facts
+    if scale == "county" and counties in (None, 1):
+        rng = random.Random(seed)
+        rows = _Rows()
+        ids: dict[type[Base], int] = {}
+        _catalogue(rows)
+        county = _CountyBuilder(rng, rows, ids)
+        county.build(geo.load_towns())
+        facts = dict(county.stats)
+        facts.update(_training(rng, rows, county))
+        yield rows, facts
+        return
+    spec = SCALE_SPECS[scale]
+    catalogue = _Rows()
+    _catalogue(catalogue)
+    _programmes(catalogue)
+    yield catalogue, {}
+    ids = {}
+    next_attendance = 1
+    for index in range(1, _county_count(scale, counties) + 1):
+        rng = random.Random(f"{seed}:{scale}:{index}")
+        rows = _Rows()
+        county = _CountyBuilder(
+            rng,
+            rows,
+            ids,
+            county_code=geo.county_code(index),
+            households_factor=spec.households_factor,
+        )
+        county.build(geo.moved_towns(index, county_names(index)))
+        facts = dict(county.stats)
+        facts.update(
+            _training(
+                rng,
+                rows,
+                county,
+                first_session_id=4 * (index - 1) + 1,
+                first_attendance_id=next_attendance,
+                with_programmes=False,
+            )
+        )
+        next_attendance += rows.count(Attendance)
+        yield rows, facts
 
 
-def generate(session: Session, *, scale: str = "county", seed: int = 42) -> DemoSummary:
-    """Insert a full demo dataset into an empty, migrated database; the caller commits."""
+def build_rows(
+    *, scale: str = "county", seed: int = 42, counties: int | None = None
+) -> tuple[_Rows, dict[str, int]]:
+    """All rows for a demo dataset, without touching a database; also a few facts for checks.
+
+    Holds everything in memory: fine for a county or a few; `generate` streams larger scales.
+    """
+    merged = _Rows()
+    facts: dict[str, int] = {}
+    for rows, batch_facts in iter_rows(scale=scale, seed=seed, counties=counties):
+        for model, table_rows in rows.tables.items():
+            merged.tables.setdefault(model, []).extend(table_rows)
+        for key, value in batch_facts.items():
+            facts[key] = facts.get(key, 0) + value
+    return merged, facts
+
+
+def _copy_rows(session: Session, model: type[Base], rows: list[Row]) -> None:
+    """PostgreSQL: COPY the rows in (several times faster than INSERT for large tables)."""
+    table = Base.metadata.tables[model.__tablename__]
+    names = list(rows[0])
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name not in names and default is not None and getattr(default, "is_scalar", False):
+            defaults[column.name] = getattr(default, "arg", None)
+    columns = [*names, *defaults]
+    extra = tuple(defaults.values())
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with dbapi.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row((*(row[name] for name in names), *extra))
+
+
+def _insert_rows(session: Session, rows: _Rows) -> None:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for model in INSERT_ORDER:
+        table_rows = rows.tables.get(model, [])
+        if not table_rows:
+            continue
+        if postgres and len(table_rows) > 1_000:
+            session.flush()
+            _copy_rows(session, model, table_rows)
+            continue
+        for chunk in _chunks(table_rows):
+            session.execute(insert(model), chunk)
+
+
+def generate(
+    session: Session,
+    *,
+    scale: str = "county",
+    seed: int = 42,
+    counties: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoSummary:
+    """Insert a full demo dataset into an empty, migrated database; the caller commits.
+
+    Larger scales are built and inserted a county at a time, so memory stays that of one county.
+    """
     if has_data(session, models=INSERT_ORDER):
         raise ValueError("the database already has data; reset it first")
-    rows, _facts = build_rows(scale=scale, seed=seed)
-    for model in INSERT_ORDER:
-        for chunk in _chunks(rows.tables.get(model, [])):
-            session.execute(insert(model), chunk)
-    accounts = _insert_demo_accounts(session, rows)
+    counts: dict[type[Base], int] = {}
+    accounts = 0
+    accounts_done = False
+    for number, (rows, _facts) in enumerate(iter_rows(scale=scale, seed=seed, counties=counties)):
+        _insert_rows(session, rows)
+        for model, table_rows in rows.tables.items():
+            counts[model] = counts.get(model, 0) + len(table_rows)
+        if Town in rows.tables and not accounts_done:
+            accounts = _insert_demo_accounts(session, rows)
+            accounts_done = True
+        if progress is not None and number:
+            progress(f"county {number}: {counts.get(Household, 0):,} households so far")
     advance_id_sequences(session)
     _meta(session, scale=scale, seed=seed)
     session.flush()
     return DemoSummary(
-        towns=rows.count(Town),
-        villages=rows.count(Village),
-        households=rows.count(Household),
-        household_causes=rows.count(HouseholdCause),
-        household_incomes=rows.count(HouseholdIncome),
-        industries=rows.count(Industry),
-        industry_plans=rows.count(IndustryPlan),
-        plan_stage_changes=rows.count(PlanStageChange),
-        organisations=rows.count(Organisation),
-        organisation_links=rows.count(OrganisationLink),
-        cadres=rows.count(Cadre),
-        postings=rows.count(Posting),
-        training_sessions=rows.count(TrainingSession),
-        attendance=rows.count(Attendance),
-        verification_visits=rows.count(VerificationVisit),
+        towns=counts.get(Town, 0),
+        villages=counts.get(Village, 0),
+        households=counts.get(Household, 0),
+        household_causes=counts.get(HouseholdCause, 0),
+        household_incomes=counts.get(HouseholdIncome, 0),
+        industries=counts.get(Industry, 0),
+        industry_plans=counts.get(IndustryPlan, 0),
+        plan_stage_changes=counts.get(PlanStageChange, 0),
+        organisations=counts.get(Organisation, 0),
+        organisation_links=counts.get(OrganisationLink, 0),
+        cadres=counts.get(Cadre, 0),
+        postings=counts.get(Posting, 0),
+        training_sessions=counts.get(TrainingSession, 0),
+        attendance=counts.get(Attendance, 0),
+        verification_visits=counts.get(VerificationVisit, 0),
         accounts=accounts,
     )
 
@@ -1565,6 +1766,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=SCALES, default="county")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reset", action="store_true", help="delete all rows first (the schema stays)")
+    parser.add_argument("--counties", type=int, default=None, help="override the scale's number of counties")
     args = parser.parse_args(argv)
 
     engine = None
@@ -1583,8 +1785,20 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     return 2
                 reset(session)
-            summary = generate(session, scale=args.scale, seed=args.seed)
+            quiet = args.scale == "county"
+            summary = generate(
+                session,
+                scale=args.scale,
+                seed=args.seed,
+                counties=args.counties,
+                progress=None if quiet else lambda line: print(line, file=sys.stderr, flush=True),
+            )
             session.commit()
+        if engine.dialect.name == "postgresql":
+            # After a bulk load PostgreSQL has no statistics and no visibility map yet: without
+            # them it plans the aggregates badly and index-only scans still visit the heap.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
     except DatabaseError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

@@ -78,3 +78,109 @@ def random_point_in_polygon(
         if point_in_polygon(lon, lat, ring):
             return lon, lat
     raise ValueError("could not find a point inside the polygon; is the ring degenerate?")
+
+
+# --- more counties: the demo county's outlines, moved --------------------------------------------
+
+# A city or province demo places county n (1-based) on a grid of copies of the shipped county,
+# moved by whole county widths; county 1 is the shipped county itself, unchanged.
+COUNTY_STEP_LON = 0.66  # ≈ 61 km at 32.6° N, a little more than the county's 60 km width
+COUNTY_STEP_LAT = 0.47  # ≈ 52 km, a little more than its 50 km height
+GRID_COLUMNS = 10
+BASE_COUNTY_CODE = "349901"
+
+
+def county_code(index: int) -> str:
+    """The region code of demo county `index` (1-based): 349901, 349902, … 349999."""
+    if not 1 <= index <= 99:
+        raise ValueError("demo counties are numbered 1–99")
+    return f"{BASE_COUNTY_CODE[:4]}{index:02d}"
+
+
+def county_offset(index: int) -> tuple[float, float]:
+    """(Δlon, Δlat) that moves the shipped county to demo county `index`'s place on the grid."""
+    row, column = divmod(index - 1, GRID_COLUMNS)
+    return column * COUNTY_STEP_LON, -row * COUNTY_STEP_LAT
+
+
+def _moved(value: float, delta: float) -> float:
+    return round(value + delta, 5)
+
+
+def _move_geometry(geometry: dict[str, Any], dlon: float, dlat: float) -> dict[str, Any]:
+    return {
+        "type": geometry["type"],
+        "coordinates": [
+            [[_moved(lon, dlon), _moved(lat, dlat)] for lon, lat in ring] for ring in geometry["coordinates"]
+        ],
+    }
+
+
+def moved_towns(
+    index: int, names: tuple[str, str] | None = None, geo_dir: Path | None = None
+) -> dict[str, Any]:
+    """The town outlines of demo county `index`: the shipped towns moved, recoded and renamed.
+
+    `names` is the county's (short zh, en) name, put before each town's name so towns of different
+    counties can be told apart; county 1 (or `names=None`) keeps the shipped names.
+    """
+    towns = load_towns(geo_dir)
+    if index == 1:
+        return towns
+    dlon, dlat = county_offset(index)
+    code = county_code(index)
+    features = []
+    for feature in towns["features"]:
+        props = dict(feature["properties"])
+        props["code"] = code + props["code"][len(code) :]
+        for key in ("lon", "scenic_lon"):
+            if props.get(key) is not None:
+                props[key] = _moved(props[key], dlon)
+        for key in ("lat", "scenic_lat"):
+            if props.get(key) is not None:
+                props[key] = _moved(props[key], dlat)
+        if names is not None:
+            props["name_zh"] = names[0] + props["name_zh"]
+            props["name_en"] = f"{props['name_en']} ({names[1]})"
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": _move_geometry(feature["geometry"], dlon, dlat),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def moved_county(index: int, geo_dir: Path | None = None) -> dict[str, Any]:
+    """The outline of demo county `index` (see `moved_towns`)."""
+    county = load_county(geo_dir)
+    if index == 1:
+        return county
+    dlon, dlat = county_offset(index)
+    features = []
+    for feature in county["features"]:
+        props = dict(feature["properties"])
+        if "code" in props:
+            props["code"] = county_code(index)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": _move_geometry(feature["geometry"], dlon, dlat),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def region_outlines(counties: int, geo_dir: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(towns, counties) FeatureCollections of demo counties 1…`counties`, for a map's base layer."""
+    towns: list[dict[str, Any]] = []
+    outlines: list[dict[str, Any]] = []
+    for index in range(1, counties + 1):
+        towns += moved_towns(index, geo_dir=geo_dir)["features"]
+        outlines += moved_county(index, geo_dir)["features"]
+    return (
+        {"type": "FeatureCollection", "features": towns},
+        {"type": "FeatureCollection", "features": outlines},
+    )

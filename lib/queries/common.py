@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, case, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lib.models import Meta, PlanStage, Town
@@ -42,3 +42,12 @@ def meta(session: Session) -> dict[str, str]:
 def data_version(session: Session) -> str:
     """The counter every write bumps; caches key on it."""
     return session.scalar(select(Meta.value).where(Meta.key == "data_version")) or "0"
+
+
+COUNTY_CODE_LENGTH = 6  # a town code's first six digits are its county's (administrative division code)
+
+
+def county_count(session: Session) -> int:
+    """How many counties the towns belong to (1 for a county's own database, 10 for the demo city)."""
+    county = func.substr(Town.code, 1, COUNTY_CODE_LENGTH)
+    return int(session.scalar(select(func.count(func.distinct(county)))) or 0)

@@ -599,21 +599,27 @@ def income_by_link(session: Session, *, town_codes: Sequence[str] | None = None)
     a figure), poverty_line (`lib.domain.poverty_line`), linked_below_line, unlinked_below_line
     (households with a figure below that year's line).
     """
-    is_linked = exists().where(OrganisationLink.household_id == Household.id)
-    per_household = town_filter(
-        select(
-            HouseholdIncome.year.label("year"),
-            cast(HouseholdIncome.per_capita_income, Float).label("income"),
-            case((is_linked, 1), else_=0).label("linked"),
-            case(
-                (HouseholdIncome.per_capita_income < _poverty_line_sql(HouseholdIncome.year), 1), else_=0
-            ).label("below"),
+    # Linked households once, joined (not an EXISTS per income row through the household: a city
+    # has ~2M income rows; nor an IN in the select list, which PostgreSQL may rescan per row), and
+    # the joins to the place only when towns are chosen.
+    linked_ids = select(OrganisationLink.household_id.label("household_id")).distinct().subquery()
+    is_linked = linked_ids.c.household_id.is_not(None)
+    per_household_stmt = select(
+        HouseholdIncome.year.label("year"),
+        cast(HouseholdIncome.per_capita_income, Float).label("income"),
+        case((is_linked, 1), else_=0).label("linked"),
+        case((HouseholdIncome.per_capita_income < _poverty_line_sql(HouseholdIncome.year), 1), else_=0).label(
+            "below"
+        ),
+    ).outerjoin(linked_ids, linked_ids.c.household_id == HouseholdIncome.household_id)
+    if town_codes:
+        per_household_stmt = town_filter(
+            per_household_stmt.join(Household, Household.id == HouseholdIncome.household_id)
+            .join(Village, Village.id == Household.village_id)
+            .join(Town, Town.id == Village.town_id),
+            town_codes,
         )
-        .join(Household, Household.id == HouseholdIncome.household_id)
-        .join(Village, Village.id == Household.village_id)
-        .join(Town, Town.id == Village.town_id),
-        town_codes,
-    ).subquery()
+    per_household = per_household_stmt.subquery()
     linked = per_household.c.linked == 1
     unlinked = per_household.c.linked == 0
     stmt = (

@@ -96,14 +96,6 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _household_best_stage() -> Select[int, int]:
-    """Each household with a plan, with the rank of its most advanced plan's stage."""
-    return select(
-        IndustryPlan.household_id.label("household_id"),
-        func.max(stage_rank(IndustryPlan.stage)).label("best_rank"),
-    ).group_by(IndustryPlan.household_id)
-
-
 def village_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect:
     """Villages, poor villages, exited poor villages and population, grouped by `key`."""
     poor = Village.is_poor.is_(True)
@@ -123,50 +115,72 @@ def village_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect
     return town_filter(stmt, town_codes)
 
 
-def household_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect:
-    """Households by status, people, labour, plans by best stage and verified, grouped by `key`."""
-    best = _household_best_stage().subquery()
+def household_counts(
+    key: GroupKey, town_codes: Sequence[str] | None, *, village_codes: Sequence[str] | None = None
+) -> AnySelect:
+    """Household counts per `key` (a column of Village or Town) in the selected towns (and
+    villages, when `village_codes` is given).
+
+    Each household's best plan stage is a correlated MAX over the plans' covering index, in an
+    inner per-household query: on SQLite ~3× faster at city scale than joining the plans grouped
+    by household (an automatic index over 200k rows).
+    """
+    best_rank = (
+        select(func.max(stage_rank(IndustryPlan.stage)))
+        .where(IndustryPlan.household_id == Household.id)
+        .scalar_subquery()
+    )
+    # Not `id IN (subquery)` in the select list: PostgreSQL evaluates that per row, and when the
+    # ids do not fit in work_mem it scans them for every household (minutes at city scale).
     verified = (
         select(VerificationVisit.household_id)
         .where(VerificationVisit.ledger_verified.is_(True))
         .distinct()
         .subquery()
     )
-    exited = Household.status == HouseholdStatus.EXITED.value
-    has_labour = Household.labour_count > 0
-    has_plan = best.c.household_id.is_not(None)
+    inner = town_filter(
+        select(
+            key.label("key"),
+            Household.status.label("status"),
+            Household.members.label("members"),
+            Household.labour_count.label("labour_count"),
+            best_rank.label("best_rank"),
+            case((verified.c.household_id.is_not(None), 1), else_=0).label("verified"),
+        )
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .outerjoin(verified, verified.c.household_id == Household.id),
+        town_codes,
+    )
+    if village_codes:
+        inner = inner.where(Village.code.in_(list(village_codes)))
+    per = inner.subquery("per_household")
+    exited = per.c.status == HouseholdStatus.EXITED.value
+    poor = per.c.status == HouseholdStatus.POOR.value
+    has_labour = per.c.labour_count > 0
+    has_plan = per.c.best_rank.is_not(None)
 
     def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.sum(case((condition, 1), else_=0))
 
     stage_columns = [
-        count_if(best.c.best_rank == stage.rank).label(f"stage_{stage.value}") for stage in PlanStage
+        count_if(per.c.best_rank == stage.rank).label(f"stage_{stage.value}") for stage in PlanStage
     ]
-    stmt = (
-        select(
-            key.label("key"),
-            func.count().label("households"),
-            count_if(exited).label("households_exited"),
-            count_if(Household.status == HouseholdStatus.POOR.value).label("households_poor"),
-            count_if(Household.status == HouseholdStatus.MONITORED.value).label("households_monitored"),
-            func.sum(Household.members).label("people"),
-            func.sum(case((exited, Household.members), else_=0)).label("people_exited"),
-            func.sum(
-                case((Household.status == HouseholdStatus.POOR.value, Household.members), else_=0)
-            ).label("people_poor"),
-            count_if(has_labour).label("households_with_labour"),
-            count_if(and_(has_labour, has_plan)).label("labour_households_with_plan"),
-            count_if(has_plan).label("households_with_plan"),
-            *stage_columns,
-            count_if(verified.c.household_id.is_not(None)).label("households_verified"),
-        )
-        .join(Village, Village.id == Household.village_id)
-        .join(Town, Town.id == Village.town_id)
-        .outerjoin(best, best.c.household_id == Household.id)
-        .outerjoin(verified, verified.c.household_id == Household.id)
-        .group_by(key)
-    )
-    return town_filter(stmt, town_codes)
+    return select(
+        per.c.key.label("key"),
+        func.count().label("households"),
+        count_if(exited).label("households_exited"),
+        count_if(poor).label("households_poor"),
+        count_if(per.c.status == HouseholdStatus.MONITORED.value).label("households_monitored"),
+        func.sum(per.c.members).label("people"),
+        func.sum(case((exited, per.c.members), else_=0)).label("people_exited"),
+        func.sum(case((poor, per.c.members), else_=0)).label("people_poor"),
+        count_if(has_labour).label("households_with_labour"),
+        count_if(and_(has_labour, has_plan)).label("labour_households_with_plan"),
+        count_if(has_plan).label("households_with_plan"),
+        *stage_columns,
+        func.sum(per.c.verified).label("households_verified"),
+    ).group_by(per.c.key)
 
 
 def attended_cadres(*, required: bool | None = None, kind: str | None = None) -> Select[int]:

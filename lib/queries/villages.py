@@ -97,8 +97,12 @@ def village_measures(
         )
     only = Village.code.in_(list(village_codes)) if village_codes else None
     for count in (village_counts, household_counts, secretary_counts):
-        stmt = count(Village.id, town_codes)
-        counts = pd.DataFrame(session.execute(stmt if only is None else stmt.where(only)).mappings().all())
+        if count is household_counts:
+            stmt = household_counts(Village.id, town_codes, village_codes=village_codes)
+        else:
+            stmt = count(Village.id, town_codes)
+            stmt = stmt if only is None else stmt.where(only)
+        counts = pd.DataFrame(session.execute(stmt).mappings().all())
         if not counts.empty:
             frame = frame.merge(counts.drop(columns=["villages"], errors="ignore"), on="key", how="left")
     names_stmt = _secretary_names(town_codes)

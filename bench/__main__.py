@@ -1,0 +1,248 @@
+"""`make bench`: generate (or reuse) each dataset, time every page, the main queries and a form,
+print a table and write bench/results.json.
+
+    .venv/bin/python -m bench [--runs county:sqlite,city:sqlite,city:postgresql] [--repeat 1]
+
+Datasets are cached in bench/tmp/ (git-ignored) as SQLite files keyed on scale, seed, schema
+revision and a hash of lib/demo.py; PostgreSQL runs use a throwaway cluster
+(tests/support/postgres.py) and generate their dataset each time (the generation time is reported).
+Each dataset is timed in its own process (bench/run.py), so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from lib import config
+from lib.schema import head_revision
+
+BENCH_DIR = Path(__file__).resolve().parent
+DATA_DIR = BENCH_DIR / "tmp"
+RESULTS = BENCH_DIR / "results.json"
+DEFAULT_RUNS = "county:sqlite,city:sqlite,city:postgresql"
+SEED = 42
+
+# Targets (issue 8)
+TARGETS = {
+    ("city", "sqlite"): {"warm_ms": 150, "cold_ms": 1000, "speedup": 10, "form_ms": 100, "rss_mb": 500},
+    ("province", "postgresql"): {"warm_ms": 500, "cold_ms": 2000},
+}
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def _env(url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore"}
+
+
+def dataset_key(scale: str) -> str:
+    demo_hash = hashlib.sha256((config.ROOT / "lib" / "demo.py").read_bytes()).hexdigest()[:10]
+    return f"{scale}-s{SEED}-r{head_revision()}-d{demo_hash}"
+
+
+def generate(url: str, scale: str) -> float:
+    """Write the demo at `scale` into `url`; returns seconds taken."""
+    start = time.perf_counter()
+    subprocess.run(
+        [_python(), "-m", "lib.demo", "--scale", scale, "--seed", str(SEED), "--reset"],
+        cwd=config.ROOT,
+        env=_env(url),
+        check=True,
+    )
+    return round(time.perf_counter() - start, 1)
+
+
+def sqlite_dataset(scale: str) -> tuple[str, dict[str, Any]]:
+    DATA_DIR.mkdir(exist_ok=True)
+    key = dataset_key(scale)
+    path = DATA_DIR / f"{key}.db"
+    info_path = DATA_DIR / f"{key}.json"
+    if not path.exists() or not info_path.exists():
+        for old in DATA_DIR.glob(f"{scale}-*"):
+            old.unlink()
+        partial = DATA_DIR / f"{key}.partial.db"
+        for leftover in DATA_DIR.glob(f"{key}.partial.db*"):
+            leftover.unlink()
+        seconds = generate(f"sqlite:///{partial}", scale)
+        partial.rename(path)
+        info_path.write_text(
+            json.dumps({"generate_s": seconds, "size_mb": round(path.stat().st_size / 2**20, 1)})
+        )
+    info: dict[str, Any] = json.loads(info_path.read_text())
+    return f"sqlite:///{path}", info
+
+
+def measure(url: str, scale: str, database: str, repeat: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            _python(),
+            "-m",
+            "bench.run",
+            "--url",
+            url,
+            "--scale",
+            scale,
+            "--database",
+            database,
+            "--repeat",
+            str(repeat),
+        ],
+        cwd=config.ROOT,
+        env=_env(url),
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def postgres_size_mb(url: str) -> float:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0
+    engine.dispose()
+    return round(size / 2**20, 1)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        mem_kb = 0
+    return {
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 2**20, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def check_targets(result: dict[str, Any]) -> list[str]:
+    """Which targets this dataset misses (empty when none apply or all hold)."""
+    targets = TARGETS.get((result["scale"], result["database"]))
+    if not targets:
+        return []
+    misses: list[str] = []
+    for page in result["pages"]:
+        name = page["page"]
+        if page["warm_ms"] > targets["warm_ms"]:
+            misses.append(f"{name}: warm {page['warm_ms']:.0f} ms > {targets['warm_ms']} ms")
+        if page["cold_ms"] > targets["cold_ms"]:
+            misses.append(f"{name}: cold {page['cold_ms']:.0f} ms > {targets['cold_ms']} ms")
+        if "speedup" in targets and page["naive_ms"] < targets["speedup"] * page["cold_ms"]:
+            misses.append(
+                f"{name}: naive/cold {page['naive_ms'] / page['cold_ms']:.1f}× < {targets['speedup']}×"
+            )
+    if "form_ms" in targets and result.get("form_ms") and result["form_ms"] > targets["form_ms"]:
+        misses.append(f"form: {result['form_ms']:.0f} ms > {targets['form_ms']} ms")
+    if "rss_mb" in targets and result["peak_rss_mb"] > targets["rss_mb"]:
+        misses.append(f"peak RSS {result['peak_rss_mb']:.0f} MB > {targets['rss_mb']} MB")
+    return misses
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| scale | database | page | cold ms | warm ms | naive ms | naive/cold | peak RSS MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        for page in result["pages"]:
+            ratio = page["naive_ms"] / page["cold_ms"] if page["cold_ms"] else 0
+            lines.append(
+                f"| {page['scale']} | {page['database']} | {page['page']} | {page['cold_ms']:.0f} | "
+                f"{page['warm_ms']:.0f} | {page['naive_ms']:.0f} | {ratio:.1f}× | {page['peak_rss_mb']:.0f} |"
+            )
+    lines.append("")
+    lines.append("| scale | database | generate s | size MB | form ms | peak RSS MB |")
+    lines.append("|---|---|---:|---:|---:|---:|")
+    for result in results:
+        gen = result.get("dataset", {})
+        where = f"| {result['scale']} | {result['database']} |"
+        lines.append(
+            f"{where} {gen.get('generate_s', '')} | {gen.get('size_mb', '')} | "
+            f"{result.get('form_ms')} | {result['peak_rss_mb']:.0f} |"
+        )
+    lines.append("")
+    lines.append("| scale | database | query | ms |")
+    lines.append("|---|---|---|---:|")
+    for result in results:
+        for name, ms in result["queries_ms"].items():
+            lines.append(f"| {result['scale']} | {result['database']} | {name} | {ms:.0f} |")
+    return "\n".join(lines)
+
+
+def write_results(results: list[dict[str, Any]]) -> None:
+    rows = [page for result in results for page in result["pages"]]
+    RESULTS.write_text(
+        json.dumps({"machine": machine(), "rows": rows, "runs": results}, ensure_ascii=False, indent=1)
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", default=DEFAULT_RUNS, help=f"scale:database,… (default {DEFAULT_RUNS})")
+    parser.add_argument("--repeat", type=int, default=1, help="cold/warm runs per page (median)")
+    args = parser.parse_args(argv)
+    runs = [tuple(item.split(":")) for item in args.runs.split(",") if item]
+    results: list[dict[str, Any]] = []
+    server_cm = None
+    server = None
+    try:
+        for scale, database in runs:
+            print(f"== {scale} on {database}", file=sys.stderr, flush=True)
+            if database == "sqlite":
+                url, info = sqlite_dataset(scale)
+                result = measure(url, scale, database, args.repeat)
+            else:
+                if server is None:
+                    from tests.support.postgres import postgres_server
+
+                    server_cm = postgres_server()
+                    server = server_cm.__enter__()
+                with server.database() as url:
+                    info = {"generate_s": generate(url, scale), "size_mb": postgres_size_mb(url)}
+                    result = measure(url, scale, database, args.repeat)
+            result["dataset"] = info
+            result["misses"] = check_targets(result)
+            results.append(result)
+            write_results(results)  # after each dataset, so a long run keeps what it measured
+    finally:
+        if server_cm is not None:
+            server_cm.__exit__(None, None, None)
+    print(table(results))
+    for result in results:
+        for miss in result["misses"]:
+            print(f"MISS {result['scale']}/{result['database']}: {miss}")
+    print(f"\nmachine: {machine()}\nwritten: {RESULTS.relative_to(config.ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""City and province demos (issue 8): a run of counties, deterministic, with the advertised sizes.
+
+A full city takes a minute and a province many; these tests build two or three counties of each
+and check the per-county figures that the scales multiply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lib import demo, geo
+from lib.db import make_engine
+from lib.models import (
+    Attendance,
+    Cadre,
+    Household,
+    Meta,
+    Posting,
+    PostingRole,
+    Town,
+    TrainingSession,
+    User,
+    Village,
+)
+from lib.schema import upgrade
+
+
+def _digest(rows: demo._Rows) -> str:
+    digest = hashlib.sha256()
+    for model in demo.INSERT_ORDER:
+        for row in rows.tables.get(model, []):
+            digest.update(repr(sorted(row.items())).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def two_counties() -> tuple[demo._Rows, dict[str, int]]:
+    return demo.build_rows(scale="city", seed=42, counties=2)
+
+
+def test_same_seed_gives_the_same_city(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+    again, _ = demo.build_rows(scale="city", seed=42, counties=2)
+    assert _digest(again) == _digest(two_counties[0])
+    other, _ = demo.build_rows(scale="city", seed=7, counties=2)
+    assert _digest(other) != _digest(two_counties[0])
+
+
+def test_counties_have_their_own_codes_and_places(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+    rows, _ = two_counties
+    towns = rows.tables[Town]
+    assert Counter(t["code"][:6] for t in towns) == {"349901": 25, "349902": 25}
+    assert len({t["code"] for t in towns}) == 50
+    assert len({t["name_zh"] for t in towns}) == 50  # county 2's towns carry its name
+    villages = rows.tables[Village]
+    assert len({v["code"] for v in villages}) == len(villages)
+    assert len({h["archive_no"] for h in rows.tables[Household]}) == len(rows.tables[Household])
+    ids = [h["head_id_number"] for h in rows.tables[Household]]
+    assert len(set(ids)) == len(ids)
+    # Every located village lies in its own (moved) town outline.
+    rings = {}
+    for index in (1, 2):
+        for feature in geo.moved_towns(index)["features"]:
+            rings[feature["properties"]["code"]] = geo.town_ring(feature)
+    town_code = {t["id"]: t["code"] for t in towns}
+    located = [v for v in villages if v["lon"] is not None]
+    assert all(geo.point_in_polygon(v["lon"], v["lat"], rings[town_code[v["town_id"]]]) for v in located)
+
+
+def test_city_sizes_are_as_advertised(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+    rows, facts = two_counties
+    spec = demo.SCALE_SPECS["city"]
+    villages_per_county = rows.count(Village) / 2
+    households_per_county = rows.count(Household) / 2
+    assert 3_300 <= villages_per_county * spec.counties <= 3_900
+    assert 270_000 <= households_per_county * spec.counties <= 330_000
+    serving = [
+        p
+        for p in rows.tables[Posting]
+        if p["role"] == PostingRole.FIRST_SECRETARY.value and p["end_date"] is None
+    ]
+    first_secretaries = {
+        p["cadre_id"] for p in rows.tables[Posting] if p["role"] == PostingRole.FIRST_SECRETARY.value
+    }
+    assert len(serving) == rows.count(Village)
+    assert 3_600 <= len(first_secretaries) / 2 * spec.counties <= 4_400
+    province = demo.SCALE_SPECS["province"]
+    assert 28_000 <= villages_per_county * province.counties <= 32_000
+    assert (
+        households_per_county / spec.households_factor * province.households_factor * province.counties
+        >= 2.7e6
+    )
+    assert facts["trained_2019"] == 2 * 321  # each county trains its own 321
+
+
+def test_each_county_holds_its_own_training_sessions(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+    rows, _ = two_counties
+    sessions = rows.tables[TrainingSession]
+    assert [s["id"] for s in sessions] == list(range(1, 9))
+    attendance_ids = [a["id"] for a in rows.tables[Attendance]]
+    assert attendance_ids == list(range(1, len(attendance_ids) + 1))
+    cadre_ids = {c["id"] for c in rows.tables[Cadre]}
+    assert {a["cadre_id"] for a in rows.tables[Attendance]} <= cadre_ids
+
+
+def test_generate_streams_a_small_city_into_sqlite(tmp_path: pytest.TempPathFactory) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/city.db")
+    upgrade(engine)
+    expected, _ = demo.build_rows(scale="city", seed=42, counties=2)
+    with Session(engine) as session:
+        summary = demo.generate(session, scale="city", seed=42, counties=2)
+        session.commit()
+        assert (
+            summary.households
+            == expected.count(Household)
+            == session.scalar(select(func.count(Household.id)))
+        )
+        assert summary.villages == session.scalar(select(func.count(Village.id)))
+        assert session.scalar(select(Meta.value).where(Meta.key == "demo_scale")) == "city"
+        assert session.scalar(select(func.count(User.id))) == len(demo.DEMO_ACCOUNTS)
+    engine.dispose()
+
+
+def test_county_offsets_place_counties_on_a_grid() -> None:
+    assert geo.county_offset(1) == (0.0, 0.0)
+    assert geo.county_code(12) == "349912"
+    moved = geo.moved_towns(12)
+    shipped = geo.load_towns()
+    dlon, dlat = geo.county_offset(12)
+    first, original = moved["features"][0], shipped["features"][0]
+    assert first["properties"]["code"] == "349912" + original["properties"]["code"][6:]
+    lon0, lat0 = original["geometry"]["coordinates"][0][0]
+    assert first["geometry"]["coordinates"][0][0] == [round(lon0 + dlon, 5), round(lat0 + dlat, 5)]
+    towns, counties = geo.region_outlines(3)
+    assert len(towns["features"]) == 3 * len(shipped["features"]) and len(counties["features"]) == 3
