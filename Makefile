@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 DEMO   ?= 1
+# pytest workers: one per CPU this process may use, at most 4 (each builds its own demo county)
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min(4, len(os.sched_getaffinity(0))))')
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check --no-warn-script-location -q
 
-.PHONY: run prestart test lint lock clean
+.PHONY: run prestart test bench lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +33,12 @@ prestart: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy lib app.py views
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+## bench: time every page cold and warm at county and city scale (SQLite, PostgreSQL); writes bench/results.json
+## (BENCH_ARGS="--runs county:sqlite,city:sqlite,city:postgresql,province:postgresql --repeat 3")
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

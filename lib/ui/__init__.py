@@ -386,12 +386,19 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
 # --- map widgets -------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
 def geodata() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The shipped town and county outlines (read once per server)."""
+    """The town and county outlines: the shipped county's, or for a demo city or province the
+    shipped county moved onto each demo county's place (lib.geo.region_outlines)."""
+    return _outlines(max(1, query(common.county_count)))
+
+
+@st.cache_resource(show_spinner=False)
+def _outlines(counties: int) -> tuple[dict[str, Any], dict[str, Any]]:
     from lib import geo
 
-    return geo.load_towns(), geo.load_county()
+    if counties == 1:
+        return geo.load_towns(), geo.load_county()
+    return geo.region_outlines(counties)
 
 
 def map_legend(rows: Any, *, title: str, unit_key: str) -> None:
