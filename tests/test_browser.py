@@ -54,7 +54,8 @@ def test_deep_link_as_the_first_request_gets_the_shell(
         assert _metric_value(offline_page, "Poor households") == households
         sidebar = offline_page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("语言 / Language")).to_be_visible()
-        expect(sidebar.get_by_test_id("stMultiSelect")).to_contain_text("Yi Town")
+        # the first multiselect is the towns filter (the villages filter follows it)
+        expect(sidebar.get_by_test_id("stMultiSelect").first).to_contain_text("Yi Town")
         expect(offline_page).to_have_url(re.compile(rf"town={TOWN_B}"))
         expect(offline_page.get_by_text("Page not found")).to_have_count(0)
 
