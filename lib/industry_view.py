@@ -30,7 +30,7 @@ def tiles(
     products: pd.DataFrame,
     organisations: pd.DataFrame,
     linked_households: int,
-    stuck: pd.DataFrame,
+    stuck: int,
     *,
     target: float,
     months: int,
@@ -71,9 +71,7 @@ def tiles(
                 organisations=len(organisations),
             ),
         ),
-        Tile(
-            t("industry.kpi.stuck"), format_count(len(stuck)), t("industry.kpi.stuck_detail", months=months)
-        ),
+        Tile(t("industry.kpi.stuck"), format_count(stuck), t("industry.kpi.stuck_detail", months=months)),
     ]
 
 
@@ -139,6 +137,16 @@ def stuck_table(stuck: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
             t("col.town"): _names(stuck["town_name_zh"], stuck["town_name_en"]),
         }
     )
+
+
+def gap_sheets(
+    gaps: pd.DataFrame, stuck: pd.DataFrame, *, show_names: bool, months: int
+) -> dict[str, pd.DataFrame]:
+    """The gaps workbook's sheets (names cut to Excel's 31 characters): no plan, then stuck."""
+    return {
+        t("industry.no_plan")[:31]: gaps_table(gaps, show_names=show_names),
+        t("industry.stuck", months=months)[:31]: stuck_table(stuck, show_names=show_names),
+    }
 
 
 def products_table(products: pd.DataFrame) -> pd.DataFrame:

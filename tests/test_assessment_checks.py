@@ -155,6 +155,28 @@ def test_town_filter(county: Engine) -> None:
     assert list(issues["archive_no"]) == ["HAND0008", "HAND0009"]
 
 
+def test_issue_households_page_in_sql_and_count_the_hand_figures(county: Engine) -> None:
+    with Session(county) as session:
+        full = queries.issue_households(session, as_of=AS_OF)
+        pages = [queries.issue_households(session, as_of=AS_OF, limit=3, offset=o) for o in (0, 3, 6, 9)]
+        rest = queries.issue_households(session, as_of=AS_OF, offset=5)
+        total = queries.issue_count(session, as_of=AS_OF)
+        town_b = queries.issue_count(session, as_of=AS_OF, town_codes=[TOWN_B])
+        not_verified = queries.issue_count(session, as_of=AS_OF, checks=["not_verified"])
+        second = queries.issue_households(session, as_of=AS_OF, checks=["not_verified"], limit=2, offset=2)
+    # h1 h2 h3 h4 h5 h6 h8 h9: town A has 6 with issues, town B 2 (the readiness counts' figures).
+    assert total == len(full) == 8 and town_b == 2 and not_verified == 4
+    assert [list(page["archive_no"]) for page in pages] == [
+        ["HAND0001", "HAND0002", "HAND0003"],
+        ["HAND0004", "HAND0005", "HAND0006"],
+        ["HAND0008", "HAND0009"],
+        [],
+    ]
+    pd.testing.assert_frame_equal(pd.concat(pages[:3], ignore_index=True), full)
+    pd.testing.assert_frame_equal(rest, full.iloc[5:].reset_index(drop=True))
+    assert list(second["archive_no"]) == ["HAND0005", "HAND0009"]  # not verified: h2 h4 | h5 h9
+
+
 # --- the mock assessment ------------------------------------------------------------------------
 
 

@@ -155,3 +155,23 @@ def test_village_readiness_on_the_demo_county(open_app: AppFactory, demo_engine:
     assert any("satisfaction" in why for why in failing)
     ready = towns[towns["Overall"] == "🟢 Ready"]["Why"]
     assert (ready == "every measure within its threshold").all()
+
+
+def test_issue_list_is_paged_with_of_n_and_next(
+    open_app: AppFactory, county_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib import ui
+
+    monkeypatch.setattr(ui, "PAGE_SIZE", 3)
+    at = open_app(county_sqlite_url, page=PAGE, lang="en")
+    assert not at.exception
+    captions = [caption.value for caption in at.caption]
+    assert "Rows 1–3 of 8 · page 1 of 3" in captions
+    assert list(_table(at, "Issues")["Archive no."]) == ["HAND0001", "HAND0002", "HAND0003"]
+    at.button(key="assessment_issues_page_all_next").click().run()
+    assert not at.exception
+    assert "Rows 4–6 of 8 · page 2 of 3" in [caption.value for caption in at.caption]
+    assert list(_table(at, "Issues")["Archive no."]) == ["HAND0004", "HAND0005", "HAND0006"]
+    at.button(key="assessment_issues_page_all_next").click().run()
+    assert list(_table(at, "Issues")["Archive no."]) == ["HAND0008", "HAND0009"]
+    assert at.button(key="assessment_issues_page_all_next").disabled

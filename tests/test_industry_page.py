@@ -36,3 +36,24 @@ def test_industry_page_in_chinese(open_app, hand_sqlite_url: str) -> None:  # ty
     assert not at.exception
     assert at.title[0].value == "一户一业 · 一村一品"
     assert _metrics(at)["产业规划覆盖"] == "62.5%"
+
+
+def test_long_lists_are_paged_with_of_n_and_next(open_app, hand_sqlite_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from lib import ui
+
+    monkeypatch.setattr(ui, "PAGE_SIZE", 2)
+    at = open_app(hand_sqlite_url, PAGE, lang="en")
+    assert not at.exception
+    captions = [caption.value for caption in at.caption]
+    assert "Rows 1–2 of 3 · page 1 of 2" in captions  # gaps: h4, h6, h8
+    assert "Rows 1–2 of 5 · page 1 of 3" in captions  # stuck plans
+    gaps = next(frame.value for frame in at.dataframe if "Labour" in frame.value.columns)
+    assert list(gaps["File no."]) == ["HAND0004", "HAND0006"]
+    assert at.button(key="industry_gaps_page_previous").disabled
+    at.button(key="industry_gaps_page_next").click().run()
+    assert not at.exception
+    assert "Rows 3–3 of 3 · page 2 of 2" in [caption.value for caption in at.caption]
+    gaps = next(frame.value for frame in at.dataframe if "Labour" in frame.value.columns)
+    assert list(gaps["File no."]) == ["HAND0008"]
+    stuck = next(frame.value for frame in at.dataframe if "Months" in frame.value.columns)
+    assert len(stuck) == 2  # the stuck list keeps its own page

@@ -366,6 +366,40 @@ def test_gaps_are_households_with_labour_and_no_plan(industry_engine: Engine) ->
     assert list(town_b["archive_no"]) == ["HAND0008"]
 
 
+def test_long_lists_page_in_sql_and_count_the_hand_figures(industry_engine: Engine) -> None:
+    with Session(industry_engine) as session:
+        totals = overview.totals(overview.town_progress(session))
+        gaps = industry.gaps_no_plan(session)
+        gap_pages = [industry.gaps_no_plan(session, limit=2, offset=o) for o in (0, 2, 4)]
+        gap_counts = [industry.gaps_no_plan_count(session, town_codes=towns) for towns in (None, [TOWN_B])]
+        stuck = industry.stuck_plans(session, as_of=AS_OF, months=6)
+        stuck_page = industry.stuck_plans(session, as_of=AS_OF, months=6, limit=2, offset=1)
+        stuck_counts = [
+            industry.stuck_plans_count(session, as_of=AS_OF),
+            industry.stuck_plans_count(session, as_of=AS_OF, months=6),
+            industry.stuck_plans_count(session, as_of=AS_OF, town_codes=[TOWN_B]),
+        ]
+        single = industry.single_link_households(session)
+        single_page = industry.single_link_households(session, limit=2, offset=2)
+        single_rest = industry.single_link_households(session, offset=1)
+        single_counts = [industry.single_link_count(session, town_codes=towns) for towns in (None, [TOWN_B])]
+    # gaps h4, h6, h8 (= 8 with labour − 5 with a plan); town B h8.
+    assert gap_counts == [totals["households_with_labour"] - totals["labour_households_with_plan"], 1]
+    assert gap_counts[0] == 3
+    assert [list(page["archive_no"]) for page in gap_pages] == [["HAND0004", "HAND0006"], ["HAND0008"], []]
+    pd.testing.assert_frame_equal(pd.concat(gap_pages[:2], ignore_index=True), gaps)
+    # stuck: 12 months p2 p4 p6; 6 months also p3; town B p6.
+    assert stuck_counts == [3, 4, 1]
+    assert list(stuck_page["plan_id"]) == [3, 4] and list(stuck_page["months_in_stage"]) == [12, 31]
+    pd.testing.assert_frame_equal(stuck_page, stuck.iloc[1:3].reset_index(drop=True))
+    # single organisation: h1 h3 h7 h8; town B h7 h8.
+    assert single_counts == [4, 2]
+    assert list(single_page["archive_no"]) == ["HAND0007", "HAND0008"]
+    assert list(single_page["benefit_types"]) == [("dividend",), ("land_rent",)]
+    pd.testing.assert_frame_equal(single_page, single.iloc[2:].reset_index(drop=True))
+    pd.testing.assert_frame_equal(single_rest, single.iloc[1:].reset_index(drop=True))
+
+
 def test_stuck_plans_are_below_stable_longer_than_the_set_time(industry_engine: Engine) -> None:
     with Session(industry_engine) as session:
         year = industry.stuck_plans(session, as_of=AS_OF)

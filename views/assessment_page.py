@@ -7,7 +7,7 @@ from lib import assessment, export, privacy, training_view, ui
 from lib import assessment_view as view
 from lib.i18n import t
 from lib.queries import assessment as queries
-from lib.ui import assessment_controls
+from lib.ui import assessment_controls, long_lists
 
 filters = ui.current_filters()
 ui.page_header(t("assessment.title"), filters)
@@ -87,36 +87,15 @@ with issues_tab:
     check = st.selectbox(
         t("assessment.issue_filter"), list(options), format_func=options.__getitem__, key="assessment_check"
     )
-    issues = ui.query(
-        queries.issue_households,
+    long_lists.assessment_issues(
+        total=view.issue_total(total, check),
         as_of=as_of,
-        within_months=months,
-        town_codes=towns,
-        checks=[check] if check else None,
+        months=months,
+        towns=towns,
+        check=check,
+        show_names=show_names,
+        scope=ui.scope_line(filters),
     )
-    if not show_names:
-        st.caption(t("assessment.names_masked"))
-    if issues.empty:
-        st.success(t("assessment.issues_none"))
-    else:
-        listed = view.issue_table(issues, show_names=show_names)
-        if len(listed) > view.ISSUE_ROWS_SHOWN:
-            st.caption(t("assessment.issues_shown", total=len(listed), shown=view.ISSUE_ROWS_SHOWN))
-        st.dataframe(listed.head(view.ISSUE_ROWS_SHOWN), hide_index=True, width="stretch", height=420)
-        st.download_button(
-            t("assessment.download_issues"),
-            data=ui.in_current_language(
-                lambda: export.excel_bytes(
-                    {t("assessment.issues_title"): listed},
-                    title_lines={
-                        t("assessment.issues_title"): [t("assessment.title"), ui.scope_line(filters)]
-                    },
-                )
-            ),
-            file_name=f"assessment_issues_{as_of}.xlsx",
-            mime=export.EXCEL_MIME,
-            on_click="ignore",
-        )
 
 with mock_tab:
     st.caption(t("assessment.mock_intro"))

@@ -3,11 +3,11 @@ gaps, products, the enterprises and cooperatives that carry households, income a
 
 import streamlit as st
 
-from lib import charts, config, export, privacy, training_view, ui
+from lib import charts, config, privacy, training_view, ui
 from lib import industry_view as view
 from lib.i18n import t
 from lib.queries import industry
-from lib.ui import downloads
+from lib.ui import downloads, long_lists
 
 filters = ui.current_filters()
 ui.page_header(t("industry.title"), filters)
@@ -22,7 +22,7 @@ if funnel.households == 0:
 products = ui.query(industry.village_products, town_codes=towns)
 organisations = ui.query(industry.organisations, town_codes=towns)
 income = ui.query(industry.income_by_link, town_codes=towns)
-stuck = ui.query(industry.stuck_plans, town_codes=towns, as_of=as_of, months=months)
+stuck = ui.query(industry.stuck_plans_count, town_codes=towns, as_of=as_of, months=months)
 linked = int(income["linked_households"].iloc[-1]) if not income.empty else 0
 show_names = privacy.names_visible(ui.current_actor())
 
@@ -79,29 +79,13 @@ with progress_tab:
 with gaps_tab:
     if not show_names:
         st.caption(t("industry.names_masked"))
-    gaps = view.gaps_table(ui.query(industry.gaps_no_plan, town_codes=towns), show_names=show_names)
-    stuck_shown = view.stuck_table(stuck, show_names=show_names)
-    st.subheader(t("industry.no_plan"))
-    if gaps.empty:
-        st.success(t("industry.no_plan_none"))
-    else:
-        st.dataframe(gaps, hide_index=True, width="stretch", height=360)
-    st.subheader(t("industry.stuck", months=months))
-    if stuck_shown.empty:
-        st.success(t("industry.stuck_none"))
-    else:
-        st.dataframe(stuck_shown, hide_index=True, width="stretch", height=360)
-    st.download_button(
-        t("industry.download_gaps"),
-        data=ui.in_current_language(
-            lambda: export.excel_bytes(
-                {t("industry.no_plan")[:31]: gaps, t("industry.stuck", months=months)[:31]: stuck_shown},
-                title_lines={t("industry.no_plan")[:31]: [t("industry.title"), ui.scope_line(filters)]},
-            )
-        ),
-        file_name=f"industry_gaps_{as_of}.xlsx",
-        mime=export.EXCEL_MIME,
-        on_click="ignore",
+    long_lists.industry_gaps(
+        towns=towns,
+        as_of=as_of,
+        months=months,
+        stuck_total=stuck,
+        show_names=show_names,
+        scope=ui.scope_line(filters),
     )
 
 with products_tab:
@@ -138,16 +122,7 @@ with organisations_tab:
     downloads.excel_download(
         "data.download", organisations_shown, file_name=f"organisations_{as_of}.xlsx", key="dl_organisations"
     )
-    st.subheader(t("industry.single_link"))
-    single = ui.query(industry.single_link_households, town_codes=towns)
-    if single.empty:
-        st.success(t("industry.single_link_none"))
-    else:
-        single_shown = view.single_link_table(single, show_names=show_names)
-        st.dataframe(single_shown, hide_index=True, width="stretch")
-        downloads.excel_download(
-            "data.download", single_shown, file_name=f"single_link_{as_of}.xlsx", key="dl_single"
-        )
+    long_lists.industry_single_links(towns=towns, as_of=as_of, show_names=show_names)
 
 with income_tab:
     st.subheader(t("industry.income_title"))

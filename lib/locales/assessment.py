@@ -115,7 +115,6 @@ ZH: dict[str, str] = {
     "assessment.issue_filter": "检查项",
     "assessment.issue_filter.all": "全部检查项",
     "assessment.issues_none": "所选乡镇没有发现这一类问题。",
-    "assessment.issues_shown": "共 {total} 户，下面列出前 {shown} 户；完整清单请下载。",
     "assessment.download_issues": "下载问题户清单（Excel）",
     "assessment.names_masked": "户主姓名已隐去；有权限的账号登录后可见。",
     "assessment.mock_intro": (
@@ -282,7 +281,6 @@ EN: dict[str, str] = {
     "assessment.issue_filter": "Check",
     "assessment.issue_filter.all": "All checks",
     "assessment.issues_none": "No household of the selected towns has this issue.",
-    "assessment.issues_shown": "{total} households; the first {shown} are listed. Download for all of them.",
     "assessment.download_issues": "Download the households with issues (Excel)",
     "assessment.names_masked": "Heads' names are masked; accounts allowed to see them show them after sign-in.",
     "assessment.mock_intro": (

@@ -1,6 +1,11 @@
 """Labels of the app shell and the Overview."""
 
 ZH: dict[str, str] = {
+    "pager.rows": "第 {first}–{last} 行，共 {total} 行",
+    "pager.page": "第 {page} 页，共 {pages} 页",
+    "pager.previous": "← 上一页",
+    "pager.next": "下一页 →",
+    "pager.export_capped": "共 {total} 行，下载的 Excel 只含前 {limit} 行；请按乡镇筛选后分批下载。",
     "app.title": "县域脱贫攻坚工作台",
     "app.county": "示范县",
     "app.demo_badge": "演示数据",
@@ -86,6 +91,11 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "pager.rows": "Rows {first}–{last} of {total}",
+    "pager.page": "page {page} of {pages}",
+    "pager.previous": "← Previous",
+    "pager.next": "Next →",
+    "pager.export_capped": "{total} rows: the Excel download holds the first {limit}. Filter by town to download the rest.",
     "app.title": "County Poverty-Alleviation Dashboard",
     "app.county": "Demo County",
     "app.demo_badge": "Demo data",

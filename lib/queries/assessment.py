@@ -432,19 +432,10 @@ ISSUE_COLUMNS = [
 ]
 
 
-def issue_households(
-    session: Session,
-    *,
-    as_of: dt.date,
-    within_months: int = 12,
-    town_codes: Sequence[str] | None = None,
-    checks: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Households tripping any of `checks` (all when none), by town, village and archive number.
-
-    Columns ISSUE_COLUMNS: the household, its place, latest income and visit, one boolean per
-    check, and `issues` (how many checks it trips). head_name is unmasked: the page masks it.
-    """
+def _issue_flags(
+    as_of: dt.date, within_months: int, town_codes: Sequence[str] | None, checks: Sequence[str] | None
+) -> tuple[CTE, ColumnElement[bool]]:
+    """The flags CTE of the issue list and its condition: any of `checks` (all when none)."""
     wanted = list(checks) if checks else CHECK_KEYS
     f = household_facts(as_of, town_codes=town_codes)
     flags = _flags(
@@ -456,14 +447,57 @@ def issue_households(
         f.c.income,
         f.c.last_visit_on,
     )
-    stmt = select(*(flags.c[name] for name in ISSUE_COLUMNS[:-1])).where(_any_flag(flags, wanted))
-    # Sorted here: an ORDER BY over the facts makes SQLite rescan the visit subqueries per row.
+    return flags, _any_flag(flags, wanted)
+
+
+def issue_households(
+    session: Session,
+    *,
+    as_of: dt.date,
+    within_months: int = 12,
+    town_codes: Sequence[str] | None = None,
+    checks: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Households tripping any of `checks` (all when none), by town, village and archive number;
+    `limit` rows from `offset` of that order (all when `limit` is None).
+
+    Columns ISSUE_COLUMNS: the household, its place, latest income and visit, one boolean per
+    check, and `issues` (how many checks it trips). head_name is unmasked: the page masks it.
+    """
+    flags, wanted = _issue_flags(as_of, within_months, town_codes, checks)
+    c = flags.c
+    # Ordered over the materialised CTE's own columns: an ORDER BY over the facts made SQLite
+    # rescan the visit subqueries per row.
+    stmt = (
+        select(*(c[name] for name in ISSUE_COLUMNS[:-1]))
+        .where(wanted)
+        .order_by(c.town_code, c.village_code, c.archive_no, c.household_id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
     frame = pd.DataFrame(session.execute(stmt).all(), columns=ISSUE_COLUMNS[:-1])
-    frame = frame.sort_values(["town_code", "village_code", "archive_no"]).reset_index(drop=True)
     for key in CHECK_KEYS:
         frame[key] = frame[key].astype(bool)
     frame["issues"] = frame[CHECK_KEYS].sum(axis=1).astype("int64")
     return frame
+
+
+def issue_count(
+    session: Session,
+    *,
+    as_of: dt.date,
+    within_months: int = 12,
+    town_codes: Sequence[str] | None = None,
+    checks: Sequence[str] | None = None,
+) -> int:
+    """How many households `issue_households` lists in all (the readiness counts' `with_issues`,
+    or the one check's column, add up to the same)."""
+    flags, wanted = _issue_flags(as_of, within_months, town_codes, checks)
+    return int(session.scalar(select(func.count()).select_from(flags).where(wanted)) or 0)
 
 
 # --- the mock assessment ----------------------------------------------------------------------

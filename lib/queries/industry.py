@@ -43,6 +43,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
+    Subquery,
     and_,
     case,
     cast,
@@ -182,6 +183,20 @@ def _frame(session: Session, stmt: AnySelect, columns: Sequence[str]) -> pd.Data
     return pd.DataFrame(session.execute(stmt).all(), columns=list(columns))
 
 
+def _page(stmt: AnySelect, limit: int | None, offset: int) -> AnySelect:
+    """`stmt` (already ordered) cut to `limit` rows from `offset`; whole when `limit` is None."""
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
+    return stmt
+
+
+def _count(session: Session, stmt: AnySelect) -> int:
+    """How many rows `stmt` (unordered) returns, counted in the database."""
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
@@ -310,15 +325,9 @@ def stages_by_category(session: Session, *, town_codes: Sequence[str] | None = N
 # --- gaps -------------------------------------------------------------------------------------
 
 
-def gaps_no_plan(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Households with labour and no industry plan, by town, village and archive number.
-
-    Columns: household_id, archive_no, head_name (unmasked: the page masks it), members,
-    labour_count, status, village_code, village_name_zh, village_name_en, town_code,
-    town_name_zh, town_name_en.
-    """
+def _gaps(town_codes: Sequence[str] | None) -> AnySelect:
     has_plan = exists().where(IndustryPlan.household_id == Household.id)
-    stmt = town_filter(
+    return town_filter(
         select(
             Household.id,
             Household.archive_no,
@@ -332,8 +341,30 @@ def gaps_no_plan(session: Session, *, town_codes: Sequence[str] | None = None) -
         .join(Town, Town.id == Village.town_id)
         .where(Household.labour_count > 0, ~has_plan),
         town_codes,
-    ).order_by(Town.code, Village.code, Household.archive_no)
-    return _frame(session, stmt, GAP_COLUMNS)
+    )
+
+
+def gaps_no_plan(
+    session: Session,
+    *,
+    town_codes: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Households with labour and no industry plan, by town, village and archive number
+    (`limit` rows from `offset` of that order; all when `limit` is None).
+
+    Columns: household_id, archive_no, head_name (unmasked: the page masks it), members,
+    labour_count, status, village_code, village_name_zh, village_name_en, town_code,
+    town_name_zh, town_name_en.
+    """
+    stmt = _gaps(town_codes).order_by(Town.code, Village.code, Household.archive_no, Household.id)
+    return _frame(session, _page(stmt, limit, offset), GAP_COLUMNS)
+
+
+def gaps_no_plan_count(session: Session, *, town_codes: Sequence[str] | None = None) -> int:
+    """How many rows `gaps_no_plan` has in all."""
+    return _count(session, _gaps(town_codes))
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -344,18 +375,9 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def stuck_plans(
-    session: Session, *, as_of: dt.date, months: int = 12, town_codes: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """Plans below "stable" in their stage for longer than `months` months on `as_of`.
-
-    Sorted by town, village, archive number and plan. Columns: plan_id, household_id,
-    archive_no, head_name (unmasked), village_code, village_name_zh, village_name_en,
-    town_code, town_name_zh, town_name_en, industry_code, industry_name_zh, industry_name_en,
-    category, stage, stage_since, months_in_stage (whole months to as_of).
-    """
+def _stuck(as_of: dt.date, months: int, town_codes: Sequence[str] | None) -> AnySelect:
     cutoff = months_before(as_of, months)
-    stmt = town_filter(
+    return town_filter(
         select(
             IndustryPlan.id,
             Household.id,
@@ -376,12 +398,41 @@ def stuck_plans(
         .join(Town, Town.id == Village.town_id)
         .where(IndustryPlan.stage != PlanStage.STABLE.value, IndustryPlan.stage_since < cutoff),
         town_codes,
-    ).order_by(Town.code, Village.code, Household.archive_no, IndustryPlan.id)
-    frame = _frame(session, stmt, STUCK_COLUMNS[:-1])
+    )
+
+
+def stuck_plans(
+    session: Session,
+    *,
+    as_of: dt.date,
+    months: int = 12,
+    town_codes: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Plans below "stable" in their stage for longer than `months` months on `as_of`.
+
+    Sorted by town, village, archive number and plan; `limit` rows from `offset` (all when
+    `limit` is None). Columns: plan_id, household_id, archive_no, head_name (unmasked),
+    village_code, village_name_zh, village_name_en, town_code, town_name_zh, town_name_en,
+    industry_code, industry_name_zh, industry_name_en, category, stage, stage_since,
+    months_in_stage (whole months to as_of).
+    """
+    stmt = _stuck(as_of, months, town_codes).order_by(
+        Town.code, Village.code, Household.archive_no, IndustryPlan.id
+    )
+    frame = _frame(session, _page(stmt, limit, offset), STUCK_COLUMNS[:-1])
     frame["months_in_stage"] = pd.Series(
         [months_between(since, as_of) for since in frame["stage_since"]], dtype="int64"
     )
     return frame
+
+
+def stuck_plans_count(
+    session: Session, *, as_of: dt.date, months: int = 12, town_codes: Sequence[str] | None = None
+) -> int:
+    """How many rows `stuck_plans` has in all."""
+    return _count(session, _stuck(as_of, months, town_codes))
 
 
 # --- one village, one product -----------------------------------------------------------------
@@ -516,16 +567,10 @@ def organisations(session: Session, *, town_codes: Sequence[str] | None = None) 
     return frame
 
 
-def single_link_households(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Households of the selected towns whose every link goes to one and the same organisation.
-
-    By town, village and archive number. Columns: household_id, archive_no, head_name
-    (unmasked), village_code, village_name_zh, village_name_en, town_code, town_name_zh,
-    town_name_en, organisation_id, organisation_name_zh, organisation_name_en, kind,
-    benefit_types (tuple of benefit-type codes in BenefitType order), links, annual_amount
-    (yuan, 0 if none recorded).
-    """
-    single = (
+def _single_links() -> Subquery:
+    """Per household whose links all go to one organisation: household_id, organisation_id,
+    links, annual_amount."""
+    return (
         select(
             OrganisationLink.household_id.label("household_id"),
             func.min(OrganisationLink.organisation_id).label("organisation_id"),
@@ -536,6 +581,24 @@ def single_link_households(session: Session, *, town_codes: Sequence[str] | None
         .having(func.count(func.distinct(OrganisationLink.organisation_id)) == 1)
         .subquery()
     )
+
+
+def single_link_households(
+    session: Session,
+    *,
+    town_codes: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Households of the selected towns whose every link goes to one and the same organisation.
+
+    By town, village and archive number; `limit` rows from `offset` (all when `limit` is None).
+    Columns: household_id, archive_no, head_name (unmasked), village_code, village_name_zh,
+    village_name_en, town_code, town_name_zh, town_name_en, organisation_id,
+    organisation_name_zh, organisation_name_en, kind, benefit_types (tuple of benefit-type codes
+    in BenefitType order), links, annual_amount (yuan, 0 if none recorded).
+    """
+    single = _single_links()
     stmt = town_filter(
         select(
             Household.id,
@@ -555,20 +618,20 @@ def single_link_households(session: Session, *, town_codes: Sequence[str] | None
         .join(Town, Town.id == Village.town_id)
         .join(Organisation, Organisation.id == single.c.organisation_id),
         town_codes,
-    ).order_by(Town.code, Village.code, Household.archive_no)
+    ).order_by(Town.code, Village.code, Household.archive_no, Household.id)
     columns = [c for c in SINGLE_LINK_COLUMNS if c != "benefit_types"]
-    frame = _frame(session, stmt, columns)
-    pairs = town_filter(
-        select(OrganisationLink.household_id, OrganisationLink.benefit_type)
-        .join(single, single.c.household_id == OrganisationLink.household_id)
-        .join(Household, Household.id == OrganisationLink.household_id)
-        .join(Village, Village.id == Household.village_id)
-        .join(Town, Town.id == Village.town_id),
-        town_codes,
-    )
+    frame = _frame(session, _page(stmt, limit, offset), columns)
+    # The benefit types of just these households (all of a single-link household's links are
+    # to its one organisation), in pages of ids so a long list stays within parameter limits.
     types: dict[int, set[str]] = {}
-    for household_id, benefit in session.execute(pairs).all():
-        types.setdefault(household_id, set()).add(benefit)
+    ids = [int(h) for h in frame["household_id"]]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        pairs = select(OrganisationLink.household_id, OrganisationLink.benefit_type).where(
+            OrganisationLink.household_id.in_(chunk)
+        )
+        for household_id, benefit in session.execute(pairs).all():
+            types.setdefault(household_id, set()).add(benefit)
     frame.insert(
         columns.index("links"),
         "benefit_types",
@@ -579,6 +642,20 @@ def single_link_households(session: Session, *, town_codes: Sequence[str] | None
     )
     _as_int(frame, ["links", "annual_amount"])
     return frame
+
+
+def single_link_count(session: Session, *, town_codes: Sequence[str] | None = None) -> int:
+    """How many rows `single_link_households` has in all."""
+    single = _single_links()
+    stmt = town_filter(
+        select(single.c.household_id)
+        .select_from(single)
+        .join(Household, Household.id == single.c.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    )
+    return _count(session, stmt)
 
 
 # --- income -----------------------------------------------------------------------------------

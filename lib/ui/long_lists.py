@@ -1,0 +1,185 @@
+"""The long household lists of /industry and /assessment, paged in SQL.
+
+Each shows one page (`ui.PAGE_SIZE` rows) at a time with "rows 1–200 of N" and previous / next
+(the page kept in session state), and an Excel download of the whole list, built only when
+clicked, in the viewer's language, holding at most `ui.EXPORT_LIMIT` rows (with a note if longer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import streamlit as st
+
+from lib import assessment_view, export, industry_view, ui
+from lib.i18n import t
+from lib.queries import assessment as assessment_queries
+from lib.queries import industry
+
+
+def industry_gaps(
+    *,
+    towns: Sequence[str],
+    as_of: dt.date,
+    months: int,
+    stuck_total: int,
+    show_names: bool,
+    scope: str,
+) -> None:
+    """Households with labour and no plan, then plans stuck over `months` months; one workbook."""
+    gap_total = ui.query(industry.gaps_no_plan_count, town_codes=towns)
+    st.subheader(t("industry.no_plan"))
+    if not gap_total:
+        st.success(t("industry.no_plan_none"))
+    else:
+        ui.paged_table(
+            gap_total,
+            lambda limit, offset: industry_view.gaps_table(
+                ui.query(industry.gaps_no_plan, town_codes=towns, limit=limit, offset=offset),
+                show_names=show_names,
+            ),
+            key="industry_gaps_page",
+        )
+    st.subheader(t("industry.stuck", months=months))
+    if not stuck_total:
+        st.success(t("industry.stuck_none"))
+    else:
+        ui.paged_table(
+            stuck_total,
+            lambda limit, offset: industry_view.stuck_table(
+                ui.query(
+                    industry.stuck_plans,
+                    town_codes=towns,
+                    as_of=as_of,
+                    months=months,
+                    limit=limit,
+                    offset=offset,
+                ),
+                show_names=show_names,
+            ),
+            key="industry_stuck_page",
+        )
+    st.download_button(
+        t("industry.download_gaps"),
+        data=ui.in_current_language(
+            lambda: export.excel_bytes(
+                industry_view.gap_sheets(
+                    ui.fresh(industry.gaps_no_plan, town_codes=towns, limit=ui.EXPORT_LIMIT),
+                    ui.fresh(
+                        industry.stuck_plans,
+                        town_codes=towns,
+                        as_of=as_of,
+                        months=months,
+                        limit=ui.EXPORT_LIMIT,
+                    ),
+                    show_names=show_names,
+                    months=months,
+                ),
+                title_lines={t("industry.no_plan")[:31]: [t("industry.title"), scope]},
+            )
+        ),
+        file_name=f"industry_gaps_{as_of}.xlsx",
+        mime=export.EXCEL_MIME,
+        on_click="ignore",
+    )
+    ui.export_note(max(gap_total, stuck_total))
+
+
+def industry_single_links(*, towns: Sequence[str], as_of: dt.date, show_names: bool) -> None:
+    """Households whose every link goes to one enterprise or cooperative."""
+    st.subheader(t("industry.single_link"))
+    total = ui.query(industry.single_link_count, town_codes=towns)
+    if not total:
+        st.success(t("industry.single_link_none"))
+        return
+    ui.paged_table(
+        total,
+        lambda limit, offset: industry_view.single_link_table(
+            ui.query(industry.single_link_households, town_codes=towns, limit=limit, offset=offset),
+            show_names=show_names,
+        ),
+        key="industry_single_page",
+    )
+    sheet = f"single_link_{as_of}"
+    st.download_button(
+        t("data.download"),
+        data=ui.in_current_language(
+            lambda: export.excel_bytes(
+                {
+                    sheet: industry_view.single_link_table(
+                        ui.fresh(industry.single_link_households, town_codes=towns, limit=ui.EXPORT_LIMIT),
+                        show_names=show_names,
+                    )
+                }
+            )
+        ),
+        file_name=f"{sheet}.xlsx",
+        mime=export.EXCEL_MIME,
+        key="dl_single",
+        on_click="ignore",
+        icon="📥",
+        type="tertiary",
+    )
+    ui.export_note(total)
+
+
+def assessment_issues(
+    *,
+    total: int,
+    as_of: dt.date,
+    months: int,
+    towns: Sequence[str],
+    check: str,
+    show_names: bool,
+    scope: str,
+) -> None:
+    """Households tripping `check` (every check when ""): `total` of them, from the readiness counts."""
+    if not show_names:
+        st.caption(t("assessment.names_masked"))
+    if not total:
+        st.success(t("assessment.issues_none"))
+        return
+    checks = [check] if check else None
+    ui.paged_table(
+        total,
+        lambda limit, offset: assessment_view.issue_table(
+            ui.query(
+                assessment_queries.issue_households,
+                as_of=as_of,
+                within_months=months,
+                town_codes=towns,
+                checks=checks,
+                limit=limit,
+                offset=offset,
+            ),
+            show_names=show_names,
+        ),
+        key=f"assessment_issues_page_{check or 'all'}",
+        height=420,
+    )
+    st.download_button(
+        t("assessment.download_issues"),
+        data=ui.in_current_language(
+            lambda: export.excel_bytes(
+                {
+                    t("assessment.issues_title"): assessment_view.issue_table(
+                        ui.fresh(
+                            assessment_queries.issue_households,
+                            as_of=as_of,
+                            within_months=months,
+                            town_codes=towns,
+                            checks=checks,
+                            limit=ui.EXPORT_LIMIT,
+                        ),
+                        show_names=show_names,
+                    )
+                },
+                title_lines={t("assessment.issues_title"): [t("assessment.title"), scope]},
+            )
+        ),
+        file_name=f"assessment_issues_{as_of}.xlsx",
+        mime=export.EXCEL_MIME,
+        on_click="ignore",
+    )
+    ui.export_note(total)
