@@ -6,6 +6,7 @@ from lib import training_view, ui
 from lib.i18n import t
 from lib.queries import audit
 from lib.ui import correction_forms, household_forms, industry_forms, training_forms, village_forms
+from lib.ui import form_parts as parts
 
 filters = ui.current_filters()
 ui.page_header(t("forms.title"), filters)
@@ -26,44 +27,42 @@ visit_tab, status_tab, plan_tab, village_tab, attendance_tab, review_tab, log_ta
 )
 
 with visit_tab:
-    if actor is None:
-        st.info(t("forms.sign_in"), icon="🔒")
-    elif not household_forms.may_record_visits(actor):
-        st.info(t("forms.read_only"), icon="ℹ️")
-    else:
-        household_forms.visit_form(actor, as_of=as_of)
+    parts.gated(
+        actor,
+        household_forms.may_record_visits,
+        lambda a: household_forms.visit_form(a, as_of=as_of),
+    )
 
 with status_tab:
-    if actor is None:
-        st.info(t("forms.sign_in"), icon="🔒")
-    elif not household_forms.may_record_visits(actor):
-        st.info(t("forms.read_only"), icon="ℹ️")
-    else:
-        household_forms.household_status_form(actor, as_of=as_of)
+    parts.gated(
+        actor,
+        household_forms.may_record_visits,
+        lambda a: household_forms.household_status_form(a, as_of=as_of),
+    )
 
 with plan_tab:
-    if actor is None:
-        st.info(t("plans.sign_in"), icon="🔒")
-    elif not industry_forms.may_update_plans(actor):
-        st.info(t("plans.read_only"), icon="ℹ️")
-    else:
-        industry_forms.industry_plan_form(actor, as_of=as_of)
+    parts.gated(
+        actor,
+        industry_forms.may_update_plans,
+        lambda a: industry_forms.industry_plan_form(a, as_of=as_of),
+        labels="plans",
+    )
 
 with village_tab:
-    if actor is None:
-        st.info(t("staff.sign_in"), icon="🔒")
-    elif not village_forms.may_edit_villages(actor):
-        st.info(t("staff.read_only"), icon="ℹ️")
-    else:
-        village_forms.village_form(actor, as_of=as_of)
+    parts.gated(
+        actor,
+        village_forms.may_edit_villages,
+        lambda a: village_forms.village_form(a, as_of=as_of),
+        labels="staff",
+    )
 
 with attendance_tab:
-    if actor is None:
-        st.info(t("attendance.sign_in"), icon="🔒")
-    elif not training_forms.may_record_attendance(actor):
-        st.info(t("attendance.read_only"), icon="ℹ️")
-    else:
-        training_forms.attendance_form(actor, as_of=as_of)
+    parts.gated(
+        actor,
+        training_forms.may_record_attendance,
+        lambda a: training_forms.attendance_form(a, as_of=as_of),
+        labels="attendance",
+    )
 
 with review_tab:
     if actor is None:

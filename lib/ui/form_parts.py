@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -82,3 +82,23 @@ def history(records: Sequence[tuple[str, str]], *, title_key: str) -> None:
                 "reason": t("forms.col.reason"),
             },
         )
+
+
+def gated(
+    actor: Actor | None,
+    may: Callable[[Actor], bool],
+    show: Callable[[Actor], None],
+    *,
+    labels: str = "forms",
+) -> None:
+    """`show` the form for an actor whose role may use it; otherwise say why not.
+
+    Nobody signed in reads `<labels>.sign_in`, a role that may not write `<labels>.read_only`.
+    The service checks the permission again on every save.
+    """
+    if actor is None:
+        st.info(t(f"{labels}.sign_in"), icon="🔒")
+    elif not may(actor):
+        st.info(t(f"{labels}.read_only"), icon="ℹ️")
+    else:
+        show(actor)
