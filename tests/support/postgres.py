@@ -23,6 +23,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from tests.support import Availability, free_port
@@ -43,6 +44,8 @@ CLUSTER_OS_USER = "postgres"
 START_TIMEOUT_S = 60
 START_ATTEMPTS = 3
 CONNECT_TIMEOUT_S = 5
+DROP_ATTEMPTS = 20
+DROP_RETRY_S = 0.25
 
 INSTALL_HINT = "install Debian's postgresql or set TEST_POSTGRES_URL"
 
@@ -91,7 +94,16 @@ class PostgresServer:
         if not name or not name.startswith("test_"):
             raise ValueError(f"Refusing to drop a database this harness did not create: {name!r}")
         with _autocommit_engine(self.admin_url) as engine, engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for attempt in range(DROP_ATTEMPTS):
+                try:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    return
+                except DBAPIError:
+                    # An autovacuum worker (a superuser's process) may be visiting the new
+                    # database; a non-superuser test role cannot end it, so wait for it to finish.
+                    if attempt == DROP_ATTEMPTS - 1:
+                        raise
+                    time.sleep(DROP_RETRY_S)
 
     def database_names(self) -> set[str]:
         with _autocommit_engine(self.admin_url) as engine, engine.connect() as conn:
