@@ -111,3 +111,33 @@ def test_empty_database_gives_no_rows_and_zero_totals(empty_engine: Engine) -> N
     assert progress.empty
     totals = overview.totals(progress)
     assert totals["households"] == 0 and totals.exited_share is None
+
+
+def test_both_ways_of_finding_best_stages_give_the_same_counts(hand_engine: Engine) -> None:
+    """Per-row MAX (used on SQLite) and the grouped join (PostgreSQL): the hand county's figures
+    either way, on both databases (county stages 1/1/2/2; town A's 1/1/1/1)."""
+    from lib.models import Town, Village
+
+    with Session(hand_engine) as session:
+        results = [
+            {
+                row["key"]: dict(row)
+                for row in session.execute(
+                    overview.household_counts(Village.town_id, None, correlated=correlated)
+                ).mappings()
+            }
+            for correlated in (True, False)
+        ]
+        town_a = session.query(Town.id).filter(Town.code == "349901100").scalar()
+    assert results[0] == results[1]
+    stages = [
+        sum(row[f"stage_{s}"] for row in results[0].values())
+        for s in ("planned", "started", "producing", "stable")
+    ]
+    assert stages == [1, 1, 2, 2]
+    assert [results[1][town_a][f"stage_{s}"] for s in ("planned", "started", "producing", "stable")] == [
+        1,
+        1,
+        1,
+        1,
+    ]

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from lib.models import Cadre, Posting, PostingRole, Town, Village
 from lib.queries.common import AnySelect, town_filter
-from lib.queries.overview import COUNT_COLUMNS, household_counts, secretary_counts, village_counts
+from lib.queries.overview import (
+    COUNT_COLUMNS,
+    correlated_best_stage,
+    household_counts,
+    secretary_counts,
+    village_counts,
+)
 
 # Every per-group count but the village tallies, which mean nothing for a single village.
 VILLAGE_COUNT_COLUMNS = [
@@ -98,7 +104,12 @@ def village_measures(
     only = Village.code.in_(list(village_codes)) if village_codes else None
     for count in (village_counts, household_counts, secretary_counts):
         if count is household_counts:
-            stmt = household_counts(Village.id, town_codes, village_codes=village_codes)
+            stmt = household_counts(
+                Village.id,
+                town_codes,
+                village_codes=village_codes,
+                correlated=correlated_best_stage(session),
+            )
         else:
             stmt = count(Village.id, town_codes)
             stmt = stmt if only is None else stmt.where(only)
