@@ -33,7 +33,15 @@ SEED = 42
 
 # Targets (issue 8)
 TARGETS = {
-    ("city", "sqlite"): {"warm_ms": 150, "cold_ms": 1000, "speedup": 10, "form_ms": 100, "rss_mb": 500},
+    ("city", "sqlite"): {
+        "warm_ms": 150,
+        "cold_ms": 1000,
+        "speedup": 10,
+        "form_ms": 100,
+        "rss_mb": 500,
+        "map_drawn_s": 2.5,  # Chromium: navigation → village dots on the map (server caches warm)
+        "click_s": 0.2,  # Chromium: a click on a village → its card (includes the round trip)
+    },
     ("province", "postgresql"): {"warm_ms": 500, "cold_ms": 2000},
 }
 
@@ -142,6 +150,20 @@ def machine() -> dict[str, Any]:
     }
 
 
+def measure_browser(url: str) -> dict[str, Any]:
+    """The map in headless Chromium (bench/browser_map.py), in its own process."""
+    out = subprocess.run(
+        [_python(), "-m", "bench.browser_map", url],
+        cwd=config.ROOT,
+        env=_env(url),
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def check_targets(result: dict[str, Any]) -> list[str]:
     """Which targets this dataset misses (empty when none apply or all hold)."""
     targets = TARGETS.get((result["scale"], result["database"]))
@@ -162,6 +184,12 @@ def check_targets(result: dict[str, Any]) -> list[str]:
         misses.append(f"form: {result['form_ms']:.0f} ms > {targets['form_ms']} ms")
     if "rss_mb" in targets and result["peak_rss_mb"] > targets["rss_mb"]:
         misses.append(f"peak RSS {result['peak_rss_mb']:.0f} MB > {targets['rss_mb']} MB")
+    browser = result.get("browser") or {}
+    if "map_drawn_s" in targets and browser.get("map_drawn_warm_s", 0) > targets["map_drawn_s"]:
+        misses.append(f"map drawn in {browser['map_drawn_warm_s']:.1f} s > {targets['map_drawn_s']} s")
+    if "click_s" in targets and (browser.get("click_s") or 0) > targets["click_s"]:
+        click_ms, target_ms = browser["click_s"] * 1000, targets["click_s"] * 1000
+        misses.append(f"village click {click_ms:.0f} ms > {target_ms:.0f} ms")
     return misses
 
 
@@ -188,6 +216,15 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{result.get('form_ms')} | {result['peak_rss_mb']:.0f} |"
         )
     lines.append("")
+    lines.append("| scale | database | map drawn cold s | map drawn warm s | village click s |")
+    lines.append("|---|---|---:|---:|---:|")
+    for result in results:
+        b = result.get("browser") or {}
+        lines.append(
+            f"| {result['scale']} | {result['database']} | {b.get('map_drawn_cold_s', '')} | "
+            f"{b.get('map_drawn_warm_s', '')} | {b.get('click_s', '')} |"
+        )
+    lines.append("")
     lines.append("| scale | database | query | ms |")
     lines.append("|---|---|---|---:|")
     for result in results:
@@ -209,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", default=DEFAULT_RUNS, help=f"scale:database,… (default {DEFAULT_RUNS})")
     parser.add_argument("--repeat", type=int, default=1, help="cold/warm runs per page (median)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the map timings in Chromium")
     args = parser.parse_args(argv)
     runs = [tuple(item.split(":")) for item in args.runs.split(",") if item]
     results: list[dict[str, Any]] = []
@@ -220,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             if database == "sqlite":
                 url, info = sqlite_dataset(scale)
                 result = measure(url, scale, database, args.repeat)
+                if not args.no_browser:
+                    result["browser"] = measure_browser(url)
             else:
                 if server is None:
                     from tests.support.postgres import postgres_server
@@ -229,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                 with server.database() as url:
                     info = {"generate_s": generate(url, scale), "size_mb": postgres_size_mb(url)}
                     result = measure(url, scale, database, args.repeat)
+                    if not args.no_browser:
+                        result["browser"] = measure_browser(url)
             result["dataset"] = info
             result["misses"] = check_targets(result)
             results.append(result)

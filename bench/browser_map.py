@@ -1,0 +1,114 @@
+"""The map in headless Chromium: time from navigation to drawn village dots, and a village click.
+
+    .venv/bin/python -m bench.browser_map DATABASE_URL
+
+Starts the app on DATABASE_URL (a fresh server: its first /map is cold), opens /map in Debian's
+Chromium, and times (1) navigation → the deck canvas showing village dots, cold and again warm in a
+new tab, and (2) a click on a village → its card's heading. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+import time
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lib import geo, maps
+from lib.db import make_engine
+from lib.models import Town, Village
+from lib.queries.common import county_count
+from tests.support.browser import launch_chromium, running_app
+
+VIEWPORT = {"width": 1440, "height": 1100}
+EXITED_GREEN = (26, 152, 80)
+
+
+def _world_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    size = 512 * 2**zoom
+    x = (lon + 180) / 360 * size
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * size
+    return x, y
+
+
+def _dots(png: bytes) -> int:
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    r0, g0, b0 = EXITED_GREEN
+    return sum(
+        1
+        for r, g, b in image.get_flattened_data()
+        if abs(r - r0) < 30 and abs(g - g0) < 30 and abs(b - b0) < 30
+    )
+
+
+def _a_village(url: str) -> tuple[str, float, float, int]:
+    """A poor village near the middle of the list (name_en, lon, lat) and the number of counties."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        count = session.scalar(select(func.count()).select_from(Village).where(Village.is_poor)) or 0
+        row = session.execute(
+            select(Village.name_en, Village.lon, Village.lat)
+            .join(Town)
+            .where(Village.is_poor, Village.lon.is_not(None))
+            .order_by(Village.code)
+            .offset(count // 2)
+            .limit(1)
+        ).one()
+        counties = county_count(session)
+    engine.dispose()
+    return str(row[0]), float(row[1]), float(row[2]), counties
+
+
+def _draw(page: Any, url: str) -> tuple[float, Any]:
+    """Seconds from navigation to village dots on the canvas; the canvas locator."""
+    start = time.perf_counter()
+    page.goto(url)
+    canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
+    canvas.wait_for(state="visible", timeout=120_000)
+    while _dots(canvas.screenshot()) <= 20:
+        if time.perf_counter() - start > 120:
+            raise TimeoutError("no village dots after 120 s")
+        page.wait_for_timeout(50)
+    return time.perf_counter() - start, canvas
+
+
+def measure(url: str) -> dict[str, Any]:
+    name, lon, lat, counties = _a_village(url)
+    towns = geo.load_towns() if counties <= 1 else geo.region_outlines(counties)[0]
+    view = maps.fit_view(maps.selection_bbox(towns, []))
+    result: dict[str, Any] = {"village": name}
+    with running_app(url) as base_url, launch_chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        result["map_drawn_cold_s"], _ = _draw(page, f"{base_url}/map?lang=en")
+        page = browser.new_page(viewport=VIEWPORT)
+        result["map_drawn_warm_s"], canvas = _draw(page, f"{base_url}/map?lang=en")
+        page.wait_for_timeout(1000)
+        box = canvas.bounding_box()
+        centre, spot = _world_px(view.longitude, view.latitude, view.zoom), _world_px(lon, lat, view.zoom)
+        x = box["x"] + box["width"] / 2 + spot[0] - centre[0]
+        y = box["y"] + box["height"] / 2 + spot[1] - centre[1]
+        tooltip = page.locator(".deck-tooltip")
+        for _ in range(40):
+            page.mouse.move(x - 4, y)
+            page.mouse.move(x, y)
+            if tooltip.is_visible() and name in tooltip.inner_text():
+                break
+            page.wait_for_timeout(250)
+        else:
+            result["click_s"] = None
+            return result
+        start = time.perf_counter()
+        page.mouse.click(x, y)
+        page.get_by_role("heading", name=name).wait_for(state="visible", timeout=60_000)
+        result["click_s"] = time.perf_counter() - start
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(sys.argv[1]), ensure_ascii=False))
