@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import training_view, ui
+from lib import audit_view, training_view, ui
 from lib.i18n import t
 from lib.queries import audit
 from lib.ui import correction_forms, household_forms, industry_forms, training_forms, village_forms
@@ -85,12 +85,14 @@ with log_tab:
         table = table_col.selectbox(
             t("forms.table"), list(tables), format_func=tables.__getitem__, key="log_table"
         )
-        log = ui.query(audit.change_log, search=search or None, table=table or None)
+        log = audit_view.with_change_column(
+            ui.query(audit.change_log, search=search or None, table=table or None)
+        )
         if log.empty:
             st.caption(t("forms.log_empty"))
         else:
             st.dataframe(
-                log,
+                log[["at", "username", "action", "table_name", "record_key", "change", "reason"]],
                 hide_index=True,
                 width="stretch",
                 column_config={
@@ -99,8 +101,7 @@ with log_tab:
                     "action": t("forms.col.action"),
                     "table_name": t("forms.col.table"),
                     "record_key": t("forms.col.key"),
-                    "old_values": t("forms.col.old"),
-                    "new_values": t("forms.col.new"),
+                    "change": t("forms.col.change"),
                     "reason": t("forms.col.reason"),
                 },
             )

@@ -47,6 +47,9 @@ ZH: dict[str, str] = {
     "forms.col.table": "数据表",
     "forms.col.key": "记录",
     "forms.col.old": "修改前",
+    "forms.col.change": "修改内容（修改前 → 修改后）",
+    "forms.yes": "是",
+    "forms.no": "否",
     "forms.col.new": "修改后",
     "forms.col.reason": "原因",
 }
@@ -98,6 +101,9 @@ EN: dict[str, str] = {
     "forms.col.table": "Table",
     "forms.col.key": "Record",
     "forms.col.old": "Before",
+    "forms.col.change": "Change (before → after)",
+    "forms.yes": "yes",
+    "forms.no": "no",
     "forms.col.new": "After",
     "forms.col.reason": "Why",
 }

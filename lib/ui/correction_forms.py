@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import ui
+from lib import audit_view, ui
 from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, RULES, Actor
 from lib.i18n import t
 from lib.mapview import localized_column
@@ -105,8 +105,7 @@ def review_panel(actor: Actor) -> None:
         chosen = st.session_state.get("review_change")
         if chosen in labels:
             row = changes.loc[changes["audit_id"] == chosen].iloc[0]
-            st.caption(f"{t('forms.col.old')}: {row.old_values or '—'}")
-            st.caption(f"{t('forms.col.new')}: {row.new_values or '—'}")
+            st.caption(f"{t('forms.col.change')}: {audit_view.change_text(row.old_values, row.new_values)}")
     requests_list(actor)
 
 
@@ -155,7 +154,7 @@ def requests_list(actor: Actor) -> None:
         )
         with st.expander(title, expanded=True):
             st.markdown(f"**{t('corrections.col.comment')}**: {row.comment}")
-            st.caption(f"{t('forms.col.new')}: {row.new_values or '—'}")
+            st.caption(f"{t('forms.col.change')}: {audit_view.change_text(None, row.new_values)}")
             with st.form(f"resolve_{request_id}_{int(row.version)}"):
                 st.text_area(t("corrections.note"), key=f"resolve_note_{request_id}", max_chars=2000)
                 for message in errors.get(request_id, {}).values():

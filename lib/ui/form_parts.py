@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib import privacy, ui
+from lib import audit_view, privacy, ui
 from lib.auth import Actor
 from lib.i18n import t
 from lib.mapview import localized_column
@@ -70,15 +70,14 @@ def history(records: Sequence[tuple[str, str]], *, title_key: str) -> None:
             return
         tables = ["table_name"] if len(records) > 1 else []
         st.dataframe(
-            changes[["at", "username", *tables, "old_values", "new_values", "reason"]],
+            audit_view.with_change_column(changes)[["at", "username", *tables, "change", "reason"]],
             hide_index=True,
             width="stretch",
             column_config={
                 "at": st.column_config.DatetimeColumn(t("forms.col.at"), format="YYYY-MM-DD HH:mm"),
                 "username": t("forms.col.user"),
                 "table_name": t("forms.col.table"),
-                "old_values": t("forms.col.old"),
-                "new_values": t("forms.col.new"),
+                "change": t("forms.col.change"),
                 "reason": t("forms.col.reason"),
             },
         )
