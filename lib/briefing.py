@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from lib import charts, config, export, geo, maps, mapview
+from lib import charts, config, export, geo, maps, mapview, overview_view
 from lib import industry_view as industry_labels
 from lib import training_view as training_labels
 from lib.i18n import format_count, format_share, get_language, localized, set_language, t
@@ -214,66 +214,8 @@ def _overview_slide(context: _Context) -> Slide:
     """The Overview page's tiles, with the same numbers (overview.totals of the selection)."""
     totals = overview.totals(context.progress)
     bullets = [
-        _figure(
-            t("kpi.villages"),
-            format_count(totals["villages"]),
-            t("kpi.villages_help", poor=totals["poor_villages"], exited=totals["poor_villages_exited"]),
-        ),
-        _figure(
-            t("kpi.households"),
-            format_count(totals["households"]),
-            t(
-                "kpi.households_help",
-                exited=format_count(totals["households_exited"]),
-                poor=format_count(totals["households_poor"]),
-                monitored=format_count(totals["households_monitored"]),
-            ),
-        ),
-        _figure(
-            t("kpi.exited_share"),
-            format_share(totals.exited_share),
-            t(
-                "kpi.people_help",
-                exited=format_count(totals["people_exited"]),
-                people=format_count(totals["people"]),
-            ),
-        ),
-        _figure(
-            t("kpi.training"),
-            format_share(totals.training_share),
-            t(
-                "kpi.training_help",
-                trained=totals["secretaries_trained"],
-                serving=totals["secretaries_serving"],
-            ),
-        ),
-        _figure(
-            t("kpi.plans"),
-            format_share(totals.plan_share),
-            t(
-                "kpi.plans_help",
-                planned=format_count(totals["labour_households_with_plan"]),
-                labour=format_count(totals["households_with_labour"]),
-            ),
-        ),
-        _figure(
-            t("kpi.verified"),
-            format_share(totals.verified_share),
-            t(
-                "kpi.verified_help",
-                verified=format_count(totals["households_verified"]),
-                total=format_count(totals["households"]),
-            ),
-        ),
-        _figure(
-            t("kpi.stable"),
-            format_share(totals.stable_share),
-            t(
-                "kpi.stable_detail",
-                stable=format_count(totals["stage_stable"]),
-                planned=format_count(totals["households_with_plan"]),
-            ),
-        ),
+        _figure(figure.label, figure.value, figure.detail)
+        for figure in overview_view.key_figures(totals).values()
     ]
     series = {t("briefing.county"): _shares(overview.totals(context.county))}
     if context.town_codes:

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, ui
-from lib.i18n import format_count, format_share, localized, t
+from lib import charts, overview_view, ui
+from lib.i18n import localized, t
 from lib.models import PlanStage
 from lib.queries import overview, villages
 from lib.ui import downloads, meeting
@@ -19,63 +19,11 @@ if totals["villages"] == 0 and totals["households"] == 0:
     st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
     st.stop()
 
-tiles = st.columns(6)
-with tiles[0]:
-    ui.kpi(
-        t("kpi.villages"),
-        format_count(totals["villages"]),
-        t("kpi.villages_help", poor=totals["poor_villages"], exited=totals["poor_villages_exited"]),
-    )
-with tiles[1]:
-    ui.kpi(
-        t("kpi.households"),
-        format_count(totals["households"]),
-        t(
-            "kpi.households_help",
-            exited=format_count(totals["households_exited"]),
-            poor=format_count(totals["households_poor"]),
-            monitored=format_count(totals["households_monitored"]),
-        ),
-    )
-with tiles[2]:
-    ui.kpi(
-        t("kpi.exited_share"),
-        format_share(totals.exited_share),
-        t(
-            "kpi.people_help",
-            exited=format_count(totals["people_exited"]),
-            people=format_count(totals["people"]),
-        ),
-    )
-with tiles[3]:
-    ui.kpi(
-        t("kpi.training"),
-        format_share(totals.training_share),
-        t("kpi.training_help", trained=totals["secretaries_trained"], serving=totals["secretaries_serving"]),
-        t("kpi.training_about"),
-    )
-with tiles[4]:
-    ui.kpi(
-        t("kpi.plans"),
-        format_share(totals.plan_share),
-        t(
-            "kpi.plans_help",
-            planned=format_count(totals["labour_households_with_plan"]),
-            labour=format_count(totals["households_with_labour"]),
-        ),
-        t("kpi.plans_about", all_planned=format_count(totals["households_with_plan"])),
-    )
-with tiles[5]:
-    ui.kpi(
-        t("kpi.verified"),
-        format_share(totals.verified_share),
-        t(
-            "kpi.verified_help",
-            verified=format_count(totals["households_verified"]),
-            total=format_count(totals["households"]),
-        ),
-        t("kpi.verified_about"),
-    )
+figures = overview_view.key_figures(totals)
+tile_keys = ["villages", "households", "exited", "training", "plans", "verified"]
+for tile, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
+    with tile:
+        ui.kpi(figures[key].label, figures[key].value, figures[key].detail, figures[key].about)
 
 measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
 left, right = st.columns([2, 3])
@@ -89,16 +37,8 @@ with left:
         title=t("overview.stages_title"),
         key="chart_overview_stages_title",
     )
-    ui.kpi(
-        t("kpi.stable"),
-        format_share(totals.stable_share),
-        t(
-            "kpi.stable_detail",
-            stable=format_count(totals["stage_stable"]),
-            planned=format_count(totals["households_with_plan"]),
-        ),
-        t("kpi.stable_help"),
-    )
+    stable = figures["stable"]
+    ui.kpi(stable.label, stable.value, stable.detail, stable.about)
 
 with right:
     st.subheader(t("overview.ranking_title"))

@@ -16,10 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, RULES, Actor, require
+from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, Actor, require, utcnow
 from lib.models import AuditEntry, CorrectionRequest, CorrectionStatus, Role, Town, User, Village
 from lib.services.common import (
-    PermissionDenied,
     StaleEdit,
     ValidationError,
     bump_data_version,
@@ -27,19 +26,9 @@ from lib.services.common import (
     record_audit,
     transactional,
 )
-from lib.services.households import _check_text, _Errors
+from lib.services.households import _check_text, _Errors, _require_role
 
 TABLE = CorrectionRequest.__tablename__
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _require_role(actor: Actor | None, action: str) -> Actor:
-    if actor is None or actor.role not in RULES[action]:
-        raise PermissionDenied(action, username=actor.username if actor else None)
-    return actor
 
 
 def _required_text(errors: _Errors, field: str, value: object) -> str | None:
@@ -114,7 +103,7 @@ def send_back(
         comment=text,
         requested_by_id=actor.user_id,
         requested_by=actor.username,
-        requested_at=now or _utcnow(),
+        requested_at=now or utcnow(),
         status=CorrectionStatus.OPEN.value,
     )
     session.add(request)
@@ -182,7 +171,7 @@ def resolve(
     request.status = CorrectionStatus.RESOLVED.value
     request.resolution = text
     request.resolved_by = actor.username
-    request.resolved_at = now or _utcnow()
+    request.resolved_at = now or utcnow()
     try:
         session.flush()
     except StaleDataError:

@@ -42,13 +42,15 @@ def may_resolve(actor: Actor) -> bool:
     return actor.role in RULES[CORRECTION_RESOLVE]
 
 
+def _scope(actor: Actor) -> dict[str, str | None]:
+    """A village editor sees their village's requests; a town editor their town's."""
+    if actor.role == "village_editor":
+        return {"village_code": actor.village_code}
+    return {"town_code": actor.town_code}
+
+
 def _open_requests(actor: Actor) -> pd.DataFrame:
-    scope = (
-        {"village_code": actor.village_code}
-        if actor.role == "village_editor"
-        else {"town_code": actor.town_code}
-    )
-    return ui.query(queries.correction_requests, status="open", **scope)
+    return ui.query(queries.correction_requests, status="open", **_scope(actor))
 
 
 def correction_banner(actor: Actor | None) -> None:
@@ -168,12 +170,7 @@ def requests_list(actor: Actor) -> None:
 
 
 def _resolved_list(actor: Actor) -> None:
-    scope = (
-        {"village_code": actor.village_code}
-        if actor.role == "village_editor"
-        else {"town_code": actor.town_code}
-    )
-    done = ui.query(queries.correction_requests, status="resolved", **scope)
+    done = ui.query(queries.correction_requests, status="resolved", **_scope(actor))
     if done.empty:
         return
     with st.expander(f"{t('corrections.history_title')} ({len(done)})"):
