@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,7 @@ from lib.models import (
 )
 from lib.queries.accounts import BROWSE_KEY
 from lib.schema import advance_id_sequences, upgrade
+from lib.services import rollups
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -1717,6 +1718,9 @@ def generate(
     advance_id_sequences(session)
     _meta(session, scale=scale, seed=seed)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE"))  # fresh tables have no statistics to plan the rollups with
+    rollups.rebuild(session)
     return DemoSummary(
         towns=counts.get(Town, 0),
         villages=counts.get(Village, 0),

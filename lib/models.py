@@ -534,3 +534,51 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class VillageHouseholdCounts(Base):
+    """Rollup: one village's household counts (`lib.queries.overview.household_counts` by village).
+
+    Kept by lib/services/rollups.py: rebuilt whole after bulk loads and refreshed for the villages
+    a service changes, in the same transaction. Read only while app_meta's rollup_version equals
+    the data version (lib/queries/rollups.py); otherwise pages aggregate the base tables.
+    """
+
+    __tablename__ = "village_household_counts"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"), primary_key=True)
+    households: Mapped[int] = mapped_column(Integer)
+    households_exited: Mapped[int] = mapped_column(Integer)
+    households_poor: Mapped[int] = mapped_column(Integer)
+    households_monitored: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    people_exited: Mapped[int] = mapped_column(Integer)
+    people_poor: Mapped[int] = mapped_column(Integer)
+    households_with_labour: Mapped[int] = mapped_column(Integer)
+    labour_households_with_plan: Mapped[int] = mapped_column(Integer)
+    households_with_plan: Mapped[int] = mapped_column(Integer)
+    stage_planned: Mapped[int] = mapped_column(Integer)
+    stage_started: Mapped[int] = mapped_column(Integer)
+    stage_producing: Mapped[int] = mapped_column(Integer)
+    stage_stable: Mapped[int] = mapped_column(Integer)
+    households_verified: Mapped[int] = mapped_column(Integer)
+
+
+class HouseholdDerivedFacts(Base):
+    """Rollup: what the assessment checks read from a household's incomes and visits, as of
+    app_meta's rollup_as_of date (`lib.queries.assessment.derived_facts`). Kept like
+    VillageHouseholdCounts."""
+
+    __tablename__ = "household_derived_facts"
+
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
+    income_year: Mapped[int | None] = mapped_column(Integer)
+    income: Mapped[int | None] = mapped_column(Integer)
+    previous_income: Mapped[int | None] = mapped_column(Integer)
+    last_visit_on: Mapped[dt.date | None] = mapped_column(Date)
+    last_ledger_verified: Mapped[bool | None] = mapped_column(Boolean)
+    last_satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    visits: Mapped[int] = mapped_column(Integer)
+    found_need: Mapped[int] = mapped_column(Integer)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lib import config
 from lib.db import DatabaseError, check_connection, describe_url, explain_failure, make_engine
 from lib.schema import is_empty, upgrade
+from lib.services import rollups
 
 DEMO_SEED = 42
 
@@ -30,7 +31,11 @@ def main() -> int:
             empty = is_empty(session)
         where = describe_url(url)
         if not empty:
-            print(f"Database ready at {where}; it already holds data, keeping it.")
+            with Session(engine) as session:
+                rebuilt = rollups.ensure_current(session)
+                session.commit()
+            note = " (rollups worked out again)" if rebuilt else ""
+            print(f"Database ready at {where}; it already holds data, keeping it{note}.")
             return 0
         if os.environ.get("DEMO", "1") == "0":
             print(f"Database ready at {where}; it is empty and DEMO=0, so no demo data was loaded.")

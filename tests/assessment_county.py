@@ -53,6 +53,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.models import Household, HouseholdIncome, VerificationVisit
+from lib.services import rollups
 from tests.hand_county import load_hand_county
 
 D = dt.date
@@ -114,6 +115,7 @@ def load_assessment_county(session: Session) -> None:
     h4.head_id_number = None
     _visit(session, 6, D(2019, 6, 1), True, satisfied=None)
     _visit(session, 8, D(2020, 9, 1), True, satisfied=False, found_need=True)
+    rollups.rebuild(session)
     session.commit()
 
 
@@ -123,4 +125,5 @@ def add_mock_visits(session: Session) -> None:
     _visit(session, 2, D(2020, 10, 11), True, satisfied=False)
     _visit(session, 3, D(2020, 10, 12), True, satisfied=True, found_need=True)
     _visit(session, 6, D(2020, 10, 13), True, satisfied=True)
+    rollups.rebuild(session)
     session.commit()

@@ -55,6 +55,7 @@ from lib.models import (
     Village,
 )
 from lib.schema import advance_id_sequences
+from lib.services import rollups
 
 D = dt.date
 
@@ -253,4 +254,5 @@ def load_hand_county(session: Session) -> None:
     session.add(Meta(key="browse_without_sign_in", value="1"))  # page tests browse it signed out
     session.flush()
     advance_id_sequences(session)  # the rows above have explicit ids; later rows must not collide
+    rollups.rebuild(session)  # as a bulk load does: pages read the rollups
     session.commit()

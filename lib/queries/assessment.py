@@ -47,7 +47,16 @@ from sqlalchemy.orm import Session, aliased
 
 from lib import assessment
 from lib.domain import POVERTY_LINE_BY_YEAR, poverty_line
-from lib.models import Household, HouseholdIncome, HousingGrade, Town, VerificationVisit, Village
+from lib.models import (
+    Household,
+    HouseholdDerivedFacts,
+    HouseholdIncome,
+    HousingGrade,
+    Town,
+    VerificationVisit,
+    Village,
+)
+from lib.queries import rollups
 from lib.queries.common import AnySelect, town_filter
 from lib.queries.industry import months_before
 
@@ -74,13 +83,20 @@ def poverty_line_sql(year: ColumnElement[int]) -> ColumnElement[int]:
 # --- one row of facts per household -----------------------------------------------------------
 
 
-def _latest_income(as_of: dt.date) -> Subquery:
+HouseholdIds = Sequence[int] | None
+
+
+def _only(column: Any, household_ids: HouseholdIds) -> ColumnElement[bool]:
+    return column.in_(list(household_ids)) if household_ids is not None else literal(True)
+
+
+def _latest_income(as_of: dt.date, household_ids: HouseholdIds = None) -> Subquery:
     """Each household's latest income year up to as_of's year, its figure and the year before's."""
     latest = (
         select(
             HouseholdIncome.household_id.label("household_id"), func.max(HouseholdIncome.year).label("year")
         )
-        .where(HouseholdIncome.year <= as_of.year)
+        .where(HouseholdIncome.year <= as_of.year, _only(HouseholdIncome.household_id, household_ids))
         .group_by(HouseholdIncome.household_id)
         .subquery()
     )
@@ -100,7 +116,9 @@ def _latest_income(as_of: dt.date) -> Subquery:
     )
 
 
-def _latest_visit(as_of: dt.date, *, answered_only: bool = False) -> Subquery:
+def _latest_visit(
+    as_of: dt.date, household_ids: HouseholdIds = None, *, answered_only: bool = False
+) -> Subquery:
     """Each household's latest visit up to as_of (of those that asked about satisfaction, if so)."""
     ranked = select(
         VerificationVisit.household_id.label("household_id"),
@@ -113,14 +131,14 @@ def _latest_visit(as_of: dt.date, *, answered_only: bool = False) -> Subquery:
             order_by=(VerificationVisit.visited_on.desc(), VerificationVisit.id.desc()),
         )
         .label("position"),
-    ).where(VerificationVisit.visited_on <= as_of)
+    ).where(VerificationVisit.visited_on <= as_of, _only(VerificationVisit.household_id, household_ids))
     if answered_only:
         ranked = ranked.where(VerificationVisit.satisfied.is_not(None))
     inner = ranked.subquery()
     return select(inner).where(inner.c.position == 1).subquery()
 
 
-def _visit_totals(as_of: dt.date) -> Subquery:
+def _visit_totals(as_of: dt.date, household_ids: HouseholdIds = None) -> Subquery:
     """Visits per household up to as_of, and whether any found unregistered need."""
     return (
         select(
@@ -130,25 +148,66 @@ def _visit_totals(as_of: dt.date) -> Subquery:
                 "found_need"
             ),
         )
-        .where(VerificationVisit.visited_on <= as_of)
+        .where(VerificationVisit.visited_on <= as_of, _only(VerificationVisit.household_id, household_ids))
         .group_by(VerificationVisit.household_id)
         .subquery()
     )
 
 
-def household_facts(as_of: dt.date, *, town_codes: Sequence[str] | None = None) -> Subquery:
+DERIVED_COLUMNS = (
+    "income_year",
+    "income",
+    "previous_income",
+    "last_visit_on",
+    "last_ledger_verified",
+    "last_satisfied",
+    "visits",
+    "found_need",
+)
+
+
+def derived_facts(as_of: dt.date, household_ids: HouseholdIds = None) -> AnySelect:
+    """What the checks read from incomes and visits: household_id and the DERIVED_COLUMNS, one row
+    per household (of `household_ids`, when given). Stored as the household_derived_facts rollup."""
+    income = _latest_income(as_of, household_ids)
+    last = _latest_visit(as_of, household_ids)
+    answer = _latest_visit(as_of, household_ids, answered_only=True)
+    totals = _visit_totals(as_of, household_ids)
+    return (
+        select(
+            Household.id.label("household_id"),
+            income.c.year.label("income_year"),
+            income.c.income,
+            income.c.previous.label("previous_income"),
+            last.c.visited_on.label("last_visit_on"),
+            last.c.ledger_verified.label("last_ledger_verified"),
+            answer.c.satisfied.label("last_satisfied"),
+            func.coalesce(totals.c.visits, 0).label("visits"),
+            func.coalesce(totals.c.found_need, 0).label("found_need"),
+        )
+        .outerjoin(income, income.c.household_id == Household.id)
+        .outerjoin(last, last.c.household_id == Household.id)
+        .outerjoin(answer, answer.c.household_id == Household.id)
+        .outerjoin(totals, totals.c.household_id == Household.id)
+        .where(_only(Household.id, household_ids))
+    )
+
+
+def household_facts(
+    as_of: dt.date, *, town_codes: Sequence[str] | None = None, stored: bool = False
+) -> Subquery:
     """One row per household of the selected towns with everything the checks read.
 
     Columns: the household's own (id, archive_no, head_name, status, members, labour_count,
     head_id_number, primary_cause, housing_grade, helper_name, exit_year, the six FLAGS, the five
-    STEPS), village_id, village_code, village_name_zh/en, town_code, town_name_zh/en,
-    income_year, income, previous_income, last_visit_on, last_ledger_verified, last_satisfied
-    (the latest answer), visits, found_need.
+    STEPS), village_id, village_code, village_name_zh/en, town_code, town_name_zh/en, and the
+    DERIVED_COLUMNS: income_year, income, previous_income, last_visit_on, last_ledger_verified,
+    last_satisfied (the latest answer), visits, found_need.
+
+    `stored` reads the derived columns from the household_derived_facts rollup (the caller checks
+    `lib.queries.rollups.facts_ready` first) instead of working them out from incomes and visits.
     """
-    income = _latest_income(as_of)
-    last = _latest_visit(as_of)
-    answer = _latest_visit(as_of, answered_only=True)
-    totals = _visit_totals(as_of)
+    derived: Any = HouseholdDerivedFacts.__table__ if stored else derived_facts(as_of).subquery("derived")
     stmt = (
         select(
             Household.id.label("household_id"),
@@ -171,21 +230,13 @@ def household_facts(as_of: dt.date, *, town_codes: Sequence[str] | None = None) 
             Town.code.label("town_code"),
             Town.name_zh.label("town_name_zh"),
             Town.name_en.label("town_name_en"),
-            income.c.year.label("income_year"),
-            income.c.income,
-            income.c.previous.label("previous_income"),
-            last.c.visited_on.label("last_visit_on"),
-            last.c.ledger_verified.label("last_ledger_verified"),
-            answer.c.satisfied.label("last_satisfied"),
-            func.coalesce(totals.c.visits, 0).label("visits"),
-            func.coalesce(totals.c.found_need, 0).label("found_need"),
+            *(derived.c[name] for name in DERIVED_COLUMNS[:-2]),
+            func.coalesce(derived.c.visits, 0).label("visits"),
+            func.coalesce(derived.c.found_need, 0).label("found_need"),
         )
         .join(Village, Village.id == Household.village_id)
         .join(Town, Town.id == Village.town_id)
-        .outerjoin(income, income.c.household_id == Household.id)
-        .outerjoin(last, last.c.household_id == Household.id)
-        .outerjoin(answer, answer.c.household_id == Household.id)
-        .outerjoin(totals, totals.c.household_id == Household.id)
+        .outerjoin(derived, derived.c.household_id == Household.id)
     )
     return town_filter(stmt, town_codes).subquery("facts")
 
@@ -361,7 +412,7 @@ def readiness_counts(
     """One row per town (or village) of the selected towns, by code, with COUNT_COLUMNS (zeros
     where there are no households). Towns: town_code, name_zh, name_en; villages: village_code,
     name_zh, name_en, town_code, town_name_zh, town_name_en."""
-    f = household_facts(as_of, town_codes=town_codes)
+    f = household_facts(as_of, town_codes=town_codes, stored=rollups.facts_ready(session, as_of))
     key = f.c.town_code if level == "town" else f.c.village_code
     # Each check once per household into a materialised CTE, then sums: evaluating the checks'
     # expressions inside every aggregate (and again for the combinations) took twice as long.
@@ -433,11 +484,15 @@ ISSUE_COLUMNS = [
 
 
 def _issue_flags(
-    as_of: dt.date, within_months: int, town_codes: Sequence[str] | None, checks: Sequence[str] | None
+    session: Session,
+    as_of: dt.date,
+    within_months: int,
+    town_codes: Sequence[str] | None,
+    checks: Sequence[str] | None,
 ) -> tuple[CTE, ColumnElement[bool]]:
     """The flags CTE of the issue list and its condition: any of `checks` (all when none)."""
     wanted = list(checks) if checks else CHECK_KEYS
-    f = household_facts(as_of, town_codes=town_codes)
+    f = household_facts(as_of, town_codes=town_codes, stored=rollups.facts_ready(session, as_of))
     flags = _flags(
         f,
         as_of,
@@ -466,7 +521,7 @@ def issue_households(
     Columns ISSUE_COLUMNS: the household, its place, latest income and visit, one boolean per
     check, and `issues` (how many checks it trips). head_name is unmasked: the page masks it.
     """
-    flags, wanted = _issue_flags(as_of, within_months, town_codes, checks)
+    flags, wanted = _issue_flags(session, as_of, within_months, town_codes, checks)
     c = flags.c
     # Ordered over the materialised CTE's own columns: an ORDER BY over the facts made SQLite
     # rescan the visit subqueries per row.
@@ -496,7 +551,7 @@ def issue_count(
 ) -> int:
     """How many households `issue_households` lists in all (the readiness counts' `with_issues`,
     or the one check's column, add up to the same)."""
-    flags, wanted = _issue_flags(as_of, within_months, town_codes, checks)
+    flags, wanted = _issue_flags(session, as_of, within_months, town_codes, checks)
     return int(session.scalar(select(func.count()).select_from(flags).where(wanted)) or 0)
 
 
@@ -547,7 +602,7 @@ def sample_candidates(session: Session, *, town_codes: Sequence[str] | None = No
     return pd.DataFrame(session.execute(stmt).all(), columns=assessment.SAMPLE_COLUMNS)
 
 
-def _first_mock_visit(drawn_on: dt.date, as_of: dt.date) -> Subquery:
+def _first_mock_visit(drawn_on: dt.date, as_of: dt.date, household_ids: HouseholdIds) -> Subquery:
     """Each household's first visit dated on or after `drawn_on` (and not after as_of)."""
     ranked = (
         select(
@@ -564,7 +619,11 @@ def _first_mock_visit(drawn_on: dt.date, as_of: dt.date) -> Subquery:
             )
             .label("position"),
         )
-        .where(VerificationVisit.visited_on >= drawn_on, VerificationVisit.visited_on <= as_of)
+        .where(
+            VerificationVisit.visited_on >= drawn_on,
+            VerificationVisit.visited_on <= as_of,
+            _only(VerificationVisit.household_id, household_ids),
+        )
         .subquery()
     )
     return select(ranked).where(ranked.c.position == 1).subquery()
@@ -592,22 +651,26 @@ def mock_sample(
     )
     if drawn.empty:
         return MockSample(pd.DataFrame(columns=MOCK_COLUMNS), strata)
-    f = household_facts(as_of, town_codes=town_codes)
+    f = household_facts(as_of, town_codes=town_codes, stored=rollups.facts_ready(session, as_of))
     conditions = _conditions(f, as_of, within_months)
-    mock = _first_mock_visit(drawn_on, as_of)
-    verified = (
-        select(
-            VerificationVisit.household_id.label("household_id"),
-            func.max(VerificationVisit.visited_on).label("last_verified_on"),
-        )
-        .where(VerificationVisit.ledger_verified.is_(True), VerificationVisit.visited_on < drawn_on)
-        .group_by(VerificationVisit.household_id)
-        .subquery()
-    )
     ids = [int(i) for i in drawn["household_id"]]
     rows: list[tuple[object, ...]] = []
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
+        mock = _first_mock_visit(drawn_on, as_of, chunk)
+        verified = (
+            select(
+                VerificationVisit.household_id.label("household_id"),
+                func.max(VerificationVisit.visited_on).label("last_verified_on"),
+            )
+            .where(
+                VerificationVisit.ledger_verified.is_(True),
+                VerificationVisit.visited_on < drawn_on,
+                VerificationVisit.household_id.in_(chunk),
+            )
+            .group_by(VerificationVisit.household_id)
+            .subquery()
+        )
         stmt = (
             select(
                 f.c.household_id,

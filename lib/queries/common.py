@@ -39,9 +39,12 @@ def meta(session: Session) -> dict[str, str]:
     return {key: value for key, value in session.execute(select(Meta.key, Meta.value)).all()}
 
 
+DATA_VERSION_KEY = "data_version"
+
+
 def data_version(session: Session) -> str:
     """The counter every write bumps; caches key on it."""
-    return session.scalar(select(Meta.value).where(Meta.key == "data_version")) or "0"
+    return session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY)) or "0"
 
 
 COUNTY_CODE_LENGTH = 6  # a town code's first six digits are its county's (administrative division code)

@@ -72,7 +72,7 @@ from lib.models import (
     Village,
 )
 from lib.queries.common import AnySelect, stage_rank, town_filter
-from lib.queries.overview import correlated_best_stage, household_counts
+from lib.queries.overview import household_counts_for
 from lib.queries.training import months_between
 
 STAGES = [stage.value for stage in PlanStage]
@@ -255,9 +255,7 @@ class StageFunnel:
 def stage_funnel(session: Session, *, town_codes: Sequence[str] | None = None) -> StageFunnel:
     """The funnel planned → started → producing → stable for the selected towns (the Overview's
     `household_counts`, added up over the towns in SQL)."""
-    per_town = household_counts(
-        Village.town_id, town_codes, correlated=correlated_best_stage(session)
-    ).subquery()
+    per_town = household_counts_for(session, Village.town_id, town_codes).subquery()
     names = [*FUNNEL_TOTALS, *(f"stage_{stage}" for stage in STAGES)]
     row = session.execute(select(*(func.coalesce(func.sum(per_town.c[name]), 0) for name in names))).one()
     counts = dict(zip(names, (int(value) for value in row), strict=True))
@@ -282,9 +280,7 @@ def stages_by_town(session: Session, *, town_codes: Sequence[str] | None = None)
     best stage), households, households_with_labour, labour_households_with_plan,
     households_with_plan, plan_share (labour households with a plan / with labour; NaN if none).
     """
-    per_town = household_counts(
-        Village.town_id, town_codes, correlated=correlated_best_stage(session)
-    ).subquery()
+    per_town = household_counts_for(session, Village.town_id, town_codes).subquery()
     stmt = town_filter(
         select(
             Town.code,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lib.models import (
     Attendance,
@@ -27,7 +27,9 @@ from lib.models import (
     TrainingSession,
     VerificationVisit,
     Village,
+    VillageHouseholdCounts,
 )
+from lib.queries import rollups
 from lib.queries.common import AnySelect, GroupKey, stage_rank, town_filter
 
 COUNT_COLUMNS = [
@@ -125,21 +127,30 @@ def household_counts(
     town_codes: Sequence[str] | None,
     *,
     village_codes: Sequence[str] | None = None,
+    village_ids: Sequence[int] | None = None,
     correlated: bool = True,
 ) -> AnySelect:
     """Household counts per `key` (a column of Village or Town) in the selected towns (and
-    villages, when `village_codes` is given).
+    villages, when `village_codes` or `village_ids` is given; the ids also narrow the visits and
+    plans read, so refreshing one village's rollup row reads only its households).
 
     Each household's best plan stage comes from its plans in one of two ways, the same result:
     `correlated` (a MAX per household over the plans' covering index; on SQLite ~3× faster at city
     scale) or one join to the plans grouped by household (faster on PostgreSQL, whose hash
     aggregate beats 300k index probes). Callers pass `correlated_best_stage(session)`.
     """
+
+    def of_villages(column: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+        if village_ids is None:
+            return literal(True)
+        return column.in_(select(Household.id).where(Household.village_id.in_(list(village_ids))))
+
     grouped = (
         select(
             IndustryPlan.household_id.label("household_id"),
             func.max(stage_rank(IndustryPlan.stage)).label("best_rank"),
         )
+        .where(of_villages(IndustryPlan.household_id))
         .group_by(IndustryPlan.household_id)
         .subquery()
     )
@@ -154,7 +165,7 @@ def household_counts(
     # ids do not fit in work_mem it scans them for every household (minutes at city scale).
     verified = (
         select(VerificationVisit.household_id)
-        .where(VerificationVisit.ledger_verified.is_(True))
+        .where(VerificationVisit.ledger_verified.is_(True), of_villages(VerificationVisit.household_id))
         .distinct()
         .subquery()
     )
@@ -176,6 +187,8 @@ def household_counts(
         inner = inner.outerjoin(grouped, grouped.c.household_id == Household.id)
     if village_codes:
         inner = inner.where(Village.code.in_(list(village_codes)))
+    if village_ids is not None:
+        inner = inner.where(Household.village_id.in_(list(village_ids)))
     per = inner.subquery("per_household")
     exited = per.c.status == HouseholdStatus.EXITED.value
     poor = per.c.status == HouseholdStatus.POOR.value
@@ -203,6 +216,57 @@ def household_counts(
         *stage_columns,
         func.sum(per.c.verified).label("households_verified"),
     ).group_by(per.c.key)
+
+
+HOUSEHOLD_COUNT_COLUMNS = [
+    "households",
+    "households_exited",
+    "households_poor",
+    "households_monitored",
+    "people",
+    "people_exited",
+    "people_poor",
+    "households_with_labour",
+    "labour_households_with_plan",
+    "households_with_plan",
+    *(f"stage_{stage.value}" for stage in PlanStage),
+    "households_verified",
+]
+
+
+def stored_household_counts(
+    key: GroupKey, town_codes: Sequence[str] | None, *, village_codes: Sequence[str] | None = None
+) -> AnySelect:
+    """`household_counts` added up from the village_household_counts rollup (same columns)."""
+    stored = VillageHouseholdCounts
+    stmt = town_filter(
+        select(
+            key.label("key"),
+            *(func.sum(getattr(stored, name)).label(name) for name in HOUSEHOLD_COUNT_COLUMNS),
+        )
+        .select_from(stored)
+        .join(Village, Village.id == stored.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    )
+    if village_codes:
+        stmt = stmt.where(Village.code.in_(list(village_codes)))
+    return stmt.group_by(key)
+
+
+def household_counts_for(
+    session: Session,
+    key: GroupKey,
+    town_codes: Sequence[str] | None,
+    *,
+    village_codes: Sequence[str] | None = None,
+) -> AnySelect:
+    """`household_counts` for a page: from the rollup while it is current, else from the base tables."""
+    if rollups.counts_ready(session):
+        return stored_household_counts(key, town_codes, village_codes=village_codes)
+    return household_counts(
+        key, town_codes, village_codes=village_codes, correlated=correlated_best_stage(session)
+    )
 
 
 def attended_cadres(*, required: bool | None = None, kind: str | None = None) -> Select[int]:
@@ -259,7 +323,7 @@ def town_progress(session: Session, *, town_codes: Sequence[str] | None = None) 
     )
     for count in (village_counts, household_counts, secretary_counts):
         part = (
-            household_counts(Village.town_id, town_codes, correlated=correlated_best_stage(session))
+            household_counts_for(session, Village.town_id, town_codes)
             if count is household_counts
             else count(Village.town_id, town_codes)
         )

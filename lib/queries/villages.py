@@ -16,8 +16,8 @@ from lib.models import Cadre, Posting, PostingRole, Town, Village
 from lib.queries.common import AnySelect, town_filter
 from lib.queries.overview import (
     COUNT_COLUMNS,
-    correlated_best_stage,
     household_counts,
+    household_counts_for,
     secretary_counts,
     village_counts,
 )
@@ -104,12 +104,7 @@ def village_measures(
     only = Village.code.in_(list(village_codes)) if village_codes else None
     for count in (village_counts, household_counts, secretary_counts):
         if count is household_counts:
-            stmt = household_counts(
-                Village.id,
-                town_codes,
-                village_codes=village_codes,
-                correlated=correlated_best_stage(session),
-            )
+            stmt = household_counts_for(session, Village.id, town_codes, village_codes=village_codes)
         else:
             stmt = count(Village.id, town_codes)
             stmt = stmt if only is None else stmt.where(only)

@@ -15,7 +15,7 @@ import decimal
 import enum
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Integer, String, cast, insert, select, update
@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from lib.i18n import CATALOGS
 from lib.models import AuditEntry, Meta
+from lib.queries.common import DATA_VERSION_KEY
+from lib.services import rollups
 
 if TYPE_CHECKING:
     from lib.auth import Actor
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DATA_VERSION_KEY = "data_version"
 SYSTEM_USERNAME = "system"  # the audit row's username when no signed-in user made the change
 AUDIT_ACTION_MAX = 20  # AuditEntry.action is String(20)
 AUDIT_KEY_MAX = 60  # AuditEntry.record_key is String(60)
@@ -197,12 +198,16 @@ def _increment(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def bump_data_version(session: Session) -> str:
+def bump_data_version(session: Session, *, households: Sequence[int] = ()) -> str:
     """Add one to app_meta's data version in the caller's transaction; return the new value.
 
     One UPDATE … SET value = value + 1 in the database, so concurrent writers never lose a bump:
     the row stays locked (PostgreSQL) or the file write-locked (SQLite) until the caller commits.
     A missing version starts at "1".
+
+    `households`: the households whose status, members, plans or visits the write changed; their
+    rollup rows are worked out again (lib/services/rollups.py). A write that changes such things
+    must name them, or the rollups would serve old counts.
     """
     if _increment(session) == 0:
         try:
@@ -212,6 +217,7 @@ def bump_data_version(session: Session) -> str:
             _increment(session)
     value = session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY))
     assert value is not None
+    rollups.carry_forward(session, value, households)
     return value
 
 

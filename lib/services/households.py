@@ -249,7 +249,7 @@ def record_visit(
             "found_unregistered_need": need,
         },
     )
-    bump_data_version(session)
+    bump_data_version(session, households=[household.id])
     return visit.id
 
 
@@ -321,7 +321,7 @@ def update_household_status(
         new={name: new[name] for name in changed},
         reason=why,
     )
-    bump_data_version(session)
+    bump_data_version(session, households=[household.id])
     return household.version
 
 

@@ -354,7 +354,7 @@ def create_plan(
         new={"household_id": household.id, "archive_no": household.archive_no, **new},
         reason=why,
     )
-    bump_data_version(session)
+    bump_data_version(session, households=[household.id])
     return plan.id
 
 
@@ -447,5 +447,5 @@ def update_plan(
         new={name: new[name] for name in changed},
         reason=why,
     )
-    bump_data_version(session)
+    bump_data_version(session, households=[plan.household_id])
     return plan.version

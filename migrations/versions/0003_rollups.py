@@ -1,0 +1,51 @@
+"""rollups: village household counts and household derived facts
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+COUNTS = (
+    'households', 'households_exited', 'households_poor', 'households_monitored', 'people',
+    'people_exited', 'people_poor', 'households_with_labour', 'labour_households_with_plan',
+    'households_with_plan', 'stage_planned', 'stage_started', 'stage_producing', 'stage_stable',
+    'households_verified',
+)
+
+
+def upgrade() -> None:
+    op.create_table('village_household_counts',
+    sa.Column('village_id', sa.Integer(), nullable=False),
+    *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
+    sa.ForeignKeyConstraint(['village_id'], ['villages.id'], name=op.f('fk_village_household_counts_village_id_villages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('village_id', name=op.f('pk_village_household_counts'))
+    )
+    op.create_table('household_derived_facts',
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('income_year', sa.Integer(), nullable=True),
+    sa.Column('income', sa.Integer(), nullable=True),
+    sa.Column('previous_income', sa.Integer(), nullable=True),
+    sa.Column('last_visit_on', sa.Date(), nullable=True),
+    sa.Column('last_ledger_verified', sa.Boolean(), nullable=True),
+    sa.Column('last_satisfied', sa.Boolean(), nullable=True),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.Column('found_need', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_household_derived_facts_household_id_households'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('household_id', name=op.f('pk_household_derived_facts'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('household_derived_facts')
+    op.drop_table('village_household_counts')
