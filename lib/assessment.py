@@ -272,19 +272,18 @@ def draw_sample(
     population, drawn). Each stratum draws min(size, population) households without replacement.
     """
     wanted = clean_sizes(sizes)
-    picked: list[pd.DataFrame] = []
+    ordered = candidates.sort_values(["town_code", "status", "archive_no", "household_id"]).reset_index(
+        drop=True
+    )
+    picked: list[int] = []
     strata: list[dict[str, object]] = []
-    if not candidates.empty:
-        for (town, status), group in candidates.groupby(["town_code", "status"], sort=True):
-            ordered = group.sort_values(["archive_no", "household_id"]).reset_index(drop=True)
-            k = min(wanted.get(str(status), 0), len(ordered))
-            rng = random.Random(f"{seed}:{town}:{status}")
-            rows = sorted(rng.sample(range(len(ordered)), k))
-            picked.append(ordered.iloc[rows])
-            strata.append({"town_code": town, "status": status, "population": len(ordered), "drawn": k})
-    drawn = (
-        pd.concat(picked, ignore_index=True) if picked else pd.DataFrame(columns=SAMPLE_COLUMNS)
-    ).reset_index(drop=True)
+    # One sort, then positions per stratum (a groupby's rows keep the sorted order).
+    for (town, status), positions in sorted(ordered.groupby(["town_code", "status"]).indices.items()):
+        k = min(wanted.get(str(status), 0), len(positions))
+        rng = random.Random(f"{seed}:{town}:{status}")
+        picked.extend(int(positions[i]) for i in sorted(rng.sample(range(len(positions)), k)))
+        strata.append({"town_code": town, "status": status, "population": len(positions), "drawn": k})
+    drawn = ordered.iloc[picked].reset_index(drop=True) if picked else pd.DataFrame(columns=SAMPLE_COLUMNS)
     return drawn[SAMPLE_COLUMNS], pd.DataFrame(strata, columns=STRATA_COLUMNS)
 
 

@@ -565,8 +565,9 @@ class VillageHouseholdCounts(Base):
 
 
 class HouseholdDerivedFacts(Base):
-    """Rollup: what the assessment checks read from a household's incomes and visits, as of
-    app_meta's rollup_as_of date (`lib.queries.assessment.derived_facts`). Kept like
+    """Rollup: per household, what the assessment checks read from its incomes and visits, and the
+    checks' results, as of app_meta's rollup_as_of date (`lib.queries.assessment.stored_checks`).
+    Every check but verified_long_ago (which depends on a setting) is stored as 0/1. Kept like
     VillageHouseholdCounts."""
 
     __tablename__ = "household_derived_facts"
@@ -574,6 +575,7 @@ class HouseholdDerivedFacts(Base):
     household_id: Mapped[int] = mapped_column(
         ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
     )
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"))
     income_year: Mapped[int | None] = mapped_column(Integer)
     income: Mapped[int | None] = mapped_column(Integer)
     previous_income: Mapped[int | None] = mapped_column(Integer)
@@ -582,3 +584,13 @@ class HouseholdDerivedFacts(Base):
     last_satisfied: Mapped[bool | None] = mapped_column(Boolean)
     visits: Mapped[int] = mapped_column(Integer)
     found_need: Mapped[int] = mapped_column(Integer)
+    exited: Mapped[int] = mapped_column(Integer)
+    income_below_line: Mapped[int] = mapped_column(Integer)
+    guarantee_not_met: Mapped[int] = mapped_column(Integer)
+    exit_steps_missing: Mapped[int] = mapped_column(Integer)
+    exit_steps_out_of_order: Mapped[int] = mapped_column(Integer)
+    fields_missing: Mapped[int] = mapped_column(Integer)
+    not_verified: Mapped[int] = mapped_column(Integer)
+    members_income_mismatch: Mapped[int] = mapped_column(Integer)
+    housing_contradiction: Mapped[int] = mapped_column(Integer)
+    unregistered_need: Mapped[int] = mapped_column(Integer)

@@ -51,6 +51,26 @@ def _table(at: AppTest, column: str) -> pd.DataFrame:
     raise AssertionError(f"no table with {column!r}")
 
 
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    """Select a tab (their content runs only while open) and run the page again."""
+    at.session_state["assessment_tab"] = label
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_only_the_open_tab_runs(open_app: AppFactory, county_sqlite_url: str) -> None:
+    at = open_app(county_sqlite_url, page=PAGE, lang="en")
+    assert [tab.label for tab in at.tabs][:2] == ["Towns", "Villages"]
+    assert _table(at, "Why") is not None
+    with pytest.raises(AssertionError):
+        _table(at, "What it means")  # the issues tab's table is not built until it is opened
+    _open_tab(at, "Data issues")
+    assert _table(at, "What it means") is not None
+    with pytest.raises(AssertionError):
+        _table(at, "Why")
+
+
 def test_renders_in_chinese_on_both_databases(open_app: AppFactory, county_url: str) -> None:
     at = open_app(county_url, page=PAGE)
     assert not at.exception
@@ -77,6 +97,7 @@ def test_renders_in_english_and_explains_each_town(open_app: AppFactory, county_
         "wrong-exit risk 33.3%, above 2.0%; only 33.3% verified, far below the 90.0% target"
     )
     assert towns.loc["Yi Town", "Satisfaction"] == "🔴 66.7%"
+    _open_tab(at, "Data issues")
     checks = _table(at, "What it means").set_index("Check")
     assert checks.loc["Ledger not verified", "Households"] == 4
     assert checks.loc["Exit steps out of order", "Households"] == 1
@@ -91,6 +112,7 @@ def test_town_filter_and_villages(open_app: AppFactory, county_sqlite_url: str) 
     at = open_app(county_sqlite_url, page=PAGE, lang="en", town="349901101")
     assert not at.exception
     assert _metrics(at)["Towns ready"] == "0 / 1"
+    _open_tab(at, "Villages")
     villages = _table(at, "Village")
     assert set(villages["Town"]) == {"Yi Town"}
 
@@ -114,6 +136,8 @@ def test_mock_assessment_from_the_query_params_is_reproducible(
 
 def test_changing_the_seed_keeps_it_in_the_link(open_app: AppFactory, county_sqlite_url: str) -> None:
     at = open_app(county_sqlite_url, page=PAGE, lang="en")
+    assert "seed" not in at.query_params  # the mock tab has not been opened
+    _open_tab(at, "Mock assessment")
     seed = next(n for n in at.number_input if n.label == "Random seed")
     assert seed.value == 2020
     seed.set_value(11).run()
@@ -165,6 +189,7 @@ def test_issue_list_is_paged_with_of_n_and_next(
     monkeypatch.setattr(ui, "PAGE_SIZE", 3)
     at = open_app(county_sqlite_url, page=PAGE, lang="en")
     assert not at.exception
+    _open_tab(at, "Data issues")
     captions = [caption.value for caption in at.caption]
     assert "Rows 1–3 of 8 · page 1 of 3" in captions
     assert list(_table(at, "Issues")["Archive no."]) == ["HAND0001", "HAND0002", "HAND0003"]

@@ -30,119 +30,133 @@ for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
     with column:
         ui.kpi(tile.label, tile.value, tile.detail, tile.help)
 
-towns_tab, villages_tab, issues_tab, mock_tab, method_tab = st.tabs(
-    [t(f"assessment.tab.{key}") for key in ("readiness", "villages", "issues", "mock", "method")]
+towns_tab, villages_tab, issues_tab, mock_tab, method_tab = ui.lazy_tabs(
+    {key: t(f"assessment.tab.{key}") for key in ("readiness", "villages", "issues", "mock", "method")},
+    key="assessment_tab",
+    default="mock" if assessment_controls.mock_in_link() else None,
 )
 
-with towns_tab:
-    failing = view.failing_lines(ready, thresholds)
-    if failing:
-        with st.container(border=True):
-            st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
-            st.markdown("\n".join(f"- {line}" for line in failing))
-    else:
-        st.success(t("assessment.failing_none"), icon="✅")
-    left, right = st.columns([1, 1.2])
-    with left:
-        st.subheader(t("assessment.grid_title"))
-        ui.chart_with_downloads(
-            view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
-            title=t("assessment.grid_title"),
-            key="chart_assessment_grid_title",
-            theme=None,
+if towns_tab.open:
+    with towns_tab:
+        failing = view.failing_lines(ready, thresholds)
+        if failing:
+            with st.container(border=True):
+                st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
+                st.markdown("\n".join(f"- {line}" for line in failing))
+        else:
+            st.success(t("assessment.failing_none"), icon="✅")
+        left, right = st.columns([1, 1.2])
+        with left:
+            st.subheader(t("assessment.grid_title"))
+            ui.chart_with_downloads(
+                view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
+                title=t("assessment.grid_title"),
+                key="chart_assessment_grid_title",
+                theme=None,
+            )
+            st.caption(t("assessment.grid_caption"))
+        with right:
+            st.subheader(t("assessment.towns_title"))
+            st.dataframe(view.town_table(ready, thresholds), hide_index=True, width="stretch", height=720)
+
+if villages_tab.open:
+    with villages_tab:
+        st.subheader(t("assessment.villages_title"))
+        filter_labels = {key: t(f"assessment.villages_filter.{key}") for key in ("attention", "all")}
+        shown = st.segmented_control(
+            t("assessment.villages_filter"),
+            list(filter_labels),
+            format_func=filter_labels.__getitem__,
+            default="attention",
+            key="assessment_villages",
         )
-        st.caption(t("assessment.grid_caption"))
-    with right:
-        st.subheader(t("assessment.towns_title"))
-        st.dataframe(view.town_table(ready, thresholds), hide_index=True, width="stretch", height=720)
-
-with villages_tab:
-    st.subheader(t("assessment.villages_title"))
-    filter_labels = {key: t(f"assessment.villages_filter.{key}") for key in ("attention", "all")}
-    shown = st.segmented_control(
-        t("assessment.villages_filter"),
-        list(filter_labels),
-        format_func=filter_labels.__getitem__,
-        default="attention",
-        key="assessment_villages",
-    )
-    village_counts = ui.query(
-        queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns, level="village"
-    )
-    villages = view.village_table(
-        assessment.readiness_table(village_counts, thresholds),
-        thresholds,
-        attention_only=shown != "all",
-    )
-    if villages.empty:
-        st.success(t("assessment.villages_none"))
-    else:
-        st.dataframe(villages, hide_index=True, width="stretch", height=560)
-
-with issues_tab:
-    st.subheader(t("assessment.checks_title"))
-    st.table(view.check_summary(total, thresholds), hide_index=True, border="horizontal")
-    st.subheader(t("assessment.issues_title"))
-    options = view.check_options()
-    check = st.selectbox(
-        t("assessment.issue_filter"), list(options), format_func=options.__getitem__, key="assessment_check"
-    )
-    long_lists.assessment_issues(
-        total=view.issue_total(total, check),
-        as_of=as_of,
-        months=months,
-        towns=towns,
-        check=check,
-        show_names=show_names,
-        scope=ui.scope_line(filters),
-    )
-
-with mock_tab:
-    st.caption(t("assessment.mock_intro"))
-    seed, sizes, drawn_on = assessment_controls.mock_settings(as_of)
-    mock = ui.query(
-        queries.mock_sample,
-        as_of=as_of,
-        drawn_on=drawn_on,
-        seed=seed,
-        sizes=tuple(sizes.items()),
-        within_months=months,
-        town_codes=towns,
-    )
-    if mock.households.empty:
-        st.info(t("assessment.mock.empty"), icon="ℹ️")
-    else:
-        estimates = assessment.mock_estimates(mock.households, mock.strata, thresholds)
-        county = estimates.iloc[-1]
-        st.markdown(t("assessment.mock.summary", drawn=int(county["drawn"]), visited=int(county["visited"])))
-        st.subheader(t("assessment.mock.estimates_title"))
-        st.dataframe(view.estimates_table(estimates, ui.all_town_names()), hide_index=True, width="stretch")
-        st.caption(t("assessment.mock.estimates_caption"))
-        st.subheader(t("assessment.mock.list_title"))
-        visits = view.visit_list(mock.households, show_names=show_names)
-        st.dataframe(visits, hide_index=True, width="stretch", height=420)
-        download, record = st.columns(2)
-        download.download_button(
-            t("assessment.mock.download"),
-            data=ui.in_current_language(
-                lambda: export.excel_bytes(
-                    {t("assessment.mock.sheet"): visits},
-                    title_lines={
-                        t("assessment.mock.sheet"): [
-                            t("assessment.mock.list_title"),
-                            ui.scope_line(filters),
-                            f"{t('assessment.mock.seed')} {seed} · "
-                            f"{t('assessment.mock.drawn_on')} {drawn_on}",
-                        ]
-                    },
-                )
-            ),
-            file_name=f"mock_assessment_{seed}_{drawn_on}.xlsx",
-            mime=export.EXCEL_MIME,
-            on_click="ignore",
+        village_counts = ui.query(
+            queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns, level="village"
         )
-        record.page_link("views/updates_page.py", label=t("assessment.mock.record"), icon="📝")
+        villages = view.village_table(
+            assessment.readiness_table(village_counts, thresholds),
+            thresholds,
+            attention_only=shown != "all",
+        )
+        if villages.empty:
+            st.success(t("assessment.villages_none"))
+        else:
+            st.dataframe(villages, hide_index=True, width="stretch", height=560)
 
-with method_tab:
-    st.subheader(t("assessment.method.title"))
-    st.markdown(view.method_text(thresholds))
+if issues_tab.open:
+    with issues_tab:
+        st.subheader(t("assessment.checks_title"))
+        st.table(view.check_summary(total, thresholds), hide_index=True, border="horizontal")
+        st.subheader(t("assessment.issues_title"))
+        options = view.check_options()
+        check = st.selectbox(
+            t("assessment.issue_filter"),
+            list(options),
+            format_func=options.__getitem__,
+            key="assessment_check",
+        )
+        long_lists.assessment_issues(
+            total=view.issue_total(total, check),
+            as_of=as_of,
+            months=months,
+            towns=towns,
+            check=check,
+            show_names=show_names,
+            scope=ui.scope_line(filters),
+        )
+
+if mock_tab.open:
+    with mock_tab:
+        st.caption(t("assessment.mock_intro"))
+        seed, sizes, drawn_on = assessment_controls.mock_settings(as_of)
+        mock = ui.query(
+            queries.mock_sample,
+            as_of=as_of,
+            drawn_on=drawn_on,
+            seed=seed,
+            sizes=tuple(sizes.items()),
+            within_months=months,
+            town_codes=towns,
+        )
+        if mock.households.empty:
+            st.info(t("assessment.mock.empty"), icon="ℹ️")
+        else:
+            estimates = assessment.mock_estimates(mock.households, mock.strata, thresholds)
+            county = estimates.iloc[-1]
+            st.markdown(
+                t("assessment.mock.summary", drawn=int(county["drawn"]), visited=int(county["visited"]))
+            )
+            st.subheader(t("assessment.mock.estimates_title"))
+            st.dataframe(
+                view.estimates_table(estimates, ui.all_town_names()), hide_index=True, width="stretch"
+            )
+            st.caption(t("assessment.mock.estimates_caption"))
+            st.subheader(t("assessment.mock.list_title"))
+            visits = view.visit_list(mock.households, show_names=show_names)
+            st.dataframe(visits, hide_index=True, width="stretch", height=420)
+            download, record = st.columns(2)
+            download.download_button(
+                t("assessment.mock.download"),
+                data=ui.in_current_language(
+                    lambda: export.excel_bytes(
+                        {t("assessment.mock.sheet"): visits},
+                        title_lines={
+                            t("assessment.mock.sheet"): [
+                                t("assessment.mock.list_title"),
+                                ui.scope_line(filters),
+                                f"{t('assessment.mock.seed')} {seed} · "
+                                f"{t('assessment.mock.drawn_on')} {drawn_on}",
+                            ]
+                        },
+                    )
+                ),
+                file_name=f"mock_assessment_{seed}_{drawn_on}.xlsx",
+                mime=export.EXCEL_MIME,
+                on_click="ignore",
+            )
+            record.page_link("views/updates_page.py", label=t("assessment.mock.record"), icon="📝")
+
+if method_tab.open:
+    with method_tab:
+        st.subheader(t("assessment.method.title"))
+        st.markdown(view.method_text(thresholds))

@@ -194,7 +194,11 @@ def derived_facts(as_of: dt.date, household_ids: HouseholdIds = None) -> AnySele
 
 
 def household_facts(
-    as_of: dt.date, *, town_codes: Sequence[str] | None = None, stored: bool = False
+    as_of: dt.date,
+    *,
+    town_codes: Sequence[str] | None = None,
+    stored: bool = False,
+    household_ids: HouseholdIds = None,
 ) -> Subquery:
     """One row per household of the selected towns with everything the checks read.
 
@@ -205,9 +209,13 @@ def household_facts(
     last_satisfied (the latest answer), visits, found_need.
 
     `stored` reads the derived columns from the household_derived_facts rollup (the caller checks
-    `lib.queries.rollups.facts_ready` first) instead of working them out from incomes and visits.
+    `lib.queries.rollups.facts_ready` first) instead of working them out from incomes and visits,
+    and adds the stored checks' 0/1 columns (`exited` and STORED_CHECKS).
     """
-    derived: Any = HouseholdDerivedFacts.__table__ if stored else derived_facts(as_of).subquery("derived")
+    derived: Any = (
+        HouseholdDerivedFacts.__table__ if stored else derived_facts(as_of, household_ids).subquery("derived")
+    )
+    stored_columns = [derived.c[name] for name in ("exited", *STORED_CHECKS)] if stored else []
     stmt = (
         select(
             Household.id.label("household_id"),
@@ -233,10 +241,12 @@ def household_facts(
             *(derived.c[name] for name in DERIVED_COLUMNS[:-2]),
             func.coalesce(derived.c.visits, 0).label("visits"),
             func.coalesce(derived.c.found_need, 0).label("found_need"),
+            *stored_columns,
         )
         .join(Village, Village.id == Household.village_id)
         .join(Town, Town.id == Village.town_id)
         .outerjoin(derived, derived.c.household_id == Household.id)
+        .where(_only(Household.id, household_ids))
     )
     return town_filter(stmt, town_codes).subquery("facts")
 
@@ -350,6 +360,9 @@ CHECKS: tuple[Check, ...] = (
     Check("unregistered_need", "missed", unregistered_need),
 )
 CHECK_KEYS = [check.key for check in CHECKS]
+CHECKS_BY_KEY = {check.key: check for check in CHECKS}
+# Stored per household in the rollup; verified_long_ago depends on a setting (within_months).
+STORED_CHECKS = [key for key in CHECK_KEYS if key != "verified_long_ago"]
 
 
 def _conditions(f: Subquery, as_of: dt.date, within_months: int) -> dict[str, ColumnElement[bool]]:
@@ -365,15 +378,59 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _flags(f: Subquery, as_of: dt.date, within_months: int, *columns: ColumnElement[Any]) -> CTE:
-    """`columns` of the facts plus one 0/1 column per check, as a MATERIALIZED CTE (SQLite ≥ 3.35,
-    PostgreSQL ≥ 12), so each check is evaluated once per household."""
+def _flags(
+    f: Subquery, as_of: dt.date, within_months: int, *columns: ColumnElement[Any], stored: bool = False
+) -> CTE:
+    """`columns` of the facts plus one 0/1 column per check. From stored facts, the stored checks'
+    columns; otherwise a MATERIALIZED CTE (SQLite ≥ 3.35, PostgreSQL ≥ 12), so each check is
+    evaluated once per household."""
+    if stored:
+        checks = [
+            f.c[key] if key in STORED_CHECKS else _flag(CHECKS_BY_KEY[key].condition(f, as_of, within_months))
+            for key in CHECK_KEYS
+        ]
+        return select(
+            *columns, *(check.label(key) for check, key in zip(checks, CHECK_KEYS, strict=True))
+        ).cte("flags")
     conditions = _conditions(f, as_of, within_months)
     return (
         select(*columns, *(_flag(conditions[key]).label(key) for key in CHECK_KEYS))
         .cte("flags")
         .prefix_with("MATERIALIZED")
     )
+
+
+def stored_checks(as_of: dt.date, household_ids: HouseholdIds = None) -> AnySelect:
+    """What the household_derived_facts rollup stores, worked out from the base tables: household_id,
+    village_id, the DERIVED_COLUMNS, `exited` and the STORED_CHECKS (0/1)."""
+    f = household_facts(as_of, household_ids=household_ids)
+    conditions = _conditions(f, as_of, 0)
+    return select(
+        f.c.household_id,
+        f.c.village_id,
+        *(f.c[name] for name in DERIVED_COLUMNS),
+        _flag(is_exited(f)).label("exited"),
+        *(_flag(conditions[key]).label(key) for key in STORED_CHECKS),
+    )
+
+
+STORED_COLUMNS = ["household_id", "village_id", *DERIVED_COLUMNS, "exited", *STORED_CHECKS]
+
+
+def _stored_readiness_facts(town_codes: Sequence[str] | None) -> Subquery:
+    """The rollup's columns readiness needs, with town and village codes (no household columns)."""
+    stored = HouseholdDerivedFacts.__table__
+    return town_filter(
+        select(
+            Town.code.label("town_code"),
+            Village.code.label("village_code"),
+            *(stored.c[name] for name in STORED_COLUMNS[2:]),
+        )
+        .select_from(stored)
+        .join(Village, Village.id == stored.c.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    ).subquery("facts")
 
 
 def _any_flag(flags: CTE, keys: Sequence[str]) -> ColumnElement[bool]:
@@ -412,7 +469,8 @@ def readiness_counts(
     """One row per town (or village) of the selected towns, by code, with COUNT_COLUMNS (zeros
     where there are no households). Towns: town_code, name_zh, name_en; villages: village_code,
     name_zh, name_en, town_code, town_name_zh, town_name_en."""
-    f = household_facts(as_of, town_codes=town_codes, stored=rollups.facts_ready(session, as_of))
+    stored = rollups.facts_ready(session, as_of)
+    f = _stored_readiness_facts(town_codes) if stored else household_facts(as_of, town_codes=town_codes)
     key = f.c.town_code if level == "town" else f.c.village_code
     # Each check once per household into a materialised CTE, then sums: evaluating the checks'
     # expressions inside every aggregate (and again for the combinations) took twice as long.
@@ -421,10 +479,11 @@ def readiness_counts(
         as_of,
         within_months,
         key.label("code"),
-        _flag(is_exited(f)).label("exited"),
+        (f.c.exited if stored else _flag(is_exited(f))).label("exited"),
         _flag(f.c.visits > 0).label("visited"),
         _flag(f.c.last_satisfied.is_not(None)).label("answered"),
         _flag(f.c.last_satisfied.is_(True)).label("satisfied"),
+        stored=stored,
     )
     c = flags.c
     counts = select(
@@ -492,7 +551,8 @@ def _issue_flags(
 ) -> tuple[CTE, ColumnElement[bool]]:
     """The flags CTE of the issue list and its condition: any of `checks` (all when none)."""
     wanted = list(checks) if checks else CHECK_KEYS
-    f = household_facts(as_of, town_codes=town_codes, stored=rollups.facts_ready(session, as_of))
+    stored = rollups.facts_ready(session, as_of)
+    f = household_facts(as_of, town_codes=town_codes, stored=stored)
     flags = _flags(
         f,
         as_of,
@@ -501,6 +561,7 @@ def _issue_flags(
         f.c.income_year,
         f.c.income,
         f.c.last_visit_on,
+        stored=stored,
     )
     return flags, _any_flag(flags, wanted)
 
@@ -599,7 +660,9 @@ def sample_candidates(session: Session, *, town_codes: Sequence[str] | None = No
         .where(Household.status.in_(assessment.SAMPLE_STATUSES)),
         town_codes,
     ).order_by(Town.code, Household.status, Household.archive_no)
-    return pd.DataFrame(session.execute(stmt).all(), columns=assessment.SAMPLE_COLUMNS)
+    # Plain tuples: a DataFrame built from 300k SQLAlchemy rows took five times as long.
+    rows = [tuple(row) for row in session.execute(stmt)]
+    return pd.DataFrame.from_records(rows, columns=assessment.SAMPLE_COLUMNS)
 
 
 def _first_mock_visit(drawn_on: dt.date, as_of: dt.date, household_ids: HouseholdIds) -> Subquery:
@@ -651,12 +714,13 @@ def mock_sample(
     )
     if drawn.empty:
         return MockSample(pd.DataFrame(columns=MOCK_COLUMNS), strata)
-    f = household_facts(as_of, town_codes=town_codes, stored=rollups.facts_ready(session, as_of))
-    conditions = _conditions(f, as_of, within_months)
+    stored = rollups.facts_ready(session, as_of)
     ids = [int(i) for i in drawn["household_id"]]
     rows: list[tuple[object, ...]] = []
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
+        f = household_facts(as_of, town_codes=town_codes, stored=stored, household_ids=chunk)
+        conditions = _conditions(f, as_of, within_months)
         mock = _first_mock_visit(drawn_on, as_of, chunk)
         verified = (
             select(

@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from lib.models import Household, HouseholdDerivedFacts, Meta, Village, VillageHouseholdCounts
-from lib.queries.assessment import DERIVED_COLUMNS, derived_facts
+from lib.queries.assessment import STORED_COLUMNS, stored_checks
 from lib.queries.common import data_version
 from lib.queries.overview import HOUSEHOLD_COUNT_COLUMNS, correlated_best_stage, household_counts
 from lib.queries.rollups import ROLLUP_AS_OF_KEY, ROLLUP_VERSION_KEY, counts_ready
@@ -63,11 +63,10 @@ def _store_facts(session: Session, as_of: dt.date, household_ids: Sequence[int] 
         )
     else:
         session.execute(delete(HouseholdDerivedFacts))
-    facts = derived_facts(as_of, household_ids).subquery()
+    facts = stored_checks(as_of, household_ids).subquery()
     session.execute(
         insert(HouseholdDerivedFacts).from_select(
-            ["household_id", *DERIVED_COLUMNS],
-            select(facts.c.household_id, *(facts.c[name] for name in DERIVED_COLUMNS)),
+            STORED_COLUMNS, select(*(facts.c[name] for name in STORED_COLUMNS))
         )
     )
 

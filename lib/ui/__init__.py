@@ -323,6 +323,20 @@ def page_header(title: str, filters: Filters) -> None:
     st.caption(line)
 
 
+def lazy_tabs(labels: dict[str, str], *, key: str, default: str | None = None) -> list[Any]:
+    """Tabs labelled by `labels` (name → label, in order) whose content should run only while
+    open: a page tests a tab's `.open` before its queries, so a cold visit pays for one tab.
+    The open tab is session state `key` (its label); `default` names the tab opened first."""
+    names = list(labels)
+    containers = st.tabs(
+        [labels[name] for name in names],
+        key=key,
+        on_change="rerun",
+        default=labels[default] if default else None,
+    )
+    return list(containers)
+
+
 def kpi(label: str, value: str, detail: str | None = None, help_text: str | None = None) -> None:
     """A KPI tile: the figure large, with the counts behind it in a line underneath."""
     with st.container(border=True):

@@ -63,3 +63,8 @@ def mock_settings(as_of: dt.date) -> tuple[int, dict[str, int], dt.date]:
         drawn=drawn_on.isoformat(),
     )
     return int(seed), sizes, drawn_on
+
+
+def mock_in_link() -> bool:
+    """Whether the link carries mock-assessment settings (then the page opens on that tab)."""
+    return any(param in st.query_params for param in ("seed", "sample", "drawn"))

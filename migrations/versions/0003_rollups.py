@@ -23,6 +23,12 @@ COUNTS = (
     'households_verified',
 )
 
+CHECKS = (
+    'exited', 'income_below_line', 'guarantee_not_met', 'exit_steps_missing', 'exit_steps_out_of_order',
+    'fields_missing', 'not_verified', 'members_income_mismatch', 'housing_contradiction',
+    'unregistered_need',
+)
+
 
 def upgrade() -> None:
     op.create_table('village_household_counts',
@@ -33,6 +39,7 @@ def upgrade() -> None:
     )
     op.create_table('household_derived_facts',
     sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=False),
     sa.Column('income_year', sa.Integer(), nullable=True),
     sa.Column('income', sa.Integer(), nullable=True),
     sa.Column('previous_income', sa.Integer(), nullable=True),
@@ -41,7 +48,9 @@ def upgrade() -> None:
     sa.Column('last_satisfied', sa.Boolean(), nullable=True),
     sa.Column('visits', sa.Integer(), nullable=False),
     sa.Column('found_need', sa.Integer(), nullable=False),
+    *(sa.Column(name, sa.Integer(), nullable=False) for name in CHECKS),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_household_derived_facts_household_id_households'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['village_id'], ['villages.id'], name=op.f('fk_household_derived_facts_village_id_villages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('household_id', name=op.f('pk_household_derived_facts'))
     )
 
