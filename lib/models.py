@@ -9,6 +9,7 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -562,6 +563,43 @@ class VillageHouseholdCounts(Base):
     stage_producing: Mapped[int] = mapped_column(Integer)
     stage_stable: Mapped[int] = mapped_column(Integer)
     households_verified: Mapped[int] = mapped_column(Integer)
+    households_in_product: Mapped[int] = mapped_column(Integer, default=0)  # a plan in the village's product
+
+
+class VillageIncomeYear(Base):
+    """Rollup: one village's per-capita income figures of one year, linked households (to an
+    enterprise or cooperative) apart from the rest (`lib.queries.industry.income_by_village_year`).
+    Kept like VillageHouseholdCounts."""
+
+    __tablename__ = "village_income_years"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    linked_households: Mapped[int] = mapped_column(Integer)
+    linked_income: Mapped[int] = mapped_column(BigInteger)
+    unlinked_households: Mapped[int] = mapped_column(Integer)
+    unlinked_income: Mapped[int] = mapped_column(BigInteger)
+    linked_below_line: Mapped[int] = mapped_column(Integer)
+    unlinked_below_line: Mapped[int] = mapped_column(Integer)
+
+
+class OrganisationVillageLinks(Base):
+    """Rollup: one organisation's links to the households of one village
+    (`lib.queries.industry.links_by_organisation_village`). Kept like VillageHouseholdCounts."""
+
+    __tablename__ = "organisation_village_links"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"), primary_key=True)
+    linked_households: Mapped[int] = mapped_column(Integer)
+    links: Mapped[int] = mapped_column(Integer)
+    land_rent: Mapped[int] = mapped_column(Integer)
+    dividend: Mapped[int] = mapped_column(Integer)
+    wages: Mapped[int] = mapped_column(Integer)
+    guaranteed_purchase: Mapped[int] = mapped_column(Integer)
+    annual_amount: Mapped[int] = mapped_column(BigInteger)
 
 
 class HouseholdDerivedFacts(Base):

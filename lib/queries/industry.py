@@ -37,6 +37,7 @@ import datetime as dt
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -66,11 +67,15 @@ from lib.models import (
     IndustryPlan,
     Organisation,
     OrganisationLink,
+    OrganisationVillageLinks,
     PlanStage,
     PlanStageChange,
     Town,
     Village,
+    VillageHouseholdCounts,
+    VillageIncomeYear,
 )
+from lib.queries import rollups
 from lib.queries.common import AnySelect, stage_rank, town_filter
 from lib.queries.overview import household_counts_for
 from lib.queries.training import months_between
@@ -449,49 +454,67 @@ def village_products(session: Session, *, town_codes: Sequence[str] | None = Non
     has_product (a signature product is named).
     """
     signature = aliased(Industry)
-    in_product = case((IndustryPlan.industry_id == Village.signature_industry_id, Household.id), else_=None)
-    stmt = town_filter(
-        select(
-            Village.code,
-            Village.name_zh,
-            Village.name_en,
-            Town.code,
-            Town.name_zh,
-            Town.name_en,
-            Village.signature_product_zh,
-            Village.signature_product_en,
-            signature.code,
-            signature.name_zh,
-            signature.name_en,
-            func.count(func.distinct(Household.id)),
-            func.count(func.distinct(in_product)),
+    place = (
+        Village.code,
+        Village.name_zh,
+        Village.name_en,
+        Town.code,
+        Town.name_zh,
+        Town.name_en,
+        Village.signature_product_zh,
+        Village.signature_product_en,
+        signature.code,
+        signature.name_zh,
+        signature.name_en,
+    )
+    if rollups.counts_ready(session):
+        stored = VillageHouseholdCounts
+        stmt = (
+            select(*place, stored.households, stored.households_in_product)
+            .join(Town, Town.id == Village.town_id)
+            .outerjoin(signature, signature.id == Village.signature_industry_id)
+            .outerjoin(stored, stored.village_id == Village.id)
         )
-        .join(Town, Town.id == Village.town_id)
-        .outerjoin(signature, signature.id == Village.signature_industry_id)
-        .outerjoin(Household, Household.village_id == Village.id)
-        .outerjoin(IndustryPlan, IndustryPlan.household_id == Household.id)
-        .group_by(
-            Village.id,
-            Village.code,
-            Village.name_zh,
-            Village.name_en,
-            Town.code,
-            Town.name_zh,
-            Town.name_en,
-            Village.signature_product_zh,
-            Village.signature_product_en,
-            signature.code,
-            signature.name_zh,
-            signature.name_en,
-        ),
-        town_codes,
-    ).order_by(Town.code, Village.code)
+    else:
+        in_product = case(
+            (IndustryPlan.industry_id == Village.signature_industry_id, Household.id), else_=None
+        )
+        stmt = (
+            select(*place, func.count(func.distinct(Household.id)), func.count(func.distinct(in_product)))
+            .join(Town, Town.id == Village.town_id)
+            .outerjoin(signature, signature.id == Village.signature_industry_id)
+            .outerjoin(Household, Household.village_id == Village.id)
+            .outerjoin(IndustryPlan, IndustryPlan.household_id == Household.id)
+            .group_by(Village.id, *place)
+        )
+    stmt = town_filter(stmt, town_codes).order_by(Town.code, Village.code)
     frame = _frame(session, stmt, VILLAGE_PRODUCT_COLUMNS[:-2])
     _as_int(frame, ["households", "households_in_product"])
     measured = frame["signature_industry"].notna() & (frame["households"] > 0)
     frame["share"] = _share(frame["households_in_product"], frame["households"]).where(measured)
     frame["has_product"] = frame["signature_product_zh"].notna().astype(bool)
     return frame
+
+
+def households_in_product(village_ids: Sequence[int] | None = None) -> AnySelect:
+    """Per village (of `village_ids`, all when None): village_id, households_in_product (distinct
+    households with a plan in the village's signature industry). The rollup's source."""
+    stmt = (
+        select(
+            Village.id.label("village_id"),
+            func.count(func.distinct(Household.id)).label("households_in_product"),
+        )
+        .join(Household, Household.village_id == Village.id)
+        .join(
+            IndustryPlan,
+            and_(
+                IndustryPlan.household_id == Household.id,
+                IndustryPlan.industry_id == Village.signature_industry_id,
+            ),
+        )
+        .group_by(Village.id)
+    )
+    return stmt if village_ids is None else stmt.where(Village.id.in_(list(village_ids)))
 
 
 # --- enterprises and cooperatives -------------------------------------------------------------
@@ -524,9 +547,32 @@ def organisations(session: Session, *, town_codes: Sequence[str] | None = None) 
     villages of linked households), linked_households (distinct), links, land_rent, dividend,
     wages, guaranteed_purchase (links of each benefit type), annual_amount (yuan, 0 if none).
     """
-    links = _linked_in_towns(town_codes).subquery()
     org_town = aliased(Town)
-    households_ = func.count(func.distinct(links.c.household_id))
+    if rollups.counts_ready(session):  # per organisation and village, added up over the villages
+        links: Any = town_filter(
+            select(OrganisationVillageLinks)
+            .join(Village, Village.id == OrganisationVillageLinks.village_id)
+            .join(Town, Town.id == Village.town_id),
+            town_codes,
+        ).subquery()
+        households_: ColumnElement[int] = func.sum(links.c.linked_households)
+        figures: list[ColumnElement[Any]] = [
+            func.count(),
+            households_,
+            func.sum(links.c.links),
+            *(func.sum(links.c[benefit]) for benefit in BENEFIT_TYPES),
+            func.sum(links.c.annual_amount),
+        ]
+    else:
+        links = _linked_in_towns(town_codes).subquery()
+        households_ = func.count(func.distinct(links.c.household_id))
+        figures = [
+            func.count(func.distinct(links.c.village_id)),
+            households_,
+            func.count(),
+            *(_count_if(links.c.benefit_type == benefit) for benefit in BENEFIT_TYPES),
+            func.coalesce(func.sum(links.c.annual_amount), 0),
+        ]
     stmt = (
         select(
             Organisation.id,
@@ -539,11 +585,7 @@ def organisations(session: Session, *, town_codes: Sequence[str] | None = None) 
             org_town.code,
             org_town.name_zh,
             org_town.name_en,
-            func.count(func.distinct(links.c.village_id)),
-            households_,
-            func.count(),
-            *(_count_if(links.c.benefit_type == benefit) for benefit in BENEFIT_TYPES),
-            func.coalesce(func.sum(links.c.annual_amount), 0),
+            *figures,
         )
         .join(links, links.c.organisation_id == Organisation.id)
         .outerjoin(Industry, Industry.id == Organisation.industry_id)
@@ -565,6 +607,28 @@ def organisations(session: Session, *, town_codes: Sequence[str] | None = None) 
     frame = _frame(session, stmt, ORGANISATION_COLUMNS)
     _as_int(frame, ["villages_served", "linked_households", "links", *BENEFIT_TYPES, "annual_amount"])
     return frame
+
+
+def links_by_organisation_village(village_ids: Sequence[int] | None = None) -> AnySelect:
+    """Per organisation and village (of `village_ids`, all when None): organisation_id,
+    village_id, linked_households (distinct), links, one count per BENEFIT_TYPES, annual_amount
+    (0 if none). The rollup's source; `organisations` adds it up."""
+    stmt = (
+        select(
+            OrganisationLink.organisation_id.label("organisation_id"),
+            Household.village_id.label("village_id"),
+            func.count(func.distinct(OrganisationLink.household_id)).label("linked_households"),
+            func.count().label("links"),
+            *(
+                _count_if(OrganisationLink.benefit_type == benefit).label(benefit)
+                for benefit in BENEFIT_TYPES
+            ),
+            func.coalesce(func.sum(OrganisationLink.annual_amount), 0).label("annual_amount"),
+        )
+        .join(Household, Household.id == OrganisationLink.household_id)
+        .group_by(OrganisationLink.organisation_id, Household.village_id)
+    )
+    return stmt if village_ids is None else stmt.where(Household.village_id.in_(list(village_ids)))
 
 
 def _single_links() -> Subquery:
@@ -668,6 +732,60 @@ def _poverty_line_sql(year: ColumnElement[int] | InstrumentedAttribute[int]) -> 
     return case(POVERTY_LINE_BY_YEAR, value=year, else_=outside)
 
 
+def income_by_village_year(village_ids: Sequence[int] | None = None) -> AnySelect:
+    """Per village (of `village_ids`, all when None) and year: village_id, year,
+    linked_households, linked_income (sum of per-capita incomes), unlinked_households,
+    unlinked_income, linked_below_line, unlinked_below_line. The rollup's source."""
+    linked_ids = select(OrganisationLink.household_id.label("household_id")).distinct().subquery()
+    linked = linked_ids.c.household_id.is_not(None)
+    below = HouseholdIncome.per_capita_income < _poverty_line_sql(HouseholdIncome.year)
+    income = HouseholdIncome.per_capita_income
+    stmt = (
+        select(
+            Household.village_id.label("village_id"),
+            HouseholdIncome.year.label("year"),
+            _count_if(linked).label("linked_households"),
+            func.coalesce(func.sum(case((linked, income), else_=0)), 0).label("linked_income"),
+            _count_if(~linked).label("unlinked_households"),
+            func.coalesce(func.sum(case((~linked, income), else_=0)), 0).label("unlinked_income"),
+            _count_if(and_(linked, below)).label("linked_below_line"),
+            _count_if(and_(~linked, below)).label("unlinked_below_line"),
+        )
+        .join(Household, Household.id == HouseholdIncome.household_id)
+        .outerjoin(linked_ids, linked_ids.c.household_id == HouseholdIncome.household_id)
+        .group_by(Household.village_id, HouseholdIncome.year)
+    )
+    return stmt if village_ids is None else stmt.where(Household.village_id.in_(list(village_ids)))
+
+
+def _stored_income_by_link(session: Session, town_codes: Sequence[str] | None) -> pd.DataFrame:
+    stored = VillageIncomeYear
+    sums = ["linked_households", "linked_income", "unlinked_households", "unlinked_income"]
+    sums += ["linked_below_line", "unlinked_below_line"]
+    stmt = (
+        town_filter(
+            select(stored.year, *(func.sum(getattr(stored, name)) for name in sums))
+            .join(Village, Village.id == stored.village_id)
+            .join(Town, Town.id == Village.town_id),
+            town_codes,
+        )
+        .group_by(stored.year)
+        .order_by(stored.year)
+    )
+    frame = _frame(session, stmt, ["year", *sums])
+    _as_int(frame, ["year", *sums])
+    frame["linked"] = frame["linked_income"] / frame["linked_households"].where(
+        frame["linked_households"] > 0
+    )
+    frame["unlinked"] = frame["unlinked_income"] / frame["unlinked_households"].where(
+        frame["unlinked_households"] > 0
+    )
+    for column in ("linked", "unlinked"):
+        frame[column] = frame[column].astype("float64")
+    frame["poverty_line"] = pd.Series([poverty_line(int(y)) for y in frame["year"]], dtype="int64")
+    return frame[INCOME_COLUMNS]
+
+
 def income_by_link(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
     """Per-capita income of linked vs unlinked households, by year (years with any income row).
 
@@ -676,6 +794,8 @@ def income_by_link(session: Session, *, town_codes: Sequence[str] | None = None)
     a figure), poverty_line (`lib.domain.poverty_line`), linked_below_line, unlinked_below_line
     (households with a figure below that year's line).
     """
+    if rollups.counts_ready(session):
+        return _stored_income_by_link(session, town_codes)
     # Linked households once, joined (not an EXISTS per income row through the household: a city
     # has ~2M income rows; nor an IN in the select list, which PostgreSQL may rescan per row), and
     # the joins to the place only when towns are chosen.

@@ -198,16 +198,19 @@ def _increment(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def bump_data_version(session: Session, *, households: Sequence[int] = ()) -> str:
+def bump_data_version(
+    session: Session, *, households: Sequence[int] = (), villages: Sequence[int] = ()
+) -> str:
     """Add one to app_meta's data version in the caller's transaction; return the new value.
 
     One UPDATE … SET value = value + 1 in the database, so concurrent writers never lose a bump:
     the row stays locked (PostgreSQL) or the file write-locked (SQLite) until the caller commits.
     A missing version starts at "1".
 
-    `households`: the households whose status, members, plans or visits the write changed; their
-    rollup rows are worked out again (lib/services/rollups.py). A write that changes such things
-    must name them, or the rollups would serve old counts.
+    `households`: the households whose status, members, plans or visits the write changed, and
+    `villages`: villages whose own rollup inputs changed (the signature product); their rollup rows
+    are worked out again (lib/services/rollups.py). A write that changes such things must name
+    them, or the rollups would serve old figures.
     """
     if _increment(session) == 0:
         try:
@@ -217,7 +220,7 @@ def bump_data_version(session: Session, *, households: Sequence[int] = ()) -> st
             _increment(session)
     value = session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY))
     assert value is not None
-    rollups.carry_forward(session, value, households)
+    rollups.carry_forward(session, value, households, villages)
     return value
 
 

@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from lib.models import Household, HouseholdDerivedFacts, Meta, Village, VillageHouseholdCounts
+from lib.models import (
+    Base,
+    Household,
+    HouseholdDerivedFacts,
+    Meta,
+    OrganisationVillageLinks,
+    Village,
+    VillageHouseholdCounts,
+    VillageIncomeYear,
+)
 from lib.queries.assessment import STORED_COLUMNS, stored_checks
-from lib.queries.common import data_version
+from lib.queries.common import AnySelect, data_version
+from lib.queries.industry import households_in_product, income_by_village_year, links_by_organisation_village
 from lib.queries.overview import HOUSEHOLD_COUNT_COLUMNS, correlated_best_stage, household_counts
 from lib.queries.rollups import ROLLUP_AS_OF_KEY, ROLLUP_VERSION_KEY, counts_ready
 
@@ -38,43 +49,64 @@ def _as_of(session: Session) -> dt.date | None:
         return None
 
 
-def _store_counts(session: Session, village_ids: Sequence[int] | None) -> None:
-    if village_ids is not None:
-        session.execute(
-            delete(VillageHouseholdCounts).where(VillageHouseholdCounts.village_id.in_(list(village_ids)))
-        )
+def _replace_rows(
+    session: Session, model: type[Base], key: str, ids: Sequence[int] | None, source: AnySelect
+) -> None:
+    """Delete `model`'s rows whose `key` is in `ids` (all rows when None); insert `source`'s rows
+    (its column names are the table's)."""
+    table = cast(Table, model.__table__)
+    if ids is not None:
+        session.execute(delete(table).where(table.c[key].in_(list(ids))))
     else:
-        session.execute(delete(VillageHouseholdCounts))
+        session.execute(delete(table))
+    inner = source.subquery()
+    session.execute(insert(table).from_select([column.name for column in inner.c], select(*inner.c)))
+
+
+def _store_village_rollups(session: Session, village_ids: Sequence[int] | None) -> None:
+    """The per-village rollups of these villages (all when None): household counts with the
+    households in the signature product, income years, organisation links."""
     counts = household_counts(
         Village.id, None, village_ids=village_ids, correlated=correlated_best_stage(session)
     ).subquery()
+    _replace_rows(
+        session,
+        VillageHouseholdCounts,
+        "village_id",
+        village_ids,
+        select(counts.c.key.label("village_id"), *(counts.c[name] for name in HOUSEHOLD_COUNT_COLUMNS)),
+    )
+    in_product = households_in_product(village_ids).subquery()
     session.execute(
-        insert(VillageHouseholdCounts).from_select(
-            ["village_id", *HOUSEHOLD_COUNT_COLUMNS],
-            select(counts.c.key, *(counts.c[name] for name in HOUSEHOLD_COUNT_COLUMNS)),
-        )
+        update(VillageHouseholdCounts)
+        .where(VillageHouseholdCounts.village_id == in_product.c.village_id)
+        .values(households_in_product=in_product.c.households_in_product)
+    )
+    _replace_rows(session, VillageIncomeYear, "village_id", village_ids, income_by_village_year(village_ids))
+    _replace_rows(
+        session,
+        OrganisationVillageLinks,
+        "village_id",
+        village_ids,
+        links_by_organisation_village(village_ids),
     )
 
 
 def _store_facts(session: Session, as_of: dt.date, household_ids: Sequence[int] | None) -> None:
-    if household_ids is not None:
-        session.execute(
-            delete(HouseholdDerivedFacts).where(HouseholdDerivedFacts.household_id.in_(list(household_ids)))
-        )
-    else:
-        session.execute(delete(HouseholdDerivedFacts))
     facts = stored_checks(as_of, household_ids).subquery()
-    session.execute(
-        insert(HouseholdDerivedFacts).from_select(
-            STORED_COLUMNS, select(*(facts.c[name] for name in STORED_COLUMNS))
-        )
+    _replace_rows(
+        session,
+        HouseholdDerivedFacts,
+        "household_id",
+        household_ids,
+        select(*(facts.c[name] for name in STORED_COLUMNS)),
     )
 
 
 def rebuild(session: Session) -> None:
     """Work out both rollups afresh and mark them current; the caller commits."""
     as_of = _as_of(session)
-    _store_counts(session, None)
+    _store_village_rollups(session, None)
     session.execute(delete(HouseholdDerivedFacts))
     session.execute(delete(Meta).where(Meta.key == ROLLUP_AS_OF_KEY))
     if as_of is not None:
@@ -93,27 +125,29 @@ def ensure_current(session: Session) -> bool:
     return True
 
 
-def refresh(session: Session, household_ids: Sequence[int]) -> None:
-    """Work out again the rollup rows of these households and of their villages."""
+def refresh(session: Session, household_ids: Sequence[int], village_ids: Sequence[int] = ()) -> None:
+    """Work out again the rollup rows of these households, of their villages and of `village_ids`."""
     ids = sorted({int(i) for i in household_ids})
-    if not ids:
+    villages = {int(i) for i in village_ids}
+    if not ids and not villages:
         return
     session.flush()
-    village_ids = sorted(
-        session.scalars(select(Household.village_id).where(Household.id.in_(ids)).distinct()).all()
-    )
-    _store_counts(session, village_ids)
+    if ids:
+        villages |= set(session.scalars(select(Household.village_id).where(Household.id.in_(ids))).all())
+    _store_village_rollups(session, sorted(villages))
     stored_as_of = session.scalar(select(Meta.value).where(Meta.key == ROLLUP_AS_OF_KEY))
-    if stored_as_of:
+    if stored_as_of and ids:
         _store_facts(session, dt.date.fromisoformat(stored_as_of), ids)
 
 
-def carry_forward(session: Session, new_version: str, household_ids: Sequence[int]) -> None:
+def carry_forward(
+    session: Session, new_version: str, household_ids: Sequence[int], village_ids: Sequence[int] = ()
+) -> None:
     """After a write bumped the data version to `new_version`: if the rollups matched the version
     before, refresh what the write changed and mark them current again; stale rollups stay stale
     (pages read the base tables until the next rebuild)."""
     stored = session.scalar(select(Meta.value).where(Meta.key == ROLLUP_VERSION_KEY))
     if stored is None or not new_version.isdigit() or stored != str(int(new_version) - 1):
         return
-    refresh(session, household_ids)
+    refresh(session, household_ids, village_ids)
     _set_meta(session, ROLLUP_VERSION_KEY, new_version)

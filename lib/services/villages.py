@@ -607,5 +607,5 @@ def update_signature_product(
         new={name: new[name] for name in changed},
         reason=why,
     )
-    bump_data_version(session)
+    bump_data_version(session, villages=[village.id])
     return village.version
