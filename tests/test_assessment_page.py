@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from lib.db import make_engine
 from lib.schema import upgrade
 from tests.assessment_county import load_assessment_county
+from tests.support.apptest import open_tab
 
 PAGE = "views/assessment_page.py"
 AppFactory = Callable[..., AppTest]
@@ -52,11 +53,7 @@ def _table(at: AppTest, column: str) -> pd.DataFrame:
 
 
 def _open_tab(at: AppTest, label: str) -> AppTest:
-    """Select a tab (their content runs only while open) and run the page again."""
-    at.session_state["assessment_tab"] = label
-    at.run()
-    assert not at.exception
-    return at
+    return open_tab(at, "assessment_tab", label)
 
 
 def test_only_the_open_tab_runs(open_app: AppFactory, county_sqlite_url: str) -> None:

@@ -5,6 +5,8 @@ h4, h6 and h8 have labour and no plan; no village has a signature product; nobod
 
 from __future__ import annotations
 
+from tests.support.apptest import open_tab
+
 PAGE = "views/industry_page.py"
 
 
@@ -23,6 +25,8 @@ def test_industry_page_in_english(open_app, hand_sqlite_url: str) -> None:  # ty
         "Linked households": "0",
         "Stuck plans": "5",
     }
+    assert not any("Labour" in frame.value.columns for frame in at.dataframe)  # gaps tab not open yet
+    open_tab(at, "industry_tab", "Gaps")
     gaps = next(frame.value for frame in at.dataframe if "Labour" in frame.value.columns)
     assert list(gaps["File no."]) == ["HAND0004", "HAND0006", "HAND0008"]
     assert list(gaps["Head"]) == ["户**", "户**", "户**"]  # masked: nobody signed in
@@ -44,6 +48,7 @@ def test_long_lists_are_paged_with_of_n_and_next(open_app, hand_sqlite_url: str,
     monkeypatch.setattr(ui, "PAGE_SIZE", 2)
     at = open_app(hand_sqlite_url, PAGE, lang="en")
     assert not at.exception
+    open_tab(at, "industry_tab", "Gaps")
     captions = [caption.value for caption in at.caption]
     assert "Rows 1–2 of 3 · page 1 of 2" in captions  # gaps: h4, h6, h8
     assert "Rows 1–2 of 5 · page 1 of 3" in captions  # stuck plans

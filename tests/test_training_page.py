@@ -14,6 +14,7 @@ from lib import auth
 from lib.db import make_engine
 from lib.models import Attendance, TrainingSession
 from lib.services.accounts import create_user_service
+from tests.support.apptest import open_tab
 
 PAGE = "views/training_page.py"
 
@@ -33,8 +34,10 @@ def test_training_page_in_english(open_app, hand_sqlite_url: str) -> None:  # ty
         "Waiting": "2",
     }
     assert "3 of 5 serving first secretaries" in [c.value for c in at.caption]
+    open_tab(at, "training_tab", "Waiting list")
     waiting = next(frame.value for frame in at.dataframe if "Months in post" in frame.value.columns)
     assert sorted(waiting["Name"]) == ["书记2", "书记3"]
+    open_tab(at, "training_tab", "Next phase")
     assert "No upcoming required session has free seats." in [i.value for i in at.info]
 
 
@@ -79,6 +82,7 @@ def with_next_phase_and_admin(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPa
 
 def test_an_admin_confirms_the_proposal(open_app, with_next_phase_and_admin: str) -> None:  # type: ignore[no-untyped-def]
     at = open_app(with_next_phase_and_admin, PAGE, lang="en")
+    open_tab(at, "training_tab", "Next phase")
     assert "Sign in: an administrator, or a town editor for their town, can confirm this proposal." in [
         i.value for i in at.info
     ]

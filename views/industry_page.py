@@ -33,134 +33,147 @@ for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
     with column:
         ui.kpi(tile.label, tile.value, tile.detail, tile.help)
 
-progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab = st.tabs(
-    [t(f"industry.tab.{key}") for key in ("progress", "gaps", "products", "organisations", "income", "trend")]
+progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab = ui.lazy_tabs(
+    {
+        key: t(f"industry.tab.{key}")
+        for key in ("progress", "gaps", "products", "organisations", "income", "trend")
+    },
+    key="industry_tab",
 )
 stage_order = view.stage_labels()
 
-with progress_tab:
-    left, right = st.columns([2, 3])
-    with left:
-        st.subheader(t("industry.funnel"))
-        ui.chart_with_downloads(
-            charts.funnel(
-                view.funnel_frame(funnel), x_title=t("industry.households"), y_title=t("industry.reached")
-            ),
-            title=t("industry.funnel"),
-            key="chart_industry_funnel",
-        )
-        st.caption(t("industry.funnel_caption"))
-        st.subheader(t("industry.by_category"))
-        ui.chart_with_downloads(
-            charts.stacked_stages(
-                view.category_stage_frame(ui.query(industry.stages_by_category, town_codes=towns)),
-                stage_order=stage_order,
-                x_title=t("industry.plans"),
-                y_title=t("industry.col.category"),
-                legend_title=t("industry.stage"),
-            ),
-            title=t("industry.by_category"),
-            key="chart_industry_by_category",
-        )
-    with right:
-        st.subheader(t("industry.by_town"))
-        ui.chart_with_downloads(
-            charts.stacked_stages(
-                view.town_stage_frame(ui.query(industry.stages_by_town, town_codes=towns)),
-                stage_order=stage_order,
-                x_title=t("industry.households"),
-                y_title=t("col.town"),
-                legend_title=t("industry.stage"),
-            ),
-            title=t("industry.by_town"),
-            key="chart_industry_by_town",
-        )
-
-with gaps_tab:
-    if not show_names:
-        st.caption(t("industry.names_masked"))
-    long_lists.industry_gaps(
-        towns=towns,
-        as_of=as_of,
-        months=months,
-        stuck_total=stuck,
-        show_names=show_names,
-        scope=ui.scope_line(filters),
-    )
-
-with products_tab:
-    st.subheader(t("industry.products_title"))
-    products_shown = view.products_table(products)
-    st.dataframe(
-        products_shown,
-        hide_index=True,
-        width="stretch",
-        height=420,
-        column_config={
-            t("industry.col.share"): st.column_config.ProgressColumn(
-                t("industry.col.share"), format="%.1f%%", min_value=0, max_value=100
+if progress_tab.open:
+    with progress_tab:
+        left, right = st.columns([2, 3])
+        with left:
+            st.subheader(t("industry.funnel"))
+            ui.chart_with_downloads(
+                charts.funnel(
+                    view.funnel_frame(funnel), x_title=t("industry.households"), y_title=t("industry.reached")
+                ),
+                title=t("industry.funnel"),
+                key="chart_industry_funnel",
             )
-        },
-    )
-    downloads.excel_download(
-        "data.download", products_shown, file_name=f"products_{as_of}.xlsx", key="dl_products"
-    )
-    st.subheader(t("industry.products_none"))
-    missing = view.no_product_table(products)
-    if missing.empty:
-        st.success(t("industry.products_all"))
-    else:
-        st.dataframe(missing, hide_index=True, width="stretch")
+            st.caption(t("industry.funnel_caption"))
+            st.subheader(t("industry.by_category"))
+            ui.chart_with_downloads(
+                charts.stacked_stages(
+                    view.category_stage_frame(ui.query(industry.stages_by_category, town_codes=towns)),
+                    stage_order=stage_order,
+                    x_title=t("industry.plans"),
+                    y_title=t("industry.col.category"),
+                    legend_title=t("industry.stage"),
+                ),
+                title=t("industry.by_category"),
+                key="chart_industry_by_category",
+            )
+        with right:
+            st.subheader(t("industry.by_town"))
+            ui.chart_with_downloads(
+                charts.stacked_stages(
+                    view.town_stage_frame(ui.query(industry.stages_by_town, town_codes=towns)),
+                    stage_order=stage_order,
+                    x_title=t("industry.households"),
+                    y_title=t("col.town"),
+                    legend_title=t("industry.stage"),
+                ),
+                title=t("industry.by_town"),
+                key="chart_industry_by_town",
+            )
+
+if gaps_tab.open:
+    with gaps_tab:
+        if not show_names:
+            st.caption(t("industry.names_masked"))
+        long_lists.industry_gaps(
+            towns=towns,
+            as_of=as_of,
+            months=months,
+            stuck_total=stuck,
+            show_names=show_names,
+            scope=ui.scope_line(filters),
+        )
+
+if products_tab.open:
+    with products_tab:
+        st.subheader(t("industry.products_title"))
+        products_shown = view.products_table(products)
+        st.dataframe(
+            products_shown,
+            hide_index=True,
+            width="stretch",
+            height=420,
+            column_config={
+                t("industry.col.share"): st.column_config.ProgressColumn(
+                    t("industry.col.share"), format="%.1f%%", min_value=0, max_value=100
+                )
+            },
+        )
         downloads.excel_download(
-            "data.download", missing, file_name=f"no_product_{as_of}.xlsx", key="dl_no_product"
+            "data.download", products_shown, file_name=f"products_{as_of}.xlsx", key="dl_products"
         )
-
-with organisations_tab:
-    st.subheader(t("industry.organisations_title"))
-    organisations_shown = view.organisations_table(organisations)
-    st.dataframe(organisations_shown, hide_index=True, width="stretch", height=420)
-    downloads.excel_download(
-        "data.download", organisations_shown, file_name=f"organisations_{as_of}.xlsx", key="dl_organisations"
-    )
-    long_lists.industry_single_links(towns=towns, as_of=as_of, show_names=show_names)
-
-with income_tab:
-    st.subheader(t("industry.income_title"))
-    ui.chart_with_downloads(
-        charts.income_lines(
-            view.income_frame(income),
-            x_title=t("industry.axis.year"),
-            y_title=t("industry.axis.income"),
-            legend_title=t("industry.households"),
-        ),
-        title=t("industry.income_title"),
-        key="chart_industry_income_title",
-    )
-    if not income.empty:
-        last = income.iloc[-1]
-        st.caption(
-            t(
-                "industry.below_line",
-                year=int(last["year"]),
-                linked=int(last["linked_below_line"]),
-                unlinked=int(last["unlinked_below_line"]),
+        st.subheader(t("industry.products_none"))
+        missing = view.no_product_table(products)
+        if missing.empty:
+            st.success(t("industry.products_all"))
+        else:
+            st.dataframe(missing, hide_index=True, width="stretch")
+            downloads.excel_download(
+                "data.download", missing, file_name=f"no_product_{as_of}.xlsx", key="dl_no_product"
             )
-            + " "
-            + t("industry.income_caption")
-        )
 
-with trend_tab:
-    st.subheader(t("industry.trend_title"))
-    trend = ui.query(industry.stage_trend, town_codes=towns, as_of=as_of)
-    ui.chart_with_downloads(
-        charts.monthly_bars(
-            view.trend_frame(trend),
-            stage_order=stage_order,
-            x_title=t("industry.axis.month"),
-            y_title=t("industry.axis.moves"),
-            legend_title=t("industry.stage"),
-        ),
-        title=t("industry.trend_title"),
-        key="chart_industry_trend_title",
-    )
-    st.caption(t("industry.trend_backward", n=int(trend["backward"].sum()) if not trend.empty else 0))
+if organisations_tab.open:
+    with organisations_tab:
+        st.subheader(t("industry.organisations_title"))
+        organisations_shown = view.organisations_table(organisations)
+        st.dataframe(organisations_shown, hide_index=True, width="stretch", height=420)
+        downloads.excel_download(
+            "data.download",
+            organisations_shown,
+            file_name=f"organisations_{as_of}.xlsx",
+            key="dl_organisations",
+        )
+        long_lists.industry_single_links(towns=towns, as_of=as_of, show_names=show_names)
+
+if income_tab.open:
+    with income_tab:
+        st.subheader(t("industry.income_title"))
+        ui.chart_with_downloads(
+            charts.income_lines(
+                view.income_frame(income),
+                x_title=t("industry.axis.year"),
+                y_title=t("industry.axis.income"),
+                legend_title=t("industry.households"),
+            ),
+            title=t("industry.income_title"),
+            key="chart_industry_income_title",
+        )
+        if not income.empty:
+            last = income.iloc[-1]
+            st.caption(
+                t(
+                    "industry.below_line",
+                    year=int(last["year"]),
+                    linked=int(last["linked_below_line"]),
+                    unlinked=int(last["unlinked_below_line"]),
+                )
+                + " "
+                + t("industry.income_caption")
+            )
+
+if trend_tab.open:
+    with trend_tab:
+        st.subheader(t("industry.trend_title"))
+        trend = ui.query(industry.stage_trend, town_codes=towns, as_of=as_of)
+        ui.chart_with_downloads(
+            charts.monthly_bars(
+                view.trend_frame(trend),
+                stage_order=stage_order,
+                x_title=t("industry.axis.month"),
+                y_title=t("industry.axis.moves"),
+                legend_title=t("industry.stage"),
+            ),
+            title=t("industry.trend_title"),
+            key="chart_industry_trend_title",
+        )
+        st.caption(t("industry.trend_backward", n=int(trend["backward"].sum()) if not trend.empty else 0))

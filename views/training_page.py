@@ -29,154 +29,162 @@ for column, tile in zip(st.columns(4), view.tiles(by_town, phases, tours, waitin
     with column:
         ui.kpi(tile.label, tile.value, tile.detail, tile.help)
 
-coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = st.tabs(
-    [t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")]
+coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = ui.lazy_tabs(
+    {key: t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")},
+    key="training_tab",
 )
 
-with coverage_tab:
-    left, right = st.columns([1, 1])
-    with left:
-        st.subheader(t("training.by_town"))
-        ui.chart_with_downloads(
-            charts.coverage_bars(
-                view.town_shares(by_town),
-                target=target,
-                value_title=t("training.axis.share"),
-                town_title=t("col.town"),
-            ),
-            title=t("training.by_town"),
-            key="chart_training_by_town",
-        )
-        st.caption(t("training.by_town_caption"))
-    with right:
-        st.subheader(t("training.trend"))
-        trend = ui.query(training.coverage_trend, town_codes=towns, as_of=as_of)
-        ui.chart_with_downloads(
-            charts.trend_line(
-                view.trend(trend),
-                target=target,
-                value_title=t("training.axis.share"),
-                date_title=t("training.axis.date"),
-            ),
-            title=t("training.trend"),
-            key="chart_training_trend",
-        )
-        st.caption(t("training.trend_caption"))
-        st.subheader(t("training.by_phase"))
-        table, labels = view.phases_table(phases)
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                **labels,
-                "share": st.column_config.ProgressColumn(
-                    labels["share"], format="%.1f%%", min_value=0, max_value=100
-                ),
-            },
-        )
-        downloads.excel_download(
-            "data.download",
-            table,
-            file_name=f"training_phases_{as_of}.xlsx",
-            key="dl_phases",
-            column_config=labels,
-        )
-
-with topics_tab:
-    st.subheader(t("training.heatmap"))
-    ui.chart_with_downloads(
-        charts.heatmap(
-            view.heatmap_frame(ui.query(training.topic_coverage, town_codes=towns), topics),
-            x_title=t("training.axis.topic"),
-            y_title=t("col.town"),
-            value_title=t("training.axis.share"),
-        ),
-        title=t("training.heatmap"),
-        key="chart_training_heatmap",
-    )
-    st.subheader(t("training.missing"))
-    missing = ui.query(training.missing_topics, town_codes=towns)
-    if missing.empty:
-        st.success(t("training.none_missing"))
-    else:
-        missing_shown = view.missing_table(missing, topics)
-        st.dataframe(missing_shown, hide_index=True, width="stretch")
-        downloads.excel_download(
-            "data.download", missing_shown, file_name=f"training_missing_{as_of}.xlsx", key="dl_missing"
-        )
-
-with schedule_tab:
-    st.subheader(t("training.timeline"))
-    ui.chart_with_downloads(
-        charts.timeline(
-            view.timeline_frame(schedule),
-            kind_title=t("training.col.programme"),
-            date_title=t("training.col.dates"),
-        ),
-        title=t("training.timeline"),
-        key="chart_training_timeline",
-    )
-    st.subheader(t("training.sessions"))
-    sessions = view.schedule_table(schedule, topics)
-    st.dataframe(sessions, hide_index=True, width="stretch")
-    downloads.excel_download(
-        "data.download", sessions, file_name=f"training_sessions_{as_of}.xlsx", key="dl_sessions"
-    )
-    st.subheader(t("training.tours"))
-    if tours.empty:
-        st.caption(t("training.no_tours"))
-    else:
-        tour_shown = view.tour_table(tours)
-        st.dataframe(tour_shown, hide_index=True, width="stretch")
-        downloads.excel_download(
-            "data.download", tour_shown, file_name=f"training_tours_{as_of}.xlsx", key="dl_tours"
-        )
-
-with waiting_tab:
-    if waiting.empty:
-        st.success(t("training.none_waiting"))
-    else:
-        waiting_table = view.waiting_table(waiting, topics)
-        st.caption(t("training.waiting_caption"))
-        st.dataframe(waiting_table, hide_index=True, width="stretch")
-        st.download_button(
-            t("training.download"),
-            data=ui.in_current_language(
-                lambda: export.excel_bytes(
-                    {t("training.tab.waiting"): waiting_table},
-                    title_lines={t("training.tab.waiting"): [t("training.title"), ui.scope_line(filters)]},
-                )
-            ),
-            file_name=f"training_waiting_{as_of}.xlsx",
-            mime=export.EXCEL_MIME,
-            on_click="ignore",
-        )
-
-with plan_tab:
-    st.caption(t("training.plan_intro"))
-    upcoming = schedule[schedule["upcoming"] & schedule["required"]]
-    free = training_plan.free_seats(upcoming)
-    if waiting.empty:
-        st.success(t("training.none_waiting"))
-    elif int(free.sum()) == 0:
-        st.info(t("training.no_upcoming"))
-    else:
-        proposal = training_plan.propose_allocation(waiting, upcoming)
-        shares = training_plan.fair_shares(waiting, int(free.sum()))
-        left, right = st.columns([1, 2])
+if coverage_tab.open:
+    with coverage_tab:
+        left, right = st.columns([1, 1])
         with left:
-            st.subheader(t("training.shares"))
-            shares_shown = view.shares_table(waiting, shares)
-            st.dataframe(shares_shown, hide_index=True, width="stretch")
-            downloads.excel_download(
-                "data.download", shares_shown, file_name="training_shares.xlsx", key="dl_shares"
+            st.subheader(t("training.by_town"))
+            ui.chart_with_downloads(
+                charts.coverage_bars(
+                    view.town_shares(by_town),
+                    target=target,
+                    value_title=t("training.axis.share"),
+                    town_title=t("col.town"),
+                ),
+                title=t("training.by_town"),
+                key="chart_training_by_town",
             )
+            st.caption(t("training.by_town_caption"))
         with right:
-            st.subheader(t("training.proposal", n=len(proposal)))
-            proposal_shown = view.proposal_table(proposal, waiting, schedule)
-            st.dataframe(proposal_shown, hide_index=True, width="stretch")
-            downloads.excel_download(
-                "data.download", proposal_shown, file_name="training_proposal.xlsx", key="dl_proposal"
+            st.subheader(t("training.trend"))
+            trend = ui.query(training.coverage_trend, town_codes=towns, as_of=as_of)
+            ui.chart_with_downloads(
+                charts.trend_line(
+                    view.trend(trend),
+                    target=target,
+                    value_title=t("training.axis.share"),
+                    date_title=t("training.axis.date"),
+                ),
+                title=t("training.trend"),
+                key="chart_training_trend",
             )
-        ui.confirm_enrolments(proposal, as_of=as_of)
+            st.caption(t("training.trend_caption"))
+            st.subheader(t("training.by_phase"))
+            table, labels = view.phases_table(phases)
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    **labels,
+                    "share": st.column_config.ProgressColumn(
+                        labels["share"], format="%.1f%%", min_value=0, max_value=100
+                    ),
+                },
+            )
+            downloads.excel_download(
+                "data.download",
+                table,
+                file_name=f"training_phases_{as_of}.xlsx",
+                key="dl_phases",
+                column_config=labels,
+            )
+
+if topics_tab.open:
+    with topics_tab:
+        st.subheader(t("training.heatmap"))
+        ui.chart_with_downloads(
+            charts.heatmap(
+                view.heatmap_frame(ui.query(training.topic_coverage, town_codes=towns), topics),
+                x_title=t("training.axis.topic"),
+                y_title=t("col.town"),
+                value_title=t("training.axis.share"),
+            ),
+            title=t("training.heatmap"),
+            key="chart_training_heatmap",
+        )
+        st.subheader(t("training.missing"))
+        missing = ui.query(training.missing_topics, town_codes=towns)
+        if missing.empty:
+            st.success(t("training.none_missing"))
+        else:
+            missing_shown = view.missing_table(missing, topics)
+            st.dataframe(missing_shown, hide_index=True, width="stretch")
+            downloads.excel_download(
+                "data.download", missing_shown, file_name=f"training_missing_{as_of}.xlsx", key="dl_missing"
+            )
+
+if schedule_tab.open:
+    with schedule_tab:
+        st.subheader(t("training.timeline"))
+        ui.chart_with_downloads(
+            charts.timeline(
+                view.timeline_frame(schedule),
+                kind_title=t("training.col.programme"),
+                date_title=t("training.col.dates"),
+            ),
+            title=t("training.timeline"),
+            key="chart_training_timeline",
+        )
+        st.subheader(t("training.sessions"))
+        sessions = view.schedule_table(schedule, topics)
+        st.dataframe(sessions, hide_index=True, width="stretch")
+        downloads.excel_download(
+            "data.download", sessions, file_name=f"training_sessions_{as_of}.xlsx", key="dl_sessions"
+        )
+        st.subheader(t("training.tours"))
+        if tours.empty:
+            st.caption(t("training.no_tours"))
+        else:
+            tour_shown = view.tour_table(tours)
+            st.dataframe(tour_shown, hide_index=True, width="stretch")
+            downloads.excel_download(
+                "data.download", tour_shown, file_name=f"training_tours_{as_of}.xlsx", key="dl_tours"
+            )
+
+if waiting_tab.open:
+    with waiting_tab:
+        if waiting.empty:
+            st.success(t("training.none_waiting"))
+        else:
+            waiting_table = view.waiting_table(waiting, topics)
+            st.caption(t("training.waiting_caption"))
+            st.dataframe(waiting_table, hide_index=True, width="stretch")
+            st.download_button(
+                t("training.download"),
+                data=ui.in_current_language(
+                    lambda: export.excel_bytes(
+                        {t("training.tab.waiting"): waiting_table},
+                        title_lines={
+                            t("training.tab.waiting"): [t("training.title"), ui.scope_line(filters)]
+                        },
+                    )
+                ),
+                file_name=f"training_waiting_{as_of}.xlsx",
+                mime=export.EXCEL_MIME,
+                on_click="ignore",
+            )
+
+if plan_tab.open:
+    with plan_tab:
+        st.caption(t("training.plan_intro"))
+        upcoming = schedule[schedule["upcoming"] & schedule["required"]]
+        free = training_plan.free_seats(upcoming)
+        if waiting.empty:
+            st.success(t("training.none_waiting"))
+        elif int(free.sum()) == 0:
+            st.info(t("training.no_upcoming"))
+        else:
+            proposal = training_plan.propose_allocation(waiting, upcoming)
+            shares = training_plan.fair_shares(waiting, int(free.sum()))
+            left, right = st.columns([1, 2])
+            with left:
+                st.subheader(t("training.shares"))
+                shares_shown = view.shares_table(waiting, shares)
+                st.dataframe(shares_shown, hide_index=True, width="stretch")
+                downloads.excel_download(
+                    "data.download", shares_shown, file_name="training_shares.xlsx", key="dl_shares"
+                )
+            with right:
+                st.subheader(t("training.proposal", n=len(proposal)))
+                proposal_shown = view.proposal_table(proposal, waiting, schedule)
+                st.dataframe(proposal_shown, hide_index=True, width="stretch")
+                downloads.excel_download(
+                    "data.download", proposal_shown, file_name="training_proposal.xlsx", key="dl_proposal"
+                )
+            ui.confirm_enrolments(proposal, as_of=as_of)

@@ -1,0 +1,15 @@
+"""Helpers for pages under AppTest."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Select the tab labelled `label` of the lazy tabs `key` (`lib.ui.lazy_tabs`: a tab's content
+    runs only while it is open) and run the page again."""
+    assert label in [tab.label for tab in at.tabs], f"no tab {label!r}"
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
