@@ -74,8 +74,9 @@ def _section(slide: Slide, number: int, total: int) -> str:
     escape = html.escape
     items = "".join(f"<li>{escape(line)}</li>" for line in slide.bullets)
     figures = f"<ul>{items}</ul>" if items else ""
-    if slide.png is not None:
-        picture = base64.b64encode(slide.png).decode("ascii")
+    png = slide.png
+    if png is not None:
+        picture = base64.b64encode(png).decode("ascii")
         caption = f"<figcaption>{escape(slide.note)}</figcaption>" if slide.note else ""
         image = f'<img src="data:image/png;base64,{picture}" alt="{escape(slide.title)}">'
         body = f"<figure>{image}{caption}</figure>{figures}"

@@ -35,8 +35,10 @@ class Slide:
     """One slide (or one section of the printed brief), every text already in its language.
 
     `key` names the slide for code (title, overview, ranking, funnel, map, training, industry,
-    town:<code>); `png` (and `svg`, when asked for) is the chart with its legend, or None on a
-    slide of text only; `note` is a caption for the picture.
+    town:<code>); `spec` is the chart with its legend as a Vega-Lite specification, or None on a
+    slide of text only, rendered on demand: `png` and `svg` render it each time they are read
+    (seconds for a map), so the slideshow renders (and caches) only the slide on screen;
+    `note` is a caption for the picture.
     """
 
     key: str
@@ -45,8 +47,15 @@ class Slide:
     source: str
     bullets: tuple[str, ...] = ()
     note: str = ""
-    png: bytes | None = None
-    svg: str | None = None
+    spec: str | None = None
+
+    @property
+    def png(self) -> bytes | None:
+        return export.spec_png(self.spec) if self.spec is not None else None
+
+    @property
+    def svg(self) -> str | None:
+        return export.spec_svg(self.spec) if self.spec is not None else None
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,6 @@ class _Context:
     town_codes: list[str]  # empty = every town
     subtitle: str
     source: str
-    svg: bool
     town_names: dict[str, str]  # every town's name in the current language, by code
     progress: pd.DataFrame  # overview.town_progress of the selection
     county: pd.DataFrame  # overview.town_progress of every town
@@ -76,8 +84,7 @@ class _Context:
             source=self.source,
             bullets=tuple(bullets),
             note=note,
-            png=export.chart_png(chart) if chart is not None else None,
-            svg=export.chart_svg(chart) if chart is not None and self.svg else None,
+            spec=export.chart_spec(chart) if chart is not None else None,
         )
 
 
@@ -88,7 +95,6 @@ def build_slides(
     as_of: dt.date,
     lang: str,
     exported_at: dt.datetime | None = None,
-    svg: bool = False,
 ) -> list[Slide]:
     """The deck for the selected towns (None or empty: the whole county) in `lang` ("zh"/"en").
 
@@ -109,7 +115,6 @@ def build_slides(
             town_codes=codes,
             subtitle=f"{scope_line(codes, names)} · {t('app.as_of', date=as_of.isoformat())}",
             source=t("briefing.source", date=as_of.isoformat(), exported=exported),
-            svg=svg,
             town_names=names,
             progress=overview.town_progress(session, town_codes=codes) if codes else county,
             county=county,
@@ -171,6 +176,19 @@ def _styled(chart: alt.TopLevelMixin, *, height: int, width: int = CHART_WIDTH) 
         .configure_text(fontSize=FONT_SIZE - 1)
     )
     return styled
+
+
+CHART_TOWNS = 20  # a slide's chart shows at most this many towns: the highest and lowest half each
+
+
+def _chart_ends(ordered: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Of towns in chart order (best first), those a slide's chart shows, and a bullet saying so
+    when some are left out (a city's 250 towns make neither a readable slide nor a quick one)."""
+    names = list(dict.fromkeys(ordered))
+    if len(names) <= CHART_TOWNS:
+        return names, []
+    half = CHART_TOWNS // 2
+    return names[:half] + names[-half:], [t("briefing.chart_ends", half=half, n=len(names))]
 
 
 def _overall(totals: overview.OverviewTotals) -> float | None:
@@ -245,9 +263,13 @@ def _ranking_slide(context: _Context) -> Slide:
     chart = None
     if names:
         bars = pd.DataFrame({"town": names, "value": list(with_data["progress"])})
+        shown, ends = _chart_ends(names)
+        bullets += ends
         chart = _styled(
-            charts.ranking_bars(bars, value_title=t("measure.progress"), town_title=t("col.town")),
-            height=_height(len(names), per_row=24),
+            charts.ranking_bars(
+                bars[bars["town"].isin(shown)], value_title=t("measure.progress"), town_title=t("col.town")
+            ),
+            height=_height(len(shown), per_row=24),
         )
     return context.slide(
         "ranking", t("overview.ranking_title"), bullets, chart=chart, note=t("overview.ranking_caption")
@@ -351,12 +373,17 @@ def _training_slide(context: _Context) -> Slide:
         bullets.append(t("briefing.ranking.worst", town=lowest["town"], value=_share(lowest["value"])))
     chart = None
     if not shares.empty:
+        shown, ends = _chart_ends(list(shares.sort_values("value", ascending=False, kind="stable")["town"]))
+        bullets += ends
         bars = charts.coverage_bars(
-            shares, target=target, value_title=t("training.axis.share"), town_title=t("col.town")
+            shares[shares["town"].isin(shown)],
+            target=target,
+            value_title=t("training.axis.share"),
+            town_title=t("col.town"),
         )
         if target is not None:  # the caption explains the colours and the dashed line: the legend
             bars = bars.properties(title=t("training.by_town_caption"))
-        chart = _styled(bars, height=_height(len(shares), per_row=24))
+        chart = _styled(bars, height=_height(len(shown), per_row=24))
     return context.slide("training", t("training.by_town"), bullets, chart=chart)
 
 
@@ -395,6 +422,9 @@ def _industry_slide(context: _Context, funnel: StageFunnel) -> Slide:
     frame = industry_labels.town_stage_frame(by_town)
     chart = None
     if not frame.empty:
+        shown, ends = _chart_ends(list(frame["row"]))
+        bullets += ends
+        frame = frame[frame["row"].isin(shown)]
         chart = _styled(
             charts.stacked_stages(
                 frame,

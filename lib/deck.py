@@ -100,11 +100,12 @@ def _content(page: PptxSlide, slide: Slide, lang: str) -> None:
         page, (MARGIN, Inches(1.0), Inches(12.3), Inches(0.4)), [slide.subtitle], lang, size=14, colour=MUTED
     )
     _rule(page, Inches(1.47))
-    if slide.png is None:
+    png = slide.png
+    if png is None:
         box = (MARGIN, PICTURE_BOX[1], Inches(12.3), FIGURES_BOX[3])
         _text(page, box, slide.bullets, lang, size=_figure_size(slide.bullets, roomy=22), bullets=True)
     else:
-        _picture(page, slide.png, PICTURE_BOX, alt_text=slide.title)
+        _picture(page, png, PICTURE_BOX, alt_text=slide.title)
         _text(page, FIGURES_BOX, slide.bullets, lang, size=_figure_size(slide.bullets), bullets=True)
     if slide.note:
         _text(page, NOTE_BOX, [slide.note], lang, size=11, colour=MUTED, italic=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import threading
 from collections.abc import Mapping
 
 import altair as alt
@@ -42,15 +44,37 @@ def excel_bytes(
     return buffer.getvalue()
 
 
-def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
-    """Render an Altair chart (geoshape maps included) to PNG with vl-convert; no browser, no network."""
+# Two sessions rendering at once in one server once gave a chart without its bars: renders take turns.
+_RENDER_LOCK = threading.Lock()
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> str:
+    """The chart's Vega-Lite specification as JSON text (data included): cheap to keep and to
+    cache on, rendered only when a picture is wanted (`spec_png`, `spec_svg`)."""
+    return json.dumps(chart.to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+def spec_png(spec: str, *, scale: float = 2.0) -> bytes:
+    """Render a Vega-Lite specification (`chart_spec`) to PNG with vl-convert; no browser, no network."""
     import vl_convert as vlc
 
-    return bytes(vlc.vegalite_to_png(chart.to_dict(), scale=scale))
+    with _RENDER_LOCK:
+        return bytes(vlc.vegalite_to_png(json.loads(spec), scale=scale))
+
+
+def spec_svg(spec: str) -> str:
+    """Render a Vega-Lite specification to SVG (text stays text; fonts are named, not embedded)."""
+    import vl_convert as vlc
+
+    with _RENDER_LOCK:
+        return str(vlc.vegalite_to_svg(json.loads(spec)))
+
+
+def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
+    """Render an Altair chart (geoshape maps included) to PNG."""
+    return spec_png(chart_spec(chart), scale=scale)
 
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """Render an Altair chart to SVG with vl-convert (text stays text; fonts are named, not embedded)."""
-    import vl_convert as vlc
-
-    return str(vlc.vegalite_to_svg(chart.to_dict()))
+    """Render an Altair chart to SVG."""
+    return spec_svg(chart_spec(chart))

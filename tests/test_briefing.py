@@ -191,11 +191,11 @@ def test_a_town_without_data_still_builds(slides: SlideCache) -> None:
 
 
 def test_language_is_set_for_the_build_only(slides: SlideCache) -> None:
-    """Also: SVG pictures on request, and the export time defaults to now."""
+    """Also: SVG pictures of the same chart, and the export time defaults to now."""
     set_language("en")
     before = dt.datetime.now().replace(second=0, microsecond=0)
     with Session(slides.engine) as session:
-        built = build_slides(session, town_codes=[TOWN_C], as_of=AS_OF, lang="zh", svg=True)
+        built = build_slides(session, town_codes=[TOWN_C], as_of=AS_OF, lang="zh")
     assert get_language() == "en"
     assert built[1].title == "全县概览"
     assert built[1].svg is not None and built[1].svg.lstrip().startswith("<svg")
@@ -225,3 +225,14 @@ def test_towns_below_the_training_target_on_both_backends(hand_engine: Engine) -
     assert {slide.subtitle for slide in built} == {
         "2 towns selected: Jia Town, Yi Town · Data as of 2020-10-31"
     }
+
+
+def test_a_chart_of_many_towns_shows_the_ten_highest_and_the_ten_lowest() -> None:
+    from lib import briefing
+
+    set_language("en")
+    towns = [f"T{n:02d}" for n in range(1, 26)]  # best first
+    shown, bullets = briefing._chart_ends(towns)
+    assert shown == towns[:10] + towns[15:]
+    assert bullets == ["The chart shows the 10 highest and the 10 lowest of 25 towns"]
+    assert briefing._chart_ends(towns[:20]) == (towns[:20], [])

@@ -7,7 +7,6 @@ The slideshow shows the same slides, so the room sees what the deck holds.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import streamlit as st
 
@@ -16,10 +15,6 @@ from lib.briefing import Slide
 from lib.i18n import get_language, t
 from lib.training_view import parse_as_of
 
-# Two sessions building slides at once in one server came out with a blank chart (seen with the
-# ranking slide): builds are serialized; a cache hit only waits for a build in progress.
-_BUILD_LOCK = threading.Lock()
-
 
 def as_of_date() -> dt.date:
     """The data's "as of" date (today when the database does not say)."""
@@ -27,12 +22,11 @@ def as_of_date() -> dt.date:
 
 
 def slides(filters: ui.Filters) -> list[Slide]:
-    """The selection's slides in the current language, built once per data version (seconds)."""
-    as_of = as_of_date()
-    with _BUILD_LOCK:
-        return ui.query(
-            briefing.build_slides, town_codes=list(filters.town_codes), as_of=as_of, lang=get_language()
-        )
+    """The selection's slides in the current language, built once per data version; their
+    pictures are rendered when shown or downloaded (lib.export renders one at a time)."""
+    return ui.query(
+        briefing.build_slides, town_codes=list(filters.town_codes), as_of=as_of_date(), lang=get_language()
+    )
 
 
 def deck_buttons(filters: ui.Filters, *, key: str) -> None:

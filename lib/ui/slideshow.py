@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from lib import ui
+from lib import export, ui
 from lib.briefing import Slide
 from lib.i18n import t
 from lib.ui import meeting
@@ -108,6 +108,12 @@ def _count(filters: ui.Filters, kinds: list[str]) -> int:
     return sum(1 for slide in meeting.slides(filters) if kind_of(slide) in kinds)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _png(spec: str) -> bytes:
+    """The slide's picture, rendered once per chart (the spec holds the data it shows)."""
+    return export.spec_png(spec)
+
+
 def _slide(slide: Slide, index: int, total: int) -> None:
     """The slide's title beside the controls, then its picture and figures, then its source."""
     heading, previous, position, following = st.columns([5, 1.6, 1.3, 1.6], vertical_alignment="center")
@@ -138,13 +144,13 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     st.caption(slide.subtitle)
     bullets = "".join(f"<li>{html.escape(line)}</li>" for line in slide.bullets)
     listing = f'<ul class="slide-bullets" data-testid="slide-bullets">{bullets}</ul>' if bullets else ""
-    if slide.png is None:
+    if slide.spec is None:
         if listing:
             st.html(listing)
     else:
         picture, facts = st.columns([3, 2], gap="large")
         with picture, st.container(key="slide_picture"):
-            st.image(slide.png, caption=slide.note or None)
+            st.image(_png(slide.spec), caption=slide.note or None)
         if listing:
             facts.html(listing)
     st.caption(slide.source)
