@@ -9,8 +9,8 @@ internet unless a tile style URL is configured.
 
 from __future__ import annotations
 
-import copy
 import itertools
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 Level = Literal["village", "town"]
 
@@ -259,12 +260,13 @@ def _town_layers(
     features = []
     for feature in towns["features"]:
         code = feature["properties"]["code"]
-        shaped = copy.deepcopy(feature)
-        shaped["properties"]["fill"] = (town_fill or {}).get(code, [240, 243, 246, 255])
-        shaped["properties"].update(
-            (town_tips or {}).get(code) or tip_fields(town_labels.get(code, code), [])
-        )
-        features.append(shaped)
+        # A new feature and properties around the shared geometry, which is only read.
+        properties = {
+            **feature["properties"],
+            "fill": (town_fill or {}).get(code, [240, 243, 246, 255]),
+            **((town_tips or {}).get(code) or tip_fields(town_labels.get(code, code), [])),
+        }
+        features.append({**feature, "properties": properties})
     labels = town_label_points(towns, town_labels)
     return [
         pdk.Layer(
@@ -312,6 +314,20 @@ def _town_layers(
     ]
 
 
+class CompactDeck(pdk.Deck):  # type: ignore[misc]
+    """A pydeck Deck whose JSON (what st.pydeck_chart sends) is compact and made once: pydeck
+    indents it, which doubled a city map's 1.2 MB and the time to make and send it."""
+
+    _json: str | None = None
+
+    def to_json(self) -> str:
+        if self._json is None:
+            self._json = json.dumps(
+                self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False
+            )
+        return self._json
+
+
 def village_deck(
     points: pd.DataFrame,
     *,
@@ -333,11 +349,12 @@ def village_deck(
     layers = _town_layers(towns, county, town_fill=town_fill, town_tips=town_tips, town_labels=town_labels)
     if not points.empty:
         columns = ["village_code", "lon", "lat", "colour", "radius", *TIP_FIELDS]
+        values = zip(*(points[column].tolist() for column in columns), strict=True)
         layers.insert(
             2,
             pdk.Layer(
                 "ScatterplotLayer",
-                data=points[columns].to_dict("records"),
+                data=[dict(zip(columns, row, strict=True)) for row in values],  # to_dict: 3× slower
                 id="villages",
                 get_position=["lon", "lat"],
                 get_fill_color="colour",
@@ -355,7 +372,7 @@ def village_deck(
     basemap: dict[str, Any] = (
         {"map_provider": "carto", "map_style": tiles_style_url} if tiles_style_url else {"map_provider": None}
     )
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
         initial_view_state=view,
         **basemap,
