@@ -736,7 +736,11 @@ def income_by_village_year(village_ids: Sequence[int] | None = None) -> AnySelec
     """Per village (of `village_ids`, all when None) and year: village_id, year,
     linked_households, linked_income (sum of per-capita incomes), unlinked_households,
     unlinked_income, linked_below_line, unlinked_below_line. The rollup's source."""
-    linked_ids = select(OrganisationLink.household_id.label("household_id")).distinct().subquery()
+    linked_stmt = select(OrganisationLink.household_id.label("household_id")).distinct()
+    if village_ids is not None:  # one village's refresh reads that village's links only
+        of_villages = select(Household.id).where(Household.village_id.in_(list(village_ids)))
+        linked_stmt = linked_stmt.where(OrganisationLink.household_id.in_(of_villages))
+    linked_ids = linked_stmt.subquery()
     linked = linked_ids.c.household_id.is_not(None)
     below = HouseholdIncome.per_capita_income < _poverty_line_sql(HouseholdIncome.year)
     income = HouseholdIncome.per_capita_income
