@@ -55,8 +55,21 @@ def _env(url: str) -> dict[str, str]:
 
 
 def dataset_key(scale: str) -> str:
-    demo_hash = hashlib.sha256((config.ROOT / "lib" / "demo.py").read_bytes()).hexdigest()[:10]
-    return f"{scale}-s{SEED}-r{head_revision()}-d{demo_hash}"
+    """Scale, seed, schema revision and a hash of the code that places the data (demo, outlines)."""
+    digest = hashlib.sha256()
+    for name in ("demo.py", "geo.py"):
+        digest.update((config.ROOT / "lib" / name).read_bytes())
+    return f"{scale}-s{SEED}-r{head_revision()}-d{digest.hexdigest()[:10]}"
+
+
+def rebuild_rollups(url: str) -> None:
+    """Work the rollups out afresh on a cached dataset: their code may have changed since."""
+    subprocess.run(
+        [_python(), "-m", "lib.admin", "rebuild-rollups"],
+        cwd=config.ROOT,
+        env=_env(url),
+        check=True,
+    )
 
 
 def generate(url: str, scale: str) -> float:
@@ -87,6 +100,8 @@ def sqlite_dataset(scale: str) -> tuple[str, dict[str, Any]]:
         info_path.write_text(
             json.dumps({"generate_s": seconds, "size_mb": round(path.stat().st_size / 2**20, 1)})
         )
+    else:
+        rebuild_rollups(f"sqlite:///{path}")
     info: dict[str, Any] = json.loads(info_path.read_text())
     return f"sqlite:///{path}", info
 

@@ -5,6 +5,7 @@
         --display-name "八里河镇录入员" --password-stdin < password.txt
     python -m lib.admin list-users
     python -m lib.admin set-browse on|off    # may anyone browse the dashboards without signing in?
+    python -m lib.admin rebuild-rollups      # after loading data with SQL, outside the app and lib.demo
 
 The password comes from standard input (`--password-stdin`, one line) or is asked for twice.
 Whoever can run this against the database already controls it, so the command line acts as an
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, select
@@ -29,6 +31,7 @@ from lib.db import DatabaseError, check_connection, describe_url, explain_failur
 from lib.models import Role, User
 from lib.queries.accounts import browse_without_sign_in
 from lib.schema import upgrade
+from lib.services import rollups
 from lib.services.accounts import create_user_service, set_browse_without_sign_in
 from lib.services.common import ServiceError, ValidationError
 
@@ -137,6 +140,17 @@ def set_browse(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+def rebuild_rollups(engine: Engine) -> int:
+    """Work the rollup tables out afresh from the base tables (lib/services/rollups.py)."""
+    started = time.perf_counter()
+    with Session(engine) as session:
+        rollups.rebuild(session)
+        session.commit()
+    where = describe_url(str(engine.url))
+    print(f"Rollups worked out afresh in {where} in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lib.admin", description="Manage accounts in DATABASE_URL."
@@ -159,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
         "set-browse", help="let anyone browse the dashboards without signing in (on), or not (off)"
     )
     browse.add_argument("state", choices=["on", "off"])
+    commands.add_parser(
+        "rebuild-rollups", help="work out the rollup tables afresh (after loading data outside the app)"
+    )
     return parser
 
 
@@ -172,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return create_user(args, engine)
         if args.command == "set-browse":
             return set_browse(args, engine)
+        if args.command == "rebuild-rollups":
+            return rebuild_rollups(engine)
         return list_users(engine)
     except DatabaseError as exc:
         print(f"Error: {exc}", file=sys.stderr)

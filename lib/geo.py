@@ -7,6 +7,7 @@ is allowed and ignored. Pure Python, no streamlit, no SQL.
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -83,10 +84,12 @@ def random_point_in_polygon(
 # --- more counties: the demo county's outlines, moved --------------------------------------------
 
 # A city or province demo places county n (1-based) on a grid of copies of the shipped county,
-# moved by whole county widths; county 1 is the shipped county itself, unchanged.
+# moved by whole county widths; county 1 is the shipped county itself, unchanged. The grid grows in
+# square shells (county 2–4 make a 2 × 2 square with county 1, 5–9 a 3 × 3, …), so the first n
+# counties always form a near-square block: a city's 10 sit 4 × 3, not in one row a map shows as
+# a thin strip.
 COUNTY_STEP_LON = 0.66  # ≈ 61 km at 32.6° N, a little more than the county's 60 km width
 COUNTY_STEP_LAT = 0.47  # ≈ 52 km, a little more than its 50 km height
-GRID_COLUMNS = 10
 BASE_COUNTY_CODE = "349901"
 
 
@@ -99,7 +102,12 @@ def county_code(index: int) -> str:
 
 def county_offset(index: int) -> tuple[float, float]:
     """(Δlon, Δlat) that moves the shipped county to demo county `index`'s place on the grid."""
-    row, column = divmod(index - 1, GRID_COLUMNS)
+    shell = math.isqrt(index - 1)  # counties shell² + 1 … (shell + 1)² make the shell-th ring
+    position = index - 1 - shell * shell
+    if position <= shell:  # down the new column first
+        column, row = shell, position
+    else:  # then along the new row
+        column, row = position - shell - 1, shell
     return column * COUNTY_STEP_LON, -row * COUNTY_STEP_LAT
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -249,6 +249,9 @@ def tip_fields(title: str, rows: Sequence[tuple[str, str]]) -> dict[str, str]:
     return dict(zip(TIP_FIELDS, [title, *lines], strict=True))
 
 
+MAX_TOWN_LABELS = 60  # more names than this (a city's 250 towns) overlap into an unreadable band
+
+
 def _town_layers(
     towns: Mapping[str, Any],
     county: Mapping[str, Any],
@@ -256,6 +259,7 @@ def _town_layers(
     town_fill: Mapping[str, list[int]] | None,
     town_tips: Mapping[str, dict[str, str]] | None,
     town_labels: Mapping[str, str],
+    labelled_towns: Collection[str] | None = None,
 ) -> list[pdk.Layer]:
     features = []
     for feature in towns["features"]:
@@ -267,8 +271,14 @@ def _town_layers(
             **((town_tips or {}).get(code) or tip_fields(town_labels.get(code, code), [])),
         }
         features.append({**feature, "properties": properties})
-    labels = town_label_points(towns, town_labels)
-    return [
+    labels = [
+        label
+        for label, feature in zip(town_label_points(towns, town_labels), towns["features"], strict=True)
+        if labelled_towns is None or feature["properties"]["code"] in labelled_towns
+    ]
+    if len(labels) > MAX_TOWN_LABELS:
+        labels = []  # the outlines and the tooltips still name each town
+    layers = [
         pdk.Layer(
             "GeoJsonLayer",
             data={"type": "FeatureCollection", "features": features},
@@ -312,6 +322,7 @@ def _town_layers(
             pickable=False,
         ),
     ]
+    return layers if labels else layers[:2]
 
 
 class CompactDeck(pdk.Deck):  # type: ignore[misc]
@@ -339,14 +350,24 @@ def village_deck(
     town_tips: Mapping[str, dict[str, str]] | None = None,
     tiles_style_url: str | None = None,
     height: int = 600,
+    labelled_towns: Collection[str] | None = None,
 ) -> pdk.Deck:
     """The map: town and county outlines with town names, villages as dots.
 
     `points` has village_code, lon, lat, colour (RGBA list), radius (pixels) and the TIP_FIELDS.
     With `town_fill` (RGBA by town code) the towns are shaded and pickable (town-level view).
+    Town names are written for `labelled_towns` (all when None), unless that is more than
+    MAX_TOWN_LABELS.
     Nothing is loaded from the internet unless `tiles_style_url` names a map style.
     """
-    layers = _town_layers(towns, county, town_fill=town_fill, town_tips=town_tips, town_labels=town_labels)
+    layers = _town_layers(
+        towns,
+        county,
+        town_fill=town_fill,
+        town_tips=town_tips,
+        town_labels=town_labels,
+        labelled_towns=labelled_towns,
+    )
     if not points.empty:
         columns = ["village_code", "lon", "lat", "colour", "radius", *TIP_FIELDS]
         values = zip(*(points[column].tolist() for column in columns), strict=True)
@@ -467,7 +488,8 @@ def static_map(
             )
             .project(type=projection)
         )
-    layers.append(label_layer)
+    if len(labels) <= MAX_TOWN_LABELS:
+        layers.append(label_layer)
     return (
         alt.layer(*layers)
         .properties(

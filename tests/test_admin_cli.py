@@ -153,3 +153,31 @@ def test_set_browse_turns_browsing_off_and_on_audited_as_cli(hand_sqlite_url: st
     engine.dispose()
     wrong = _cli(hand_sqlite_url, "set-browse", "maybe")
     assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
+
+
+def test_rebuild_rollups_after_a_load_outside_the_app(hand_sqlite_url: str) -> None:
+    """A visit written with SQL (not through the app) and a bumped version: the rollups stop being
+    read until `rebuild-rollups` works them out again, now counting the visit."""
+    from sqlalchemy import text
+
+    from lib.queries import overview, rollups
+
+    engine = make_engine(hand_sqlite_url)
+    with Session(engine) as session:
+        before = int(overview.town_progress(session)["households_verified"].sum())
+        session.execute(
+            text(
+                "INSERT INTO verification_visits (household_id, visited_on, visitor_name, ledger_verified, "
+                "found_unregistered_need) "
+                "VALUES (2, '2020-10-01', 'SQL', 1, 0)"
+            )
+        )
+        session.execute(text("UPDATE app_meta SET value = '2' WHERE key = 'data_version'"))
+        session.commit()
+        assert not rollups.counts_ready(session)
+    result = _cli(hand_sqlite_url, "rebuild-rollups")
+    assert result.returncode == 0, result.stderr
+    assert "Rollups worked out afresh" in result.stdout
+    with Session(engine) as session:
+        assert rollups.counts_ready(session)
+        assert int(overview.town_progress(session)["households_verified"].sum()) == before + 1

@@ -137,3 +137,15 @@ def test_county_offsets_place_counties_on_a_grid() -> None:
     assert first["geometry"]["coordinates"][0][0] == [round(lon0 + dlon, 5), round(lat0 + dlat, 5)]
     towns, counties = geo.region_outlines(3)
     assert len(towns["features"]) == 3 * len(shipped["features"]) and len(counties["features"]) == 3
+
+
+def test_the_first_counties_of_a_region_form_a_near_square_block() -> None:
+    """A city's 10 counties sit 4 columns by 3 rows; the first 9 make a 3 × 3 square."""
+    cells = [
+        (round(dlon / geo.COUNTY_STEP_LON), round(-dlat / geo.COUNTY_STEP_LAT))
+        for dlon, dlat in (geo.county_offset(i) for i in range(1, 11))
+    ]
+    assert len(set(cells)) == 10  # no two counties on one place
+    assert {cell for cell in cells[:9]} == {(c, r) for c in range(3) for r in range(3)}
+    assert cells[9] == (3, 0)
+    assert max(c for c, _ in cells) + 1 == 4 and max(r for _, r in cells) + 1 == 3

@@ -275,3 +275,24 @@ def test_a_link_reproduces_the_map_view(map_page) -> None:  # type: ignore[no-un
     assert "villages" not in [layer["id"] for layer in _deck(at)["layers"]]
     at.selectbox(key="map_measure").set_value("plan_share").run()
     assert at.query_params["measure"] in ("plan_share", ["plan_share"])
+
+
+def test_town_names_are_written_for_the_chosen_towns_and_not_for_a_whole_city() -> None:
+    towns, county = geo.region_outlines(10)
+    codes = [feature["properties"]["code"] for feature in towns["features"]]
+    names = {code: f"Town {code[-3:]}" for code in codes}
+    points = pd.DataFrame(columns=["village_code", "lon", "lat", "colour", "radius", *maps.TIP_FIELDS])
+    view = maps.fit_view(maps.selection_bbox(towns, []))
+
+    def labels(chosen: list[str] | None) -> list[str]:
+        deck = json.loads(
+            maps.village_deck(
+                points, towns=towns, county=county, town_labels=names, view=view, labelled_towns=chosen
+            ).to_json()
+        )
+        layer = next((layer for layer in deck["layers"] if layer["id"] == "town-names"), None)
+        return [] if layer is None else [label["name"] for label in layer["data"]]
+
+    assert len(codes) > maps.MAX_TOWN_LABELS
+    assert labels(None) == []  # 250 names would overlap into a band
+    assert labels(codes[:2]) == [names[codes[0]], names[codes[1]]]

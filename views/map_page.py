@@ -80,6 +80,7 @@ deck = maps.village_deck(
     town_fill=town_fill,
     town_tips=town_tips,
     tiles_style_url=config.tiles_url(),
+    labelled_towns=filters.town_codes or None,
 )
 
 
