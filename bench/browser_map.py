@@ -102,30 +102,31 @@ def measure(url: str) -> dict[str, Any]:
         x = box["x"] + box["width"] / 2 + spot[0] - centre[0]
         y = box["y"] + box["height"] / 2 + spot[1] - centre[1]
         tooltip = page.locator(".deck-tooltip")
-        # Aim at the chosen village; whichever village the pointer lands on (its tooltip names it)
-        # is the one clicked: at city scale the dots are a few pixels apart.
+        # Aim at the chosen village, then search around it: whichever village the pointer lands
+        # on (its tooltip names it) is the one clicked; at city scale the dots are pixels apart.
         target = ""
-        for attempt in range(40):
-            page.mouse.move(x - 4, y)
-            page.mouse.move(x + attempt % 3, y)
+        spots = [(x, y)] + [
+            (x + dx, y + dy)
+            for radius in range(4, 60, 4)
+            for dx in (-radius, 0, radius)
+            for dy in (-radius, 0, radius)
+        ]
+        for spot in spots:
+            page.mouse.move(spot[0] - 3, spot[1])
+            page.mouse.move(*spot)
+            page.wait_for_timeout(60)
             if tooltip.is_visible():
                 lines = tooltip.inner_text().splitlines()
                 if len(lines) > 1 and lines[1].startswith("Town:"):
-                    target = lines[0].strip()
-                    x += attempt % 3
+                    target, (x, y) = lines[0].strip(), spot
                     break
-            page.wait_for_timeout(250)
         if not target:
             result["click_s"] = None
             return result
         result["village"] = target
         start = time.perf_counter()
         page.mouse.click(x, y)
-        try:
-            page.get_by_role("heading", name=target).first.wait_for(state="visible", timeout=20_000)
-        except Exception:
-            page.screenshot(path="/tmp/click.png")
-            raise
+        page.get_by_role("heading", name=target).first.wait_for(state="visible", timeout=60_000)
         result["click_s"] = time.perf_counter() - start
     return result
 
