@@ -201,9 +201,12 @@ def selection_bbox(towns: Mapping[str, Any], town_codes: Sequence[str]) -> tuple
 
 
 def fit_view(
-    bbox: tuple[float, float, float, float], *, width_px: int = 820, height_px: int = 600
+    bbox: tuple[float, float, float, float], *, width_px: int = 600, height_px: int = 600
 ) -> pdk.ViewState:
-    """A view centred on `bbox` at the largest zoom that shows all of it (Web Mercator)."""
+    """A view centred on `bbox` at the largest zoom that shows all of it (Web Mercator) on a map of
+    `width_px` × `height_px`: the map column beside the village card is about 600 px wide on a
+    1440 px screen; wider screens (and presentation mode) leave a margin instead of cutting a
+    city's outer counties off."""
     min_lon, min_lat, max_lon, max_lat = bbox
 
     def mercator_y(lat: float) -> float:
@@ -249,6 +252,7 @@ def tip_fields(title: str, rows: Sequence[tuple[str, str]]) -> dict[str, str]:
     return dict(zip(TIP_FIELDS, [title, *lines], strict=True))
 
 
+METRES_PER_PIXEL = 100  # a county (about 60 km across) fills a map about 600 px wide
 MAX_TOWN_LABELS = 60  # more names than this (a city's 250 towns) overlap into an unreadable band
 
 
@@ -379,8 +383,13 @@ def village_deck(
                 id="villages",
                 get_position=["lon", "lat"],
                 get_fill_color="colour",
-                get_radius="radius",
-                radius_units="'pixels'",
+                # Sized on the ground, so a city's 3,600 villages seen whole are small dots that do
+                # not cover each other, and grow as one zooms in (`radius` is pixels at a
+                # county's view, about METRES_PER_PIXEL a pixel).
+                get_radius=f"radius * {METRES_PER_PIXEL}",
+                radius_units="'meters'",
+                radius_min_pixels=2,
+                radius_max_pixels=40,
                 stroked=True,
                 get_line_color=[255, 255, 255, 220],
                 line_width_min_pixels=1,

@@ -159,7 +159,8 @@ def test_deck_needs_no_internet(measures: pd.DataFrame) -> None:
     layers = {layer["id"]: layer for layer in spec["layers"]}  # type: ignore[union-attr]
     assert list(layers) == ["towns", "county", "villages", "town-names"]
     assert len(layers["villages"]["data"]) == 4  # A3 has no coordinates
-    assert layers["villages"]["radiusUnits"] == "pixels"
+    assert layers["villages"]["radiusUnits"] == "meters"  # small when a city is seen whole
+    assert layers["villages"]["radiusMinPixels"] == 2
     assert "八里河镇" in [row["name"] for row in layers["town-names"]["data"]]
     assert "八" in layers["town-names"]["characterSet"]
     with_tiles = _deck_json(measures, tiles_style_url="http://tiles.county.intranet/style.json")
