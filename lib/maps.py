@@ -429,6 +429,19 @@ def _clockwise(geometry: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": fix(geometry["coordinates"])}
 
 
+STATIC_DOT_AREA = 46  # px² of a village dot on a county's picture
+STATIC_DOTS_FULL_SIZE = 800  # up to this many villages keep the full dot; more get smaller ones
+STATIC_DOT_MIN_AREA = 3
+
+
+def static_dot_size(villages: int) -> float:
+    """Dot area in px² for a picture of `villages` dots: a county's few hundred read as dots, and
+    a city's or province's thousands shrink (with the area they share) instead of merging."""
+    if villages <= STATIC_DOTS_FULL_SIZE:
+        return STATIC_DOT_AREA
+    return max(STATIC_DOT_MIN_AREA, round(STATIC_DOT_AREA * STATIC_DOTS_FULL_SIZE / villages, 1))
+
+
 def static_map(
     points: pd.DataFrame,
     *,
@@ -487,9 +500,14 @@ def static_map(
     )
     layers: list[alt.Chart] = [town_layer, county_layer]
     if not points.empty and not town_classes:
+        size = static_dot_size(len(points))
         layers.append(
-            alt.Chart(points[["lon", "lat", "label"]])
-            .mark_circle(size=46, opacity=0.95, stroke="white", strokeWidth=0.6)
+            # Inline values: a province's ~30,000 villages are past Altair's 5,000-row guard for
+            # DataFrames, and a picture of them is exactly what is wanted.
+            alt.Chart(alt.Data(values=points[["lon", "lat", "label"]].to_dict("records")))
+            .mark_circle(
+                size=size, opacity=0.95, stroke="white", strokeWidth=0.6 if size >= STATIC_DOT_AREA else 0
+            )
             .encode(
                 longitude="lon:Q",
                 latitude="lat:Q",

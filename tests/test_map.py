@@ -214,6 +214,39 @@ def test_static_map_renders_to_png_and_table_to_excel(measures: pd.DataFrame) ->
     assert sheet.max_row == 3 + 5
 
 
+def test_static_map_of_a_province_keeps_every_village_as_a_small_dot(measures: pd.DataFrame) -> None:
+    """Past Altair's 5,000-row guard (a province has ~30,000 villages) the picture still renders,
+    with dots small enough not to merge."""
+    set_language("en")
+    spec = maps.MEASURES["exit_status"]
+    classes = maps.classify(measures, spec, "village")
+    tips = mapview.village_tips(measures, classes, spec)
+    one = maps.village_points(measures, classes, spec.scheme("village"), tips=tips, size_by_households=False)
+    copies = 6_000 // len(one) + 1
+    points = pd.concat([one] * copies, ignore_index=True)
+    points["lon"] = points["lon"] + (points.index % 97) * 0.001
+    points["lat"] = points["lat"] + (points.index // 97) * 0.0005
+    chart = mapview.static_map_chart(
+        points,
+        measures,
+        classes,
+        maps.legend(classes, spec.scheme("village")),
+        level="village",
+        towns=geo.load_towns(),
+        county=geo.load_county(),
+        town_labels={},
+        title="Province",
+        legend_title="Poor-village exit",
+        subtitle=[],
+    )
+    layers = chart.to_dict()["layer"]
+    dots = next(layer for layer in layers if layer["mark"]["type"] == "circle")
+    assert len(dots["data"]["values"]) == len(points) > 5_000
+    assert dots["mark"]["size"] == maps.static_dot_size(len(points)) < maps.STATIC_DOT_AREA
+    assert maps.static_dot_size(len(one)) == maps.STATIC_DOT_AREA
+    assert export.chart_png(chart)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 # --- the page under AppTest ---------------------------------------------------------------------
 
 
