@@ -4,9 +4,12 @@ print a table and write bench/results.json.
     .venv/bin/python -m bench [--runs county:sqlite,city:sqlite,city:postgresql] [--repeat 1]
 
 Datasets are cached in bench/tmp/ (git-ignored) as SQLite files keyed on scale, seed, schema
-revision and a hash of lib/demo.py; PostgreSQL runs use a throwaway cluster
+revision and a hash of lib/demo.py and lib/geo.py; PostgreSQL runs use a throwaway cluster
 (tests/support/postgres.py) and generate their dataset each time (the generation time is reported).
-Each dataset is timed in its own process (bench/run.py), so its peak RSS is its own.
+`--postgres-url URL` times the demo already in that database instead (written before with
+`python -m lib.demo --scale S --seed 42`; its rollups are rebuilt first): a province takes ~20
+minutes to generate. Each dataset is timed in its own process (bench/run.py), so its peak RSS is
+its own. bench/results.json keeps the earlier results of datasets this run did not time.
 """
 
 from __future__ import annotations
@@ -233,7 +236,7 @@ def table(results: list[dict[str, Any]]) -> str:
         gen = result.get("dataset", {})
         where = f"| {result['scale']} | {result['database']} |"
         lines.append(
-            f"{where} {gen.get('generate_s', '')} | {gen.get('size_mb', '')} | "
+            f"{where} {gen.get('generate_s') or '—'} | {gen.get('size_mb', '')} | "
             f"{result.get('form_ms')} | {result['peak_rss_mb']:.0f} |"
         )
     lines.append("")
@@ -255,6 +258,14 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def write_results(results: list[dict[str, Any]]) -> None:
+    """Write this run's results, keeping earlier results of the datasets it did not time."""
+    timed = {(result["scale"], result["database"]) for result in results}
+    try:
+        earlier = json.loads(RESULTS.read_text(encoding="utf-8")).get("runs", [])
+    except (OSError, ValueError, AttributeError):
+        earlier = []
+    kept = [run for run in earlier if (run.get("scale"), run.get("database")) not in timed]
+    results = kept + results
     rows = [page for result in results for page in result["pages"]]
     RESULTS.write_text(
         json.dumps({"machine": machine(), "rows": rows, "runs": results}, ensure_ascii=False, indent=1)
@@ -268,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", default=DEFAULT_RUNS, help=f"scale:database,… (default {DEFAULT_RUNS})")
     parser.add_argument("--repeat", type=int, default=1, help="cold/warm runs per page (median)")
     parser.add_argument("--no-browser", action="store_true", help="skip the map timings in Chromium")
+    parser.add_argument(
+        "--postgres-url", help="time the demo already in this PostgreSQL database (no generation)"
+    )
     args = parser.parse_args(argv)
     runs = [tuple(item.split(":")) for item in args.runs.split(",") if item]
     results: list[dict[str, Any]] = []
@@ -278,6 +292,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {scale} on {database}", file=sys.stderr, flush=True)
             if database == "sqlite":
                 url, info = sqlite_dataset(scale)
+                result = measure(url, scale, database, args.repeat)
+                if not args.no_browser:
+                    result["browser"] = measure_browser(url)
+            elif args.postgres_url:
+                url = args.postgres_url
+                rebuild_rollups(url)
+                info = {"generate_s": None, "size_mb": postgres_size_mb(url)}
                 result = measure(url, scale, database, args.repeat)
                 if not args.no_browser:
                     result["browser"] = measure_browser(url)

@@ -355,7 +355,7 @@ def village_deck(
     tiles_style_url: str | None = None,
     height: int = 600,
     labelled_towns: Collection[str] | None = None,
-) -> pdk.Deck:
+) -> CompactDeck:
     """The map: town and county outlines with town names, villages as dots.
 
     `points` has village_code, lon, lat, colour (RGBA list), radius (pixels) and the TIP_FIELDS.

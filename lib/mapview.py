@@ -5,7 +5,8 @@ Pure (no streamlit): it joins lib.maps (classes, colours, layers) with lib.i18n 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -25,7 +26,9 @@ def measure_label(key: str, level: maps.Level) -> str:
 
 def localized_column(frame: pd.DataFrame, prefix: str) -> list[str]:
     """`<prefix>_zh` / `<prefix>_en` of each row in the current language."""
-    return [localized(zh, en) for zh, en in zip(frame[f"{prefix}_zh"], frame[f"{prefix}_en"], strict=True)]
+    # tolist first: iterating an Arrow-backed string column item by item is several times slower
+    pairs = zip(frame[f"{prefix}_zh"].tolist(), frame[f"{prefix}_en"].tolist(), strict=True)
+    return [localized(zh, en) for zh, en in pairs]
 
 
 def value_texts(
@@ -42,25 +45,24 @@ def village_tips(frame: pd.DataFrame, classes: pd.Series, measure: maps.Measure)
     """Hover text per village: village, town, households, the chosen measure, first secretary."""
     values = value_texts(frame, classes, measure, "village")
     label = measure_label(measure.key, "village")
+    town_label, households_label = t("map.tip.town"), t("map.tip.households")
+    secretary_label, no_secretary = t("map.tip.secretary"), t("map.card.secretary_none")
     return [
         maps.tip_fields(
             name,
             [
-                (t("map.tip.town"), town),
-                (t("map.tip.households"), format_count(int(households))),
+                (town_label, town),
+                (households_label, format_count(int(households))),
                 (label, value),
-                (
-                    t("map.tip.secretary"),
-                    secretary if isinstance(secretary, str) else t("map.card.secretary_none"),
-                ),
+                (secretary_label, secretary if isinstance(secretary, str) else no_secretary),
             ],
         )
         for name, town, households, value, secretary in zip(
             localized_column(frame, "name"),
             localized_column(frame, "town_name"),
-            frame["households"],
+            frame["households"].tolist(),
             values,
-            frame["secretary"],
+            frame["secretary"].tolist(),
             strict=True,
         )
     ]
@@ -162,4 +164,73 @@ def static_map_chart(
         title=title,
         subtitle=subtitle,
         town_classes=town_classes,
+    )
+
+
+@dataclass(frozen=True)
+class MapModel:
+    """Everything the map page draws from one set of choices; built once per data version,
+    language and choice (`lib.ui.memo`), then only read."""
+
+    units: pd.DataFrame  # villages or towns, one row per map unit
+    classes: pd.Series  # each unit's class key
+    points: pd.DataFrame  # the located villages as map points (none at town level)
+    legend_rows: pd.DataFrame
+    deck: maps.CompactDeck
+    table: pd.DataFrame  # the Excel download
+
+
+def map_model(
+    frame: pd.DataFrame,
+    towns_units: pd.DataFrame | None,
+    *,
+    measure: maps.Measure,
+    level: maps.Level,
+    size_by_households: bool,
+    towns: Mapping[str, Any],
+    county: Mapping[str, Any],
+    town_names: Mapping[str, str],
+    view: Any,
+    tiles_style_url: str | None,
+    labelled_towns: Collection[str] | None,
+) -> MapModel:
+    """The map of `frame`'s villages, or at town level of `towns_units` (overview.town_progress)."""
+    scheme = measure.scheme(level)
+    fill_by_town = tips_by_town = None
+    if level == "village":
+        units = frame
+        classes = maps.classify(frame, measure, level)
+        tips = village_tips(frame, classes, measure)
+        points = maps.village_points(frame, classes, scheme, tips=tips, size_by_households=size_by_households)
+    else:
+        assert towns_units is not None
+        units = towns_units
+        classes = maps.classify(units, measure, level)
+        points = maps.village_points(
+            frame.iloc[0:0], classes.iloc[0:0], scheme, tips=[], size_by_households=False
+        )
+        fill_by_town = {
+            code: maps.hex_to_rgba(scheme.colour_of(key), 215)
+            for code, key in zip(units["town_code"], classes, strict=True)
+        }
+        tips_by_town = town_tips(units, classes, measure)
+    deck = maps.village_deck(
+        points,
+        towns=towns,
+        county=county,
+        town_labels=town_names,
+        view=view,
+        town_fill=fill_by_town,
+        town_tips=tips_by_town,
+        tiles_style_url=tiles_style_url,
+        labelled_towns=labelled_towns,
+    )
+    deck.to_json()  # made now, while building, so every later draw only sends it
+    return MapModel(
+        units=units,
+        classes=classes,
+        points=points,
+        legend_rows=maps.legend(classes, scheme),
+        deck=deck,
+        table=map_table(units, classes, measure, level),
     )

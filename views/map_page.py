@@ -1,5 +1,6 @@
 """Village map (`/map`): villages or towns coloured by a measure, with a village card beside it."""
 
+import pandas as pd
 import streamlit as st
 
 from lib import assessment, config, export, maps, mapview, training_view, ui
@@ -35,7 +36,7 @@ measure_key = controls[1].selectbox(
 size_by_households = controls[2].toggle(t("map.size_by_households"), key="map_size", disabled=level == "town")
 ui.sync_params(level=level, measure=measure_key)
 measure = maps.MEASURES[measure_key]
-scheme = measure.scheme(level)
+readiness_key = ""  # what the readiness measure depends on besides the data
 if measure_key == "readiness":  # the overall status on /assessment, by village or town
     readiness_args = {
         "as_of": training_view.parse_as_of(ui.as_of()),
@@ -45,42 +46,48 @@ if measure_key == "readiness":  # the overall status on /assessment, by village 
     thresholds = assessment.Thresholds.from_settings()
     village_readiness = ui.query(assessment_queries.readiness_counts, level="village", **readiness_args)
     frame = assessment.with_readiness(frame, village_readiness, thresholds, key="village_code")
+    readiness_key = repr((readiness_args, thresholds))
 towns_geo, county_geo = ui.geodata()
 town_names = ui.all_town_names()
 
-if level == "village":
-    units = frame
-    classes = maps.classify(frame, measure, level)
-    tips = mapview.village_tips(frame, classes, measure)
-    points = maps.village_points(frame, classes, scheme, tips=tips, size_by_households=size_by_households)
-    town_fill = town_tips = None
-else:
+
+def town_units() -> pd.DataFrame:
     units = ui.query(overview.town_progress, town_codes=filters.town_codes)
     if measure_key == "readiness":
         town_readiness = ui.query(assessment_queries.readiness_counts, level="town", **readiness_args)
         units = assessment.with_readiness(units, town_readiness, thresholds, key="town_code")
-    classes = maps.classify(units, measure, level)
-    points = maps.village_points(
-        frame.iloc[0:0], classes.iloc[0:0], scheme, tips=[], size_by_households=False
-    )
-    town_fill = {
-        code: maps.hex_to_rgba(scheme.colour_of(key), 215)
-        for code, key in zip(units["town_code"], classes, strict=True)
-    }
-    town_tips = mapview.town_tips(units, classes, measure)
+    return units
 
-legend_rows = maps.legend(classes, scheme)
-selected_bbox = maps.selection_bbox(towns_geo, filters.town_codes)
-deck = maps.village_deck(
-    points,
-    towns=towns_geo,
-    county=county_geo,
-    town_labels=town_names,
-    view=maps.fit_view(selected_bbox),
-    town_fill=town_fill,
-    town_tips=town_tips,
-    tiles_style_url=config.tiles_url(),
-    labelled_towns=filters.town_codes or None,
+
+model = ui.memo(
+    "map",
+    lambda: mapview.map_model(
+        frame,
+        town_units() if level == "town" else None,
+        measure=measure,
+        level=level,
+        size_by_households=size_by_households,
+        towns=towns_geo,
+        county=county_geo,
+        town_names=town_names,
+        view=maps.fit_view(maps.selection_bbox(towns_geo, filters.town_codes)),
+        tiles_style_url=config.tiles_url(),
+        labelled_towns=filters.town_codes or None,
+    ),
+    towns=filters.town_codes,
+    villages=filters.village_codes,
+    level=level,
+    measure=measure_key,
+    size_by_households=size_by_households,
+    readiness=readiness_key,
+    tiles=config.tiles_url(),
+)
+units, classes, points, legend_rows, deck = (
+    model.units,
+    model.classes,
+    model.points,
+    model.legend_rows,
+    model.deck,
 )
 
 
@@ -91,7 +98,7 @@ def map_and_card() -> None:
     left, right = st.columns([3, 1.25], gap="medium")
     with left:
         event = st.pydeck_chart(
-            deck, on_select="rerun", selection_mode="single-object", key="village_map", height=640
+            model.deck, on_select="rerun", selection_mode="single-object", key="village_map", height=640
         )
     clicked = ui.selected_object(event, "villages", "village_code")
     if clicked and clicked != st.session_state.get("map_clicked"):
@@ -126,7 +133,7 @@ with note_col:
         t("map.png_subtitle", scope=ui.scope_line(filters), date=ui.as_of()),
         t("map.png_source", app=t("app.title")),
     ]
-    table = mapview.map_table(units, classes, measure, level)
+    table = model.table
     png_column, excel_column = st.columns(2)
     png_column.download_button(
         t("map.download_png"),

@@ -110,6 +110,23 @@ def query(function: Callable[..., T], /, **kwargs: Any) -> T:
         _fail(explain_failure(exc, url))
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _memo(
+    version: str, lang: str, name: str, key: tuple[tuple[str, Any], ...], _build: Callable[[], Any]
+) -> Any:
+    return _build()
+
+
+def memo(name: str, build: Callable[[], T], /, **key: Any) -> T:
+    """`build()`, kept for the data version, the language and `key` (which must name everything
+    the result depends on besides those two): for what a page derives from its query results and
+    costs more to remake than to keep, such as a province's map. The result is shared between
+    sessions, not copied: read it, never change it."""
+    frozen = tuple(sorted((item, _freeze(value)) for item, value in key.items()))
+    version = _run_version.get() or data_version()
+    return _memo(version, get_language(), name, frozen, build)  # type: ignore[no-any-return]
+
+
 # --- the shell: language, filters, query params ------------------------------------------------
 
 
