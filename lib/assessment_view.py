@@ -201,9 +201,18 @@ def village_table(ready: pd.DataFrame, thresholds: Thresholds, *, attention_only
     )
 
 
-def grid_frame(ready: pd.DataFrame) -> pd.DataFrame:
-    """Long frame for the status grid: town, measure, status (label), colour, text, order."""
-    shown = _by_severity(ready[ready["households"] > 0], "town_code")
+GRID_TOWNS = 40  # a city's 250 or a province's 2,000 towns would make a grid nobody can read
+
+
+def grid_towns(ready: pd.DataFrame) -> int:
+    """How many towns the status grid can show (those with households)."""
+    return int((ready["households"] > 0).sum())
+
+
+def grid_frame(ready: pd.DataFrame, *, limit: int = GRID_TOWNS) -> pd.DataFrame:
+    """Long frame for the status grid: town, measure, status (label), colour, text, order; the
+    `limit` towns nearest to failing."""
+    shown = _by_severity(ready[ready["households"] > 0], "town_code").head(limit)
     rows = []
     for order, (_, row) in enumerate(shown.iterrows()):
         town = localized(row["name_zh"], row["name_en"])

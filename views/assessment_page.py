@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import assessment, export, privacy, training_view, ui
 from lib import assessment_view as view
-from lib.i18n import t
+from lib.i18n import format_count, t
 from lib.queries import assessment as queries
 from lib.ui import assessment_controls, long_lists
 
@@ -55,6 +55,10 @@ if towns_tab.open:
                 theme=None,
             )
             st.caption(t("assessment.grid_caption"))
+            if view.grid_towns(ready) > view.GRID_TOWNS:
+                st.caption(
+                    t("assessment.grid_shown", shown=view.GRID_TOWNS, total=format_count(view.grid_towns(ready)))
+                )
         with right:
             st.subheader(t("assessment.towns_title"))
             st.dataframe(view.town_table(ready, thresholds), hide_index=True, width="stretch", height=720)
