@@ -55,10 +55,9 @@ if towns_tab.open:
                 theme=None,
             )
             st.caption(t("assessment.grid_caption"))
-            if view.grid_towns(ready) > view.GRID_TOWNS:
-                st.caption(
-                    t("assessment.grid_shown", shown=view.GRID_TOWNS, total=format_count(view.grid_towns(ready)))
-                )
+            grid_towns = view.grid_towns(ready)
+            if grid_towns > view.GRID_TOWNS:
+                st.caption(t("assessment.grid_shown", shown=view.GRID_TOWNS, total=format_count(grid_towns)))
         with right:
             st.subheader(t("assessment.towns_title"))
             st.dataframe(view.town_table(ready, thresholds), hide_index=True, width="stretch", height=720)
