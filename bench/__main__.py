@@ -257,6 +257,55 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def readme_table(results: list[dict[str, Any]]) -> str:
+    """The README's summary: one row per page, cold / warm ms (and naive) per dataset, then one row
+    each for the form, peak memory and the map in Chromium."""
+    names = [f"{run['scale']} {'SQLite' if run['database'] == 'sqlite' else 'PostgreSQL'}" for run in results]
+    lines = [
+        "| page | " + " | ".join(f"{name}<br>cold / warm ms" for name in names) + " |",
+        "|---|" + "---:|" * len(results),
+    ]
+    pages = list(dict.fromkeys(page["page"] for run in results for page in run["pages"]))
+    for name in pages:
+        cells = []
+        for run in results:
+            page = next((p for p in run["pages"] if p["page"] == name), None)
+            if page is None:
+                cells.append("")
+                continue
+            cell = f"{page['cold_ms']:.0f} / {page['warm_ms']:.0f}"
+            if page.get("naive_ms") and page["cold_ms"]:
+                ratio = page["naive_ms"] / page["cold_ms"]
+                cell += f" (naive {page['naive_ms']:.0f}, {ratio:.{0 if ratio >= 10 else 1}f}×)"
+            if page.get("errors"):
+                cell += " error"
+            cells.append(cell)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+
+    def row(label: str, values: list[str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+
+    def seconds(value: Any) -> str:
+        return f"{value:.1f} s" if isinstance(value, int | float) else "—"
+
+    row("form submission", [f"{run.get('form_ms') or 0:.0f} ms" for run in results])
+    row("server peak RSS", [f"{run['peak_rss_mb']:.0f} MB" for run in results])
+    browsers = [run.get("browser") or {} for run in results]
+    row(
+        "Chromium: map drawn, cold / warm",
+        [f"{seconds(b.get('map_drawn_cold_s'))} / {seconds(b.get('map_drawn_warm_s'))}" for b in browsers],
+    )
+    row("Chromium: village click → card", [seconds(b.get("click_s")) for b in browsers])
+    row(
+        "dataset: generated in / size",
+        [
+            f"{seconds(dataset.get('generate_s'))} / {dataset.get('size_mb', '—')} MB"
+            for dataset in (run.get("dataset", {}) for run in results)
+        ],
+    )
+    return "\n".join(lines)
+
+
 def write_results(results: list[dict[str, Any]]) -> None:
     """Write this run's results, keeping earlier results of the datasets it did not time."""
     timed = {(result["scale"], result["database"]) for result in results}
@@ -280,9 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="cold/warm runs per page (median)")
     parser.add_argument("--no-browser", action="store_true", help="skip the map timings in Chromium")
     parser.add_argument(
+        "--readme", action="store_true", help="print the README's table from bench/results.json and stop"
+    )
+    parser.add_argument(
         "--postgres-url", help="time the demo already in this PostgreSQL database (no generation)"
     )
     args = parser.parse_args(argv)
+    if args.readme:
+        print(readme_table(json.loads(RESULTS.read_text(encoding="utf-8"))["runs"]))
+        return 0
     runs = [tuple(item.split(":")) for item in args.runs.split(",") if item]
     results: list[dict[str, Any]] = []
     server_cm = None
