@@ -295,6 +295,7 @@ def readme_table(results: list[dict[str, Any]]) -> str:
         "Chromium: map drawn, cold / warm",
         [f"{seconds(b.get('map_drawn_cold_s'))} / {seconds(b.get('map_drawn_warm_s'))}" for b in browsers],
     )
+    row("Chromium: page heading shown (warm)", [seconds(b.get("heading_warm_s")) for b in browsers])
     row("Chromium: village click → card", [seconds(b.get("click_s")) for b in browsers])
     row(
         "dataset: generated in / size",
