@@ -23,6 +23,18 @@ def town_filter(stmt: SelectT, town_codes: Sequence[str] | None) -> SelectT:
     return stmt
 
 
+def result_frame(session: Session, stmt: AnySelect) -> pd.DataFrame:
+    """Run `stmt`; its rows as a frame named by the statement's column labels (also when empty).
+
+    A frame from row mappings took ~3× longer for a province's 30,000 villages."""
+    result = session.connection().execute(stmt)  # Core rows: the ORM's row processing cost as much again
+    keys = list(result.keys())
+    rows = [tuple(row) for row in result]  # plain tuples: pandas reads them several times faster
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    return pd.DataFrame.from_records(rows, columns=keys)
+
+
 def stage_rank(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[int]:
     """1 for planned … 4 for stable income, as a SQL expression."""
     return case({stage.value: stage.rank for stage in PlanStage}, value=column, else_=0)

@@ -30,7 +30,7 @@ from lib.models import (
     VillageHouseholdCounts,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, GroupKey, stage_rank, town_filter
+from lib.queries.common import AnySelect, GroupKey, result_frame, stage_rank, town_filter
 
 COUNT_COLUMNS = [
     "villages",
@@ -318,16 +318,14 @@ def town_progress(session: Session, *, town_codes: Sequence[str] | None = None) 
         select(Town.id.label("key"), Town.code.label("town_code"), Town.name_zh, Town.name_en),
         town_codes,
     ).order_by(Town.code)
-    frame = pd.DataFrame(
-        session.execute(towns).mappings().all(), columns=["key", "town_code", "name_zh", "name_en"]
-    )
+    frame = result_frame(session, towns)
     for count in (village_counts, household_counts, secretary_counts):
         part = (
             household_counts_for(session, Village.town_id, town_codes)
             if count is household_counts
             else count(Village.town_id, town_codes)
         )
-        counts = pd.DataFrame(session.execute(part).mappings().all())
+        counts = result_frame(session, part)
         if counts.empty:
             continue
         frame = frame.merge(counts, on="key", how="left")

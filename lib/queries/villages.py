@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lib.models import Cadre, Posting, PostingRole, Town, Village
-from lib.queries.common import AnySelect, town_filter
+from lib.queries.common import AnySelect, result_frame, town_filter
 from lib.queries.overview import (
     COUNT_COLUMNS,
     household_counts,
@@ -83,7 +83,7 @@ def village_measures(
     ).order_by(Village.code)
     if village_codes:
         base = base.where(Village.code.in_(list(village_codes)))
-    frame = pd.DataFrame(session.execute(base).mappings().all())
+    frame = result_frame(session, base)
     if frame.empty:
         return pd.DataFrame(
             columns=[
@@ -108,13 +108,11 @@ def village_measures(
         else:
             stmt = count(Village.id, town_codes)
             stmt = stmt if only is None else stmt.where(only)
-        counts = pd.DataFrame(session.execute(stmt).mappings().all())
+        counts = result_frame(session, stmt)
         if not counts.empty:
             frame = frame.merge(counts.drop(columns=["villages"], errors="ignore"), on="key", how="left")
     names_stmt = _secretary_names(town_codes)
-    names = pd.DataFrame(
-        session.execute(names_stmt if only is None else names_stmt.where(only)).mappings().all()
-    )
+    names = result_frame(session, names_stmt if only is None else names_stmt.where(only))
     if names.empty:
         frame["secretary"] = None
     else:
