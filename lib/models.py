@@ -583,6 +583,19 @@ class VillageIncomeYear(Base):
     unlinked_below_line: Mapped[int] = mapped_column(Integer)
 
 
+class VillagePlanStages(Base):
+    """Rollup: one village's industry plans of one category at one stage, and the households
+    with them (`lib.queries.industry.plan_stages_by_village`). Kept like VillageHouseholdCounts."""
+
+    __tablename__ = "village_plan_stages"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(10), primary_key=True)
+    plans: Mapped[int] = mapped_column(Integer)
+    households: Mapped[int] = mapped_column(Integer)
+
+
 class OrganisationVillageLinks(Base):
     """Rollup: one organisation's links to the households of one village
     (`lib.queries.industry.links_by_organisation_village`). Kept like VillageHouseholdCounts."""

@@ -22,8 +22,11 @@ from lib.models import (
     Household,
     HouseholdDerivedFacts,
     Meta,
+    OrganisationVillageLinks,
     Role,
     VillageHouseholdCounts,
+    VillageIncomeYear,
+    VillagePlanStages,
 )
 from lib.queries import assessment, industry, overview, villages
 from lib.queries import rollups as rollup_queries
@@ -52,6 +55,8 @@ READS: dict[str, Read] = {
     "village_measures(A1)": lambda s: villages.village_measures(s, village_codes=[A1]),
     "stage_funnel": lambda s: industry.stage_funnel(s),
     "stages_by_town": lambda s: industry.stages_by_town(s),
+    "stages_by_category": lambda s: industry.stages_by_category(s),
+    "stages_by_category(A)": lambda s: industry.stages_by_category(s, town_codes=[TOWN_A]),
     "village_products": lambda s: industry.village_products(s),
     "organisations": lambda s: industry.organisations(s),
     "income_by_link": lambda s: industry.income_by_link(s),
@@ -142,14 +147,23 @@ def test_an_other_as_of_date_reads_the_base_tables(county: Engine) -> None:
         assert not from_stored_date.equals(assessment.readiness_counts(session, as_of=AS_OF))
 
 
-def _snapshot(session: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    counts = [
-        tuple(r) for r in session.execute(select(VillageHouseholdCounts.__table__).order_by("village_id"))
-    ]
-    facts = [
-        tuple(r) for r in session.execute(select(HouseholdDerivedFacts.__table__).order_by("household_id"))
-    ]
-    return counts, facts
+ROLLUP_TABLES = (
+    VillageHouseholdCounts,
+    VillageIncomeYear,
+    VillagePlanStages,
+    OrganisationVillageLinks,
+    HouseholdDerivedFacts,
+)
+
+
+def _snapshot(session: Session) -> list[list[tuple[Any, ...]]]:
+    """Every rollup table's rows, in primary-key order."""
+    snapshot = []
+    for model in ROLLUP_TABLES:
+        table = model.__table__
+        rows = session.execute(select(table).order_by(*table.primary_key.columns))
+        snapshot.append([tuple(row) for row in rows])
+    return snapshot
 
 
 def _version(session: Session, household_id: int) -> int:

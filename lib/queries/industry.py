@@ -74,6 +74,7 @@ from lib.models import (
     Village,
     VillageHouseholdCounts,
     VillageIncomeYear,
+    VillagePlanStages,
 )
 from lib.queries import rollups
 from lib.queries.common import AnySelect, stage_rank, town_filter
@@ -197,6 +198,20 @@ def _page(stmt: AnySelect, limit: int | None, offset: int) -> AnySelect:
     return stmt
 
 
+def _plans_in_towns(stmt: AnySelect, town_codes: Sequence[str] | None) -> AnySelect:
+    """Restrict a statement over IndustryPlan to households in the given towns (none = all),
+    joining households, villages and towns only then: for a whole province those joins cost more
+    than the count."""
+    if not town_codes:
+        return stmt
+    return town_filter(
+        stmt.join(Household, Household.id == IndustryPlan.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Town, Town.id == Village.town_id),
+        town_codes,
+    )
+
+
 def _count(session: Session, stmt: AnySelect) -> int:
     """How many rows `stmt` (unordered) returns, counted in the database."""
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
@@ -309,16 +324,29 @@ def stages_by_category(session: Session, *, town_codes: Sequence[str] | None = N
     order. Columns: category, stage, plans (a household with plans in two categories counts in
     both), households (distinct households with such a plan).
     """
-    stmt = town_filter(
-        select(Industry.category, IndustryPlan.stage, func.count(), func.count(func.distinct(Household.id)))
-        .select_from(IndustryPlan)
-        .join(Industry, Industry.id == IndustryPlan.industry_id)
-        .join(Household, Household.id == IndustryPlan.household_id)
-        .join(Village, Village.id == Household.village_id)
-        .join(Town, Town.id == Village.town_id)
-        .group_by(Industry.category, IndustryPlan.stage),
-        town_codes,
-    )
+    stmt: AnySelect
+    if rollups.counts_ready(session):  # a household lives in one village: its counts add up
+        stored = VillagePlanStages
+        stmt = town_filter(
+            select(stored.category, stored.stage, func.sum(stored.plans), func.sum(stored.households))
+            .join(Village, Village.id == stored.village_id)
+            .join(Town, Town.id == Village.town_id)
+            .group_by(stored.category, stored.stage),
+            town_codes,
+        )
+    else:
+        stmt = _plans_in_towns(
+            select(
+                Industry.category,
+                IndustryPlan.stage,
+                func.count(),
+                func.count(func.distinct(IndustryPlan.household_id)),
+            )
+            .select_from(IndustryPlan)
+            .join(Industry, Industry.id == IndustryPlan.industry_id)
+            .group_by(Industry.category, IndustryPlan.stage),
+            town_codes,
+        )
     counts = _frame(session, stmt, STAGES_BY_CATEGORY_COLUMNS)
     categories = [c for c in CATEGORIES if c in set(counts["category"])]
     grid = pd.MultiIndex.from_product([categories, STAGES], names=["category", "stage"])
@@ -380,8 +408,14 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _stuck_conditions(as_of: dt.date, months: int) -> list[ColumnElement[bool]]:
+    return [
+        IndustryPlan.stage != PlanStage.STABLE.value,
+        IndustryPlan.stage_since < months_before(as_of, months),
+    ]
+
+
 def _stuck(as_of: dt.date, months: int, town_codes: Sequence[str] | None) -> AnySelect:
-    cutoff = months_before(as_of, months)
     return town_filter(
         select(
             IndustryPlan.id,
@@ -401,7 +435,7 @@ def _stuck(as_of: dt.date, months: int, town_codes: Sequence[str] | None) -> Any
         .join(Household, Household.id == IndustryPlan.household_id)
         .join(Village, Village.id == Household.village_id)
         .join(Town, Town.id == Village.town_id)
-        .where(IndustryPlan.stage != PlanStage.STABLE.value, IndustryPlan.stage_since < cutoff),
+        .where(*_stuck_conditions(as_of, months)),
         town_codes,
     )
 
@@ -437,7 +471,10 @@ def stuck_plans_count(
     session: Session, *, as_of: dt.date, months: int = 12, town_codes: Sequence[str] | None = None
 ) -> int:
     """How many rows `stuck_plans` has in all."""
-    return _count(session, _stuck(as_of, months, town_codes))
+    stmt = _plans_in_towns(
+        select(func.count()).select_from(IndustryPlan).where(*_stuck_conditions(as_of, months)), town_codes
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 # --- one village, one product -----------------------------------------------------------------
@@ -730,6 +767,26 @@ def _poverty_line_sql(year: ColumnElement[int] | InstrumentedAttribute[int]) -> 
     known = sorted(POVERTY_LINE_BY_YEAR)
     outside = case((year > known[-1], poverty_line(known[-1])), else_=poverty_line(known[0]))
     return case(POVERTY_LINE_BY_YEAR, value=year, else_=outside)
+
+
+def plan_stages_by_village(village_ids: Sequence[int] | None = None) -> AnySelect:
+    """Per village (of `village_ids`, all when None), industry category and plan stage:
+    village_id, category, stage, plans, households (distinct, with such a plan). The rollup's
+    source."""
+    stmt = (
+        select(
+            Household.village_id.label("village_id"),
+            Industry.category.label("category"),
+            IndustryPlan.stage.label("stage"),
+            func.count().label("plans"),
+            func.count(func.distinct(Household.id)).label("households"),
+        )
+        .select_from(IndustryPlan)
+        .join(Industry, Industry.id == IndustryPlan.industry_id)
+        .join(Household, Household.id == IndustryPlan.household_id)
+        .group_by(Household.village_id, Industry.category, IndustryPlan.stage)
+    )
+    return stmt if village_ids is None else stmt.where(Household.village_id.in_(list(village_ids)))
 
 
 def income_by_village_year(village_ids: Sequence[int] | None = None) -> AnySelect:

@@ -1,4 +1,5 @@
-"""Keep the rollup tables (village_household_counts, household_derived_facts) in step with the data.
+"""Keep the rollup tables (village_household_counts, village_income_years, village_plan_stages,
+organisation_village_links, household_derived_facts) in step with the data.
 
 `rebuild` works both out from the base tables (after a bulk load, or when `python -m lib.prestart`
 finds them stale); `bump_data_version(session, households=…)` (lib/services/common.py) calls
@@ -26,10 +27,16 @@ from lib.models import (
     Village,
     VillageHouseholdCounts,
     VillageIncomeYear,
+    VillagePlanStages,
 )
 from lib.queries.assessment import STORED_COLUMNS, stored_checks
 from lib.queries.common import AnySelect, data_version
-from lib.queries.industry import households_in_product, income_by_village_year, links_by_organisation_village
+from lib.queries.industry import (
+    households_in_product,
+    income_by_village_year,
+    links_by_organisation_village,
+    plan_stages_by_village,
+)
 from lib.queries.overview import HOUSEHOLD_COUNT_COLUMNS, correlated_best_stage, household_counts
 from lib.queries.rollups import ROLLUP_AS_OF_KEY, ROLLUP_VERSION_KEY, counts_ready
 
@@ -65,7 +72,8 @@ def _replace_rows(
 
 def _store_village_rollups(session: Session, village_ids: Sequence[int] | None) -> None:
     """The per-village rollups of these villages (all when None): household counts with the
-    households in the signature product, income years, organisation links."""
+    households in the signature product, income years, plans by category and stage, organisation
+    links."""
     counts = household_counts(
         Village.id, None, village_ids=village_ids, correlated=correlated_best_stage(session)
     ).subquery()
@@ -83,6 +91,7 @@ def _store_village_rollups(session: Session, village_ids: Sequence[int] | None) 
         .values(households_in_product=in_product.c.households_in_product)
     )
     _replace_rows(session, VillageIncomeYear, "village_id", village_ids, income_by_village_year(village_ids))
+    _replace_rows(session, VillagePlanStages, "village_id", village_ids, plan_stages_by_village(village_ids))
     _replace_rows(
         session,
         OrganisationVillageLinks,
