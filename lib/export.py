@@ -44,6 +44,10 @@ def excel_bytes(
     return buffer.getvalue()
 
 
+# Altair refuses DataFrames over 5,000 rows (a guard for notebooks); a province's map picture has
+# 30,000 villages and is meant to. Inline values instead would be validated one by one (20× slower).
+alt.data_transformers.enable("default", max_rows=None)
+
 # Two sessions rendering at once in one server once gave a chart without its bars: renders take turns.
 _RENDER_LOCK = threading.Lock()
 

@@ -502,9 +502,7 @@ def static_map(
     if not points.empty and not town_classes:
         size = static_dot_size(len(points))
         layers.append(
-            # Inline values: a province's ~30,000 villages are past Altair's 5,000-row guard for
-            # DataFrames, and a picture of them is exactly what is wanted.
-            alt.Chart(alt.Data(values=points[["lon", "lat", "label"]].to_dict("records")))
+            alt.Chart(points[["lon", "lat", "label"]])  # no 5,000-row guard: see lib.export
             .mark_circle(
                 size=size, opacity=0.95, stroke="white", strokeWidth=0.6 if size >= STATIC_DOT_AREA else 0
             )

@@ -239,9 +239,9 @@ def test_static_map_of_a_province_keeps_every_village_as_a_small_dot(measures: p
         legend_title="Poor-village exit",
         subtitle=[],
     )
-    layers = chart.to_dict()["layer"]
-    dots = next(layer for layer in layers if layer["mark"]["type"] == "circle")
-    assert len(dots["data"]["values"]) == len(points) > 5_000
+    spec = json.loads(export.chart_spec(chart))
+    dots = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
+    assert len(spec["datasets"][dots["data"]["name"]]) == len(points) > 5_000
     assert dots["mark"]["size"] == maps.static_dot_size(len(points)) < maps.STATIC_DOT_AREA
     assert maps.static_dot_size(len(one)) == maps.STATIC_DOT_AREA
     assert export.chart_png(chart)[:8] == b"\x89PNG\r\n\x1a\n"
