@@ -289,7 +289,9 @@ def readme_table(results: list[dict[str, Any]]) -> str:
         return f"{value:.1f} s" if isinstance(value, int | float) else "—"
 
     row("form submission", [f"{run.get('form_ms') or 0:.0f} ms" for run in results])
-    row("server peak RSS", [f"{run['peak_rss_mb']:.0f} MB" for run in results])
+    page_peaks = [max(page["peak_rss_mb"] for page in run["pages"]) for run in results]
+    row("server peak RSS: pages", [f"{peak:.0f} MB" for peak in page_peaks])
+    row("… with whole lists and a form", [f"{run['peak_rss_mb']:.0f} MB" for run in results])
     browsers = [run.get("browser") or {} for run in results]
     row(
         "Chromium: map drawn, cold / warm",
@@ -315,7 +317,10 @@ def write_results(results: list[dict[str, Any]]) -> None:
     except (OSError, ValueError, AttributeError):
         earlier = []
     kept = [run for run in earlier if (run.get("scale"), run.get("database")) not in timed]
-    results = kept + results
+    scales = {"county": 0, "city": 1, "province": 2}
+    results = sorted(
+        kept + results, key=lambda run: (scales.get(run["scale"], 3), run["database"] != "sqlite")
+    )
     rows = [page for result in results for page in result["pages"]]
     RESULTS.write_text(
         json.dumps({"machine": machine(), "rows": rows, "runs": results}, ensure_ascii=False, indent=1)
