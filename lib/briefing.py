@@ -309,6 +309,7 @@ def _map_slide(context: _Context) -> Slide:
     )
     legend_rows = maps.legend(classes, scheme)
     label = mapview.measure_label(MAP_MEASURE, "village")
+    towns, county = geo.outlines(common.county_count(context.session))
     chart = (
         mapview.static_map_chart(
             points,
@@ -316,8 +317,8 @@ def _map_slide(context: _Context) -> Slide:
             classes,
             legend_rows,
             level="village",
-            towns=geo.load_towns(),
-            county=geo.load_county(),
+            towns=towns,
+            county=county,
             town_labels=context.town_names,
             title=label,
             legend_title=label,

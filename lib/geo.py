@@ -192,3 +192,11 @@ def region_outlines(counties: int, geo_dir: Path | None = None) -> tuple[dict[st
         {"type": "FeatureCollection", "features": towns},
         {"type": "FeatureCollection", "features": outlines},
     )
+
+
+def outlines(counties: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(towns, county outlines) for a database of `counties` counties: the shipped county's, or
+    for a demo city or province the shipped county moved onto each demo county's place."""
+    if counties <= 1:
+        return load_towns(), load_county()
+    return region_outlines(counties)

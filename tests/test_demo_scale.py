@@ -6,7 +6,9 @@ and check the per-county figures that the scales multiply.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 from collections import Counter
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lib import demo, geo
+from lib.briefing import build_slides
 from lib.db import make_engine
 from lib.models import (
     Attendance,
@@ -122,6 +125,12 @@ def test_generate_streams_a_small_city_into_sqlite(tmp_path: pytest.TempPathFact
         assert summary.villages == session.scalar(select(func.count(Village.id)))
         assert session.scalar(select(Meta.value).where(Meta.key == "demo_scale")) == "city"
         assert session.scalar(select(func.count(User.id))) == len(demo.DEMO_ACCOUNTS)
+
+        # The meeting deck's map shows both counties, each with its 25 towns.
+        slides = build_slides(session, town_codes=None, as_of=dt.date(2020, 10, 31), lang="en")
+        spec = json.loads(next(slide.spec for slide in slides if slide.key == "map") or "{}")
+        shapes = [layer for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"]
+        assert sorted(len(layer["data"]["values"]) for layer in shapes) == [2, 50]
     engine.dispose()
 
 

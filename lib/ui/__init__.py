@@ -427,9 +427,7 @@ def geodata() -> tuple[dict[str, Any], dict[str, Any]]:
 def _outlines(counties: int) -> tuple[dict[str, Any], dict[str, Any]]:
     from lib import geo
 
-    if counties == 1:
-        return geo.load_towns(), geo.load_county()
-    return geo.region_outlines(counties)
+    return geo.outlines(counties)
 
 
 def map_legend(rows: Any, *, title: str, unit_key: str) -> None:
