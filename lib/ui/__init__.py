@@ -110,7 +110,8 @@ def query(function: Callable[..., T], /, **kwargs: Any) -> T:
         _fail(explain_failure(exc, url))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+# Few entries: a province's map model is tens of MB, and it is kept, not copied.
+@st.cache_resource(show_spinner=False, max_entries=12)
 def _memo(
     version: str, lang: str, name: str, key: tuple[tuple[str, Any], ...], _build: Callable[[], Any]
 ) -> Any:
