@@ -82,13 +82,7 @@ model = ui.memo(
     readiness=readiness_key,
     tiles=config.tiles_url(),
 )
-units, classes, points, legend_rows, deck = (
-    model.units,
-    model.classes,
-    model.points,
-    model.legend_rows,
-    model.deck,
-)
+units, classes, points, legend_rows = model.units, model.classes, model.points, model.legend_rows
 
 
 @st.fragment
