@@ -7,6 +7,7 @@ import io
 import json
 import math
 
+import altair as alt
 import openpyxl
 import pandas as pd
 import pytest
@@ -176,26 +177,44 @@ def test_fit_view_centres_on_the_county() -> None:
     assert one_town.zoom > view.zoom
 
 
-def test_static_map_renders_to_png_and_table_to_excel(measures: pd.DataFrame) -> None:
-    set_language("en")
+def _exit_points(measures: pd.DataFrame) -> tuple[maps.Measure, pd.Series, pd.DataFrame]:
+    """The exit-status measure, each village's class and the map points."""
     spec = maps.MEASURES["exit_status"]
     classes = maps.classify(measures, spec, "village")
     tips = mapview.village_tips(measures, classes, spec)
-    points = maps.village_points(
-        measures, classes, spec.scheme("village"), tips=tips, size_by_households=False
-    )
-    towns = geo.load_towns()
-    chart = mapview.static_map_chart(
+    scheme = spec.scheme("village")
+    points = maps.village_points(measures, classes, scheme, tips=tips, size_by_households=False)
+    return spec, classes, points
+
+
+def _exit_map(
+    measures: pd.DataFrame, classes: pd.Series, points: pd.DataFrame, *, title: str, subtitle: list[str]
+) -> alt.LayerChart:
+    """The static exit-status map of `points` over the shipped county's outlines."""
+    spec = maps.MEASURES["exit_status"]
+    return mapview.static_map_chart(
         points,
         measures,
         classes,
         maps.legend(classes, spec.scheme("village")),
         level="village",
-        towns=towns,
+        towns=geo.load_towns(),
         county=geo.load_county(),
         town_labels={},
-        title="Demo County · Poor-village exit",
+        title=title,
         legend_title="Poor-village exit",
+        subtitle=subtitle,
+    )
+
+
+def test_static_map_renders_to_png_and_table_to_excel(measures: pd.DataFrame) -> None:
+    set_language("en")
+    spec, classes, points = _exit_points(measures)
+    chart = _exit_map(
+        measures,
+        classes,
+        points,
+        title="Demo County · Poor-village exit",
         subtitle=["All towns · data as of 2020-10-31"],
     )
     text = json.dumps(chart.to_dict(), ensure_ascii=False)
@@ -218,27 +237,12 @@ def test_static_map_of_a_province_keeps_every_village_as_a_small_dot(measures: p
     """Past Altair's 5,000-row guard (a province has ~30,000 villages) the picture still renders,
     with dots small enough not to merge."""
     set_language("en")
-    spec = maps.MEASURES["exit_status"]
-    classes = maps.classify(measures, spec, "village")
-    tips = mapview.village_tips(measures, classes, spec)
-    one = maps.village_points(measures, classes, spec.scheme("village"), tips=tips, size_by_households=False)
+    _, classes, one = _exit_points(measures)
     copies = 6_000 // len(one) + 1
     points = pd.concat([one] * copies, ignore_index=True)
     points["lon"] = points["lon"] + (points.index % 97) * 0.001
     points["lat"] = points["lat"] + (points.index // 97) * 0.0005
-    chart = mapview.static_map_chart(
-        points,
-        measures,
-        classes,
-        maps.legend(classes, spec.scheme("village")),
-        level="village",
-        towns=geo.load_towns(),
-        county=geo.load_county(),
-        town_labels={},
-        title="Province",
-        legend_title="Poor-village exit",
-        subtitle=[],
-    )
+    chart = _exit_map(measures, classes, points, title="Province", subtitle=[])
     spec = json.loads(export.chart_spec(chart))
     dots = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
     assert len(spec["datasets"][dots["data"]["name"]]) == len(points) > 5_000
