@@ -130,7 +130,8 @@ def test_generate_streams_a_small_city_into_sqlite(tmp_path: pytest.TempPathFact
         slides = build_slides(session, town_codes=None, as_of=dt.date(2020, 10, 31), lang="en")
         spec = json.loads(next(slide.spec for slide in slides if slide.key == "map") or "{}")
         shapes = [layer for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"]
-        assert sorted(len(layer["data"]["values"]) for layer in shapes) == [2, 50]
+        rows = sorted(len(spec["datasets"][layer["data"]["name"]]) for layer in shapes)
+        assert rows == [2, 50]
     engine.dispose()
 
 
