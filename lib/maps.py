@@ -329,6 +329,12 @@ def _town_layers(
     return layers if labels else layers[:2]
 
 
+# No double-click zoom: while deck.gl listens for double clicks it holds every click back for the
+# double-click interval (~300 ms) before it reports it, and a click on a village opens its card.
+# Zooming stays on the wheel, pinch and the zoom buttons.
+MAP_VIEW = pdk.View(type="MapView", controller={"doubleClickZoom": False})
+
+
 class CompactDeck(pdk.Deck):  # type: ignore[misc]
     """A pydeck Deck whose JSON (what st.pydeck_chart sends) is compact and made once: pydeck
     indents it, which doubled a city map's 1.2 MB and the time to make and send it."""
@@ -405,6 +411,7 @@ def village_deck(
     return CompactDeck(
         layers=layers,
         initial_view_state=view,
+        views=[MAP_VIEW],
         **basemap,
         tooltip=TOOLTIP,
         height=height,

@@ -34,6 +34,14 @@ def _coloured_pixels(png: bytes) -> int:
     )
 
 
+def _dot_pixels_around(png: bytes, centre: tuple[float, float], reach: int = 60) -> int:
+    """How many pixels near `centre` are coloured (village dots; outlines and land are grey)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    x, y = int(centre[0]), int(centre[1])
+    crop = image.crop((x - reach, y - reach, x + reach, y + reach))
+    return sum(1 for pixel in crop.get_flattened_data() if max(pixel) - min(pixel) > 40)
+
+
 def test_map_drawn_offline_then_a_click_opens_the_card_and_the_village_page(
     hand_sqlite_url: str, offline_page: Page
 ) -> None:
@@ -63,6 +71,16 @@ def test_map_drawn_offline_then_a_click_opens_the_card_and_the_village_page(
                 break
             page.wait_for_timeout(250)
         expect(tooltip).to_contain_text("Town: Jia Town")
+
+        # No double-click zoom (deck.gl would hold every click back for it), but the wheel zooms,
+        # around the pointer, so A1 stays under it: the dots grow.
+        around = (x - box["x"], y - box["y"])
+        before = _dot_pixels_around(canvas.screenshot(), around)
+        for _ in range(3):
+            page.mouse.wheel(0, -300)
+            page.wait_for_timeout(300)
+        page.wait_for_timeout(1000)
+        assert _dot_pixels_around(canvas.screenshot(), around) > 4 * before > 0
         page.mouse.click(x, y)
 
         expect(page.get_by_role("heading", name="A1 Village")).to_be_visible(timeout=15_000)

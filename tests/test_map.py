@@ -164,6 +164,8 @@ def test_deck_needs_no_internet(measures: pd.DataFrame) -> None:
     assert layers["villages"]["radiusMinPixels"] == 2
     assert "八里河镇" in [row["name"] for row in layers["town-names"]["data"]]
     assert "八" in layers["town-names"]["characterSet"]
+    # deck.gl holds a click back while it waits for a possible double click: no double-click zoom.
+    assert spec["views"] == [{"@@type": "MapView", "controller": {"doubleClickZoom": False}}]
     with_tiles = _deck_json(measures, tiles_style_url="http://tiles.county.intranet/style.json")
     assert with_tiles["mapStyle"] == "http://tiles.county.intranet/style.json"
 
