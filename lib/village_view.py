@@ -79,6 +79,31 @@ def picker_options(villages: pd.DataFrame) -> dict[str, str]:
     }
 
 
+# Up to LIST_ALL_MAX villages a picker lists them all (a county has about 360); past that (a city,
+# a province: tens of thousands, resent with every rerun) it lists the matches of a search.
+LIST_ALL_MAX = 1_000
+SEARCH_MATCHES = 50
+
+
+def search_options(
+    labels: Mapping[str, str], query: str, *, keep: str | None = None, limit: int | None = None
+) -> tuple[list[str], int]:
+    """The codes whose label or code contains every word of `query` (any case), at most `limit`
+    (default SEARCH_MATCHES) of them in `labels`' order, with `keep` (the current choice) first if
+    it is not among them; and how many matched in all. An empty query matches nothing."""
+    limit = SEARCH_MATCHES if limit is None else limit
+    words = query.casefold().split()
+    matched = (
+        [code for code, label in labels.items() if all(w in f"{label} {code}".casefold() for w in words)]
+        if words
+        else []
+    )
+    shown = matched[:limit]
+    if keep is not None and keep in labels and keep not in shown:
+        shown.insert(0, keep)
+    return shown, len(matched)
+
+
 def exit_status_text(village: Any) -> str:
     """ "Poor village, exited in 2019" / "…, exit due 2020" / "Not a registered poor village"."""
     status = str(village.exit_status)

@@ -307,6 +307,26 @@ def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-
     assert link.proto.page == "village" and "code=349901100201" in link.proto.query_string
 
 
+def test_past_the_list_limit_the_card_picker_searches(map_page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from lib import village_view
+
+    monkeypatch.setattr(village_view, "LIST_ALL_MAX", 3)  # 5 villages on the hand county's map
+    at = map_page("en")
+    assert at.selectbox(key="map_pick").options == []
+    at.text_input(key="map_pick_search").input("a1").run()
+    assert at.selectbox(key="map_pick").options == ["A1 Village · Jia Town"]
+    at.selectbox(key="map_pick").set_value(A1).run()
+    assert {metric.label: metric.value for metric in at.metric}["Poor households"] == "3"
+    at.text_input(key="map_pick_search").input("yi").run()  # the chosen village stays listed
+    assert at.selectbox(key="map_pick").options == [
+        "A1 Village · Jia Town",
+        "B1 Village · Yi Town",
+        "B2 Village · Yi Town",
+    ]
+    assert not at.exception
+    assert "### A1 Village" in [m.value for m in at.markdown]  # and its card still shows
+
+
 def test_a_link_reproduces_the_map_view(map_page) -> None:  # type: ignore[no-untyped-def]
     at = map_page("en", level="town", measure="verified_share")
     assert not at.exception

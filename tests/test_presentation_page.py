@@ -84,7 +84,7 @@ def test_village_filter_from_the_link_narrows_the_map(open_app: AppFactory, hand
     at = open_app(hand_sqlite_url, page="views/map_page.py", lang="en", town=TOWN_A, village=[A1])
     assert not at.exception
     assert at.sidebar.multiselect[1].value == [A1]
-    assert list(at.selectbox(key="map_pick").options) == ["—", "A1 Village · Jia Town"]
+    assert list(at.selectbox(key="map_pick").options) == ["A1 Village · Jia Town"]
 
 
 @pytest.mark.parametrize(("lang", "next_label"), [("zh", "下一页"), ("en", "Next")])

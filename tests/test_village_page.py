@@ -112,6 +112,57 @@ def test_missing_code_asks_for_a_village_in_the_selected_towns(app: AppFactory, 
     assert at.selectbox(key="village_picker").options == ["B1 Village — Yi Town", "B2 Village — Yi Town"]
 
 
+def test_past_the_list_limit_the_picker_searches(
+    app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(village_view, "LIST_ALL_MAX", 3)  # the hand county has 5 villages
+    monkeypatch.setattr(village_view, "SEARCH_MATCHES", 2)
+    at = app(hand_sqlite_url, lang="en")
+    assert not at.exception
+    assert at.selectbox(key="village_picker").options == []  # nothing until a search
+    assert at.selectbox(key="village_picker").placeholder == "Find it above first"
+    assert at.text_input(key="village_picker_search").label == "Find one of 5 villages"
+    at.text_input(key="village_picker_search").input("village").run()
+    assert at.selectbox(key="village_picker").options == ["A1 Village — Jia Town", "A2 Village — Jia Town"]
+    assert "Showing 2 of 5 matches: type more of the name." in [c.value for c in at.main.caption]
+    assert at.selectbox(key="village_picker").placeholder == "Choose from the matches"
+    at.text_input(key="village_picker_search").input("yi b2").run()
+    assert at.selectbox(key="village_picker").options == ["B2 Village — Yi Town"]
+    at.selectbox(key="village_picker").set_value(B2).run()
+    assert not at.exception
+    assert at.title[0].value == "B2 Village"
+
+
+def test_picker_search_in_chinese_names_the_miss(
+    app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(village_view, "LIST_ALL_MAX", 3)
+    at = app(hand_sqlite_url, lang="zh")
+    at.text_input(key="village_picker_search").input("不存在").run()
+    assert not at.exception
+    assert at.selectbox(key="village_picker").options == []
+    assert "没有与“不存在”匹配的村庄。" in [c.value for c in at.main.caption]
+
+
+def test_search_options() -> None:
+    labels = {
+        "1001": "王营村 · 城关镇",
+        "1002": "王营村 · 八里河镇",
+        "1003": "Sundian Village · Jia Town",
+        "1004": "李庄村 · 城关镇",
+    }
+    search = village_view.search_options
+    assert search(labels, "") == ([], 0)
+    assert search(labels, "  ") == ([], 0)
+    assert search(labels, "王营") == (["1001", "1002"], 2)
+    assert search(labels, "王营 城关") == (["1001"], 1)  # every word must be there
+    assert search(labels, "SUNDIAN jia") == (["1003"], 1)  # any case
+    assert search(labels, "100", limit=2) == (["1001", "1002"], 4)  # codes match too
+    assert search(labels, "王营", keep="1004") == (["1004", "1001", "1002"], 2)  # the choice stays
+    assert search(labels, "王营", keep="1001") == (["1001", "1002"], 2)
+    assert search(labels, "王营", keep="9999") == (["1001", "1002"], 2)  # not a village here
+
+
 def test_empty_database(app: AppFactory, empty_engine: Engine) -> None:
     at = app(empty_engine.url.render_as_string(hide_password=False), code=A1, lang="en")
     assert not at.exception

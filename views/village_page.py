@@ -46,13 +46,8 @@ def picker() -> None:
     names = view.picker_options(ui.query(village_detail.village_list, town_codes=filters.town_codes))
     if filters.village_codes:  # the sidebar's village filter narrows the list
         names = {code: name for code, name in names.items() if code in filters.village_codes}
-    picked = st.selectbox(
-        t("village.picker"),
-        options=list(names),
-        index=None,
-        format_func=lambda value: names.get(value, value),
-        placeholder=t("village.picker_placeholder"),
-        key="village_picker",
+    picked = ui.village_select(
+        t("village.picker"), names, key="village_picker", placeholder=t("village.picker_placeholder")
     )
     if picked and picked != code:
         st.query_params["code"] = picked

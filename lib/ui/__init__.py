@@ -454,6 +454,37 @@ def selected_object(event: Any, layer: str, field: str) -> str | None:
     return str(objects[0][field]) if objects and field in objects[0] else None
 
 
+def village_select(label: str, labels: dict[str, str], *, key: str, placeholder: str) -> str | None:
+    """A village picker over `labels` ({code: "village · town"}); None until one is chosen.
+
+    Up to `village_view.LIST_ALL_MAX` villages it is one selectbox listing them all; past that a
+    search box comes first and the selectbox lists its matches (at most SEARCH_MATCHES) and the
+    current choice, so a province's 30,000 names are not sent with every rerun.
+    """
+    from lib import village_view
+
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = None
+    if len(labels) <= village_view.LIST_ALL_MAX:
+        codes = list(labels)
+    else:
+        query = st.text_input(
+            t("picker.search", n=format_count(len(labels))),
+            key=f"{key}_search",
+            placeholder=t("picker.search_placeholder"),
+        )
+        codes, matched = village_view.search_options(labels, query, keep=st.session_state.get(key))
+        if matched > village_view.SEARCH_MATCHES:
+            st.caption(t("picker.more", shown=village_view.SEARCH_MATCHES, n=format_count(matched)))
+        elif query.strip() and not matched:
+            st.caption(t("picker.none", query=query.strip()))
+        placeholder = t("picker.choose_match") if matched else t("picker.search_first")
+    chosen = st.selectbox(
+        label, codes, index=None, format_func=labels.__getitem__, placeholder=placeholder, key=key
+    )
+    return str(chosen) if chosen else None
+
+
 def village_card(frame: Any) -> None:
     """The selected village's card: key figures, first secretary, product, link to its page.
 
@@ -464,17 +495,10 @@ def village_card(frame: Any) -> None:
 
     names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))
     towns = dict(zip(frame["village_code"], localized_column(frame, "town_name"), strict=True))
-    options = ["", *names]
-    if st.session_state.get("map_pick") not in options:
-        st.session_state["map_pick"] = ""
+    labels = {code: f"{name} · {towns[code]}" for code, name in names.items()}
     with st.container(border=True):
         st.subheader(t("map.card.title"))
-        code = st.selectbox(
-            t("map.card.pick"),
-            options,
-            format_func=lambda c: f"{names[c]} · {towns[c]}" if c else "—",
-            key="map_pick",
-        )
+        code = village_select(t("map.card.pick"), labels, key="map_pick", placeholder="—")
         if not code:
             st.caption(t("map.card.hint"))
             return
