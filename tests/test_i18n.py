@@ -53,3 +53,10 @@ def test_language_switch_and_fallbacks() -> None:
     assert set_language("xx") == "zh"
     assert t("overview.title") == "全县概览"
     assert t("no.such.key") == "no.such.key"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "All 2,100 towns"), ("zh", "全部 2,100 个乡镇")])
+def test_a_province_s_town_count_has_a_thousands_separator(lang: str, expected: str) -> None:
+    set_language(lang)
+    assert t("overview.scope_all", n=2100) == expected
+    set_language("zh")
