@@ -331,7 +331,7 @@ def _town_layers(
 
 # No double-click zoom: while deck.gl listens for double clicks it holds every click back for the
 # double-click interval (~300 ms) before it reports it, and a click on a village opens its card.
-# Zooming stays on the wheel, pinch and the zoom buttons.
+# Zooming stays on the mouse wheel and a pinch.
 MAP_VIEW = pdk.View(type="MapView", controller={"doubleClickZoom": False})
 
 
