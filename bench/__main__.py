@@ -293,7 +293,7 @@ def readme_table(results: list[dict[str, Any]]) -> str:
     row("form submission", [f"{run.get('form_ms') or 0:.0f} ms" for run in results])
     page_peaks = [max(page["peak_rss_mb"] for page in run["pages"]) for run in results]
     row("server peak RSS: pages", [f"{peak:.0f} MB" for peak in page_peaks])
-    row("… with whole lists and a form", [f"{run['peak_rss_mb']:.0f} MB" for run in results])
+    row("… with downloads and a form", [f"{run['peak_rss_mb']:.0f} MB" for run in results])
     browsers = [run.get("browser") or {} for run in results]
     row(
         "Chromium: map drawn, cold / warm",
