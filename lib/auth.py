@@ -1,8 +1,9 @@
 """Accounts and permissions: argon2 password hashes, the signed-in `Actor`, and who may do what.
 
-No streamlit here: services call `require(actor, ACTION, town_code=…, village_code=…)` before they
-write, pages may call `can(...)` to decide what to offer, and `lib.ui` signs users in with
-`authenticate`. Accounts live in our own database (county intranets have no OIDC server).
+No streamlit here: services call `require(session, actor, ACTION, town_code=…, village_code=…)`
+before they write (it reads the account again inside their transaction), pages may call `can(...)`
+to decide what to offer, and `lib.ui` signs users in with `authenticate`. Accounts live in our own
+database (county intranets have no OIDC server).
 
 Signing in is throttled per username: every attempt is recorded in `sign_in_attempts`, and after
 `SIGN_IN_MAX_FAILURES` failures within `SIGN_IN_WINDOW` the name is refused for `SIGN_IN_LOCKOUT`
@@ -523,11 +524,54 @@ def can(
     )
 
 
+def _reread(session: Session, actor: Actor | None, action: str) -> Actor:
+    """The acting account as the database has it now, inside the caller's transaction.
+
+    `actor` only says who is acting (its id, or its username when it has none); its role and
+    places are not trusted, because a form keeps the account as it was when it was drawn. A
+    missing, deactivated or renamed account is refused. On PostgreSQL the row is read FOR SHARE, so
+    an administrator's change to it waits until this write commits (SQLite's BEGIN IMMEDIATE
+    already keeps every other writer out).
+    """
+    can(None, action)  # an unknown action raises ValueError even for anonymous callers
+    if actor is None:
+        raise PermissionDenied(action, username=None)
+    if actor == COMMAND_LINE:
+        return actor
+    stmt = select(User).execution_options(populate_existing=True)
+    if actor.user_id is not None:
+        stmt = stmt.where(User.id == actor.user_id)
+    else:
+        stmt = stmt.where(User.username == normalize_username(actor.username))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    user = session.scalar(stmt)
+    if user is None or not user.is_active or user.username != actor.username:
+        raise PermissionDenied(action, username=actor.username)
+    return actor_for(session, user)
+
+
+def require_role(session: Session, actor: Actor | None, action: str) -> Actor:
+    """The acting account read again (see `_reread`), refused at once when its role may not do
+    `action` anywhere: the check before a service looks anything up."""
+    fresh = _reread(session, actor, action)
+    if fresh.role not in RULES[action]:
+        raise PermissionDenied(action, username=fresh.username)
+    return fresh
+
+
 def require(
-    actor: Actor | None, action: str, *, town_code: str | None = None, village_code: str | None = None
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    *,
+    town_code: str | None = None,
+    village_code: str | None = None,
 ) -> Actor:
-    """Raise PermissionDenied unless `can(...)`; return the actor (no longer None) when allowed."""
-    if actor is None or not can(actor, action, town_code=town_code, village_code=village_code):
-        can(None, action)  # an unknown action raises ValueError even for anonymous callers
-        raise PermissionDenied(action, username=actor.username if actor else None)
-    return actor
+    """The acting account read again in this transaction (see `_reread`); raise PermissionDenied
+    unless it may do `action` on a record in `town_code` / `village_code` now. Services act as the
+    Actor this returns, never as the one they were given."""
+    fresh = _reread(session, actor, action)
+    if not can(fresh, action, town_code=town_code, village_code=village_code):
+        raise PermissionDenied(action, username=fresh.username)
+    return fresh

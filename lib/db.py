@@ -1,11 +1,19 @@
-"""Engine and session factory for SQLite and PostgreSQL, and clear errors when the URL is wrong."""
+"""Engine and session factory for SQLite and PostgreSQL, and clear errors when the URL is wrong.
+
+SQLite transactions are ours, not pysqlite's: pysqlite starts a transaction only at the first
+write, so the reads a write depends on (is this the last admin? is a seat free?) ran outside it, and
+a SAVEPOINT before the first write became the outermost transaction. Here every transaction starts
+with an explicit BEGIN; a write starts with BEGIN IMMEDIATE (`begin_write`), which takes SQLite's
+write lock before its first read, so two writers run one after the other, as PostgreSQL's row locks
+make them. Reads stay BEGIN DEFERRED and never wait for writers (WAL).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,11 +40,57 @@ def describe_url(url: str) -> str:
         return url.split("@")[-1] if "@" in url else url
 
 
+SQLITE_BEGIN = "sqlite_begin"  # execution option: how a transaction on this connection begins
+_SQLITE_BEGIN_MODES = ("DEFERRED", "IMMEDIATE")
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # pysqlite emits no BEGIN of its own: _sqlite_begin does
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+_WRITING = "sqlite_writing"  # connection info: this transaction began IMMEDIATE
+_CHANGES_AT_BEGIN = "sqlite_changes_at_begin"  # connection info: total_changes when it began
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    if mode not in _SQLITE_BEGIN_MODES:
+        raise ValueError(f"{SQLITE_BEGIN} must be one of {_SQLITE_BEGIN_MODES}, not {mode!r}")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+    conn.info[_WRITING] = mode == "IMMEDIATE"
+    conn.info[_CHANGES_AT_BEGIN] = _total_changes(conn)
+
+
+def _total_changes(conn: Connection) -> int:
+    return int(conn.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]
+
+
+def begin_write(session: Session) -> None:
+    """Start `session`'s transaction as a write: BEGIN IMMEDIATE on SQLite, so no other writer
+    runs until it ends and what it reads stays true until it commits (PostgreSQL: its writes lock
+    the rows they depend on with SELECT … FOR UPDATE).
+
+    A SQLite session that has only read so far has that read transaction ended first (nothing is
+    lost: it wrote nothing), so the write's own reads come after the lock; one that has written, or
+    holds unflushed changes, is a programming error. On PostgreSQL an open transaction goes on.
+    """
+    if session.in_transaction():
+        conn = session.connection()
+        if conn.dialect.name != "sqlite" or conn.info.get(_WRITING):
+            return
+        if (
+            session.new
+            or session.dirty
+            or session.deleted
+            or _total_changes(conn) != conn.info.get(_CHANGES_AT_BEGIN)
+        ):
+            raise RuntimeError("a write must begin its own transaction: this session has written already")
+        session.commit()
+    session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -60,7 +114,8 @@ def make_engine(url: str | None = None) -> Engine:
             f"DATABASE_URL names an unsupported database {backend!r}; use sqlite:/// or postgresql+psycopg://",
             backend=backend,
         )
-    kwargs: dict[str, Any] = {}
+    # Errors name the statement but never the row's values (names, ID numbers) in logs or messages.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     new_sqlite_file: Path | None = None
     if backend == "sqlite":
         database = parsed.database
@@ -91,6 +146,7 @@ def make_engine(url: str | None = None) -> Engine:
         ) from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         if new_sqlite_file is not None:
             enable_wal(engine)
     return engine
@@ -100,8 +156,13 @@ def enable_wal(engine: Engine) -> None:
     """Switch a SQLite file to WAL; persistent, so done once when the file is created."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+    raw = engine.raw_connection()  # outside any transaction: SQLite refuses to change mode inside one
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def check_connection(engine: Engine) -> None:

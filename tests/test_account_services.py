@@ -195,6 +195,7 @@ def test_a_deactivated_account_cannot_sign_in_and_loses_its_session(session: Ses
     update_user_service(session, actor=_actor(session, "admin"), **_profile(session, "vera", is_active=False))
     assert load_actor(session, vera) is None
     assert authenticate(session, "vera", PASSWORD) is None
+    session.commit()  # keeps the attempt, as the sign-in form does
     entry = _last_audit(session)
     assert '"is_active": true' in (entry.old_values or "") and '"is_active": false' in (
         entry.new_values or ""

@@ -24,6 +24,7 @@ from lib.queries.overview import totals, town_progress
 from lib.queries.training import coverage_by_town
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.training import record_attendance
+from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 TOWN_A, TOWN_B = "349901100", "349901101"
@@ -61,6 +62,7 @@ def session(hand_engine: Engine) -> Iterator[Session]:
         session.flush()
         session.add(Attendance(session_id=NEXT, cadre_id=2, status="enrolled"))
         session.commit()
+        store_accounts(session, *module_actors(globals()))
         yield session
 
 

@@ -351,19 +351,38 @@ ALLOWED = {
 }
 
 
+@pytest.fixture(scope="module")
+def accounts_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    """The hand county on SQLite with an account for each Actor above (ids 1–4, as they say)."""
+    from lib.schema import upgrade
+    from tests.hand_county import load_hand_county
+    from tests.support.accounts import store_accounts
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('permissions') / 'hand.db'}")
+    upgrade(engine)
+    with Session(engine) as session:
+        load_hand_county(session)
+        store_accounts(session, LEADER, TOWN_EDITOR, VILLAGE_EDITOR, ADMIN)
+        stored = session.execute(select(User.id, User.username).order_by(User.id)).all()
+        assert stored == [(1, "leader"), (2, "ted"), (3, "vera"), (4, "admin")]
+        yield session
+    engine.dispose()
+
+
 @pytest.mark.parametrize("place", sorted(PLACES))
 @pytest.mark.parametrize("who", sorted(ACTORS))
 @pytest.mark.parametrize("action", [TRAINING_ENROL, ACCOUNTS_MANAGE])
-def test_permission_matrix(action: str, who: str, place: str) -> None:
+def test_permission_matrix(accounts_session: Session, action: str, who: str, place: str) -> None:
     actor, where = ACTORS[who], PLACES[place]
     expected = place in ALLOWED.get((action, who), set())
     assert can(actor, action, **where) is expected
     if expected:
-        assert require(actor, action, **where) is actor
+        assert require(accounts_session, actor, action, **where) == actor
     else:
         with pytest.raises(PermissionDenied) as caught:
-            require(actor, action, **where)
+            require(accounts_session, actor, action, **where)
         assert caught.value.action == action and caught.value.key == "services.permission_denied"
+    accounts_session.rollback()
 
 
 def test_every_action_has_a_rule_and_leaders_write_nothing() -> None:
@@ -390,12 +409,12 @@ def test_village_scope_needs_the_actors_own_village(monkeypatch: pytest.MonkeyPa
     assert not can(TOWN_EDITOR, "household.update", town_code=TOWN_A, village_code=VILLAGE_A1)
 
 
-def test_unknown_actions_fail_loudly() -> None:
+def test_unknown_actions_fail_loudly(accounts_session: Session) -> None:
     for actor in (None, ADMIN):
         with pytest.raises(ValueError, match="unknown action"):
             can(actor, "training.enroll")
         with pytest.raises(ValueError, match="unknown action"):
-            require(actor, "training.enroll")
+            require(accounts_session, actor, "training.enroll")
 
 
 # --- the sign-in form ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from lib.models import AuditEntry, Household, Role, VerificationVisit
 from lib.queries.common import data_version
 from lib.services.common import StaleEdit
 from lib.services.households import record_visit, update_household_status
+from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 EDITOR_A = Actor(
@@ -31,6 +33,14 @@ SHARED = 3  # h3, in town A
 OWN = [1, 2, 5, 6]  # one more town A household per thread
 THREADS = 4
 VISITS, UPDATES = 10, 5
+
+
+@pytest.fixture
+def hand_engine(hand_engine: Engine) -> Engine:
+    """The hand county with an account for each of this module's Actors."""
+    with Session(hand_engine) as session:
+        store_accounts(session, *module_actors(globals()))
+    return hand_engine
 
 
 @dataclass

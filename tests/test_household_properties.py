@@ -25,6 +25,7 @@ from lib.schema import upgrade
 from lib.services.common import ValidationError
 from lib.services.households import record_visit, update_household_status
 from tests.hand_county import load_hand_county
+from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 EDITOR_A = Actor(
@@ -85,6 +86,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     upgrade(engine)
     with Session(engine) as session:
         load_hand_county(session)
+        store_accounts(session, *module_actors(globals()))
     yield engine
     engine.dispose()
 

@@ -17,10 +17,12 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.auth import Actor
-from lib.models import AuditEntry, Household, HouseholdIncome, Role, VerificationVisit
+from lib.models import AuditEntry, Household, HouseholdIncome, Role, User, VerificationVisit
 from lib.queries.common import data_version
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import EXIT_STEPS, FLAGS, record_visit, update_household_status
+from tests.support.accounts import store_accounts
+from tests.support.concurrency import write_before_first_flush
 
 D = dt.date
 AS_OF = D(2020, 10, 31)
@@ -60,6 +62,7 @@ def session(hand_engine: Engine) -> Iterator[Session]:
             ]
         )
         session.commit()
+        store_accounts(session, EDITOR_A, EDITOR_B, VILLAGER_A1, LEADER, ADMIN)
         yield session
 
 
@@ -134,7 +137,8 @@ def test_a_visit_is_stored_trimmed_with_an_audit_row_and_a_new_data_version(sess
         "verification_visits",
         str(visit_id),
     )
-    assert audit.user_id is None and audit.old_values is None and audit.reason is None
+    ed_a = session.scalar(select(User.id).where(User.username == "ed-a"))
+    assert audit.user_id == ed_a and audit.old_values is None and audit.reason is None
     assert json.loads(audit.new_values or "") == {
         "household_id": H3,
         "archive_no": "HAND0003",
@@ -431,24 +435,22 @@ def test_a_wrong_expected_version_is_a_stale_edit_with_the_current_values(sessio
 def test_a_writer_committing_between_read_and_write_is_caught_by_the_version_column(
     hand_engine: Engine, session: Session
 ) -> None:
-    """Another connection bumps the row after the service read it: the UPDATE misses → StaleEdit."""
-    from sqlalchemy import event
-
-    done: list[bool] = []
-
-    def concurrent_writer(*_: object) -> None:
-        if done:
-            return
-        done.append(True)
-        with hand_engine.begin() as other:
-            other.execute(
-                update(Household)
-                .where(Household.id == H3)
-                .values(guarantee_medical=True, version=Household.version + 1)
-            )
-
-    event.listen(session, "before_flush", concurrent_writer)
+    """Another connection bumps the row after the service read it: on PostgreSQL the UPDATE misses →
+    StaleEdit; on SQLite the other writer cannot get in at all and the service's save stands."""
+    refused = write_before_first_flush(
+        session,
+        hand_engine,
+        update(Household)
+        .where(Household.id == H3)
+        .values(guarantee_medical=True, version=Household.version + 1),
+    )
     before = _counts(session)
+    if hand_engine.dialect.name == "sqlite":
+        assert _update(session, flags={"safe_water": True}) == 2
+        assert refused == ["database is locked"]
+        household = _household(session, H3)
+        assert (household.safe_water, household.guarantee_medical, household.version) == (True, False, 2)
+        return
     with pytest.raises(StaleEdit) as caught:
         _update(session, flags={"safe_water": True})
     assert caught.value.current is not None

@@ -27,6 +27,7 @@ from lib.queries import common
 from lib.schema import upgrade
 from lib.services.imports import check_import, run_import
 from tests.hand_county import load_hand_county
+from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 VERA = Actor(
@@ -97,6 +98,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     upgrade(engine)
     with Session(engine) as session:
         load_hand_county(session)
+        store_accounts(session, *module_actors(globals()))
     yield engine
     engine.dispose()
 

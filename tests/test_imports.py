@@ -24,6 +24,7 @@ from lib.queries import common
 from lib.queries.imports import household_status_rows
 from lib.services import households
 from lib.services.imports import check_import, run_import
+from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 TOWN_A = "349901100"
@@ -38,6 +39,14 @@ VERA = Actor(
 )
 TOM = Actor(user_id=None, username="tom", display_name="Tom", role=Role.TOWN_EDITOR, town_code=TOWN_A)
 LEE = Actor(user_id=None, username="lee", display_name="Lee", role=Role.LEADER)
+
+
+@pytest.fixture
+def hand_engine(hand_engine: Engine) -> Engine:
+    """The hand county with an account for each of this module's Actors."""
+    with Session(hand_engine) as session:
+        store_accounts(session, *module_actors(globals()))
+    return hand_engine
 
 
 # --- helpers --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from lib.db import make_engine
 from lib.models import IndustryPlan, Organisation, PlanStageChange
 from lib.services.accounts import create_user_service
 from lib.services.industry import update_plan
+from tests.support.accounts import store_accounts
 
 PAGE = "views/updates_page.py"
 TOWN_A, A1 = "349901100", "349901100201"
@@ -165,6 +166,7 @@ def test_a_stale_edit_warns_and_shows_the_new_values(open_app, url: str) -> None
         other = auth.Actor(
             user_id=None, username="other", display_name="Other", role=auth.Role.TOWN_EDITOR, town_code=TOWN_A
         )
+        store_accounts(session, other)
         update_plan(
             session,
             actor=other,

@@ -33,6 +33,8 @@ from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import field_messages
 from lib.services.industry import INCOME_MAX, STAGES, create_plan, plan_key, update_plan
 from tests.hand_county import load_hand_county
+from tests.support.accounts import module_actors, store_accounts
+from tests.support.concurrency import write_before_first_flush
 
 D = dt.date
 AS_OF = D(2020, 10, 31)
@@ -72,6 +74,7 @@ def _add_partners_and_migrant_work(session: Session) -> tuple[int, int]:
 def session(hand_engine: Engine) -> Iterator[Session]:
     with Session(hand_engine) as session:
         _add_partners_and_migrant_work(session)
+        store_accounts(session, *module_actors(globals()))
         yield session
 
 
@@ -490,24 +493,21 @@ def test_a_wrong_expected_version_is_a_stale_edit_with_the_current_values(sessio
 def test_a_writer_committing_between_read_and_write_is_caught_by_the_version_column(
     hand_engine: Engine, session: Session
 ) -> None:
-    """Another connection bumps the plan after the service read it: the UPDATE misses → StaleEdit."""
-    from sqlalchemy import event as sa_event
-
-    done: list[bool] = []
-
-    def concurrent_writer(*_: object) -> None:
-        if done:
-            return
-        done.append(True)
-        with hand_engine.begin() as other:
-            other.execute(
-                update(IndustryPlan)
-                .where(IndustryPlan.id == PLAN_H3)
-                .values(expected_income=7777, version=IndustryPlan.version + 1)
-            )
-
-    sa_event.listen(session, "before_flush", concurrent_writer)
+    """Another connection bumps the plan after the service read it: on PostgreSQL the UPDATE misses →
+    StaleEdit; on SQLite the other writer cannot get in at all and the service's save stands."""
+    refused = write_before_first_flush(
+        session,
+        hand_engine,
+        update(IndustryPlan)
+        .where(IndustryPlan.id == PLAN_H3)
+        .values(expected_income=7777, version=IndustryPlan.version + 1),
+    )
     before = _counts(session)
+    if hand_engine.dialect.name == "sqlite":
+        _update(session)
+        assert refused == ["database is locked"]
+        assert _plan(session, PLAN_H3).expected_income != 7777
+        return
     with pytest.raises(StaleEdit) as caught:
         _update(session)
     assert caught.value.current is not None
@@ -690,6 +690,7 @@ def hostile_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
     with Session(engine) as session:
         load_hand_county(session)
         _add_partners_and_migrant_work(session)
+        store_accounts(session, *module_actors(globals()))
     yield engine
     engine.dispose()
 

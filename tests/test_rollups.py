@@ -37,6 +37,7 @@ from lib.services.households import record_visit, update_household_status
 from lib.services.industry import create_plan, update_plan
 from lib.services.villages import update_signature_product
 from tests.assessment_county import add_mock_visits, load_assessment_county
+from tests.support.accounts import module_actors, store_accounts
 
 D = dt.date
 AS_OF = D(2020, 10, 31)
@@ -112,6 +113,7 @@ def county(database_url: str) -> Iterator[Engine]:
     with Session(engine) as session:
         load_assessment_county(session)
         add_mock_visits(session)
+        store_accounts(session, *module_actors(globals()))
     yield engine
     engine.dispose()
 

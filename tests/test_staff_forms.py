@@ -22,13 +22,14 @@ from lib.models import Attendance, AuditEntry, Posting, Village
 from lib.services.accounts import create_user_service
 from lib.services.training import record_attendance
 from lib.services.villages import update_signature_product
+from tests.support.accounts import store_accounts
 
 PAGE = "views/updates_page.py"
 TOWN_A, A2 = "349901100", "349901100202"
 AS_OF = dt.date(2020, 10, 31)
 OTHER = auth.Actor(user_id=None, username="other", display_name="Other", role=auth.Role.ADMIN)
 OTHER_EDITOR = auth.Actor(
-    user_id=None, username="other", display_name="Other", role=auth.Role.TOWN_EDITOR, town_code=TOWN_A
+    user_id=None, username="other-editor", display_name="Other", role=auth.Role.TOWN_EDITOR, town_code=TOWN_A
 )
 
 
@@ -52,6 +53,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
                 town_code=town,
                 village_code=village,
             )
+        store_accounts(session, OTHER, OTHER_EDITOR)
     engine.dispose()
     return hand_sqlite_url
 

@@ -19,6 +19,7 @@ from lib.models import Attendance, AuditEntry, Role, TrainingSession
 from lib.queries.common import data_version
 from lib.services.common import PermissionDenied, ValidationError
 from lib.services.training import enrol
+from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 TOWN_A, TOWN_B = "349901100", "349901101"
@@ -54,6 +55,7 @@ def session(hand_engine: Engine) -> Iterator[Session]:
             )
         )
         session.commit()
+        store_accounts(session, *module_actors(globals()))
         yield session
 
 

@@ -12,6 +12,7 @@ from lib import auth
 from lib.db import make_engine
 from lib.models import AuditEntry, VerificationVisit
 from lib.services.accounts import create_user_service
+from tests.support.accounts import store_accounts
 
 PAGE = "views/updates_page.py"
 A2 = "349901100202"
@@ -122,6 +123,7 @@ def test_status_form_reports_a_stale_edit_and_shows_the_new_values(open_app, url
             user_id=None, username="other", display_name="Other", role=auth.Role.VILLAGE_EDITOR,
             town_code="349901100", village_code=A2,
         )  # fmt: skip
+        store_accounts(session, editor)
         update_household_status(
             session,
             actor=editor,

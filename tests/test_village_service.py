@@ -39,6 +39,7 @@ from lib.services.villages import (
 )
 from tests.db_fixtures import BACKENDS
 from tests.hand_county import load_hand_county
+from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 D = dt.date
@@ -75,6 +76,7 @@ def session(hand_engine: Engine) -> Iterator[Session]:
     with Session(hand_engine) as session:
         session.add(Village(id=6, code=C1, town_id=3, name_zh="丙一村", name_en="C1 Village", is_poor=True))
         session.commit()
+        store_accounts(session, *module_actors(globals()))
         yield session
 
 
@@ -620,6 +622,7 @@ def _hand_county(url: str) -> Iterator[Engine]:
     upgrade(engine)
     with Session(engine) as session:
         load_hand_county(session)
+        store_accounts(session, *module_actors(globals()))
     try:
         yield engine
     finally:

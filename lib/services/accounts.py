@@ -74,7 +74,7 @@ def create_user_service(
     """
     try:
         if actor is not None or has_users(session):
-            require(actor, ACCOUNTS_MANAGE)
+            actor = require(session, actor, ACCOUNTS_MANAGE)
         user = create_user(
             session,
             username=username,
@@ -141,7 +141,7 @@ def update_user_service(
     last active admin, or the acting admin's own account (field `is_active` or `role`). Raises
     PermissionDenied or ValidationError and writes nothing when refused; commits otherwise.
     """
-    require(actor, ACCOUNTS_MANAGE)
+    actor = require(session, actor, ACCOUNTS_MANAGE)
     admins = _active_admin_ids(session)
     user = _account(session, user_id)
     old = audit_values(session, user)
@@ -186,7 +186,7 @@ def reset_password_service(
 
     The audit row says that the password was reset, never the password or its hash.
     """
-    require(actor, ACCOUNTS_MANAGE)
+    actor = require(session, actor, ACCOUNTS_MANAGE)
     user = _account(session, user_id)
     set_password(session, user, password)
     record_audit(
@@ -212,7 +212,7 @@ def set_browse_without_sign_in(
     user's cached pages see it at once (nothing is written when it is already so).
     Returns the previous setting.
     """
-    require(actor, ACCOUNTS_MANAGE)
+    actor = require(session, actor, ACCOUNTS_MANAGE)
     value = "1" if enabled else "0"
     before = session.scalar(select(Meta.value).where(Meta.key == BROWSE_KEY))
     if before == value:

@@ -22,6 +22,7 @@ from sqlalchemy import Integer, String, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lib.db import begin_write
 from lib.i18n import CATALOGS
 from lib.models import AuditEntry, Meta
 from lib.queries.common import DATA_VERSION_KEY
@@ -225,10 +226,12 @@ def bump_data_version(
 
 
 def transactional(work: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
-    """Run a service in one transaction: commit when it returns, roll back whatever it raises."""
+    """Run a service in one write transaction (`lib.db.begin_write`: BEGIN IMMEDIATE on SQLite):
+    commit when it returns, roll back whatever it raises."""
 
     @functools.wraps(work)
     def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        begin_write(session)
         try:
             result = work(session, *args, **kwargs)
             session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, Actor, require, utcnow
+from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, Actor, require, require_role, utcnow
 from lib.models import AuditEntry, CorrectionRequest, CorrectionStatus, Role, Town, User, Village
 from lib.services.common import (
     StaleEdit,
@@ -26,7 +26,7 @@ from lib.services.common import (
     record_audit,
     transactional,
 )
-from lib.services.households import _check_text, _Errors, _require_role
+from lib.services.households import _check_text, _Errors
 
 TABLE = CorrectionRequest.__tablename__
 
@@ -65,7 +65,7 @@ def send_back(
     (ValidationError) an unknown change, one not made by a village editor's account, one already
     sent back and still open, and a blank or over-long comment (at most 2,000 characters).
     """
-    _require_role(actor, CORRECTION_REQUEST)
+    require_role(session, actor, CORRECTION_REQUEST)
     if not is_row_id(audit_id):
         raise ValidationError({"audit_id": "corrections.error.change_unknown"})
     found = session.execute(
@@ -80,7 +80,7 @@ def send_back(
         key = "corrections.error.not_village_change" if exists else "corrections.error.change_unknown"
         raise ValidationError({"audit_id": key})
     entry, role, village_id, village_code, town_code = found
-    require(actor, CORRECTION_REQUEST, town_code=town_code)
+    actor = require(session, actor, CORRECTION_REQUEST, town_code=town_code)
     if role != Role.VILLAGE_EDITOR.value or entry.table_name == TABLE:
         raise ValidationError({"audit_id": "corrections.error.not_village_change"})
 
@@ -143,7 +143,7 @@ def resolve(
     (StaleEdit, with the current values) when someone changed the request since it was shown;
     (ValidationError) an unknown or already resolved request and a blank or over-long note.
     """
-    _require_role(actor, CORRECTION_RESOLVE)
+    require_role(session, actor, CORRECTION_RESOLVE)
     if not is_row_id(request_id):
         raise ValidationError({"request_id": "corrections.error.request_unknown"})
     found = session.execute(
@@ -156,7 +156,7 @@ def resolve(
     if found is None:
         raise ValidationError({"request_id": "corrections.error.request_unknown"})
     request, village_code, town_code = found
-    require(actor, CORRECTION_RESOLVE, town_code=town_code, village_code=village_code)
+    actor = require(session, actor, CORRECTION_RESOLVE, town_code=town_code, village_code=village_code)
     if request.version != expected_version:
         raise StaleEdit(TABLE, str(request.id), current=request_values(request))
     if request.status != CorrectionStatus.OPEN.value:

@@ -20,11 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import HOUSEHOLD_UPDATE, RULES, VISIT_RECORD, Actor, require
+from lib.auth import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, require, require_role
 from lib.domain import poverty_line
 from lib.models import Household, HouseholdIncome, HouseholdStatus, Town, VerificationVisit, Village
 from lib.services.common import (
-    PermissionDenied,
     StaleEdit,
     ValidationError,
     bump_data_version,
@@ -97,13 +96,6 @@ def field_messages(error: ValidationError, translate: Callable[..., str]) -> dic
 
 
 # --- shared checks ------------------------------------------------------------------------------
-
-
-def _require_role(actor: Actor | None, action: str) -> Actor:
-    """Refuse at once a caller whose role may not do `action` anywhere (before any lookup)."""
-    if actor is None or actor.role not in RULES[action]:
-        raise PermissionDenied(action, username=actor.username if actor else None)
-    return actor
 
 
 def _load_household(session: Session, household_id: object) -> tuple[Household, str, str] | None:
@@ -201,12 +193,12 @@ def record_visit(
     and an unverified ledger without the problems found (at most 2,000 characters). Text is
     stored trimmed; blank problems are stored as NULL.
     """
-    _require_role(actor, VISIT_RECORD)
+    require_role(session, actor, VISIT_RECORD)
     found = _load_household(session, household_id)
     if found is None:
         raise ValidationError({"household_id": "updates.error.household_unknown"})
     household, village_code, town_code = found
-    require(actor, VISIT_RECORD, town_code=town_code, village_code=village_code)
+    actor = require(session, actor, VISIT_RECORD, town_code=town_code, village_code=village_code)
 
     errors = _Errors()
     day = _check_date(errors, "visited_on", visited_on, as_of=as_of)
@@ -286,12 +278,12 @@ def update_household_status(
     income above that year's poverty line, and a move from "exited" back to "poor" without a
     reason. When nothing changes, nothing is written and the current version is returned.
     """
-    _require_role(actor, HOUSEHOLD_UPDATE)
+    require_role(session, actor, HOUSEHOLD_UPDATE)
     found = _load_household(session, household_id)
     if found is None:
         raise ValidationError({"household_id": "updates.error.household_unknown"})
     household, village_code, town_code = found
-    require(actor, HOUSEHOLD_UPDATE, town_code=town_code, village_code=village_code)
+    actor = require(session, actor, HOUSEHOLD_UPDATE, town_code=town_code, village_code=village_code)
     if household.version != expected_version:
         raise StaleEdit("households", household.archive_no, current=household_values(household))
 

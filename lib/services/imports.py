@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lib.auth import RULES, Actor
+from lib.auth import Actor, require_role
+from lib.db import begin_write
 from lib.imports import ImportReport, Problem, RecordType, Row, Upload, duplicate_problems, normalize
 from lib.imports import record_type as find_type
 from lib.models import Household, Industry
@@ -26,7 +27,6 @@ from lib.services.common import (
     PermissionDenied,
     StaleEdit,
     ValidationError,
-    bump_data_version,
     record_audit,
 )
 
@@ -127,7 +127,11 @@ def _apply(
     report = ImportReport(kind, count, problems)
     if report.file_refused:
         return report
-    if actor is None or actor.role not in RULES[kind.action]:
+    begin_write(session)
+    try:
+        actor = require_role(session, actor, kind.action)
+    except PermissionDenied:
+        session.rollback()
         report.problems.append(Problem(None, None, "data.error.may_not_import"))
         return report
     if count == 0:
@@ -137,10 +141,6 @@ def _apply(
     duplicates = duplicate_problems(kind, data)
     repeated = {problem.row for problem in duplicates}
     try:
-        # Write first: SQLite's driver opens its transaction only before a write, so without this the
-        # first SAVEPOINT would be the outermost transaction and releasing it would commit the row.
-        # (The import bumps the data version anyway; a check rolls this back with everything else.)
-        bump_data_version(session)
         ids, unknown = _resolve(session, kind, data)
         missing = {problem.row for problem in unknown}
         found: list[Problem] = [*duplicates, *unknown]
@@ -155,10 +155,7 @@ def _apply(
             except (ValidationError, PermissionDenied, StaleEdit, SQLAlchemyError) as error:
                 found.extend(_refusal(kind, row, error))
                 if not savepoint.is_active:
-                    # The service rolled the whole transaction back (a concurrent write caught by
-                    # the version check). Stop: on SQLite a further SAVEPOINT would now be the
-                    # outermost transaction, and releasing it would store that row for good.
-                    break
+                    break  # the service rolled the whole transaction back: the rows after see nothing
                 savepoint.rollback()
             else:
                 savepoint.commit()

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import PLAN_UPDATE, Actor, require
+from lib.auth import PLAN_UPDATE, Actor, require, require_role
 from lib.models import (
     Household,
     Industry,
@@ -39,7 +39,6 @@ from lib.services.households import (
     _check_text,
     _Errors,
     _load_household,
-    _require_role,
 )
 
 PLAN_TABLE = "industry_plans"
@@ -310,12 +309,12 @@ def create_plan(
     plan, started_on for a started one, else `as_of`); it becomes `stage_since` and the date of
     the plan's first history row.
     """
-    _require_role(actor, PLAN_UPDATE)
+    require_role(session, actor, PLAN_UPDATE)
     found = _load_household(session, household_id) if _is_id(household_id) else None
     if found is None:
         raise ValidationError({"household_id": "updates.error.household_unknown"})
     household, village_code, town_code = found
-    require(actor, PLAN_UPDATE, town_code=town_code, village_code=village_code)
+    actor = require(session, actor, PLAN_UPDATE, town_code=town_code, village_code=village_code)
 
     new, industry_id, why = _validated(
         session,
@@ -385,12 +384,12 @@ def update_plan(
     started_on for a move to "started" when not before the previous change, else `as_of`) and
     adds a history row; `stage_changed_on` is ignored when the stage stays.
     """
-    _require_role(actor, PLAN_UPDATE)
+    require_role(session, actor, PLAN_UPDATE)
     found = _load_plan(session, plan_id)
     if found is None:
         raise ValidationError({"plan_id": "plans.error.plan_unknown"})
     plan, industry_code_now, household, village_code, town_code = found
-    require(actor, PLAN_UPDATE, town_code=town_code, village_code=village_code)
+    actor = require(session, actor, PLAN_UPDATE, town_code=town_code, village_code=village_code)
     key = plan_key(household.archive_no, plan.id)
     if isinstance(expected_version, bool) or plan.version != expected_version:
         raise StaleEdit(PLAN_TABLE, key, current=plan_values(plan, industry_code_now))

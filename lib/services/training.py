@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.auth import ATTENDANCE_RECORD, TRAINING_ENROL, Actor, can, require
+from lib.auth import ATTENDANCE_RECORD, TRAINING_ENROL, Actor, can, require_role
 from lib.models import (
     Attendance,
     AttendanceStatus,
@@ -29,6 +29,7 @@ from lib.models import (
 )
 from lib.queries.staff_forms import current_postings
 from lib.services.common import (
+    PermissionDenied,
     StaleEdit,
     ValidationError,
     bump_data_version,
@@ -36,7 +37,7 @@ from lib.services.common import (
     record_audit,
     transactional,
 )
-from lib.services.households import _check_text, _Errors, _require_role
+from lib.services.households import _check_text, _Errors
 
 
 @transactional
@@ -54,6 +55,7 @@ def enrol(
     empty or repeated list, a session that does not exist or has started by `as_of`, more people
     than free seats, someone not serving as a first secretary, or someone already enrolled.
     """
+    actor = require_role(session, actor, TRAINING_ENROL)
     if not allocations:
         raise ValidationError({"allocations": "training.error.empty"})
     pairs = [(int(cadre), int(session_id)) for cadre, session_id in allocations]
@@ -79,7 +81,8 @@ def enrol(
     }
     for cadre_id in cadre_ids:  # permission first: an unauthorised caller learns nothing more
         place = serving.get(cadre_id)
-        require(actor, TRAINING_ENROL, town_code=place.town_code if place else None)
+        if not can(actor, TRAINING_ENROL, town_code=place.town_code if place else None):
+            raise PermissionDenied(TRAINING_ENROL, username=actor.username)
 
     session_ids = sorted({session_id for _, session_id in pairs})
     # Lock the sessions so two confirmations cannot both take the last seats (PostgreSQL).
@@ -185,7 +188,7 @@ def record_attendance(
     secretary, and a reason over 2,000 characters. Unchanged marks write nothing; the data
     version moves only when something changed.
     """
-    _require_role(actor, ATTENDANCE_RECORD)
+    actor = require_role(session, actor, ATTENDANCE_RECORD)
     held = session.get(TrainingSession, session_id) if is_row_id(session_id) else None
     if held is None:
         raise ValidationError({"session_id": "training.error.session_unknown"})
@@ -241,8 +244,8 @@ def record_attendance(
         return str(found.town_code) if found is not None else None
 
     for cadre_id in sorted({*wanted, *arrivals}):  # permission first: a refused caller learns no more
-        if cadre_id in names:
-            require(actor, ATTENDANCE_RECORD, town_code=town_of(cadre_id))
+        if cadre_id in names and not can(actor, ATTENDANCE_RECORD, town_code=town_of(cadre_id)):
+            raise PermissionDenied(ATTENDANCE_RECORD, username=actor.username)
 
     def current() -> dict[str, dict[int, str]]:
         statuses = {

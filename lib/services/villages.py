@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import POSTING_UPDATE, VILLAGE_PRODUCT_UPDATE, Actor, require
+from lib.auth import POSTING_UPDATE, VILLAGE_PRODUCT_UPDATE, Actor, require, require_role
 from lib.i18n import localized
 from lib.models import Cadre, Industry, Posting, PostingRole, Town, Village
 from lib.services.common import (
@@ -38,7 +38,6 @@ from lib.services.households import (
     _check_date,
     _check_text,
     _Errors,
-    _require_role,
     field_messages,
 )
 
@@ -379,12 +378,12 @@ def _open_posting(
 def _village_for_posting(
     session: Session, actor: Actor | None, village_code: object
 ) -> tuple[Actor, Village, str]:
-    _require_role(actor, POSTING_UPDATE)
+    require_role(session, actor, POSTING_UPDATE)
     found = _load_village(session, village_code, lock=True)
     if found is None:
         raise ValidationError({"village_code": "staff.error.village_unknown"})
     village, town_code = found
-    allowed = require(actor, POSTING_UPDATE, town_code=town_code, village_code=village.code)
+    allowed = require(session, actor, POSTING_UPDATE, town_code=town_code, village_code=village.code)
     return allowed, village, village.code
 
 
@@ -557,13 +556,13 @@ def update_signature_product(
     `product_values`) when the village's version is not `expected_version`. When nothing
     changes, nothing is written and the current version is returned.
     """
-    _require_role(actor, VILLAGE_PRODUCT_UPDATE)
+    require_role(session, actor, VILLAGE_PRODUCT_UPDATE)
     found = _load_village(session, village_code)
     if found is None:
         raise ValidationError({"village_code": "staff.error.village_unknown"})
     village, town_code = found
     code = village.code
-    require(actor, VILLAGE_PRODUCT_UPDATE, town_code=town_code, village_code=code)
+    actor = require(session, actor, VILLAGE_PRODUCT_UPDATE, town_code=town_code, village_code=code)
     old = product_values(session, village)
     if village.version != expected_version:
         raise StaleEdit("villages", code, current=old)

@@ -102,7 +102,7 @@ def review_panel(actor: Actor) -> None:
                 t("corrections.send_back"),
                 type="primary",
                 on_click=_submit_send_back,
-                args=(actor, village_of),
+                args=(village_of,),
             )
         chosen = st.session_state.get("review_change")
         if chosen in labels:
@@ -111,8 +111,9 @@ def review_panel(actor: Actor) -> None:
     requests_list(actor)
 
 
-def _submit_send_back(actor: Actor, village_of: dict[int, str]) -> None:
+def _submit_send_back(village_of: dict[int, str]) -> None:
     ui.choose_language()
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     audit_id = int(state.get("review_change") or 0)
     try:
@@ -164,7 +165,7 @@ def requests_list(actor: Actor) -> None:
                 st.form_submit_button(
                     t("corrections.resolve"),
                     on_click=_submit_resolve,
-                    args=(actor, request_id, int(row.version)),
+                    args=(request_id, int(row.version)),
                 )
     _resolved_list(actor)
 
@@ -203,8 +204,9 @@ def _resolved_list(actor: Actor) -> None:
         )
 
 
-def _submit_resolve(actor: Actor, request_id: int, version: int) -> None:
+def _submit_resolve(request_id: int, version: int) -> None:
     ui.choose_language()
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     errors: dict[int, dict[str, str]] = dict(state.get(STATE_RESOLVE_ERRORS, {}))
     try:

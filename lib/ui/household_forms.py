@@ -67,14 +67,15 @@ def visit_form(actor: Actor, *, as_of: Any) -> None:
             t("forms.submit"),
             type="primary",
             on_click=_submit_visit,
-            args=(actor, as_of, dict(homes.set_index("household_id")["archive_no"])),
+            args=(as_of, dict(homes.set_index("household_id")["archive_no"])),
         )
 
 
-def _submit_visit(actor: Actor, as_of: Any, archive_numbers: dict[int, str]) -> None:
+def _submit_visit(as_of: Any, archive_numbers: dict[int, str]) -> None:
     """The visit form's callback: one service call; field errors or a success line for the rerun."""
 
     ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     household_id = int(state["visit_household"])
     try:
@@ -169,16 +170,15 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
             t("forms.status_submit"),
             type="primary",
             on_click=_submit_status,
-            args=(actor, as_of, int(household_id), int(record["version"]), suffix, str(record["archive_no"])),
+            args=(as_of, int(household_id), int(record["version"]), suffix, str(record["archive_no"])),
         )
     parts.history([("households", str(record["archive_no"]))], title_key="forms.history")
 
 
-def _submit_status(
-    actor: Actor, as_of: Any, household_id: int, version: int, suffix: str, archive_no: str
-) -> None:
+def _submit_status(as_of: Any, household_id: int, version: int, suffix: str, archive_no: str) -> None:
 
     ui.choose_language()
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     try:
         with Session(ui.engine()) as session:

@@ -247,15 +247,14 @@ def _plan_fields(
             t("plans.submit_new" if plan_id == NEW_PLAN else "plans.submit_edit"),
             type="primary",
             on_click=_submit_plan,
-            args=(actor, as_of, household, plan_id, int(record["version"]), suffix),
+            args=(as_of, household, plan_id, int(record["version"]), suffix),
         )
 
 
-def _submit_plan(
-    actor: Actor, as_of: dt.date, household: dict[str, Any], plan_id: int, version: int, suffix: str
-) -> None:
+def _submit_plan(as_of: dt.date, household: dict[str, Any], plan_id: int, version: int, suffix: str) -> None:
     """The form's callback: one service call; field errors, a stale warning or a success line."""
     ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     archive_no = str(household["archive_no"])
     household_id = int(household["household_id"])

@@ -113,12 +113,11 @@ def attendance_form(actor: Actor, *, as_of: Any) -> None:
             t("attendance.submit"),
             type="primary",
             on_click=_submit,
-            args=(actor, as_of, session_id, expected, keys, people),
+            args=(as_of, session_id, expected, keys, people),
         )
 
 
 def _submit(
-    actor: Actor,
     as_of: Any,
     session_id: int,
     expected: dict[int, str],
@@ -127,6 +126,7 @@ def _submit(
 ) -> None:
     """The form's callback: one service call; field errors, a stale warning or a success line."""
     ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     attended, absent = AttendanceStatus.ATTENDED.value, AttendanceStatus.ABSENT.value
     marks = {cadre_id: attended if state.get(key) else absent for cadre_id, key in keys.items()}

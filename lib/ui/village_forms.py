@@ -216,7 +216,7 @@ def _secretary_form(
                 t(f"{title}.submit"),
                 type="primary",
                 on_click=_submit_secretary,
-                args=(actor, as_of, code, expected, prefix, mode),
+                args=(as_of, code, expected, prefix, mode),
             )
 
 
@@ -233,7 +233,7 @@ def _add_member_form(actor: Actor, as_of: Any, code: str, token: str, errors: di
             st.text_area(t("staff.reason"), key=f"{prefix}_reason", max_chars=2000)
             parts.field_error(errors, "reason", "village_code")
             st.form_submit_button(
-                t("staff.add.submit"), on_click=_submit_add, args=(actor, as_of, code, prefix, mode)
+                t("staff.add.submit"), on_click=_submit_add, args=(as_of, code, prefix, mode)
             )
 
 
@@ -265,9 +265,7 @@ def _end_member_form(
                 t("staff.reason"), key=f"{prefix}_reason", max_chars=2000, help=t("staff.reason_help")
             )
             parts.field_error(errors, "reason", "village_code")
-            st.form_submit_button(
-                t("staff.end.submit"), on_click=_submit_end, args=(actor, as_of, code, prefix)
-            )
+            st.form_submit_button(t("staff.end.submit"), on_click=_submit_end, args=(as_of, code, prefix))
 
 
 def _product_form(actor: Actor, code: str, product: dict[str, Any], errors: dict[str, str]) -> None:
@@ -308,7 +306,7 @@ def _product_form(actor: Actor, code: str, product: dict[str, Any], errors: dict
             t("staff.product.submit"),
             type="primary",
             on_click=_submit_product,
-            args=(actor, code, version, prefix),
+            args=(code, version, prefix),
         )
 
 
@@ -338,10 +336,9 @@ def _refused(form: str, error: Exception) -> None:
         state[STATE_ERRORS] = {form: {"village_code": t("staff.not_allowed")}}
 
 
-def _submit_secretary(
-    actor: Actor, as_of: Any, code: str, expected: int | None, prefix: str, mode: str
-) -> None:
+def _submit_secretary(as_of: Any, code: str, expected: int | None, prefix: str, mode: str) -> None:
     ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     cadre_id, person = _person(prefix, mode)
     try:
@@ -364,8 +361,9 @@ def _submit_secretary(
         _saved(t("staff.secretary_saved"), change)
 
 
-def _submit_add(actor: Actor, as_of: Any, code: str, prefix: str, mode: str) -> None:
+def _submit_add(as_of: Any, code: str, prefix: str, mode: str) -> None:
     ui.choose_language()
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     cadre_id, person = _person(prefix, mode)
     try:
         with Session(ui.engine()) as session:
@@ -385,8 +383,9 @@ def _submit_add(actor: Actor, as_of: Any, code: str, prefix: str, mode: str) -> 
         _saved(t("staff.member_added"), change)
 
 
-def _submit_end(actor: Actor, as_of: Any, code: str, prefix: str) -> None:
+def _submit_end(as_of: Any, code: str, prefix: str) -> None:
     ui.choose_language()
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     try:
         with Session(ui.engine()) as session:
@@ -405,8 +404,9 @@ def _submit_end(actor: Actor, as_of: Any, code: str, prefix: str) -> None:
         _saved(t("staff.member_ended"), change)
 
 
-def _submit_product(actor: Actor, code: str, version: int, prefix: str) -> None:
+def _submit_product(code: str, version: int, prefix: str) -> None:
     ui.choose_language()
+    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     try:
         with Session(ui.engine()) as session:

@@ -1,0 +1,42 @@
+"""Accounts for the Actors tests act as: services read the acting account again from the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lib.auth import Actor
+from lib.models import Town, User, Village
+
+
+def store_accounts(session: Session, *actors: Actor) -> None:
+    """Add (and commit) an active account for each Actor that has none yet, with its username, role,
+    town and village; the password hash is one no password matches."""
+    for actor in actors:
+        if session.scalar(select(User.id).where(User.username == actor.username)) is not None:
+            continue
+        town_id = village_id = None
+        if actor.village_code is not None:
+            village_id, town_id = session.execute(
+                select(Village.id, Village.town_id).where(Village.code == actor.village_code)
+            ).one()
+        elif actor.town_code is not None:
+            town_id = session.scalar(select(Town.id).where(Town.code == actor.town_code))
+        session.add(
+            User(
+                username=actor.username,
+                display_name=actor.display_name,
+                password_hash="!",
+                role=actor.role.value,
+                town_id=town_id,
+                village_id=village_id,
+                can_see_names=actor.can_see_names,
+                is_active=True,
+            )
+        )
+    session.commit()
+
+
+def module_actors(namespace: dict[str, object]) -> list[Actor]:
+    """The Actors a test module defines at its top level (pass `globals()`)."""
+    return [value for value in namespace.values() if isinstance(value, Actor)]
