@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -358,6 +359,21 @@ class Posting(Base):
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
         Index("ix_postings_village_role", "village_id", "role", "end_date", "cadre_id"),
         Index("ix_postings_cadre", "cadre_id"),
+        # Only one open posting per person, and one serving first secretary per village.
+        Index(
+            "ux_postings_one_open_per_cadre",
+            "cadre_id",
+            unique=True,
+            sqlite_where=text("end_date IS NULL"),
+            postgresql_where=text("end_date IS NULL"),
+        ),
+        Index(
+            "ux_postings_one_secretary_per_village",
+            "village_id",
+            unique=True,
+            sqlite_where=text("end_date IS NULL AND role = 'first_secretary'"),
+            postgresql_where=text("end_date IS NULL AND role = 'first_secretary'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -510,6 +526,14 @@ class CorrectionRequest(Base):
         _enum_check("status", CorrectionStatus),
         Index("ix_correction_requests_village_status", "village_id", "status"),
         Index("ix_correction_requests_audit", "audit_id"),
+        # A change is sent back at most once at a time.
+        Index(
+            "ux_correction_requests_one_open",
+            "audit_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

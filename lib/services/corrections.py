@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -74,6 +75,7 @@ def send_back(
         .join(Village, Village.id == User.village_id)
         .join(Town, Town.id == Village.town_id)
         .where(AuditEntry.id == audit_id)
+        .with_for_update(of=AuditEntry)  # PostgreSQL: a second send-back of this change waits here
     ).first()
     if found is None:
         exists = session.scalar(select(AuditEntry.id).where(AuditEntry.id == audit_id))
@@ -107,7 +109,11 @@ def send_back(
         status=CorrectionStatus.OPEN.value,
     )
     session.add(request)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the database's "one open send-back per change" (migration 0005)
+        session.rollback()
+        raise ValidationError({"audit_id": "corrections.error.already_open"}) from exc
     record_audit(
         session,
         actor=actor,

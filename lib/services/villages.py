@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -227,7 +228,8 @@ def _check_person(
         errors.fail("cadre", "staff.error.cadre_required" if cadre_id is None else "staff.error.cadre_both")
         return None
     if cadre_id is not None:
-        cadre = session.get(Cadre, cadre_id) if is_row_id(cadre_id) else None
+        # Locked (PostgreSQL) so two postings of one person at once run one after the other.
+        cadre = session.get(Cadre, cadre_id, with_for_update=True) if is_row_id(cadre_id) else None
         if cadre is None:
             errors.fail("cadre", "staff.error.cadre_unknown")
             return None
@@ -361,7 +363,11 @@ def _open_posting(
         cadre_id=cadre.id, village_id=village.id, role=role.value, start_date=day, end_date=None
     )
     session.add(posting)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the database's "only one open" (migration 0005) caught a race
+        session.rollback()
+        raise ValidationError({"cadre": "staff.error.posting_conflict"}) from exc
     record_audit(
         session,
         actor=actor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -31,3 +32,44 @@ def write_before_first_flush(session: Session, engine: Engine, statement: Any) -
 
     event.listen(session, "before_flush", other_writer)
     return refused
+
+
+def race(url: str, *works: Any, meet_for: float = 1.0) -> list[Any]:
+    """Run each `work(session)` in its own thread and session at once; return each one's result or
+    the exception it raised, in order.
+
+    Each session waits before its first flush (after its reads, before its writes) until every
+    other has got that far too, at most `meet_for` seconds: where nothing keeps two writers apart,
+    both have read before either writes, the race a busy county runs into now and then, here every
+    time. Where a lock keeps them apart, the second is still waiting for it and the first goes on
+    alone after `meet_for`.
+    """
+    import threading
+
+    from lib.db import make_engine
+
+    meeting = threading.Barrier(len(works), timeout=meet_for)
+    results: list[Any] = [None] * len(works)
+
+    def wait_for_the_others(*_: object) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            meeting.wait()
+
+    def run(index: int, work: Any) -> None:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                event.listen(session, "before_flush", wait_for_the_others, once=True)
+                try:
+                    results[index] = work(session)
+                except Exception as exc:  # the refusals are what the caller checks
+                    results[index] = exc
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=run, args=(index, work)) for index, work in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
