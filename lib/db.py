@@ -210,3 +210,39 @@ def explain_failure(exc: SQLAlchemyError, url: str) -> DatabaseError:
         url=describe_url(url),
         reason=reason,
     )
+
+
+STATEMENT_SHOWN_MAX = 300  # characters of the SQL statement a log line keeps
+# SQLSTATE classes whose messages name things, never values: connection (08), integrity (23),
+# transaction state (25), rollback (40), syntax or access (42), resources (53), operator (57).
+# Data errors (22) quote the bad value, and raised exceptions (P0) say whatever their code said.
+_NAMES_ONLY_CLASSES = frozenset({"08", "23", "25", "40", "42", "53", "57"})
+
+
+def error_summary(exc: BaseException) -> str:
+    """One line for the server log about a failed database call, never the row's values.
+
+    The engines hide bound parameters; beyond that PostgreSQL's DETAIL line ("Failing row contains
+    (…)", "Key (…)=(…)"), its data errors ("invalid input syntax …: \"…\"") and raised exceptions
+    can quote values, so PostgreSQL errors are logged by SQLSTATE, constraint, table and column,
+    with the message only for the classes whose messages hold names alone. SQLite's messages name
+    constraints and columns, never values (even a trigger's RAISE takes only a literal).
+    """
+    parts = [type(exc).__name__]
+    orig = getattr(exc, "orig", None)
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg
+        sqlstate = getattr(orig, "sqlstate", None) or ""
+        parts.append(f"SQLSTATE {sqlstate}")
+        if sqlstate[:2] in _NAMES_ONLY_CLASSES and diag.message_primary:
+            parts.append(str(diag.message_primary))
+        for name in ("constraint_name", "table_name", "column_name"):
+            value = getattr(diag, name, None)
+            if value:
+                parts.append(f"{name.removesuffix('_name')} {value}")
+    elif orig is not None:  # sqlite3
+        parts.append(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__)
+    statement = getattr(exc, "statement", None)
+    if statement:
+        parts.append("SQL: " + " ".join(str(statement).split())[:STATEMENT_SHOWN_MAX])
+    return " · ".join(parts)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import importlib
+import logging
 import re
+import traceback
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from lib import config
 from lib.auth import Actor, SignInThrottled, authenticate, load_actor
-from lib.db import DatabaseError, explain_failure, make_engine
+from lib.db import DatabaseError, error_summary, explain_failure, make_engine
 from lib.i18n import LANGUAGE_NAMES, format_count, get_language, localized, set_language, t
 from lib.queries import accounts as account_queries
 from lib.queries import common
@@ -35,6 +37,9 @@ STATE_PRESENT = "present"  # presentation mode on (True) or off; the `present=1`
 STATE_THEME = "present_theme"  # the presentation theme, one of THEMES; the `theme` query parameter
 THEMES = ("light", "dark")
 VILLAGE_PAGE = "views/village_page.py"
+
+STATE_SAVE_FAILED = "save_failed"  # a save failed unforeseen: the next run shows the app's message
+SAVE_LOG = logging.getLogger("dashboard.saves")
 
 # Read once per script run by the shell, so a page's queries cost no extra round trip for it.
 _run_version: ContextVar[str | None] = ContextVar("run_version", default=None)
@@ -89,6 +94,23 @@ def data_version() -> str:
         _fail(error)
     except SQLAlchemyError as exc:
         _fail(explain_failure(exc, url))
+
+
+def save_failed(exc: BaseException) -> None:
+    """A save failed for a reason the services do not foresee (the database refused, went away or
+    broke a rule of its own): log it without the row's values (`lib.db.error_summary`, and the
+    stack without the error's own message), and show the app's message at the top of the next run
+    instead of Streamlit's crash box. Nothing was saved: the service's transaction rolled back."""
+    SAVE_LOG.error(
+        "A save failed: %s\n%s", error_summary(exc), "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    )
+    st.session_state[STATE_SAVE_FAILED] = True
+
+
+def show_save_failure() -> None:
+    """The message for a save that failed in the run before (once)."""
+    if st.session_state.pop(STATE_SAVE_FAILED, False):
+        st.error(f"**{t('error.save_failed_title')}**\n\n{t('error.save_failed')}", icon="⚠️")
 
 
 def refresh_data_version() -> None:
@@ -239,6 +261,7 @@ def sidebar() -> Filters:
     st.session_state["filters"] = filters
     _sync_query_params(filters)
     account_box()
+    show_save_failure()
     return filters
 
 
@@ -767,8 +790,9 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
         st.error("\n\n".join(error.messages(t).values()), icon="⚠️")
     except PermissionDenied:
         st.error(t("training.not_allowed"), icon="🔒")
-    except SQLAlchemyError as exc:
-        _fail(explain_failure(exc, config.database_url()))
+    except Exception as exc:
+        save_failed(exc)
+        st.rerun()
     else:
         st.session_state[STATE_TRAINING_FLASH] = t("training.confirmed", n=count)
         st.rerun()

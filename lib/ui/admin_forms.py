@@ -84,6 +84,9 @@ def _run(form: str, work: Any) -> bool:
     except PermissionDenied:
         _set_errors(form, {"user_id": t("admin.not_allowed")})
         return False
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
+        return False
     return True
 
 

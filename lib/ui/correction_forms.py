@@ -125,6 +125,8 @@ def _submit_send_back(village_of: dict[int, str]) -> None:
         state[STATE_REVIEW_ERRORS] = field_messages(error, t)
     except PermissionDenied:
         state[STATE_REVIEW_ERRORS] = {"audit_id": t("forms.not_allowed")}
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         state[STATE_REVIEW_ERRORS] = {}
         state["review_comment"] = ""
@@ -225,6 +227,8 @@ def _submit_resolve(request_id: int, version: int) -> None:
     except StaleEdit:
         errors.pop(request_id, None)
         state[STATE_RESOLVE_STALE] = t("corrections.stale")
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         errors.pop(request_id, None)
         state[STATE_RESOLVE_FLASH] = t("corrections.resolved")

@@ -133,10 +133,19 @@ def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) ->
         if report.ok and st.button(
             t("data.import", n=report.row_count), type="primary", key="data_import", icon="📥"
         ):
-            with Session(ui.engine()) as session:
-                done = import_service.run_import(
-                    session, actor=actor, record_type=kind, rows=upload, as_of=as_of, file_name=uploaded.name
-                )
+            try:
+                with Session(ui.engine()) as session:
+                    done = import_service.run_import(
+                        session,
+                        actor=actor,
+                        record_type=kind,
+                        rows=upload,
+                        as_of=as_of,
+                        file_name=uploaded.name,
+                    )
+            except Exception as exc:  # the database failed: the app's own message, a log line without values
+                ui.save_failed(exc)
+                st.rerun()
             st.session_state.pop(STATE_CHECK, None)
             if done.committed:
                 st.session_state[STATE_FLASH] = t("data.imported", n=done.imported, type=t(kind.title_key))

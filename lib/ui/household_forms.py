@@ -96,6 +96,8 @@ def _submit_visit(as_of: Any, archive_numbers: dict[int, str]) -> None:
         state[STATE_VISIT_ERRORS] = households.field_messages(error, t)
     except PermissionDenied:
         state[STATE_VISIT_ERRORS] = {"household_id": t("forms.not_allowed")}
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         state[STATE_VISIT_ERRORS] = {}
         state["visit_problems"] = ""
@@ -200,6 +202,8 @@ def _submit_status(as_of: Any, household_id: int, version: int, suffix: str, arc
         state[STATE_STATUS_STALE] = t("forms.stale", archive=archive_no)
     except PermissionDenied:
         state[STATE_STATUS_ERRORS] = {"status": t("forms.not_allowed")}
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         state[STATE_STATUS_ERRORS] = {}
         state[STATE_STATUS_FLASH] = t("forms.status_saved", archive=archive_no)

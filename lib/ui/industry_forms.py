@@ -287,6 +287,8 @@ def _submit_plan(as_of: dt.date, household: dict[str, Any], plan_id: int, versio
         state[STATE_STALE] = t("plans.stale", archive=archive_no)
     except PermissionDenied:
         state[STATE_ERRORS] = (suffix, {"household_id": t("plans.not_allowed")})
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         state[STATE_ERRORS] = None
         if plan_id == NEW_PLAN:

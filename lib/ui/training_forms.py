@@ -162,6 +162,8 @@ def _submit(
         state[STATE_STALE] = t("attendance.stale", changes="; ".join(changes) or "—")
     except PermissionDenied:
         state[STATE_ERRORS] = {"session_id": t("attendance.not_allowed")}
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         state[STATE_ERRORS] = {}
         state[walk_ins_key] = []

@@ -357,6 +357,8 @@ def _submit_secretary(as_of: Any, code: str, expected: int | None, prefix: str, 
             )
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("secretary", error)
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         _saved(t("staff.secretary_saved"), change)
 
@@ -379,6 +381,8 @@ def _submit_add(as_of: Any, code: str, prefix: str, mode: str) -> None:
             )
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("add", error)
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         _saved(t("staff.member_added"), change)
 
@@ -400,6 +404,8 @@ def _submit_end(as_of: Any, code: str, prefix: str) -> None:
             )
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("end", error)
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         _saved(t("staff.member_ended"), change)
 
@@ -422,5 +428,7 @@ def _submit_product(code: str, version: int, prefix: str) -> None:
             )
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("product", error)
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        ui.save_failed(exc)
     else:
         _saved(t("staff.product_saved"))
