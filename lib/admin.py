@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from lib import config
 from lib.auth import COMMAND_LINE, Actor, actor_for
-from lib.db import DatabaseError, check_connection, describe_url, explain_failure, make_engine
+from lib.db import DatabaseError, begin_write, check_connection, describe_url, explain_failure, make_engine
 from lib.models import Role, User
 from lib.queries.accounts import browse_without_sign_in
 from lib.schema import upgrade
@@ -144,6 +144,7 @@ def rebuild_rollups(engine: Engine) -> int:
     """Work the rollup tables out afresh from the base tables (lib/services/rollups.py)."""
     started = time.perf_counter()
     with Session(engine) as session:
+        begin_write(session)  # while the app runs: no save slips in between the reads and the rows
         rollups.rebuild(session)
         session.commit()
     where = describe_url(str(engine.url))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lib import config
-from lib.db import DatabaseError, check_connection, describe_url, explain_failure, make_engine
+from lib.db import DatabaseError, begin_write, check_connection, describe_url, explain_failure, make_engine
 from lib.schema import is_empty, upgrade
 from lib.services import rollups
 
@@ -32,6 +32,7 @@ def main() -> int:
         where = describe_url(url)
         if not empty:
             with Session(engine) as session:
+                begin_write(session)
                 rebuilt = rollups.ensure_current(session)
                 session.commit()
             note = " (rollups worked out again)" if rebuilt else ""
