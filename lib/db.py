@@ -74,21 +74,21 @@ def begin_write(session: Session) -> None:
     runs until it ends and what it reads stays true until it commits (PostgreSQL: its writes lock
     the rows they depend on with SELECT … FOR UPDATE).
 
-    A SQLite session that has only read so far has that read transaction ended first (nothing is
-    lost: it wrote nothing), so the write's own reads come after the lock; one that has written, or
-    holds unflushed changes, is a programming error. On PostgreSQL an open transaction goes on.
+    A session whose transaction is open goes on in it when that is safe: on PostgreSQL always; on
+    SQLite when it began IMMEDIATE or has written (a write takes SQLite's write lock until the end).
+    A SQLite transaction that has only read is ended first (it wrote nothing), so the write's reads
+    come after the lock; one holding unflushed changes is a programming error.
     """
     if session.in_transaction():
         conn = session.connection()
-        if conn.dialect.name != "sqlite" or conn.info.get(_WRITING):
-            return
         if (
-            session.new
-            or session.dirty
-            or session.deleted
+            conn.dialect.name != "sqlite"
+            or conn.info.get(_WRITING)
             or _total_changes(conn) != conn.info.get(_CHANGES_AT_BEGIN)
         ):
-            raise RuntimeError("a write must begin its own transaction: this session has written already")
+            return
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("a write must begin its own transaction: this session holds unsaved changes")
         session.commit()
     session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 

@@ -53,6 +53,59 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(sqlite_url: str) 
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
 
 
+def _writer_kept_out(engine: Engine) -> bool:
+    """Whether another connection's write is refused at once (SQLite's write lock is held)."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with engine.begin() as other:
+            other.exec_driver_sql("PRAGMA busy_timeout = 50")
+            other.exec_driver_sql("INSERT INTO app_meta (key, value) VALUES ('probe', '1')")
+            other.exec_driver_sql("DELETE FROM app_meta WHERE key = 'probe'")
+    except OperationalError:
+        return True
+    return False
+
+
+def test_a_sqlite_write_holds_the_lock_from_its_first_statement(sqlite_url: str) -> None:
+    """pysqlite began a transaction only at the first write, so a write's reads ran outside it and a
+    SAVEPOINT before the first write became the outermost transaction; begin_write takes the lock
+    first, and savepoints nest."""
+    from sqlalchemy.orm import Session
+
+    from lib.db import begin_write
+
+    engine = make_engine(sqlite_url)
+    schema.upgrade(engine)
+    with Session(engine) as session:
+        session.execute(text("SELECT count(*) FROM app_meta"))  # a read first: begin_write ends it
+        assert not _writer_kept_out(engine)
+        begin_write(session)
+        session.execute(text("SELECT count(*) FROM app_meta"))
+        assert _writer_kept_out(engine)  # held from the read on, before any write
+        savepoint = session.begin_nested()
+        session.execute(text("INSERT INTO app_meta (key, value) VALUES ('inner', '1')"))
+        savepoint.commit()  # RELEASE: still inside the outer transaction
+        session.rollback()
+        assert session.scalar(text("SELECT count(*) FROM app_meta WHERE key = 'inner'")) == 0
+        session.rollback()
+
+        session.execute(text("INSERT INTO app_meta (key, value) VALUES ('first', '1')"))
+        begin_write(session)  # it has written, so it holds the lock: it goes on in its transaction
+        session.commit()
+        assert session.scalar(text("SELECT count(*) FROM app_meta WHERE key = 'first'")) == 1
+        session.rollback()
+
+        from lib.models import Meta
+
+        session.execute(text("SELECT 1"))
+        session.add(Meta(key="pending", value="1"))
+        with pytest.raises(RuntimeError, match="unsaved changes"):
+            begin_write(session)
+        session.rollback()
+    engine.dispose()
+
+
 def test_foreign_keys_are_enforced(empty_engine: Engine) -> None:
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm import Session
