@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import logging
 import re
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -27,6 +28,7 @@ from lib.queries import accounts as account_queries
 from lib.queries import common
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 STATE_LANG = "lang"
 STATE_TOWNS = "towns"
@@ -74,7 +76,12 @@ def _freeze(value: Any) -> Any:
 
 
 def _fail(error: DatabaseError) -> NoReturn:
-    st.error(f"**{t('error.title')}**\n\n{t(error.key, **error.params)}\n\n{t('error.hint')}", icon="⚠️")
+    """Show the database error (never its address: the server log gets that) and stop the page."""
+    _log.warning("%s", error)
+    if error.key == "error.db_query_failed":
+        st.error(f"**{t('error.title_query')}**\n\n{t(error.key)}", icon="⚠️")
+    else:
+        st.error(f"**{t('error.title')}**\n\n{t(error.key, **error.params)}\n\n{t('error.hint')}", icon="⚠️")
     st.stop()
     raise AssertionError("unreachable")  # st.stop raises; this keeps type checkers content
 
@@ -276,6 +283,12 @@ def state_from_param(state_key: str, param: str, options: Sequence[str], *, defa
         st.session_state[state_key] = wanted if wanted in options else default
 
 
+def code_param(name: str) -> str:
+    """The query parameter `name` as a code, or "" when missing or longer than any code."""
+    value = st.query_params.get(name) or ""
+    return value if len(value) <= common.CODE_MAX else ""
+
+
 def sync_params(**values: str) -> None:
     """Keep a page's own view settings in the query parameters."""
     for param, value in values.items():
@@ -472,12 +485,13 @@ def village_select(label: str, labels: dict[str, str], *, key: str, placeholder:
             t("picker.search", n=format_count(len(labels))),
             key=f"{key}_search",
             placeholder=t("picker.search_placeholder"),
+            max_chars=common.SEARCH_MAX,
         )
         codes, matched = village_view.search_options(labels, query, keep=st.session_state.get(key))
         if matched > village_view.SEARCH_MATCHES:
             st.caption(t("picker.more", shown=village_view.SEARCH_MATCHES, n=format_count(matched)))
         elif query.strip() and not matched:
-            st.caption(t("picker.none", query=query.strip()))
+            st.caption(t("picker.none", query=query.strip()[: common.SEARCH_MAX]))
         placeholder = t("picker.choose_match") if matched else t("picker.search_first")
     chosen = st.selectbox(
         label, codes, index=None, format_func=labels.__getitem__, placeholder=placeholder, key=key
