@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from lib.models import Role, SignInAttempt, Town, User, Village
 from lib.services.common import PermissionDenied, ServiceError, ValidationError
+from lib.text_rules import text_problem
 
 USERNAME_MIN = 3
 USERNAME_MAX = 40
@@ -307,8 +308,8 @@ def _check_placement(
         bad("display_name", "accounts.error.display_name_required")
     elif len(shown) > DISPLAY_NAME_MAX:
         bad("display_name", "accounts.error.display_name_long", max=DISPLAY_NAME_MAX)
-    elif any(not ch.isprintable() for ch in shown):
-        bad("display_name", "accounts.error.display_name_chars")
+    elif problem := text_problem(shown, control_key="accounts.error.display_name_chars"):
+        bad("display_name", problem[0], **problem[1])
 
     town_code, village_code = _clean_code(town_code), _clean_code(village_code)
     try:
