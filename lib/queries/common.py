@@ -64,9 +64,14 @@ def towns(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "name_zh", "name_en"])
 
 
+# app_meta key of the secret that keys sign-in names (lib.auth.name_key): never among the facts.
+SIGN_IN_SECRET_KEY = "sign_in_name_key"
+
+
 def meta(session: Session) -> dict[str, str]:
-    """The app_meta facts: data_version, dataset ("demo" on demo data), as_of, …"""
-    return {key: value for key, value in session.execute(select(Meta.key, Meta.value)).all()}
+    """The app_meta facts: data_version, dataset ("demo" on demo data), as_of, … (no secrets)"""
+    rows = session.execute(select(Meta.key, Meta.value).where(Meta.key != SIGN_IN_SECRET_KEY)).all()
+    return {key: value for key, value in rows}
 
 
 DATA_VERSION_KEY = "data_version"

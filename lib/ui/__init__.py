@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lib import config
-from lib.auth import Actor, SignInThrottled, authenticate, load_actor
+from lib.auth import PASSWORD_MAX, USERNAME_MAX, Actor, SignInThrottled, authenticate, load_actor
 from lib.db import DatabaseError, explain_failure, make_engine
 from lib.i18n import LANGUAGE_NAMES, format_count, get_language, localized, set_language, t
 from lib.queries import accounts as account_queries
@@ -626,6 +626,14 @@ def current_actor() -> Actor | None:
     return actor
 
 
+def client_address() -> str | None:
+    """The client's address as the server sees it: None on the server's own machine (and under
+    AppTest). Behind a reverse proxy on that machine it is the proxy's X-Forwarded-For, which
+    uvicorn trusts from 127.0.0.1 (FORWARDED_ALLOW_IPS names other proxies); without that header
+    every client looks local, and only the per-name limit applies."""
+    return st.context.ip_address
+
+
 def sign_in(username: str, password: str) -> tuple[str, dict[str, Any]] | None:
     """Check the credentials and remember the user; when refused, the error's label key and params.
 
@@ -636,7 +644,7 @@ def sign_in(username: str, password: str) -> tuple[str, dict[str, Any]] | None:
     url = config.database_url()
     try:
         with Session(_engine(url)) as session:
-            actor = authenticate(session, username, password)
+            actor = authenticate(session, username, password, address=client_address())
             session.commit()  # keeps the attempt (and a rehashed password, if argon2's parameters rose)
     except SignInThrottled as refused:
         return refused.key, refused.params
@@ -678,12 +686,18 @@ def account_box() -> None:
             return
         with st.form(SIGN_IN_FORM, enter_to_submit=True):
             st.markdown(f"**{t('accounts.sign_in_title')}**")
-            st.text_input(t("accounts.username"), key=STATE_SIGN_IN_USERNAME, autocomplete="username")
+            st.text_input(
+                t("accounts.username"),
+                key=STATE_SIGN_IN_USERNAME,
+                autocomplete="username",
+                max_chars=USERNAME_MAX,
+            )
             st.text_input(
                 t("accounts.password"),
                 type="password",
                 key=STATE_SIGN_IN_PASSWORD,
                 autocomplete="current-password",
+                max_chars=PASSWORD_MAX,
             )
             st.form_submit_button(t("accounts.sign_in"), on_click=_submit_sign_in)
         error = st.session_state.pop(STATE_SIGN_IN_ERROR, None)
