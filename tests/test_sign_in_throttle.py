@@ -27,7 +27,8 @@ from lib.models import Meta, SignInAttempt, User
 from lib.queries.accounts import failed_sign_ins, failed_sign_ins_by_address
 from lib.queries.common import SIGN_IN_SECRET_KEY, meta
 from lib.schema import downgrade, upgrade
-from lib.services.accounts import create_user_service
+from lib.services.accounts import clear_sign_in_failures, create_user_service
+from lib.services.common import PermissionDenied, ValidationError
 
 PASSWORD = "correct horse"
 T0 = dt.datetime(2020, 10, 31, 9, 0)
@@ -376,3 +377,29 @@ def test_failed_sign_ins_show_unknown_names_as_such(session: Session) -> None:
     assert TYPED_PASSWORD.lower() not in frame.to_string()
     by_address = failed_sign_ins_by_address(session, since=T0)
     assert list(by_address["address"]) == [HOME] and list(by_address["names"]) == [1]
+
+
+# --- unlocking (python -m lib.admin unlock) -----------------------------------------------------
+
+
+def test_only_administrators_clear_failures_and_the_rest_still_count(session: Session) -> None:
+    admin = auth.load_actor(session, 1)
+    create_user_service(
+        session, actor=admin, username="lee", password=PASSWORD, display_name="Lee", role="leader"
+    )
+    lee = auth.load_actor(session, 2)
+    last = _fail_five(session, "ted")
+    now = last + MINUTE
+    with pytest.raises(PermissionDenied):
+        clear_sign_in_failures(session, actor=lee, username="ted", now=now)
+    for both_or_neither in ({}, {"username": "ted", "address": HOME}):
+        with pytest.raises(ValidationError):
+            clear_sign_in_failures(session, actor=admin, now=now, **both_or_neither)
+    assert throttled_until(session, "ted", now=now) is not None
+    assert clear_sign_in_failures(session, actor=admin, username=" TED ", now=now) == 5
+    assert throttled_until(session, "ted", now=now) is None
+    assert clear_sign_in_failures(session, actor=admin, username="ted", now=now) == 0
+    # cleared failures stay listed for administrators, and new ones count afresh
+    assert list(failed_sign_ins(session, since=T0)["failures"]) == [5]
+    _fail_five(session, "ted", start=now)
+    assert throttled_until(session, "ted", now=now + 5 * MINUTE) is not None
