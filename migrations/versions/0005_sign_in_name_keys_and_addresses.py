@@ -7,7 +7,9 @@ Create Date: 2026-11-25
 Until now every failed sign-in kept the name typed in clear, so a password typed into the name
 box sat in sign_in_attempts and showed on /admin. From here each attempt keeps `name_key`, an
 HMAC-SHA256 of the normalised name under a secret this database keeps in app_meta
-(`sign_in_name_key`, made here once), and `username` only when the name is an account's. The rows
+(`sign_in_name_key`: made here when there are rows to convert, else by lib.auth at the first
+sign-in, so a fresh database stays the same for the same demo seed), and `username` only when
+the name is an account's. The rows
 already stored are converted the same way (lib.auth.name_key must agree with `_key` below).
 `address` is the client's address (throttling by address); `cleared` marks failures that
 `python -m lib.admin unlock` stopped counting.
@@ -43,17 +45,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('cleared', sa.Boolean(), nullable=True))
 
     conn = op.get_bind()
+    names = list(conn.execute(sa.text('SELECT DISTINCT username FROM sign_in_attempts')).scalars())
     secret = conn.execute(
         sa.text('SELECT value FROM app_meta WHERE key = :key'), {'key': SECRET_KEY}
     ).scalar()
-    if secret is None:
+    if secret is None and names:  # otherwise lib.auth makes it at the first sign-in
         secret = secrets.token_hex(32)
         conn.execute(
             sa.text('INSERT INTO app_meta (key, value) VALUES (:key, :value)'),
             {'key': SECRET_KEY, 'value': secret},
         )
     accounts = set(conn.execute(sa.text('SELECT username FROM users')).scalars())
-    names = list(conn.execute(sa.text('SELECT DISTINCT username FROM sign_in_attempts')).scalars())
     for name in names:
         conn.execute(
             sa.text(
