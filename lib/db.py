@@ -154,7 +154,9 @@ def is_outage(exc: SQLAlchemyError) -> bool:
         return sqlite_name.startswith(_SQLITE_OUTAGES)
     if orig is not None and hasattr(orig, "sqlstate"):
         state = orig.sqlstate
-        return state is None or str(state).startswith(_POSTGRES_OUTAGES)  # None: never connected
+        if state is None:  # raised by psycopg itself: failing to connect, or refusing a value (NUL)
+            return isinstance(exc, OperationalError)
+        return str(state).startswith(_POSTGRES_OUTAGES)
     return isinstance(exc, OperationalError) and orig is None
 
 

@@ -171,6 +171,16 @@ def test_a_failed_query_is_not_reported_as_an_unreachable_database(empty_engine:
     assert describe_url(url) in str(error)  # the server log and command lines keep it
 
 
+def test_a_value_postgresql_refuses_is_no_outage_either(postgres_url: str) -> None:
+    from sqlalchemy.exc import DataError
+
+    engine = make_engine(postgres_url)
+    with pytest.raises(DataError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT :value"), {"value": "a\x00b"})  # psycopg refuses NUL itself
+    assert explain_failure(caught.value, postgres_url).key == "error.db_query_failed"
+    engine.dispose()
+
+
 def test_an_unreachable_database_is_still_reported_as_such() -> None:
     engine = make_engine("postgresql+psycopg://u:secret@127.0.0.1:1/county")
     exc = _error_from(engine, "SELECT 1")
