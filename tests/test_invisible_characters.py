@@ -9,8 +9,10 @@ reversed whatever was shown after it. The hand county (tests/hand_county.py): Ve
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import unicodedata
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from lib import auth
 from lib.auth import Actor, actor_for
+from lib.db import make_engine
 from lib.i18n import set_language, t
 from lib.models import AuditEntry, Household, User
+from lib.schema import upgrade
 from lib.services.accounts import create_user_service, update_user_service
 from lib.services.common import ValidationError
 from lib.services.corrections import resolve, send_back
@@ -30,6 +34,7 @@ from lib.services.industry import create_plan
 from lib.services.training import record_attendance
 from lib.services.villages import NewCadre, add_team_member, replace_first_secretary, update_signature_product
 from lib.text_rules import INVISIBLE_KEY, bad_character, text_problem
+from tests.hand_county import load_hand_county
 
 AS_OF = dt.date(2020, 10, 31)
 TOWN_A, A2, H5 = "349901100", "349901100202", 5
@@ -87,16 +92,14 @@ def test_the_message_names_the_character_in_both_languages() -> None:
 # --- every service ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def county(hand_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, dict[str, Actor]]]:
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+def _with_accounts(engine: Engine) -> dict[str, Actor]:
     specs = {
         "vera": ("village_editor", None, A2),
         "tom": ("town_editor", TOWN_A, None),
         "ada": ("admin", None, None),
     }
     actors: dict[str, Actor] = {}
-    with Session(hand_engine) as session:
+    with Session(engine) as session:
         for name, (role, town, village) in specs.items():
             user = auth.create_user(
                 session,
@@ -110,7 +113,33 @@ def county(hand_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
             session.flush()
             actors[name] = actor_for(session, user)
         session.commit()
-    yield hand_engine, actors
+    return actors
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Actor]]]:
+    """The hand county with the three accounts in a SQLite file, made once (migrating takes ~2 s)."""
+    path = tmp_path_factory.mktemp("invisible") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with Session(engine) as session:
+        load_hand_county(session)
+    actors = _with_accounts(engine)
+    engine.dispose()
+    yield path, actors
+
+
+@pytest.fixture
+def county(
+    template: tuple[Path, dict[str, Actor]], tmp_path: Path
+) -> Iterator[tuple[Engine, dict[str, Actor]]]:
+    """A copy of the template for one test, on SQLite."""
+    path, actors = template
+    copy = tmp_path / "county.db"
+    shutil.copyfile(path, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    yield engine, actors
+    engine.dispose()
 
 
 def _visit(session: Session, actor: Actor, **overrides: Any) -> int:
@@ -325,6 +354,24 @@ def test_every_service_refuses_invisible_characters(
         session.commit()
 
 
+def test_postgresql_refuses_them_too(postgres_url: str) -> None:
+    """Every field once more, on PostgreSQL (refusals only: each accepted call would move the next)."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        load_hand_county(session)
+    actors = _with_accounts(engine)
+    with Session(engine) as session:
+        before = _writes(session)
+        for field, call in CALLS.values():
+            for ch in ("\u202e", "\u200b"):
+                with pytest.raises(ValidationError) as caught:
+                    call(session, actors, ch)
+                assert caught.value.errors.get(field) == INVISIBLE_KEY
+        assert _writes(session) == before
+    engine.dispose()
+
+
 def _sent_back(engine: Engine, actors: dict[str, Actor]) -> tuple[int, int]:
     """The audit id of one of Vera's visits, and the id of Tom's request to correct another."""
     ids = []
@@ -365,8 +412,6 @@ def test_the_visit_form_shows_the_message_beside_the_field(
     open_app, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    from lib.db import make_engine
-
     engine = make_engine(hand_sqlite_url)
     with Session(engine) as session:
         create_user_service(
