@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,29 @@ def test_rebuild_rollups_after_a_load_outside_the_app(hand_sqlite_url: str) -> N
 # --- unlock: a locked-out administrator, or address, from the command line ---------------------
 
 
+@pytest.fixture
+def with_admin(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated database with the admin (password PASSWORD), on each backend; cheap argon2 here
+    (twenty unknown names cost twenty verifications of the dummy hash)."""
+    from argon2 import PasswordHasher
+
+    from lib import auth
+    from lib.schema import upgrade
+    from lib.services.accounts import create_user_service
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    auth._dummy_hash.cache_clear()
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        create_user_service(
+            session, actor=None, username="admin", password=PASSWORD, display_name="系统管理员", role="admin"
+        )
+    engine.dispose()
+    yield database_url
+    auth._dummy_hash.cache_clear()
+
+
 def _locked_out(url: str, *, address: str | None = None, names: int = 1) -> None:
     """Enough wrong passwords, now, to pause "admin" (names=1) or `address` (many names)."""
     from lib.auth import SIGN_IN_ADDRESS_MAX_FAILURES, SIGN_IN_MAX_FAILURES
@@ -215,8 +239,8 @@ def _signs_in(url: str, *, address: str | None = None) -> bool:
         engine.dispose()
 
 
-def test_unlock_clears_a_locked_out_admin_audited_as_cli(database_url: str) -> None:
-    assert _create_admin(database_url).returncode == 0
+def test_unlock_clears_a_locked_out_admin_audited_as_cli(with_admin: str) -> None:
+    database_url = with_admin
     _locked_out(database_url)
     assert not _signs_in(database_url)
     result = _cli(database_url, "unlock", "ADMIN")
@@ -240,8 +264,8 @@ def test_unlock_clears_a_locked_out_admin_audited_as_cli(database_url: str) -> N
     assert again.returncode == 0 and "nothing to clear" in again.stdout
 
 
-def test_unlock_an_address(sqlite_url: str) -> None:
-    assert _create_admin(sqlite_url).returncode == 0
+def test_unlock_an_address(with_admin: str) -> None:
+    sqlite_url = with_admin
     _locked_out(sqlite_url, address="10.0.0.7", names=20)
     assert not _signs_in(sqlite_url, address="10.0.0.7")
     result = _cli(sqlite_url, "unlock", "--address", "10.0.0.7")
