@@ -6,6 +6,8 @@
     python -m lib.admin list-users
     python -m lib.admin set-browse on|off    # may anyone browse the dashboards without signing in?
     python -m lib.admin rebuild-rollups      # after loading data with SQL, outside the app and lib.demo
+    python -m lib.admin unlock USERNAME      # a name paused by failed sign-ins may try again now
+    python -m lib.admin unlock --address 10.0.0.7   # … or an address
 
 The password comes from standard input (`--password-stdin`, one line) or is asked for twice.
 Whoever can run this against the database already controls it, so the command line acts as an
@@ -26,13 +28,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lib import config
-from lib.auth import COMMAND_LINE, Actor, actor_for
+from lib.auth import COMMAND_LINE, Actor, actor_for, normalize_username
 from lib.db import DatabaseError, begin_write, check_connection, describe_url, explain_failure, make_engine
 from lib.models import Role, User
 from lib.queries.accounts import browse_without_sign_in
 from lib.schema import upgrade
 from lib.services import rollups
-from lib.services.accounts import create_user_service, set_browse_without_sign_in
+from lib.services.accounts import clear_sign_in_failures, create_user_service, set_browse_without_sign_in
 from lib.services.common import ServiceError, ValidationError
 
 # ValidationError's fields, as this command's options
@@ -140,6 +142,30 @@ def set_browse(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+def unlock(args: argparse.Namespace, engine: Engine) -> int:
+    """Clear the throttle on a username and/or an address (lib.auth's sign-in throttling)."""
+    if not (args.username or "").strip() and not (args.address or "").strip():
+        raise CliError("name a username or --address to unlock")
+    where = describe_url(str(engine.url))
+    targets = [("username", args.username, "for"), ("address", args.address, "from")]
+    for option, value, preposition in targets:
+        if not (value or "").strip():
+            continue
+        shown = normalize_username(value) if option == "username" else value.strip()
+        with Session(engine) as session:
+            cleared = clear_sign_in_failures(
+                session, actor=COMMAND_LINE, reason="python -m lib.admin unlock", **{option: value}
+            )
+        if cleared:
+            print(
+                f'Cleared {cleared} recent failed sign-ins {preposition} "{shown}" in {where}: '
+                "signing in is no longer paused there."
+            )
+        else:
+            print(f'No recent failed sign-ins {preposition} "{shown}" in {where}: nothing to clear.')
+    return 0
+
+
 def rebuild_rollups(engine: Engine) -> int:
     """Work the rollup tables out afresh from the base tables (lib/services/rollups.py)."""
     started = time.perf_counter()
@@ -177,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "rebuild-rollups", help="work out the rollup tables afresh (after loading data outside the app)"
     )
+    unlock_ = commands.add_parser(
+        "unlock", help="let a username (or an address) paused by failed sign-ins try again at once"
+    )
+    unlock_.add_argument("username", nargs="?", help="the username (any case) to unlock")
+    unlock_.add_argument("--address", help="a client address to unlock (as /admin lists it)")
     return parser
 
 
@@ -192,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return set_browse(args, engine)
         if args.command == "rebuild-rollups":
             return rebuild_rollups(engine)
+        if args.command == "unlock":
+            return unlock(args, engine)
         return list_users(engine)
     except DatabaseError as exc:
         print(f"Error: {exc}", file=sys.stderr)

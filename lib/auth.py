@@ -5,10 +5,13 @@ before they write (it reads the account again inside their transaction), pages m
 to decide what to offer, and `lib.ui` signs users in with `authenticate`. Accounts live in our own
 database (county intranets have no OIDC server).
 
-Signing in is throttled per username: every attempt is recorded in `sign_in_attempts`, and after
-`SIGN_IN_MAX_FAILURES` failures within `SIGN_IN_WINDOW` the name is refused for `SIGN_IN_LOCKOUT`
-from its last failure, without its password being checked (`authenticate` raises
-`SignInThrottled`). Unknown names are throttled the same way, so refusals reveal nothing.
+Signing in is throttled per username and per client address: every attempt is recorded in
+`sign_in_attempts`, and after `SIGN_IN_MAX_FAILURES` failures for one name within `SIGN_IN_WINDOW`
+the name is refused for `SIGN_IN_LOCKOUT` from its last failure, without its password being checked
+(`authenticate` raises `SignInThrottled`); so is an address with `SIGN_IN_ADDRESS_MAX_FAILURES`
+failures across names. Unknown names are throttled the same way, so refusals reveal nothing. Names
+are compared by `name_key`, a keyed hash; a name is stored readable only when it is an account's,
+so a password typed into the name box is never kept.
 
 Roles (issue 6): a leader reads everything and writes nothing; a town editor writes within their
 town; a village editor within their village; an admin manages accounts. Anonymous (None) may do
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import math
 import re
 import secrets
@@ -31,11 +36,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.models import Role, SignInAttempt, Town, User, Village
+from lib.models import Meta, Role, SignInAttempt, Town, User, Village
+from lib.queries.common import SIGN_IN_SECRET_KEY
 from lib.services.common import PermissionDenied, ServiceError, ValidationError
+from lib.text_rules import text_problem
 
 USERNAME_MIN = 3
 USERNAME_MAX = 40
@@ -49,6 +57,10 @@ DISPLAY_NAME_MAX = 60
 SIGN_IN_MAX_FAILURES = 5
 SIGN_IN_WINDOW = dt.timedelta(minutes=15)
 SIGN_IN_LOCKOUT = dt.timedelta(minutes=15)
+# ... and per client address, across names: one address guessing many names, a few tries each.
+# Higher than the per-name limit, as an office may reach the server through one address.
+SIGN_IN_ADDRESS_MAX_FAILURES = 20
+ADDRESS_MAX = 64  # sign_in_attempts.address is String(64): IPv6 with a zone fits
 
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory defaults
 
@@ -150,21 +162,81 @@ def utcnow() -> dt.datetime:
 
 
 class SignInThrottled(ServiceError):
-    """Too many failed sign-ins for this username lately; `retry_at` says when to try again.
+    """Too many failed sign-ins for this username (or from this address) lately; `retry_at` says
+    when to try again.
 
-    `params["n"]` is the whole minutes left (at least 1), for `t("accounts.sign_in_throttled", n=…)`.
+    `params["n"]` is the whole minutes left (at least 1), for `t("accounts.sign_in_throttled", n=…)`
+    (`accounts.sign_in_throttled_address` when the address is paused: `by_address`).
     """
 
     key = "accounts.sign_in_throttled"
 
-    def __init__(self, retry_at: dt.datetime, *, now: dt.datetime) -> None:
+    def __init__(self, retry_at: dt.datetime, *, now: dt.datetime, by_address: bool = False) -> None:
         self.retry_at = retry_at
+        self.by_address = by_address
         minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
-        super().__init__(self.key, n=minutes)
+        super().__init__("accounts.sign_in_throttled_address" if by_address else self.key, n=minutes)
 
 
 def _attempt_name(name: str) -> str:
-    return name[:USERNAME_MAX]  # sign_in_attempts.username is String(USERNAME_MAX); longer names never exist
+    return name[:USERNAME_MAX]  # longer names are never an account's; they are cut before hashing
+
+
+def clean_address(address: object) -> str | None:
+    """A client address as stored: trimmed and cut to ADDRESS_MAX; None when there is none."""
+    if not isinstance(address, str) or not address.strip():
+        return None
+    return address.strip()[:ADDRESS_MAX]
+
+
+def _name_secret(session: Session) -> bytes:
+    """This database's secret for `name_key`, made (in the caller's transaction) when missing."""
+    stored = session.scalar(select(Meta.value).where(Meta.key == SIGN_IN_SECRET_KEY))
+    if stored is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(Meta)
+            .values(key=SIGN_IN_SECRET_KEY, value=secrets.token_hex(32))
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        stored = session.scalar(select(Meta.value).where(Meta.key == SIGN_IN_SECRET_KEY))
+    assert stored is not None
+    return bytes.fromhex(stored)
+
+
+def name_key(session: Session, username: str) -> str:
+    """The keyed hash (HMAC-SHA256, hex) attempts are recorded and throttled by, for a username
+    as typed: normalised and cut as `authenticate` does. The key is this database's own (app_meta
+    `sign_in_name_key`), so a list of guessed names cannot be hashed elsewhere and compared.
+    Must agree with migrations/versions/0006's `_key`."""
+    name = _attempt_name(normalize_username(username))
+    return hmac.new(_name_secret(session), name.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _locked_until(failures: list[dt.datetime], most: int, now: dt.datetime) -> dt.datetime | None:
+    """The end of the lock `failures` (newest first) put on at `now`, or None (`throttled_until`)."""
+    for at in failures:
+        if at + SIGN_IN_LOCKOUT <= now:
+            break
+        if sum(1 for other in failures if at - SIGN_IN_WINDOW < other <= at) >= most:
+            return at + SIGN_IN_LOCKOUT
+    return None
+
+
+def _recent_failures(session: Session, which: Any, now: dt.datetime) -> list[dt.datetime]:
+    return sorted(
+        session.scalars(
+            select(SignInAttempt.at).where(
+                which,
+                SignInAttempt.succeeded.is_(False),
+                SignInAttempt.cleared.is_(False),
+                SignInAttempt.at > now - SIGN_IN_LOCKOUT - SIGN_IN_WINDOW,
+                SignInAttempt.at <= now,
+            )
+        ).all(),
+        reverse=True,
+    )
 
 
 def throttled_until(session: Session, username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -172,48 +244,71 @@ def throttled_until(session: Session, username: str, *, now: dt.datetime | None 
 
     Throttled when some failure F less than SIGN_IN_LOCKOUT ago had SIGN_IN_MAX_FAILURES failures
     (itself included) within SIGN_IN_WINDOW up to it; the lock lasts until the latest such F plus
-    SIGN_IN_LOCKOUT. Attempts refused while throttled are not recorded, so the lock does not slide.
+    SIGN_IN_LOCKOUT. Attempts refused while throttled are not recorded, so the lock does not slide;
+    failures cleared by `python -m lib.admin unlock` do not count.
     """
     now = now or utcnow()
-    name = _attempt_name(normalize_username(username))
-    if not name:
+    if not _attempt_name(normalize_username(username)):
         return None
-    failures = sorted(
-        session.scalars(
-            select(SignInAttempt.at).where(
-                SignInAttempt.username == name,
-                SignInAttempt.succeeded.is_(False),
-                SignInAttempt.at > now - SIGN_IN_LOCKOUT - SIGN_IN_WINDOW,
-                SignInAttempt.at <= now,
-            )
-        ).all(),
-        reverse=True,
-    )
-    for at in failures:
-        if at + SIGN_IN_LOCKOUT <= now:
-            break
-        if sum(1 for other in failures if at - SIGN_IN_WINDOW < other <= at) >= SIGN_IN_MAX_FAILURES:
-            return at + SIGN_IN_LOCKOUT
-    return None
+    failures = _recent_failures(session, SignInAttempt.name_key == name_key(session, username), now)
+    return _locked_until(failures, SIGN_IN_MAX_FAILURES, now)
+
+
+def address_throttled_until(
+    session: Session, address: str | None, *, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """When `address` may try again, or None: `throttled_until`'s rule with
+    SIGN_IN_ADDRESS_MAX_FAILURES failures across every name. An unknown address (None) never is."""
+    now = now or utcnow()
+    address = clean_address(address)
+    if address is None:
+        return None
+    failures = _recent_failures(session, SignInAttempt.address == address, now)
+    return _locked_until(failures, SIGN_IN_ADDRESS_MAX_FAILURES, now)
 
 
 def record_sign_in_attempt(
-    session: Session, username: str, *, succeeded: bool, now: dt.datetime | None = None
+    session: Session,
+    username: str,
+    *,
+    succeeded: bool,
+    address: str | None = None,
+    now: dt.datetime | None = None,
 ) -> None:
-    """Add (flush) one row to `sign_in_attempts`; an empty username is not recorded."""
+    """Add (flush) one row to `sign_in_attempts`; an empty username is not recorded.
+
+    The name is kept readable only when it is an account's; every row has its `name_key`.
+    """
     name = _attempt_name(normalize_username(username))
-    if name:
-        session.add(SignInAttempt(username=name, at=now or utcnow(), succeeded=succeeded))
-        session.flush()
+    if not name:
+        return
+    known = session.scalar(select(User.id).where(User.username == name)) is not None
+    session.add(
+        SignInAttempt(
+            username=name if known else None,
+            name_key=name_key(session, name),
+            address=clean_address(address),
+            at=now or utcnow(),
+            succeeded=succeeded,
+            cleared=False,
+        )
+    )
+    session.flush()
 
 
 def authenticate(
-    session: Session, username: str, password: str, *, now: dt.datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    address: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Actor | None:
     """The Actor when `username` and `password` match an active account, else None.
 
     Raises SignInThrottled, without checking the password or recording anything, while the name
-    has had too many failures (see `throttled_until`); otherwise records the attempt (flushed).
+    or the client's `address` has had too many failures (`throttled_until`,
+    `address_throttled_until`); otherwise records the attempt with its address (flushed).
     Unknown usernames still cost one argon2 verification, so timing does not reveal which names
     exist; inactive accounts are refused after the check for the same reason. An outdated hash is
     replaced (flushed). The caller commits, so the attempt is kept; `now` defaults to `utcnow()`.
@@ -223,8 +318,11 @@ def authenticate(
     retry_at = throttled_until(session, name, now=now)
     if retry_at is not None:
         raise SignInThrottled(retry_at, now=now)
+    retry_at = address_throttled_until(session, address, now=now)
+    if retry_at is not None:
+        raise SignInThrottled(retry_at, now=now, by_address=True)
     actor = _check_password(session, name, password)
-    record_sign_in_attempt(session, name, succeeded=actor is not None, now=now)
+    record_sign_in_attempt(session, name, succeeded=actor is not None, address=address, now=now)
     return actor
 
 
@@ -308,8 +406,8 @@ def _check_placement(
         bad("display_name", "accounts.error.display_name_required")
     elif len(shown) > DISPLAY_NAME_MAX:
         bad("display_name", "accounts.error.display_name_long", max=DISPLAY_NAME_MAX)
-    elif any(not ch.isprintable() for ch in shown):
-        bad("display_name", "accounts.error.display_name_chars")
+    elif problem := text_problem(shown, control_key="accounts.error.display_name_chars"):
+        bad("display_name", problem[0], **problem[1])
 
     town_code, village_code = _clean_code(town_code), _clean_code(village_code)
     try:

@@ -15,7 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DisconnectionError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from lib import config
@@ -191,8 +198,36 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+# SQLite result codes (sqlite3's `sqlite_errorname`) and PostgreSQL SQLSTATEs that mean the database
+# itself cannot be used, as opposed to one statement failing ("LIKE or GLOB pattern too complex",
+# a cancelled query, a constraint): connection exceptions (08…), shutdown, too many connections.
+_SQLITE_OUTAGES = ("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_FULL")
+_POSTGRES_OUTAGES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def is_outage(exc: SQLAlchemyError) -> bool:
+    """Whether `exc` says the database cannot be reached or used at all (not one failed statement)."""
+    if isinstance(exc, DisconnectionError | InterfaceError) or getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", None)
+    sqlite_name = getattr(orig, "sqlite_errorname", None)
+    if isinstance(sqlite_name, str):
+        return sqlite_name.startswith(_SQLITE_OUTAGES)
+    if orig is not None and hasattr(orig, "sqlstate"):
+        state = orig.sqlstate
+        if state is None:  # raised by psycopg itself: failing to connect, or refusing a value (NUL)
+            return isinstance(exc, OperationalError)
+        return str(state).startswith(_POSTGRES_OUTAGES)
+    return isinstance(exc, OperationalError) and orig is None
+
+
 def explain_failure(exc: SQLAlchemyError, url: str) -> DatabaseError:
-    """Turn an error raised while reading into the one sentence a user should see."""
+    """Turn an error raised while reading into the one sentence a user should see.
+
+    Only an outage (`is_outage`) is "cannot reach the database"; a statement that failed is
+    `error.db_query_failed`, whose label names neither the database's address nor the statement.
+    The English message (`str()`, for logs and command lines) keeps the address and the reason.
+    """
     text_ = str(getattr(exc, "orig", None) or exc).lower()
     if (
         "no such table" in text_
@@ -204,6 +239,11 @@ def explain_failure(exc: SQLAlchemyError, url: str) -> DatabaseError:
             "The database has not been set up: run `make run` or `python -m lib.prestart`.",
         )
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if not is_outage(exc):
+        return DatabaseError(
+            "error.db_query_failed",
+            f"The database at {describe_url(url)} could not answer a request: {reason}",
+        )
     return DatabaseError(
         "error.db_unreachable",
         f"Cannot reach the database at {describe_url(url)}: {reason}",

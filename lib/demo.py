@@ -1,6 +1,6 @@
 """Deterministic demo data: the fictional 示范县 (Demo County) as of 2020-10-31.
 
-    python -m lib.demo --scale county --seed 42 [--reset]
+    python -m lib.demo --scale county --seed 42 [--reset [--i-know]]
 
 `generate()` fills an empty, migrated database with bulk Core inserts and explicit integer ids, so
 the same seed gives the same rows on SQLite and PostgreSQL. Fixed dates only; the one source of
@@ -1487,6 +1487,19 @@ def demo_account_rows(rows: _Rows) -> list[Row]:
     ]
 
 
+def foreign_accounts(session: Session) -> list[str]:
+    """Usernames of the accounts that are not the demo's: another name or role, or made at
+    another time than the demo makes its own (DEMO_ACCOUNTS_CREATED), as an admin made with
+    `python -m lib.admin` is even when it is called "admin". `--reset` keeps away from them."""
+    demo = {(username, role.value) for username, role, *_ in DEMO_ACCOUNTS}
+    rows = session.execute(select(User.username, User.role, User.created_at).order_by(User.username))
+    return [
+        username
+        for username, role, created in rows
+        if (username, role) not in demo or created != DEMO_ACCOUNTS_CREATED
+    ]
+
+
 def _insert_demo_accounts(session: Session, rows: _Rows) -> int:
     """Insert the demo accounts unless accounts exist already (e.g. an admin made with lib.admin)."""
     if has_data(session, models=[User]):
@@ -1770,6 +1783,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=SCALES, default="county")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reset", action="store_true", help="delete all rows first (the schema stays)")
+    parser.add_argument(
+        "--i-know",
+        action="store_true",
+        help="let --reset delete a database whose accounts are not only the demo's",
+    )
     parser.add_argument("--counties", type=int, default=None, help="override the scale's number of counties")
     args = parser.parse_args(argv)
 
@@ -1785,6 +1803,16 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"The database at {describe_url(str(engine.url))} already has data; "
                         "run again with --reset to replace it with the demo.",
+                        file=sys.stderr,
+                    )
+                    return 2
+                others = foreign_accounts(session)
+                if others and not args.i_know:
+                    shown = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
+                    print(
+                        f"Error: the database at {describe_url(str(engine.url))} holds accounts that are "
+                        f"not the demo's ({len(others)}: {shown}); --reset would delete them with all "
+                        "the data. Run again with --reset --i-know to do that anyway.",
                         file=sys.stderr,
                     )
                     return 2

@@ -507,15 +507,28 @@ class AuditEntry(Base):
 
 
 class SignInAttempt(Base):
-    """One sign-in attempt by username (known or not), so repeated failures can be slowed down."""
+    """One sign-in attempt, so repeated failures by name or by address can be slowed down.
+
+    Every attempt has `name_key`, a keyed hash of the normalised name typed (lib.auth.name_key);
+    `username` holds the name itself only when it was an account's, so a password typed into the
+    name box is never kept. `address` is the client's (None when unknown, as on the server's own
+    machine). `cleared`: `python -m lib.admin unlock` no longer counts this failure.
+    """
 
     __tablename__ = "sign_in_attempts"
-    __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at", "succeeded"),)
+    __table_args__ = (
+        Index("ix_sign_in_attempts_username_at", "username", "at", "succeeded"),
+        Index("ix_sign_in_attempts_name_key_at", "name_key", "at"),
+        Index("ix_sign_in_attempts_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(40))
+    username: Mapped[str | None] = mapped_column(String(40))
+    name_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CorrectionRequest(Base):

@@ -16,6 +16,7 @@ import pandas as pd
 
 from lib.i18n import format_count, format_share, localized, t
 from lib.privacy import mask_name
+from lib.queries.common import SEARCH_MAX
 from lib.queries.village_detail import NO_PLAN, STAGE_ORDER, VisitSummary
 
 
@@ -90,14 +91,16 @@ def search_options(
 ) -> tuple[list[str], int]:
     """The codes whose label or code contains every word of `query` (any case), at most `limit`
     (default SEARCH_MATCHES) of them in `labels`' order, with `keep` (the current choice) first if
-    it is not among them; and how many matched in all. An empty query matches nothing."""
+    it is not among them; and how many matched in all. An empty query matches nothing; only the
+    first SEARCH_MAX characters count (each word is compared with every name)."""
     limit = SEARCH_MATCHES if limit is None else limit
-    words = query.casefold().split()
-    matched = (
-        [code for code, label in labels.items() if all(w in f"{label} {code}".casefold() for w in words)]
-        if words
-        else []
-    )
+    words = list(dict.fromkeys(query[:SEARCH_MAX].casefold().split()))
+    matched = []
+    if words:
+        for code, label in labels.items():
+            text = f"{label} {code}".casefold()
+            if all(word in text for word in words):
+                matched.append(code)
     shown = matched[:limit]
     if keep is not None and keep in labels and keep not in shown:
         shown.insert(0, keep)

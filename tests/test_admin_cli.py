@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,104 @@ def test_rebuild_rollups_after_a_load_outside_the_app(hand_sqlite_url: str) -> N
     with Session(engine) as session:
         assert rollups.counts_ready(session)
         assert int(overview.town_progress(session)["households_verified"].sum()) == before + 1
+
+
+# --- unlock: a locked-out administrator, or address, from the command line ---------------------
+
+
+@pytest.fixture
+def with_admin(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated database with the admin (password PASSWORD), on each backend; cheap argon2 here
+    (twenty unknown names cost twenty verifications of the dummy hash)."""
+    from argon2 import PasswordHasher
+
+    from lib import auth
+    from lib.schema import upgrade
+    from lib.services.accounts import create_user_service
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    auth._dummy_hash.cache_clear()
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        create_user_service(
+            session, actor=None, username="admin", password=PASSWORD, display_name="系统管理员", role="admin"
+        )
+    engine.dispose()
+    yield database_url
+    auth._dummy_hash.cache_clear()
+
+
+def _locked_out(url: str, *, address: str | None = None, names: int = 1) -> None:
+    """Enough wrong passwords, now, to pause "admin" (names=1) or `address` (many names)."""
+    from lib.auth import SIGN_IN_ADDRESS_MAX_FAILURES, SIGN_IN_MAX_FAILURES
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        count = SIGN_IN_MAX_FAILURES if names == 1 else SIGN_IN_ADDRESS_MAX_FAILURES
+        for number in range(count):
+            name = "admin" if names == 1 else f"guess{number}"
+            assert authenticate(session, name, "wrong password", address=address) is None
+            session.commit()
+    engine.dispose()
+
+
+def _signs_in(url: str, *, address: str | None = None) -> bool:
+    from lib.auth import SignInThrottled
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            actor = authenticate(session, "admin", PASSWORD, address=address)
+            session.commit()
+            return actor is not None
+    except SignInThrottled:
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_unlock_clears_a_locked_out_admin_audited_as_cli(with_admin: str) -> None:
+    database_url = with_admin
+    _locked_out(database_url)
+    assert not _signs_in(database_url)
+    result = _cli(database_url, "unlock", "ADMIN")
+    assert result.returncode == 0, result.stderr
+    assert 'Cleared 5 recent failed sign-ins for "admin"' in result.stdout
+    assert _signs_in(database_url)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry is not None
+        assert (entry.username, entry.action, entry.table_name, entry.record_key) == (
+            "cli",
+            "sign_in.unlock",
+            "sign_in_attempts",
+            "admin",
+        )
+        assert entry.new_values == '{"cleared": 5, "username": "admin"}'
+        assert entry.reason == "python -m lib.admin unlock"
+    engine.dispose()
+    again = _cli(database_url, "unlock", "admin")
+    assert again.returncode == 0 and "nothing to clear" in again.stdout
+
+
+def test_unlock_an_address(with_admin: str) -> None:
+    sqlite_url = with_admin
+    _locked_out(sqlite_url, address="10.0.0.7", names=20)
+    assert not _signs_in(sqlite_url, address="10.0.0.7")
+    result = _cli(sqlite_url, "unlock", "--address", "10.0.0.7")
+    assert result.returncode == 0, result.stderr
+    assert 'Cleared 20 recent failed sign-ins from "10.0.0.7"' in result.stdout
+    assert _signs_in(sqlite_url, address="10.0.0.7")
+
+
+def test_unlock_needs_a_name_or_an_address(sqlite_url: str) -> None:
+    result = _cli(sqlite_url, "unlock")
+    assert result.returncode == 2
+    assert _one_line_error(result) == "Error: name a username or --address to unlock"
+
+
+def test_the_readme_documents_unlock() -> None:
+    readme = (config.ROOT / "README.md").read_text(encoding="utf-8")
+    assert "python -m lib.admin unlock USERNAME" in readme and "unlock --address" in readme

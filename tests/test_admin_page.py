@@ -123,7 +123,11 @@ def test_the_admin_sees_every_account_and_recent_failed_sign_ins(open_app, url: 
     ]
     assert list(accounts["is_active"]) == [True, True, True]
     assert accounts["last_sign_in"].notna().tolist() == [True, False, False]  # admin just signed in
-    assert sorted(zip(failures["username"], failures["failures"], strict=True)) == [("ghost", 1), ("vera", 1)]
+    # "ghost" is no account: kept only as a keyed hash, shown as such
+    assert sorted(zip(failures["username"], failures["failures"], strict=True)) == [
+        ("Unknown name", 1),
+        ("vera", 1),
+    ]
     assert "3 accounts, 3 of them active." in " ".join(c.value for c in at.caption)
 
 
@@ -251,3 +255,24 @@ def test_in_chinese_the_page_speaks_chinese(open_app, url: str) -> None:  # type
     ]
     assert list(at.dataframe[0].value["role"]) == ["系统管理员", "县领导", "村级录入员"]
     assert at.selectbox(key="new_role").options == ["县领导", "乡镇录入员", "村级录入员", "系统管理员"]
+
+
+def test_failed_sign_ins_by_address_and_unknown_names_in_both_languages(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(url)
+    with Session(engine) as session:
+        for name in ("guess1", "guess2", "my password 1"):
+            assert auth.authenticate(session, name, "wrong", address="10.0.0.7") is None
+        session.commit()
+    engine.dispose()
+    for lang, unknown, label in (("en", "Unknown name", "Sign in"), ("zh", "未知用户名", "登录")):
+        at = open_app(url, PAGE, lang=lang)
+        at.sidebar.text_input(key="sign_in_username").input("admin")
+        at.sidebar.text_input(key="sign_in_password").input(PASSWORD)
+        at = next(b for b in at.sidebar.button if b.label == label).click().run()
+        assert not at.exception
+        failures, by_address = at.dataframe[1].value, at.dataframe[2].value
+        assert list(failures["username"]) == [unknown] * 3
+        assert "my password" not in failures.to_string()
+        assert list(zip(by_address["address"], by_address["failures"], by_address["names"], strict=True)) == [
+            ("10.0.0.7", 3, 3)
+        ]

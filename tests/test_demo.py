@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import subprocess
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from lib import config, demo, geo
@@ -25,6 +26,7 @@ from lib.models import (
     TrainingProgramme,
     TrainingSession,
     TrainingTopic,
+    User,
     Village,
 )
 from lib.queries import overview
@@ -205,3 +207,62 @@ def test_industry_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine,
     metrics = {m.label: m.value for m in industry_run.metric}
     assert metrics["Plan coverage"] == overview_metrics["With a plan"]
     assert metrics["Stable income"] == overview_metrics["Plans at stable income"]
+
+
+# --- --reset never deletes a real county's accounts without being told ---------------------------
+
+
+def _with_a_real_account(engine: Engine) -> str:
+    from lib.auth import COMMAND_LINE
+    from lib.services.accounts import create_user_service
+
+    with Session(engine) as session:
+        create_user_service(
+            session,
+            actor=COMMAND_LINE,
+            username="admin",  # the demo's name too, but made by lib.admin, not by the demo
+            password="county admin password",
+            display_name="县管理员",
+            role="admin",
+        )
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        towns = session.scalar(select(func.count()).select_from(Town)) or 0
+        users = session.scalar(select(func.count()).select_from(User)) or 0
+    engine.dispose()
+    return towns, users
+
+
+def test_reset_refuses_a_database_with_accounts_not_the_demos(hand_engine: Engine) -> None:
+    url = _with_a_real_account(hand_engine)
+    before = _counts(url)
+    result = _demo_cli(url, "--scale", "county", "--reset")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "accounts that are not the demo's" in result.stderr and "admin" in result.stderr
+    assert "--i-know" in result.stderr
+    assert _counts(url) == before  # nothing deleted
+
+
+def test_reset_with_i_know_replaces_them(hand_sqlite_url: str) -> None:
+    engine = make_engine(hand_sqlite_url)
+    _with_a_real_account(engine)
+    engine.dispose()
+    result = _demo_cli(hand_sqlite_url, "--scale", "county", "--reset", "--i-know")
+    assert result.returncode == 0, result.stderr
+    towns, users = _counts(hand_sqlite_url)
+    assert towns > 3 and users == len(demo.DEMO_ACCOUNTS)
+
+
+def test_the_demos_own_accounts_are_no_obstacle(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        assert demo.foreign_accounts(session) == []
+        session.execute(
+            update(User).where(User.username == "leader").values(created_at=dt.datetime(2024, 1, 1))
+        )
+        assert demo.foreign_accounts(session) == ["leader"]  # made again later: not the demo's
+        session.rollback()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import audit_view, training_view, ui
 from lib.i18n import t
-from lib.queries import audit
+from lib.queries import audit, common
 from lib.ui import correction_forms, household_forms, industry_forms, training_forms, village_forms
 from lib.ui import form_parts as parts
 
@@ -80,7 +80,7 @@ with log_tab:
     else:
         st.caption(t("forms.log_intro"))
         search_col, table_col = st.columns([3, 1])
-        search = search_col.text_input(t("forms.search"), key="log_search")
+        search = search_col.text_input(t("forms.search"), key="log_search", max_chars=common.SEARCH_MAX)
         tables = {name: name or t("forms.all_tables") for name in ["", *ui.query(audit.audited_tables)]}
         table = table_col.selectbox(
             t("forms.table"), list(tables), format_func=tables.__getitem__, key="log_table"

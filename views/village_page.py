@@ -13,7 +13,7 @@ from lib.queries import common, village_detail, villages
 from lib.ui import downloads
 
 filters = ui.current_filters()
-code = st.query_params.get("code") or ""
+code = ui.code_param("code")
 
 
 def tiles(items: Sequence[view.Tile]) -> None:

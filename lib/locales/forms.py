@@ -4,6 +4,7 @@ ZH: dict[str, str] = {
     "nav.updates": "数据更新",
     "forms.title": "数据更新",
     "forms.tab.visit": "入户核验",
+    "forms.error.invisible_char": "第 {position} 个字符是不可见字符或改变文字方向的字符（{code}），请删去后重新输入。",
     "forms.tab.log": "修改记录",
     "forms.tab.status": "户状态与退出",
     "forms.tab.plan": "产业计划",
@@ -55,6 +56,7 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "forms.error.invisible_char": "Character {position} is invisible or changes the text's direction ({code}): delete it and type the text again.",
     "nav.updates": "Updates",
     "forms.title": "Updates",
     "forms.tab.visit": "Verification visit",

@@ -35,6 +35,7 @@ ACCOUNT_COLUMNS = [
     "last_sign_in",
 ]
 FAILED_SIGN_IN_COLUMNS = ["username", "failures", "last_at"]
+FAILED_BY_ADDRESS_COLUMNS = ["address", "failures", "names", "last_at"]
 
 
 def browse_enabled(facts: Mapping[str, str]) -> bool:
@@ -96,14 +97,37 @@ def accounts(session: Session) -> pd.DataFrame:
 
 
 def failed_sign_ins(session: Session, *, since: dt.datetime) -> pd.DataFrame:
-    """Failed sign-ins since `since` by username (known or not): how many, and the latest; newest first."""
+    """Failed sign-ins since `since` by name typed (known or not): how many, and the latest; newest
+    first. `username` is None for a name that is no account (only its keyed hash is stored)."""
     last_at = func.max(SignInAttempt.at)
     stmt = (
-        select(SignInAttempt.username, func.count(), last_at)
+        select(func.max(SignInAttempt.username), func.count(), last_at)
         .where(SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since)
-        .group_by(SignInAttempt.username)
-        .order_by(last_at.desc(), SignInAttempt.username)
+        .group_by(SignInAttempt.name_key)
+        .order_by(last_at.desc(), SignInAttempt.name_key)
     )
     frame = pd.DataFrame(session.execute(stmt).all(), columns=FAILED_SIGN_IN_COLUMNS)
+    frame["username"] = frame["username"].astype(object).where(frame["username"].notna(), None)
+    frame["last_at"] = pd.to_datetime(frame["last_at"])
+    return frame
+
+
+def failed_sign_ins_by_address(session: Session, *, since: dt.datetime) -> pd.DataFrame:
+    """Failed sign-ins since `since` by client address (where known): how many, for how many
+    different names, and the latest; newest first."""
+    last_at = func.max(SignInAttempt.at)
+    stmt = (
+        select(
+            SignInAttempt.address, func.count(), func.count(func.distinct(SignInAttempt.name_key)), last_at
+        )
+        .where(
+            SignInAttempt.succeeded.is_(False),
+            SignInAttempt.at >= since,
+            SignInAttempt.address.is_not(None),
+        )
+        .group_by(SignInAttempt.address)
+        .order_by(last_at.desc(), SignInAttempt.address)
+    )
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=FAILED_BY_ADDRESS_COLUMNS)
     frame["last_at"] = pd.to_datetime(frame["last_at"])
     return frame

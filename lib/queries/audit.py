@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lib.models import AuditEntry
+from lib.queries.common import bounded_search
 
 CHANGE_COLUMNS = [
     "at",
@@ -32,12 +33,15 @@ def change_log(
     until: dt.date | None = None,
     limit: int = 500,
 ) -> pd.DataFrame:
-    """The newest changes first, filtered: `search` matches the record key, values or reason."""
+    """The newest changes first, filtered: `search` matches the record key, values or reason.
+
+    `search` is trimmed and cut to `common.SEARCH_MAX` characters (the box stops there too)."""
     stmt = select(*(getattr(AuditEntry, column) for column in CHANGE_COLUMNS)).order_by(
         AuditEntry.at.desc(), AuditEntry.id.desc()
     )
+    search = bounded_search(search)
     if search:
-        pattern = f"%{search.strip()}%"
+        pattern = f"%{search}%"
         stmt = stmt.where(
             or_(
                 AuditEntry.record_key.like(pattern),

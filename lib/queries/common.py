@@ -16,6 +16,24 @@ GroupKey = ColumnElement[int] | InstrumentedAttribute[int]  # what per-town/-vil
 SelectT = TypeVar("SelectT", bound=AnySelect)  # any Select that involves Town
 
 
+# What a search box may hold (characters): longer searches are cut to this in the queries, and the
+# boxes stop typing there. SQLite refuses LIKE patterns over 50,000 bytes, and a village search
+# compares every word with every name.
+SEARCH_MAX = 100
+
+
+# The longest code a query parameter may name (Village.code is String(12), Industry.code String(30));
+# a longer one names nothing and is not looked up.
+CODE_MAX = 30
+
+
+def bounded_search(text: str | None) -> str | None:
+    """`text` trimmed and cut to SEARCH_MAX characters; None when blank."""
+    if not isinstance(text, str):
+        return None
+    return text.strip()[:SEARCH_MAX].strip() or None
+
+
 def town_filter(stmt: SelectT, town_codes: Sequence[str] | None) -> SelectT:
     """Restrict a statement that already involves `Town` to the given town codes (none = all)."""
     if town_codes:
@@ -46,9 +64,14 @@ def towns(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "name_zh", "name_en"])
 
 
+# app_meta key of the secret that keys sign-in names (lib.auth.name_key): never among the facts.
+SIGN_IN_SECRET_KEY = "sign_in_name_key"
+
+
 def meta(session: Session) -> dict[str, str]:
-    """The app_meta facts: data_version, dataset ("demo" on demo data), as_of, …"""
-    return {key: value for key, value in session.execute(select(Meta.key, Meta.value)).all()}
+    """The app_meta facts: data_version, dataset ("demo" on demo data), as_of, … (no secrets)"""
+    rows = session.execute(select(Meta.key, Meta.value).where(Meta.key != SIGN_IN_SECRET_KEY)).all()
+    return {key: value for key, value in rows}
 
 
 DATA_VERSION_KEY = "data_version"

@@ -11,6 +11,7 @@ out. Deactivated accounts lose their session at their next page run (`lib.auth.l
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -18,21 +19,34 @@ from sqlalchemy.orm import Session
 
 from lib.auth import (
     ACCOUNTS_MANAGE,
+    SIGN_IN_LOCKOUT,
+    SIGN_IN_WINDOW,
     Actor,
     actor_for,
+    clean_address,
     create_user,
+    name_key,
+    normalize_username,
     require,
     set_password,
     update_user,
+    utcnow,
 )
-from lib.models import Meta, Role, User
+from lib.models import Meta, Role, SignInAttempt, User
 from lib.queries.accounts import BROWSE_KEY
-from lib.services.common import ValidationError, bump_data_version, record_audit, transactional
+from lib.services.common import (
+    AUDIT_KEY_MAX,
+    ValidationError,
+    bump_data_version,
+    record_audit,
+    transactional,
+)
 
 AUDIT_CREATE = "user.create"
 AUDIT_UPDATE = "user.update"
 AUDIT_PASSWORD = "user.password_reset"
 AUDIT_BROWSE = "setting.browse"
+AUDIT_UNLOCK = "sign_in.unlock"
 
 
 def has_users(session: Session) -> bool:
@@ -233,3 +247,53 @@ def set_browse_without_sign_in(
     )
     bump_data_version(session)
     return before == "1"
+
+
+@transactional
+def clear_sign_in_failures(
+    session: Session,
+    *,
+    actor: Actor | None,
+    username: str | None = None,
+    address: str | None = None,
+    reason: str | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Stop counting the recent failed sign-ins of `username`, or from `address` (give one), so a
+    locked-out account or address may try again at once; returns how many failures that was.
+
+    Needs ACCOUNTS_MANAGE. The failures stay listed on /admin but lib.auth's throttling no longer
+    counts them. Audited (the name or address and the count); nothing is written when there is
+    nothing to clear.
+    """
+    actor = require(session, actor, ACCOUNTS_MANAGE)
+    name, where = normalize_username(username), clean_address(address)
+    if bool(name) == (where is not None):
+        raise ValidationError({"username": "accounts.error.unlock_what"})
+    which = SignInAttempt.name_key == name_key(session, name) if name else SignInAttempt.address == where
+    field, value = ("username", name) if name else ("address", str(where))
+    now = now or utcnow()
+    result = session.execute(
+        update(SignInAttempt)
+        .where(
+            which,
+            SignInAttempt.succeeded.is_(False),
+            SignInAttempt.cleared.is_(False),
+            SignInAttempt.at > now - SIGN_IN_LOCKOUT - SIGN_IN_WINDOW,
+        )
+        .values(cleared=True)
+        .execution_options(synchronize_session=False)
+    )
+    cleared = int(getattr(result, "rowcount", 0) or 0)
+    if cleared:
+        record_audit(
+            session,
+            actor=actor,
+            action=AUDIT_UNLOCK,
+            table=SignInAttempt.__tablename__,
+            key=value[:AUDIT_KEY_MAX],
+            old=None,
+            new={field: value, "cleared": cleared},
+            reason=reason,
+        )
+    return cleared

@@ -12,7 +12,6 @@ so a writer who committed in between still turns into a `StaleEdit` (never a sil
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,6 +30,7 @@ from lib.services.common import (
     record_audit,
     transactional,
 )
+from lib.text_rules import text_problem
 
 EARLIEST_DATE = dt.date(2014, 1, 1)  # the national register of poor households began in 2014
 VISITOR_NAME_MAX = 40  # VerificationVisit.visitor_name is String(40)
@@ -52,10 +52,6 @@ EXIT_STEPS = (
     "exit_removed_on",
 )
 AUDITED = ("status", *FLAGS, *EXIT_STEPS, "exit_year")
-
-# Characters refused in one-line names, and in multi-line text (which may hold \n, \r and \t).
-_NAME_BAD_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
-_TEXT_ALLOWED_CONTROLS = frozenset("\n\r\t")
 
 
 class _Errors:
@@ -134,14 +130,6 @@ def _check_bool(errors: _Errors, field: str, value: object, *, optional: bool = 
     return value
 
 
-def _text_chars_ok(text: str) -> bool:
-    return not any(
-        (unicodedata.category(ch) == "Cc" and ch not in _TEXT_ALLOWED_CONTROLS)
-        or unicodedata.category(ch) == "Cs"
-        for ch in text
-    )
-
-
 def _check_text(errors: _Errors, field: str, value: object) -> str | None:
     """Optional multi-line text: None or blank → None; trimmed, at most TEXT_MAX characters."""
     if value is None:
@@ -152,8 +140,8 @@ def _check_text(errors: _Errors, field: str, value: object) -> str | None:
     text = value.strip()
     if len(text) > TEXT_MAX:
         errors.fail(field, "updates.error.text_long", max=TEXT_MAX)
-    elif not _text_chars_ok(text):
-        errors.fail(field, "updates.error.text_chars")
+    elif problem := text_problem(text, multiline=True, control_key="updates.error.text_chars"):
+        errors.fail(field, problem[0], **problem[1])
     return text or None
 
 
@@ -163,8 +151,8 @@ def _check_visitor_name(errors: _Errors, value: object) -> str:
         errors.fail("visitor_name", "updates.error.visitor_name_required")
     elif len(text) > VISITOR_NAME_MAX:
         errors.fail("visitor_name", "updates.error.visitor_name_long", max=VISITOR_NAME_MAX)
-    elif any(unicodedata.category(ch) in _NAME_BAD_CATEGORIES for ch in text):
-        errors.fail("visitor_name", "updates.error.visitor_name_chars")
+    elif problem := text_problem(text, control_key="updates.error.visitor_name_chars"):
+        errors.fail("visitor_name", problem[0], **problem[1])
     return text
 
 

@@ -13,7 +13,6 @@ cadre gets its own "cadres" row. Product changes are audited under "villages", k
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +34,12 @@ from lib.services.common import (
     transactional,
 )
 from lib.services.households import (
-    _NAME_BAD_CATEGORIES,
     _check_date,
     _check_text,
     _Errors,
     field_messages,
 )
+from lib.text_rules import text_problem
 
 MIN_TERM_YEARS = 2  # a stationed term is at least two years; ending one sooner needs a reason
 MIN_TEAM = 2  # a work team has at least two people (the first secretary counts)
@@ -135,8 +134,8 @@ def _check_line(errors: _Errors, field: str, value: object, *, max_len: int, req
         return None
     if len(text) > max_len:
         errors.fail(field, "staff.error.too_long", max=max_len)
-    elif any(unicodedata.category(ch) in _NAME_BAD_CATEGORIES for ch in text):
-        errors.fail(field, "staff.error.bad_chars")
+    elif problem := text_problem(text, control_key="staff.error.bad_chars"):
+        errors.fail(field, problem[0], **problem[1])
     return text
 
 

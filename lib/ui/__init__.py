@@ -22,13 +22,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lib import config
-from lib.auth import Actor, SignInThrottled, authenticate, load_actor
-from lib.db import DatabaseError, error_summary, explain_failure, make_engine
+from lib.auth import PASSWORD_MAX, USERNAME_MAX, Actor, SignInThrottled, authenticate, load_actor
+from lib.db import DatabaseError, begin_write, error_summary, explain_failure, make_engine
 from lib.i18n import LANGUAGE_NAMES, format_count, get_language, localized, set_language, t
 from lib.queries import accounts as account_queries
 from lib.queries import common
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 STATE_LANG = "lang"
 STATE_TOWNS = "towns"
@@ -79,7 +80,12 @@ def _freeze(value: Any) -> Any:
 
 
 def _fail(error: DatabaseError) -> NoReturn:
-    st.error(f"**{t('error.title')}**\n\n{t(error.key, **error.params)}\n\n{t('error.hint')}", icon="⚠️")
+    """Show the database error (never its address: the server log gets that) and stop the page."""
+    _log.warning("%s", error)
+    if error.key == "error.db_query_failed":
+        st.error(f"**{t('error.title_query')}**\n\n{t(error.key)}", icon="⚠️")
+    else:
+        st.error(f"**{t('error.title')}**\n\n{t(error.key, **error.params)}\n\n{t('error.hint')}", icon="⚠️")
     st.stop()
     raise AssertionError("unreachable")  # st.stop raises; this keeps type checkers content
 
@@ -299,6 +305,12 @@ def state_from_param(state_key: str, param: str, options: Sequence[str], *, defa
         st.session_state[state_key] = wanted if wanted in options else default
 
 
+def code_param(name: str) -> str:
+    """The query parameter `name` as a code, or "" when missing or longer than any code."""
+    value = st.query_params.get(name) or ""
+    return value if len(value) <= common.CODE_MAX else ""
+
+
 def sync_params(**values: str) -> None:
     """Keep a page's own view settings in the query parameters."""
     for param, value in values.items():
@@ -495,12 +507,13 @@ def village_select(label: str, labels: dict[str, str], *, key: str, placeholder:
             t("picker.search", n=format_count(len(labels))),
             key=f"{key}_search",
             placeholder=t("picker.search_placeholder"),
+            max_chars=common.SEARCH_MAX,
         )
         codes, matched = village_view.search_options(labels, query, keep=st.session_state.get(key))
         if matched > village_view.SEARCH_MATCHES:
             st.caption(t("picker.more", shown=village_view.SEARCH_MATCHES, n=format_count(matched)))
         elif query.strip() and not matched:
-            st.caption(t("picker.none", query=query.strip()))
+            st.caption(t("picker.none", query=query.strip()[: common.SEARCH_MAX]))
         placeholder = t("picker.choose_match") if matched else t("picker.search_first")
     chosen = st.selectbox(
         label, codes, index=None, format_func=labels.__getitem__, placeholder=placeholder, key=key
@@ -635,6 +648,14 @@ def current_actor() -> Actor | None:
     return actor
 
 
+def client_address() -> str | None:
+    """The client's address as the server sees it: None on the server's own machine (and under
+    AppTest). Behind a reverse proxy on that machine it is the proxy's X-Forwarded-For, which
+    uvicorn trusts from 127.0.0.1 (FORWARDED_ALLOW_IPS names other proxies); without that header
+    every client looks local, and only the per-name limit applies."""
+    return st.context.ip_address
+
+
 def sign_in(username: str, password: str) -> tuple[str, dict[str, Any]] | None:
     """Check the credentials and remember the user; when refused, the error's label key and params.
 
@@ -645,7 +666,8 @@ def sign_in(username: str, password: str) -> tuple[str, dict[str, Any]] | None:
     url = config.database_url()
     try:
         with Session(_engine(url)) as session:
-            actor = authenticate(session, username, password)
+            begin_write(session)  # it reads the recent failures, then records this attempt
+            actor = authenticate(session, username, password, address=client_address())
             session.commit()  # keeps the attempt (and a rehashed password, if argon2's parameters rose)
     except SignInThrottled as refused:
         return refused.key, refused.params
@@ -687,12 +709,18 @@ def account_box() -> None:
             return
         with st.form(SIGN_IN_FORM, enter_to_submit=True):
             st.markdown(f"**{t('accounts.sign_in_title')}**")
-            st.text_input(t("accounts.username"), key=STATE_SIGN_IN_USERNAME, autocomplete="username")
+            st.text_input(
+                t("accounts.username"),
+                key=STATE_SIGN_IN_USERNAME,
+                autocomplete="username",
+                max_chars=USERNAME_MAX,
+            )
             st.text_input(
                 t("accounts.password"),
                 type="password",
                 key=STATE_SIGN_IN_PASSWORD,
                 autocomplete="current-password",
+                max_chars=PASSWORD_MAX,
             )
             st.form_submit_button(t("accounts.sign_in"), on_click=_submit_sign_in)
         error = st.session_state.pop(STATE_SIGN_IN_ERROR, None)

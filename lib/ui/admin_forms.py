@@ -377,6 +377,7 @@ def failed_sign_ins(*, now: dt.datetime | None = None) -> None:
             "admin.failures_intro",
             days=FAILURE_DAYS,
             max=auth.SIGN_IN_MAX_FAILURES,
+            address_max=auth.SIGN_IN_ADDRESS_MAX_FAILURES,
             window=minutes,
             lockout=int(auth.SIGN_IN_LOCKOUT.total_seconds() // 60),
         )
@@ -386,15 +387,27 @@ def failed_sign_ins(*, now: dt.datetime | None = None) -> None:
     if failures.empty:
         st.caption(t("admin.failures_none", days=FAILURE_DAYS))
         return
+    unknown = t("admin.unknown_name")
+    failures = failures.assign(username=[name or unknown for name in failures["username"]])
+    failed_at = st.column_config.DatetimeColumn(t("admin.col.last_failure"), format="YYYY-MM-DD HH:mm")
+    counted = st.column_config.NumberColumn(t("admin.col.failures"), format="%d")
     st.dataframe(
         failures,
         hide_index=True,
         width="stretch",
-        column_config={
-            "username": t("admin.col.username"),
-            "failures": st.column_config.NumberColumn(t("admin.col.failures"), format="%d"),
-            "last_at": st.column_config.DatetimeColumn(
-                t("admin.col.last_failure"), format="YYYY-MM-DD HH:mm"
-            ),
-        },
+        column_config={"username": t("admin.col.username"), "failures": counted, "last_at": failed_at},
     )
+    by_address = ui.fresh(account_queries.failed_sign_ins_by_address, since=since)
+    if not by_address.empty:
+        st.markdown(f"**{t('admin.failures_by_address')}**")
+        st.dataframe(
+            by_address,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "address": t("admin.col.address"),
+                "failures": counted,
+                "names": st.column_config.NumberColumn(t("admin.col.names"), format="%d"),
+                "last_at": failed_at,
+            },
+        )

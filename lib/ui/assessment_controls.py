@@ -16,7 +16,14 @@ from lib.i18n import t
 STATE_SEED = "mock_seed"
 STATE_DRAWN = "mock_drawn"
 DEFAULT_SEED = 2020
+MAX_SEED = 999_999
 MAX_SIZE = 500
+
+
+def _whole(text: str) -> int | None:
+    """`text` as a whole number of at most 9 digits, or None (also for "²", which isdigit()
+    accepts, and for thousands of digits, which int() refuses)."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 9 else None
 
 
 def _state_key(status: str) -> str:
@@ -26,14 +33,16 @@ def _state_key(status: str) -> str:
 def _init(as_of: dt.date) -> None:
     params = st.query_params
     if STATE_SEED not in st.session_state:
-        seed = params.get("seed", "")
-        st.session_state[STATE_SEED] = int(seed) if seed.isdigit() else DEFAULT_SEED
+        seed = _whole(params.get("seed", ""))
+        st.session_state[STATE_SEED] = seed if seed is not None and seed <= MAX_SEED else DEFAULT_SEED
     if _state_key(assessment.SAMPLE_STATUSES[0]) not in st.session_state:
-        parts = params.get("sample", "").split("-")
-        valid = len(parts) == len(assessment.SAMPLE_STATUSES) and all(p.isdigit() for p in parts)
+        parts = [_whole(part) for part in params.get("sample", "").split("-")]
+        valid = len(parts) == len(assessment.SAMPLE_STATUSES) and None not in parts
         for index, status in enumerate(assessment.SAMPLE_STATUSES):
-            size = int(parts[index]) if valid else assessment.DEFAULT_SIZES[status]
-            st.session_state[_state_key(status)] = min(size, MAX_SIZE)
+            size = parts[index] if valid else None
+            st.session_state[_state_key(status)] = min(
+                assessment.DEFAULT_SIZES[status] if size is None else size, MAX_SIZE
+            )
     if STATE_DRAWN not in st.session_state:
         try:
             drawn = dt.date.fromisoformat(params.get("drawn", ""))
@@ -46,7 +55,7 @@ def mock_settings(as_of: dt.date) -> tuple[int, dict[str, int], dt.date]:
     """The seed, sizes per status and draw date the user chose (widgets in one row)."""
     _init(as_of)
     columns = st.columns([1, 1, 1, 1, 1.2])
-    seed = columns[0].number_input(t("assessment.mock.seed"), min_value=0, max_value=999_999, key=STATE_SEED)
+    seed = columns[0].number_input(t("assessment.mock.seed"), min_value=0, max_value=MAX_SEED, key=STATE_SEED)
     sizes = {
         status: int(
             column.number_input(
