@@ -67,6 +67,11 @@ class Server:
                 return round(int(line.split()[1]) / 1024, 1)
         return 0.0
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the server has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_errors(self) -> list[str]:
         """Tracebacks and errors the server logged."""
         lines = self.log.read_text(errors="replace").splitlines()
@@ -227,17 +232,21 @@ def measure(
             if bad:
                 raise RuntimeError(f"the warm-up visit failed: {bad[:3]}")
         load_before = os.getloadavg()[0]
+        cpu_before = server.cpu_s()
         start = time.perf_counter()
         runs = asyncio.run(
             crowd(server.base_url, sessions, rounds=rounds, think=think, seed=seed, timeout=timeout)
         )
         wall = time.perf_counter() - start
+        cpu = server.cpu_s() - cpu_before
         record = {
             "scale": scale,
             "database": database,
             "sessions": sessions,
             **summarize(runs),
             "peak_rss_mb": server.peak_rss_mb(),
+            # The server's CPU time per page: what a page costs, whatever else the machine runs.
+            "server_cpu_ms_per_page": round(cpu * 1000 / max(1, len(runs)), 1),
             "server_log_errors": len(server.log_errors()),
             "wall_s": round(wall, 1),
             "rounds": rounds,
@@ -276,7 +285,8 @@ def line(record: dict[str, Any]) -> str:
     return (
         f"{record['scale']:>6} {record['database']:<10} N={record['sessions']:<3} "
         f"p50 {record['p50_ms']:>6.0f} ms  p95 {record['p95_ms']:>6.0f} ms  errors {record['errors']}  "
-        f"peak RSS {record['peak_rss_mb']:.0f} MB  load {record['load_1m_before']:.1f}→"
+        f"peak RSS {record['peak_rss_mb']:.0f} MB  "
+        f"CPU/page {record['server_cpu_ms_per_page']:.0f} ms  load {record['load_1m_before']:.1f}→"
         f"{record['load_1m_after']:.1f}  ({pages})"
     )
 
