@@ -6,9 +6,13 @@ version) refreshes every user's views on their next run.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -382,6 +386,41 @@ def exportable_chart(chart: Any, *, title: str) -> Any:
     return sized.configure(font=CJK_FONTS).configure_title(anchor="start", fontSize=16)
 
 
+# Altair checks a chart's whole spec against the Vega-Lite JSON schema each time Streamlit turns
+# it into a spec: on every run of every session, the same charts again. With 30 leaders at once
+# (city, SQLite) that was a seventh of the server's GIL time; a spec is now checked the first
+# time it is seen (it names its data by a hash of the data, so new data is checked again).
+_VALID_SPECS: OrderedDict[str, None] = OrderedDict()
+_VALID_SPECS_MAX = 4096
+_valid_specs_lock = threading.Lock()
+
+
+def validated_once(chart: Any) -> Any:
+    """`chart`, whose conversion to a spec runs Altair's schema check only for a spec not seen
+    before; an invalid chart still raises Altair's SchemaValidationError."""
+    convert = chart.to_dict
+
+    def to_dict(*args: Any, validate: bool = True, **kwargs: Any) -> Any:
+        spec = convert(*args, validate=False, **kwargs)
+        if not validate:
+            return spec
+        text = json.dumps(spec, sort_keys=True, default=repr).encode()
+        digest = hashlib.blake2b(text, digest_size=16).hexdigest()
+        with _valid_specs_lock:
+            if digest in _VALID_SPECS:
+                _VALID_SPECS.move_to_end(digest)
+                return spec
+        convert(*args, validate=True, **kwargs)
+        with _valid_specs_lock:
+            _VALID_SPECS[digest] = None
+            while len(_VALID_SPECS) > _VALID_SPECS_MAX:
+                _VALID_SPECS.popitem(last=False)
+        return spec
+
+    object.__setattr__(chart, "to_dict", to_dict)  # Altair's own __setattr__ sets chart properties
+    return chart
+
+
 def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None = "streamlit") -> None:
     """An Altair chart on the page and, under it, two buttons downloading it as PNG and SVG.
 
@@ -390,7 +429,7 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
     """
     from lib import export
 
-    st.altair_chart(chart, width="stretch", theme="streamlit" if theme else None)
+    st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
     stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
     row = st.container(horizontal=True, gap="small")
     row.download_button(

@@ -1,0 +1,62 @@
+"""What a run costs when many leaders use one server at once (bench/load.py measures it): work that
+every run of every session repeated although nothing had changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import pytest
+from altair.utils import schemapi
+from streamlit.testing.v1 import AppTest
+
+from lib import ui
+
+AppFactory = Callable[..., AppTest]
+
+
+@pytest.fixture
+def schema_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Names the chart classes whose whole spec Altair checked against the Vega-Lite schema (each
+    check still runs; the parts that Altair checks as they are made are not counted)."""
+    checks: list[str] = []
+    check = schemapi.SchemaBase.validate.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type, instance: Any, schema: Any = None) -> Any:
+        if issubclass(cls, alt.TopLevelMixin):
+            checks.append(cls.__name__)
+        return check(cls, instance, schema)
+
+    monkeypatch.setattr(schemapi.SchemaBase, "validate", classmethod(counted))
+    yield checks
+
+
+def test_a_rerun_does_not_check_the_same_charts_again(
+    open_app: AppFactory, hand_sqlite_url: str, schema_checks: list[str]
+) -> None:
+    at = open_app(hand_sqlite_url, page="views/industry_page.py", lang="en")
+    assert not at.exception
+    assert schema_checks, "the first run checks its charts"
+    schema_checks.clear()
+    at.run()
+    assert not at.exception
+    assert schema_checks == []
+
+
+def test_a_chart_that_breaks_the_schema_still_fails(schema_checks: list[str]) -> None:
+    frame = pd.DataFrame({"town": ["甲", "乙"], "households": [3, 4]})
+    chart = alt.Chart(frame, width="wide").mark_bar().encode(x="households:Q", y="town:N")
+    for _ in range(2):  # a spec that failed is not remembered as checked
+        with pytest.raises(schemapi.SchemaValidationError):
+            ui.validated_once(chart).to_dict()
+    assert len(schema_checks) == 2
+
+
+def test_a_new_spec_is_checked_once(schema_checks: list[str]) -> None:
+    frame = pd.DataFrame({"town": ["甲", "乙"], "households": [3, id(schema_checks) % 1000]})
+    chart = alt.Chart(frame).mark_bar().encode(x="households:Q", y="town:N")
+    first = ui.validated_once(chart).to_dict()
+    assert ui.validated_once(chart).to_dict() == first
+    assert len(schema_checks) == 1
