@@ -240,7 +240,7 @@ def status_grid(frame: pd.DataFrame, *, town_title: str) -> alt.LayerChart:
     """Towns × measures, each cell coloured red / amber / green with its value written in."""
     towns = list(dict.fromkeys(frame["town"]))
     measures = [t(f"assessment.measure.{m}") for m in (*MEASURES, "readiness")]
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "measure:N",
             sort=measures,
@@ -259,7 +259,7 @@ def status_grid(frame: pd.DataFrame, *, town_title: str) -> alt.LayerChart:
         ],
     )
     labels = base.mark_text(fontSize=12, color="#1f2933").encode(text="text:N")
-    return alt.LayerChart(layer=[cells, labels]).properties(height=alt.Step(26))
+    return alt.LayerChart(data=frame, layer=[cells, labels]).properties(height=alt.Step(26))
 
 
 # --- data issues -------------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""DataFrame → Altair chart. Pure: labels come in already translated."""
+"""DataFrame → Altair chart. Pure: labels come in already translated.
+
+Layers that share one frame get it on the LayerChart, not each layer: given to every layer, Altair
+moves it to the top itself, first hashing each layer's spec with its data written out row by row,
+on every run of every page (a city's status grid: ~10 ms of a run for nothing).
+"""
 
 from __future__ import annotations
 
@@ -110,7 +115,7 @@ def heatmap(frame: pd.DataFrame, *, x_title: str, y_title: str, value_title: str
     """
     rows = list(dict.fromkeys(frame["row"]))
     columns = list(dict.fromkeys(frame["column"]))
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "column:N",
             sort=columns,
@@ -132,7 +137,7 @@ def heatmap(frame: pd.DataFrame, *, x_title: str, y_title: str, value_title: str
     labels = base.mark_text(fontSize=11).encode(
         text=alt.Text("value:Q", format=".0%"), color=alt.value("#1f2933")
     )
-    return alt.LayerChart(layer=[cells, labels]).properties(height=alt.Step(22))
+    return alt.LayerChart(data=frame, layer=[cells, labels]).properties(height=alt.Step(22))
 
 
 def timeline(frame: pd.DataFrame, *, kind_title: str, date_title: str) -> alt.Chart:
@@ -157,7 +162,7 @@ def funnel(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.LayerChart
     """Households that reached at least each stage, widest first; `frame` has label, households."""
     order = list(frame["label"])
     bars = (
-        alt.Chart(frame)
+        alt.Chart()
         .mark_bar()
         .encode(
             y=alt.Y("label:N", sort=order, title=y_title),
@@ -172,7 +177,7 @@ def funnel(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.LayerChart
     text = bars.mark_text(align="left", dx=4).encode(
         text=alt.Text("households:Q", format=","), color=alt.value("#1f2933")
     )
-    return alt.LayerChart(layer=[bars, text]).properties(height=alt.Step(34))
+    return alt.LayerChart(data=frame, layer=[bars, text]).properties(height=alt.Step(34))
 
 
 def stacked_stages(
@@ -269,7 +274,7 @@ def share_bars(
     shown = frame.dropna(subset=["value"])
     measures = list(dict.fromkeys(frame["measure"]))
     series = list(dict.fromkeys(frame["series"]))
-    base = alt.Chart(shown).encode(
+    base = alt.Chart().encode(
         y=alt.Y("measure:N", sort=measures, title=measure_title, axis=alt.Axis(labelLimit=240)),
         yOffset=alt.YOffset("series:N", sort=series),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
@@ -291,4 +296,4 @@ def share_bars(
     text = base.mark_text(align="left", dx=4).encode(
         text=alt.Text("value:Q", format=".1%"), color=alt.value("#1f2933")
     )
-    return alt.LayerChart(layer=[bars, text])
+    return alt.LayerChart(data=shown, layer=[bars, text])

@@ -60,3 +60,53 @@ def test_a_new_spec_is_checked_once(schema_checks: list[str]) -> None:
     first = ui.validated_once(chart).to_dict()
     assert ui.validated_once(chart).to_dict() == first
     assert len(schema_checks) == 1
+
+
+@pytest.fixture
+def layer_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Counts Altair hashing a layer's spec with its data (to move shared data to the top)."""
+    hashes: list[str] = []
+    compute = alt.Chart._compute_hash
+
+    def counted(self: alt.Chart) -> str:
+        hashes.append(str(self.mark))
+        return compute(self)
+
+    monkeypatch.setattr(alt.Chart, "_compute_hash", counted)
+    yield hashes
+
+
+def test_layered_charts_do_not_hash_their_layers(layer_hashes: list[str]) -> None:
+    from lib import assessment_view, charts
+
+    towns = [f"town {index}" for index in range(250)]
+    grid = pd.DataFrame(
+        {
+            "town": towns,
+            "measure": "m",
+            "status": "s",
+            "colour": "#1a9850",
+            "text": "95%",
+            "order": range(250),
+        }
+    )
+    built = [
+        assessment_view.status_grid(grid, town_title="Town"),
+        charts.funnel(pd.DataFrame({"label": towns, "households": 1}), x_title="x", y_title="y"),
+        charts.heatmap(
+            pd.DataFrame({"row": towns, "column": "c", "value": 0.5}),
+            x_title="x",
+            y_title="y",
+            value_title="v",
+        ),
+        charts.share_bars(
+            pd.DataFrame({"measure": towns, "series": "s", "value": 0.5}),
+            value_title="v",
+            measure_title="m",
+            series_title="s",
+        ),
+    ]
+    assert layer_hashes == []
+    for chart in built:  # the data is on the chart once, not on each layer
+        spec = chart.to_dict(validate=False)
+        assert "data" in spec and all("data" not in layer for layer in spec["layer"])
