@@ -258,7 +258,7 @@ def status_grid(frame: pd.DataFrame, *, town_title: str) -> alt.LayerChart:
             alt.Tooltip("status:N"),
         ],
     )
-    labels = base.mark_text(fontSize=12, color="#1f2933").encode(text="text:N")
+    labels = base.mark_text(fontSize=12, color="#1f2933").encode(text=alt.Text("text:N"))
     return alt.LayerChart(data=frame, layer=[cells, labels]).properties(height=alt.Step(26))
 
 
