@@ -203,3 +203,29 @@ def test_readiness_is_worked_out_without_a_series_per_row(
     view.grid_frame(ready)
     view.village_table(assessment.readiness_table(villages, thresholds), thresholds, attention_only=False)
     assert walked == []
+
+
+def test_a_rerun_of_the_assessment_page_reuses_its_readiness(
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readiness, the failing towns, the grid and the town table are the same for every leader
+    until the data changes: a rerun (another leader's visit) takes them as they were."""
+    from lib import assessment
+
+    at = open_app(hand_sqlite_url, page="views/assessment_page.py", lang="en")
+    assert not at.exception
+    tables = [frame.value for frame in at.dataframe]
+    worked_out: list[int] = []
+    readiness_table = assessment.readiness_table
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        worked_out.append(1)
+        return readiness_table(*args, **kwargs)
+
+    monkeypatch.setattr(assessment, "readiness_table", counted)
+    at.run()
+    assert not at.exception
+    assert worked_out == []
+    assert [frame.value.equals(before) for frame, before in zip(at.dataframe, tables, strict=True)] == [
+        True
+    ] * len(tables)

@@ -132,6 +132,24 @@ def memo(name: str, build: Callable[[], T], /, **key: Any) -> T:
     return _memo(version, get_language(), name, frozen, build)  # type: ignore[no-any-return]
 
 
+# Many entries: a page's tables, charts and labels, kilobytes each.
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _derived(
+    version: str, lang: str, name: str, key: tuple[tuple[str, Any], ...], _build: Callable[[], Any]
+) -> Any:
+    return _build()
+
+
+def derived(name: str, build: Callable[[], T], /, **key: Any) -> T:
+    """`memo` for the small things a page works out from its query results on every run (a table
+    in the reader's language, a chart, a picker's labels): the same for every leader until the
+    data changes. Kept for the data version, the language and `key` (everything else it depends
+    on); shared between sessions, not copied: read it, never change it."""
+    frozen = tuple(sorted((item, _freeze(value)) for item, value in key.items()))
+    version = _run_version.get() or data_version()
+    return _derived(version, get_language(), name, frozen, build)  # type: ignore[no-any-return]
+
+
 # --- the shell: language, filters, query params ------------------------------------------------
 
 
@@ -398,6 +416,8 @@ _valid_specs_lock = threading.Lock()
 def validated_once(chart: Any) -> Any:
     """`chart`, whose conversion to a spec runs Altair's schema check only for a spec not seen
     before; an invalid chart still raises Altair's SchemaValidationError."""
+    if "to_dict" in vars(chart):  # a chart kept by `derived` is drawn again
+        return chart
     convert = chart.to_dict
 
     def to_dict(*args: Any, validate: bool = True, **kwargs: Any) -> Any:
