@@ -229,3 +229,30 @@ def test_a_rerun_of_the_assessment_page_reuses_its_readiness(
     assert [frame.value.equals(before) for frame, before in zip(at.dataframe, tables, strict=True)] == [
         True
     ] * len(tables)
+
+
+def test_a_rerun_of_the_map_reuses_the_village_pickers_labels(
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card's picker names every village on the map (a city's 3,600): the names are worked
+    out once per data version, language and selection, not on every leader's run."""
+    from lib import mapview
+
+    named: list[int] = []
+    localized_column = mapview.localized_column
+
+    def counted(frame: pd.DataFrame, prefix: str) -> list[str]:
+        named.append(len(frame))
+        return localized_column(frame, prefix)
+
+    monkeypatch.setattr(mapview, "localized_column", counted)
+    at = open_app(hand_sqlite_url, page="views/map_page.py", lang="en")
+    assert not at.exception
+    every_village = max(named)
+    labels = at.selectbox(key="map_pick").options
+    assert len(labels) == every_village
+    named.clear()
+    at.run()
+    assert not at.exception
+    assert every_village not in named
+    assert at.selectbox(key="map_pick").options == labels

@@ -544,17 +544,22 @@ def village_select(label: str, labels: dict[str, str], *, key: str, placeholder:
     return str(chosen) if chosen else None
 
 
-def village_card(frame: Any) -> None:
+def village_card(frame: Any, /, **scope: Any) -> None:
     """The selected village's card: key figures, first secretary, product, link to its page.
 
-    `frame` is `village_measures` for the villages on the map; the selection lives in
-    `st.session_state["map_pick"]` (set by a click on the map or by the picker).
+    `frame` is `village_measures` for the villages on the map, `scope` the arguments it was
+    queried with; the selection lives in `st.session_state["map_pick"]` (set by a click on the
+    map or by the picker).
     """
     from lib.mapview import localized_column
 
-    names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))
-    towns = dict(zip(frame["village_code"], localized_column(frame, "town_name"), strict=True))
-    labels = {code: f"{name} · {towns[code]}" for code, name in names.items()}
+    def picker_labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))
+        towns = dict(zip(frame["village_code"], localized_column(frame, "town_name"), strict=True))
+        return names, towns, {code: f"{name} · {towns[code]}" for code, name in names.items()}
+
+    # A city's 3,600 names, the same on every run until the data or the selection changes.
+    names, towns, labels = derived("village_card.labels", picker_labels, **scope)
     with st.container(border=True):
         st.subheader(t("map.card.title"))
         code = village_select(t("map.card.pick"), labels, key="map_pick", placeholder="—")
