@@ -256,3 +256,20 @@ def test_a_rerun_of_the_map_reuses_the_village_pickers_labels(
     assert not at.exception
     assert every_village not in named
     assert at.selectbox(key="map_pick").options == labels
+
+
+def test_a_rerun_of_the_industry_page_reuses_its_charts(
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib import charts
+
+    at = open_app(hand_sqlite_url, page="views/industry_page.py", lang="en")
+    assert not at.exception
+    built: list[str] = []
+    for name in ("funnel", "stacked_stages"):
+        build = getattr(charts, name)
+        monkeypatch.setattr(charts, name, lambda *a, _b=build, _n=name, **k: built.append(_n) or _b(*a, **k))
+    at.run()
+    assert not at.exception
+    assert built == []
+    assert len(at.get("vega_lite_chart")) == 3
