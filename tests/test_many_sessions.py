@@ -273,3 +273,34 @@ def test_a_rerun_of_the_industry_page_reuses_its_charts(
     assert not at.exception
     assert built == []
     assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_a_rerun_of_the_overview_reuses_its_ranking_and_lists(
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib import charts
+    from lib.queries import overview, villages
+
+    at = open_app(hand_sqlite_url, lang="en")
+    assert not at.exception
+    tables = [frame.value for frame in at.dataframe]
+    worked_out: list[str] = []
+    for module, name in (
+        (overview, "rank_towns"),
+        (overview, "totals"),
+        (villages, "due_villages"),
+        (charts, "stage_bars"),
+        (charts, "ranking_bars"),
+    ):
+        work = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *a, _w=work, _n=name, **k: worked_out.append(_n) or _w(*a, **k)
+        )
+    at.run()
+    assert not at.exception
+    assert worked_out == []
+    assert len(at.dataframe) == len(tables) == 2
+    assert all(frame.value.equals(before) for frame, before in zip(at.dataframe, tables, strict=True))
+    # another measure to rank by is another ranking
+    at.selectbox(key="overview_rank_by").set_value("verified_share").run()
+    assert worked_out == ["rank_towns", "ranking_bars"]
