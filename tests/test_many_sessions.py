@@ -304,3 +304,39 @@ def test_a_rerun_of_the_overview_reuses_its_ranking_and_lists(
     # another measure to rank by is another ranking
     at.selectbox(key="overview_rank_by").set_value("verified_share").run()
     assert worked_out == ["rank_towns", "ranking_bars"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_thirty_sessions_reading_at_once_each_get_a_connection(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Streamlit runs every session's script in its own thread: 30 leaders at once may all read
+    at the same moment. SQLAlchemy's default pool holds 15 at most (5, and 10 more opened and
+    closed again), so the 16th waited for one (30 s, then an error)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from lib.db import make_engine
+
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    engine = make_engine(url)
+    sessions = 30
+    together = threading.Barrier(sessions, timeout=20)
+    failures: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                together.wait()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    engine.dispose()
+    assert failures == []
