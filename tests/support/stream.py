@@ -28,10 +28,12 @@ page change with no widget states runs as the browser's would (which resends the
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import urllib.request
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import websockets
 from streamlit.proto.Alert_pb2 import Alert
@@ -42,6 +44,8 @@ from websockets.typing import Subprotocol
 TIMEZONE = "Asia/Shanghai"
 TIMEZONE_OFFSET_MIN = -480  # JavaScript's getTimezoneOffset() for UTC+8
 LOCALE = "zh-CN"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -191,3 +195,34 @@ def _get(url: str) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(url, timeout=30) as response:
         response.read()
+
+
+class BlockingStreamClient:
+    """A `StreamClient` for synchronous code (beside Playwright's sync API, which owns the calling
+    thread's event loop): its own event loop runs in its own thread."""
+
+    def __init__(self, base_url: str, **options: Any) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="stream-client", daemon=True)
+        self._thread.start()
+        self.client = StreamClient(base_url, **options)
+
+    def _wait(self, work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result()
+
+    def open(self, path: str = "", query: str = "") -> Run:
+        return self._wait(self.client.open(path, query))
+
+    def goto(self, path: str) -> Run:
+        return self._wait(self.client.goto(path))
+
+    def rerun(self) -> Run:
+        return self._wait(self.client.rerun())
+
+    def close(self) -> None:
+        try:
+            self._wait(self.client.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
