@@ -302,6 +302,23 @@ def misses(record: dict[str, Any]) -> list[str]:
     return out
 
 
+def readme_table(records: list[dict[str, Any]]) -> str:
+    """The README's table of bench/load.json."""
+    lines = [
+        "| scale | database | sessions | p50 ms | p95 ms | errors | server peak RSS | server CPU per page "
+        "| load average (1 min) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in records:
+        database = "SQLite" if r["database"] == "sqlite" else "PostgreSQL"
+        lines.append(
+            f"| {r['scale']} | {database} | {r['sessions']} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+            f"{r['errors']} | {r['peak_rss_mb']:.0f} MB | {r['server_cpu_ms_per_page']:.0f} ms | "
+            f"{r['load_1m_before']:.1f}–{r['load_1m_after']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="city", choices=("county", "city", "province"))
@@ -317,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", help="use the demo already in this PostgreSQL database")
     parser.add_argument("--sqlite-url", help="use this SQLite database instead of bench's cached dataset")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--readme", action="store_true", help="print the README's table of --out and stop")
     args = parser.parse_args(argv)
+    if args.readme:
+        print(readme_table(json.loads(args.out.read_text(encoding="utf-8"))))
+        return 0
     low, high = (float(part) for part in args.think.split(","))
     counts = [int(part) for part in args.sessions.split(",") if part]
     options = {
