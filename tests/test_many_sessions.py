@@ -340,3 +340,25 @@ def test_thirty_sessions_reading_at_once_each_get_a_connection(
         thread.join(60)
     engine.dispose()
     assert failures == []
+
+
+def test_a_rerun_reuses_the_sidebars_town_names(
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_app(hand_sqlite_url, lang="en")
+    assert not at.exception
+    options = at.sidebar.multiselect[0].options
+    walked: list[int] = []
+    itertuples = pd.DataFrame.itertuples
+
+    def counted(self: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        walked.append(len(self))
+        return itertuples(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "itertuples", counted)
+    at.run()
+    assert not at.exception
+    assert walked == []
+    assert at.sidebar.multiselect[0].options == options
+    at.sidebar.radio[0].set_value("zh").run()  # the names in the other language
+    assert walked and at.sidebar.multiselect[0].options != options

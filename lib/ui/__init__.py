@@ -232,8 +232,7 @@ def sidebar() -> Filters:
         facts = query(common.meta)
         if facts.get("dataset") == "demo":
             st.badge(t("app.demo_badge"), color="orange", help=t("app.demo_help"))
-        towns = query(common.towns)
-        names = {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+        names = all_town_names()
         known = [code for code in st.session_state[STATE_TOWNS] if code in names]
         if known != st.session_state[STATE_TOWNS]:
             st.session_state[STATE_TOWNS] = known
@@ -314,9 +313,15 @@ def current_filters() -> Filters:
 
 
 def all_town_names() -> dict[str, str]:
-    """Every town's name in the current language, by code."""
-    towns = query(common.towns)
-    return {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+    """Every town's name in the current language, by code (shared: read it, never change it).
+
+    The sidebar needs them on every run: a city's 250 towns, a province's 2,100."""
+
+    def names() -> dict[str, str]:
+        towns = query(common.towns)
+        return {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+
+    return derived("all_town_names", names)
 
 
 def town_names(codes: Sequence[str]) -> list[str]:
