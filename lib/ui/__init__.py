@@ -132,8 +132,9 @@ def memo(name: str, build: Callable[[], T], /, **key: Any) -> T:
     return _memo(version, get_language(), name, frozen, build)  # type: ignore[no-any-return]
 
 
-# Many entries: a page's tables, charts and labels, kilobytes each.
-@st.cache_resource(show_spinner=False, max_entries=512)
+# Many entries: a page's tables, charts and labels, kilobytes each (a province's village labels a
+# few MB). Every save starts a new data version, so entries of older ones go after an hour.
+@st.cache_resource(show_spinner=False, max_entries=256, ttl=3600)
 def _derived(
     version: str, lang: str, name: str, key: tuple[tuple[str, Any], ...], _build: Callable[[], Any]
 ) -> Any:
