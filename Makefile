@@ -36,9 +36,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 ## bench: time every page cold and warm at county and city scale (SQLite, PostgreSQL); writes bench/results.json
-## (BENCH_ARGS="--runs county:sqlite,city:sqlite,city:postgresql,province:postgresql --repeat 3")
+## (BENCH_ARGS="--runs county:sqlite,city:sqlite,city:postgresql,province:postgresql --repeat 3"),
+## then 1, 10 and 30 leaders at once on a real server, city on SQLite and PostgreSQL: bench/load.json
+## (LOAD_ARGS="--database sqlite --sessions 30 --rounds 3")
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

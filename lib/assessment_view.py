@@ -145,7 +145,7 @@ def failing_lines(ready: pd.DataFrame, thresholds: Thresholds) -> list[str]:
     return [
         f"{DOTS[assessment.RED]} **{localized(row['name_zh'], row['name_en'])}**"
         f"{'：' if get_language() == 'zh' else ': '}{reasons(row, thresholds)}"
-        for _, row in failing.iterrows()
+        for row in failing.to_dict("records")
     ]
 
 
@@ -165,7 +165,7 @@ def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
         {
             t("assessment.col.town"): _names(shown["name_zh"], shown["name_en"]),
             t("assessment.col.readiness"): [status_text(s) for s in shown["readiness"]],
-            t("assessment.col.reasons"): [reasons(row, thresholds) for _, row in shown.iterrows()],
+            t("assessment.col.reasons"): [reasons(row, thresholds) for row in shown.to_dict("records")],
             t("assessment.col.households"): shown["households"],
             t("assessment.col.with_issues"): shown["with_issues"],
             **_measure_cells(shown),
@@ -193,7 +193,7 @@ def village_table(ready: pd.DataFrame, thresholds: Thresholds, *, attention_only
             t("assessment.col.village"): _names(shown["name_zh"], shown["name_en"]),
             t("assessment.col.town"): _names(shown["town_name_zh"], shown["town_name_en"]),
             t("assessment.col.readiness"): [status_text(s) for s in shown["readiness"]],
-            t("assessment.col.reasons"): [reasons(row, thresholds) for _, row in shown.iterrows()],
+            t("assessment.col.reasons"): [reasons(row, thresholds) for row in shown.to_dict("records")],
             **_measure_cells(shown),
             t("assessment.col.households"): shown["households"],
             t("assessment.col.with_issues"): shown["with_issues"],
@@ -214,7 +214,7 @@ def grid_frame(ready: pd.DataFrame, *, limit: int = GRID_TOWNS) -> pd.DataFrame:
     `limit` towns nearest to failing."""
     shown = _by_severity(ready[ready["households"] > 0], "town_code").head(limit)
     rows = []
-    for order, (_, row) in enumerate(shown.iterrows()):
+    for order, row in enumerate(shown.to_dict("records")):
         town = localized(row["name_zh"], row["name_en"])
         for measure in (*MEASURES, "readiness"):
             status = str(row["readiness"] if measure == "readiness" else row[f"{measure}_status"])
@@ -240,7 +240,7 @@ def status_grid(frame: pd.DataFrame, *, town_title: str) -> alt.LayerChart:
     """Towns × measures, each cell coloured red / amber / green with its value written in."""
     towns = list(dict.fromkeys(frame["town"]))
     measures = [t(f"assessment.measure.{m}") for m in (*MEASURES, "readiness")]
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "measure:N",
             sort=measures,
@@ -258,8 +258,8 @@ def status_grid(frame: pd.DataFrame, *, town_title: str) -> alt.LayerChart:
             alt.Tooltip("status:N"),
         ],
     )
-    labels = base.mark_text(fontSize=12, color="#1f2933").encode(text="text:N")
-    return alt.LayerChart(layer=[cells, labels]).properties(height=alt.Step(26))
+    labels = base.mark_text(fontSize=12, color="#1f2933").encode(text=alt.Text("text:N"))
+    return alt.LayerChart(data=frame, layer=[cells, labels]).properties(height=alt.Step(26))
 
 
 # --- data issues -------------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def estimates_table(estimates: pd.DataFrame, town_names: Mapping[str, str]) -> p
             t("assessment.col.drawn"): estimates["drawn"],
             t("assessment.col.visited"): estimates["visited"],
             **{
-                t(f"assessment.measure.{m}"): [_estimate_cell(row, m) for _, row in estimates.iterrows()]
+                t(f"assessment.measure.{m}"): [_estimate_cell(row, m) for row in estimates.to_dict("records")]
                 for m in RATES
             },
             t("assessment.col.readiness"): [status_text(s) for s in estimates["readiness"]],

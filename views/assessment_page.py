@@ -21,8 +21,16 @@ counts = ui.query(queries.readiness_counts, as_of=as_of, within_months=months, t
 if counts.empty or int(counts["households"].sum()) == 0:
     st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
     st.stop()
-ready = assessment.readiness_table(counts, thresholds)
-total = assessment.readiness_table(view.total_counts(counts), thresholds).iloc[0]
+# What the counts come from, besides the data version and the language (ui.derived keeps them).
+scope = {"as_of": as_of, "months": months, "towns": towns, "thresholds": repr(thresholds)}
+ready, total = ui.derived(
+    "assessment.readiness",
+    lambda: (
+        assessment.readiness_table(counts, thresholds),
+        assessment.readiness_table(view.total_counts(counts), thresholds).iloc[0],
+    ),
+    **scope,
+)
 show_names = privacy.names_visible(ui.current_actor())
 
 tiles = view.tiles(total, ready, thresholds)
@@ -38,7 +46,16 @@ towns_tab, villages_tab, issues_tab, mock_tab, method_tab = ui.lazy_tabs(
 
 if towns_tab.open:
     with towns_tab:
-        failing = view.failing_lines(ready, thresholds)
+        failing, grid, grid_towns, town_table = ui.derived(
+            "assessment.towns",
+            lambda: (
+                view.failing_lines(ready, thresholds),
+                view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
+                view.grid_towns(ready),
+                view.town_table(ready, thresholds),
+            ),
+            **scope,
+        )
         if failing:
             with st.container(border=True):
                 st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
@@ -49,18 +66,17 @@ if towns_tab.open:
         with left:
             st.subheader(t("assessment.grid_title"))
             ui.chart_with_downloads(
-                view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
+                grid,
                 title=t("assessment.grid_title"),
                 key="chart_assessment_grid_title",
                 theme=None,
             )
             st.caption(t("assessment.grid_caption"))
-            grid_towns = view.grid_towns(ready)
             if grid_towns > view.GRID_TOWNS:
                 st.caption(t("assessment.grid_shown", shown=view.GRID_TOWNS, total=format_count(grid_towns)))
         with right:
             st.subheader(t("assessment.towns_title"))
-            st.dataframe(view.town_table(ready, thresholds), hide_index=True, width="stretch", height=720)
+            st.dataframe(town_table, hide_index=True, width="stretch", height=720)
 
 if villages_tab.open:
     with villages_tab:

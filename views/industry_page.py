@@ -43,43 +43,43 @@ progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab =
 stage_order = view.stage_labels()
 
 if progress_tab.open:
+    # The same three charts for every leader until the data changes (ui.derived keeps them).
+    funnel_chart, category_chart, town_chart = ui.derived(
+        "industry.progress",
+        lambda: (
+            charts.funnel(
+                view.funnel_frame(funnel), x_title=t("industry.households"), y_title=t("industry.reached")
+            ),
+            charts.stacked_stages(
+                view.category_stage_frame(ui.query(industry.stages_by_category, town_codes=towns)),
+                stage_order=stage_order,
+                x_title=t("industry.plans"),
+                y_title=t("industry.col.category"),
+                legend_title=t("industry.stage"),
+            ),
+            charts.stacked_stages(
+                view.town_stage_frame(ui.query(industry.stages_by_town, town_codes=towns)),
+                stage_order=stage_order,
+                x_title=t("industry.households"),
+                y_title=t("col.town"),
+                legend_title=t("industry.stage"),
+            ),
+        ),
+        towns=towns,
+    )
     with progress_tab:
         left, right = st.columns([2, 3])
         with left:
             st.subheader(t("industry.funnel"))
-            ui.chart_with_downloads(
-                charts.funnel(
-                    view.funnel_frame(funnel), x_title=t("industry.households"), y_title=t("industry.reached")
-                ),
-                title=t("industry.funnel"),
-                key="chart_industry_funnel",
-            )
+            ui.chart_with_downloads(funnel_chart, title=t("industry.funnel"), key="chart_industry_funnel")
             st.caption(t("industry.funnel_caption"))
             st.subheader(t("industry.by_category"))
             ui.chart_with_downloads(
-                charts.stacked_stages(
-                    view.category_stage_frame(ui.query(industry.stages_by_category, town_codes=towns)),
-                    stage_order=stage_order,
-                    x_title=t("industry.plans"),
-                    y_title=t("industry.col.category"),
-                    legend_title=t("industry.stage"),
-                ),
-                title=t("industry.by_category"),
-                key="chart_industry_by_category",
+                category_chart, title=t("industry.by_category"), key="chart_industry_by_category"
             )
         with right:
             st.subheader(t("industry.by_town"))
-            ui.chart_with_downloads(
-                charts.stacked_stages(
-                    view.town_stage_frame(ui.query(industry.stages_by_town, town_codes=towns)),
-                    stage_order=stage_order,
-                    x_title=t("industry.households"),
-                    y_title=t("col.town"),
-                    legend_title=t("industry.stage"),
-                ),
-                title=t("industry.by_town"),
-                key="chart_industry_by_town",
-            )
+            ui.chart_with_downloads(town_chart, title=t("industry.by_town"), key="chart_industry_by_town")
 
 if gaps_tab.open:
     with gaps_tab:

@@ -99,7 +99,7 @@ def map_and_card() -> None:
         st.session_state["map_clicked"] = clicked
         st.session_state["map_pick"] = clicked
     with right:
-        ui.village_card(frame)
+        ui.village_card(frame, town_codes=filters.town_codes, village_codes=filters.village_codes)
 
 
 map_and_card()

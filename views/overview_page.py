@@ -14,12 +14,12 @@ ui.page_header(t("overview.title"), filters)
 meeting.deck_buttons(filters, key="overview")
 
 progress = ui.query(overview.town_progress, town_codes=filters.town_codes)
-totals = overview.totals(progress)
+totals = ui.derived("overview.totals", lambda: overview.totals(progress), towns=filters.town_codes)
 if totals["villages"] == 0 and totals["households"] == 0:
     st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
     st.stop()
 
-figures = overview_view.key_figures(totals)
+figures = ui.derived("overview.figures", lambda: overview_view.key_figures(totals), towns=filters.town_codes)
 tile_keys = ["villages", "households", "exited", "training", "plans", "verified"]
 for tile, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
     with tile:
@@ -30,10 +30,16 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader(t("overview.stages_title"))
     st.caption(t("overview.stages_caption"))
-    stages = overview.stage_counts(totals)
-    stages["label"] = [t(f"stage.{stage.value}") for stage in PlanStage]
+
+    def stage_chart() -> object:
+        stages = overview.stage_counts(totals)
+        stages["label"] = [t(f"stage.{stage.value}") for stage in PlanStage]
+        return charts.stage_bars(
+            stages, x_title=t("overview.households_axis"), y_title=t("overview.stage_axis")
+        )
+
     ui.chart_with_downloads(
-        charts.stage_bars(stages, x_title=t("overview.households_axis"), y_title=t("overview.stage_axis")),
+        ui.derived("overview.stages", stage_chart, towns=filters.town_codes),
         title=t("overview.stages_title"),
         key="chart_overview_stages_title",
     )
@@ -48,27 +54,34 @@ with right:
         format_func=measure_labels.__getitem__,
         key="overview_rank_by",
     )
-    ranked = overview.rank_towns(progress, by=measure)
-    town_labels = [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)]
-    bars = pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna()
+
+    def ranking() -> tuple[object, pd.DataFrame]:
+        """The ranking chart and the town table (the measure ranked by first, drawn as a bar; the
+        others follow as plain percentages)."""
+        ranked = overview.rank_towns(progress, by=measure)
+        town_labels = [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)]
+        bars = pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna()
+        chart = charts.ranking_bars(bars, value_title=measure_labels[measure], town_title=t("col.town"))
+        table = pd.DataFrame(
+            {
+                "rank": ranked["rank"],
+                "town": town_labels,
+                "map": [f"/map?town={code}&lang={filters.lang}" for code in ranked["town_code"]],
+                **{column: ranked[column] * 100 for column in share_columns},
+                "villages": ranked["villages"],
+                "households": ranked["households"],
+            }
+        )
+        return chart, table
+
+    share_columns = [measure, *(c for c in ["progress", *overview.SHARE_COLUMNS] if c != measure)]
+    ranking_chart, table = ui.derived("overview.ranking", ranking, towns=filters.town_codes, measure=measure)
     ui.chart_with_downloads(
-        charts.ranking_bars(bars, value_title=measure_labels[measure], town_title=t("col.town")),
+        ranking_chart,
         title=t("overview.ranking_title"),
         key="chart_overview_ranking_title",
     )
 
-# The measure ranked by comes first, drawn as a bar; the others follow as plain percentages.
-share_columns = [measure, *(c for c in ["progress", *overview.SHARE_COLUMNS] if c != measure)]
-table = pd.DataFrame(
-    {
-        "rank": ranked["rank"],
-        "town": town_labels,
-        "map": [f"/map?town={code}&lang={filters.lang}" for code in ranked["town_code"]],
-        **{column: ranked[column] * 100 for column in share_columns},
-        "villages": ranked["villages"],
-        "households": ranked["households"],
-    }
-)
 town_config = {
     "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
     "town": st.column_config.TextColumn(t("col.town")),
@@ -92,14 +105,15 @@ downloads.excel_download(
 )
 
 st.subheader(t("overview.due_title"))
-measures = ui.query(
-    villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
-)
-due = villages.due_villages(measures)
-if due.empty:
-    st.success(t("overview.none_due"))
-else:
-    due_table = pd.DataFrame(
+
+
+def due_villages() -> pd.DataFrame:
+    """The registered poor villages not yet exited, highest poverty incidence first."""
+    measures = ui.query(
+        villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
+    )
+    due = villages.due_villages(measures)
+    return pd.DataFrame(
         {
             "village": [localized(zh, en) for zh, en in zip(due["name_zh"], due["name_en"], strict=True)],
             "town": [
@@ -112,6 +126,12 @@ else:
             "page": [f"/village?code={code}&lang={filters.lang}" for code in due["village_code"]],
         }
     )
+
+
+due_table = ui.derived("overview.due", due_villages, towns=filters.town_codes, villages=filters.village_codes)
+if due_table.empty:
+    st.success(t("overview.none_due"))
+else:
     due_config = {
         "village": st.column_config.TextColumn(t("map.col.village")),
         "town": st.column_config.TextColumn(t("col.town")),

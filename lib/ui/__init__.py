@@ -6,11 +6,15 @@ version) refreshes every user's views on their next run.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib
+import json
 import logging
 import re
+import threading
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -156,6 +160,25 @@ def memo(name: str, build: Callable[[], T], /, **key: Any) -> T:
     return _memo(version, get_language(), name, frozen, build)  # type: ignore[no-any-return]
 
 
+# Many entries: a page's tables, charts and labels, kilobytes each (a province's village labels a
+# few MB). Every save starts a new data version, so entries of older ones go after an hour.
+@st.cache_resource(show_spinner=False, max_entries=256, ttl=3600)
+def _derived(
+    version: str, lang: str, name: str, key: tuple[tuple[str, Any], ...], _build: Callable[[], Any]
+) -> Any:
+    return _build()
+
+
+def derived(name: str, build: Callable[[], T], /, **key: Any) -> T:
+    """`memo` for the small things a page works out from its query results on every run (a table
+    in the reader's language, a chart, a picker's labels): the same for every leader until the
+    data changes. Kept for the data version, the language and `key` (everything else it depends
+    on); shared between sessions, not copied: read it, never change it."""
+    frozen = tuple(sorted((item, _freeze(value)) for item, value in key.items()))
+    version = _run_version.get() or data_version()
+    return _derived(version, get_language(), name, frozen, build)  # type: ignore[no-any-return]
+
+
 # --- the shell: language, filters, query params ------------------------------------------------
 
 
@@ -238,8 +261,7 @@ def sidebar() -> Filters:
         facts = query(common.meta)
         if facts.get("dataset") == "demo":
             st.badge(t("app.demo_badge"), color="orange", help=t("app.demo_help"))
-        towns = query(common.towns)
-        names = {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+        names = all_town_names()
         known = [code for code in st.session_state[STATE_TOWNS] if code in names]
         if known != st.session_state[STATE_TOWNS]:
             st.session_state[STATE_TOWNS] = known
@@ -327,9 +349,15 @@ def current_filters() -> Filters:
 
 
 def all_town_names() -> dict[str, str]:
-    """Every town's name in the current language, by code."""
-    towns = query(common.towns)
-    return {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+    """Every town's name in the current language, by code (shared: read it, never change it).
+
+    The sidebar needs them on every run: a city's 250 towns, a province's 2,100."""
+
+    def names() -> dict[str, str]:
+        towns = query(common.towns)
+        return {row.code: localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+
+    return derived("all_town_names", names)
 
 
 def town_names(codes: Sequence[str]) -> list[str]:
@@ -417,6 +445,43 @@ def exportable_chart(chart: Any, *, title: str) -> Any:
     return sized.configure(font=CJK_FONTS).configure_title(anchor="start", fontSize=16)
 
 
+# Altair checks a chart's whole spec against the Vega-Lite JSON schema each time Streamlit turns
+# it into a spec: on every run of every session, the same charts again. With 30 leaders at once
+# (city, SQLite) that was a seventh of the server's GIL time; a spec is now checked the first
+# time it is seen (it names its data by a hash of the data, so new data is checked again).
+_VALID_SPECS: OrderedDict[str, None] = OrderedDict()
+_VALID_SPECS_MAX = 4096
+_valid_specs_lock = threading.Lock()
+
+
+def validated_once(chart: Any) -> Any:
+    """`chart`, whose conversion to a spec runs Altair's schema check only for a spec not seen
+    before; an invalid chart still raises Altair's SchemaValidationError."""
+    if "to_dict" in vars(chart):  # a chart kept by `derived` is drawn again
+        return chart
+    convert = chart.to_dict
+
+    def to_dict(*args: Any, validate: bool = True, **kwargs: Any) -> Any:
+        spec = convert(*args, validate=False, **kwargs)
+        if not validate:
+            return spec
+        text = json.dumps(spec, sort_keys=True, default=repr).encode()
+        digest = hashlib.blake2b(text, digest_size=16).hexdigest()
+        with _valid_specs_lock:
+            if digest in _VALID_SPECS:
+                _VALID_SPECS.move_to_end(digest)
+                return spec
+        convert(*args, validate=True, **kwargs)
+        with _valid_specs_lock:
+            _VALID_SPECS[digest] = None
+            while len(_VALID_SPECS) > _VALID_SPECS_MAX:
+                _VALID_SPECS.popitem(last=False)
+        return spec
+
+    object.__setattr__(chart, "to_dict", to_dict)  # Altair's own __setattr__ sets chart properties
+    return chart
+
+
 def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None = "streamlit") -> None:
     """An Altair chart on the page and, under it, two buttons downloading it as PNG and SVG.
 
@@ -425,7 +490,7 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
     """
     from lib import export
 
-    st.altair_chart(chart, width="stretch", theme="streamlit" if theme else None)
+    st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
     stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
     row = st.container(horizontal=True, gap="small")
     row.download_button(
@@ -521,17 +586,22 @@ def village_select(label: str, labels: dict[str, str], *, key: str, placeholder:
     return str(chosen) if chosen else None
 
 
-def village_card(frame: Any) -> None:
+def village_card(frame: Any, /, **scope: Any) -> None:
     """The selected village's card: key figures, first secretary, product, link to its page.
 
-    `frame` is `village_measures` for the villages on the map; the selection lives in
-    `st.session_state["map_pick"]` (set by a click on the map or by the picker).
+    `frame` is `village_measures` for the villages on the map, `scope` the arguments it was
+    queried with; the selection lives in `st.session_state["map_pick"]` (set by a click on the
+    map or by the picker).
     """
     from lib.mapview import localized_column
 
-    names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))
-    towns = dict(zip(frame["village_code"], localized_column(frame, "town_name"), strict=True))
-    labels = {code: f"{name} · {towns[code]}" for code, name in names.items()}
+    def picker_labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))
+        towns = dict(zip(frame["village_code"], localized_column(frame, "town_name"), strict=True))
+        return names, towns, {code: f"{name} · {towns[code]}" for code, name in names.items()}
+
+    # A city's 3,600 names, the same on every run until the data or the selection changes.
+    names, towns, labels = derived("village_card.labels", picker_labels, **scope)
     with st.container(border=True):
         st.subheader(t("map.card.title"))
         code = village_select(t("map.card.pick"), labels, key="map_pick", placeholder="—")
