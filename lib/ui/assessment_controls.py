@@ -27,10 +27,11 @@ def _init(as_of: dt.date) -> None:
     params = st.query_params
     if STATE_SEED not in st.session_state:
         seed = params.get("seed", "")
-        st.session_state[STATE_SEED] = int(seed) if seed.isdigit() else DEFAULT_SEED
+        # isdecimal, not isdigit: "²" is a digit that int() refuses (a link with ?seed=² crashed)
+        st.session_state[STATE_SEED] = int(seed) if seed.isdecimal() else DEFAULT_SEED
     if _state_key(assessment.SAMPLE_STATUSES[0]) not in st.session_state:
         parts = params.get("sample", "").split("-")
-        valid = len(parts) == len(assessment.SAMPLE_STATUSES) and all(p.isdigit() for p in parts)
+        valid = len(parts) == len(assessment.SAMPLE_STATUSES) and all(p.isdecimal() for p in parts)
         for index, status in enumerate(assessment.SAMPLE_STATUSES):
             size = int(parts[index]) if valid else assessment.DEFAULT_SIZES[status]
             st.session_state[_state_key(status)] = min(size, MAX_SIZE)
