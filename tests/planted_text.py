@@ -6,7 +6,8 @@ organisations, industries, programmes, topics and places, units, signature produ
 visit problems, stage-change reasons, account names, change-log rows, send-back comments and
 resolutions, failed sign-in names — becomes `payload(tag)`: a Markdown image, an HTML image and a
 Markdown link to an outside address, a Streamlit colour, badge and icon directive, LaTeX, bold and a
-bare URL, led by a `tag` that says which field it is. Rendered as Markdown, the page would fetch
+bare URL, led by a `tag` that says which field it is (archive numbers, which must stay short, hold
+only an image: `archive_payload`). Rendered as Markdown, the page would fetch
 from OUTSIDE_HOST or link to it; shown as text, the payload reads exactly as planted.
 """
 
@@ -66,6 +67,20 @@ def payload(tag: str) -> str:
     )
 
 
+def archive_payload(number: int) -> str:
+    """A Markdown image in a household's archive number, which must fit its 24 characters (it
+    becomes the key of audit rows)."""
+    return f"![{number}](http://{OUTSIDE_HOST})"
+
+
+ARCHIVES = {f"archive-{number}": archive_payload(number) for number in range(1, 10)}
+
+
+def planted(tag: str) -> str:
+    """What was planted under `tag`."""
+    return ARCHIVES.get(tag) or payload(tag)
+
+
 def shown(text: str) -> str:
     """A page's text as people read it (the word joiners lib.markup inserts are invisible)."""
     return text.replace(WORD_JOINER, "")
@@ -80,7 +95,7 @@ def load_planted_county(session: Session) -> None:
         village.name_zh = village.name_en = payload(f"village-{village.id}")
         village.signature_product_zh = village.signature_product_en = payload(f"product-{village.id}")
     for home in session.scalars(select(Household)):
-        home.archive_no = payload(f"archive-{home.id}")
+        home.archive_no = archive_payload(home.id)
         home.head_name = payload(f"head-{home.id}")
         home.head_id_number = payload(f"id-{home.id}")
         home.helper_name = payload(f"helper-{home.id}")

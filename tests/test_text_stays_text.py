@@ -18,14 +18,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from lib import brief, briefing, config
+from lib import brief, briefing, config, village_view
 from lib.db import make_engine
 from lib.markup import escape_markdown
+from lib.models import Attendance
 from lib.schema import upgrade
-from tests.planted_text import A1, OUTSIDE_HOST, PASSWORD, TOWN_A, load_planted_county, payload, shown
+from tests.planted_text import (
+    A1,
+    ARCHIVES,
+    OUTSIDE_HOST,
+    PASSWORD,
+    TOWN_A,
+    load_planted_county,
+    payload,
+    planted,
+    shown,
+)
 
 # Proto fields Streamlit renders as Markdown; `options` only for radios, `content` for pills and
 # segmented controls.
@@ -127,9 +139,12 @@ def assert_text_stays_text(at: AppTest, *tags: str) -> None:
     markdown, bodies = rendered(at)
     seen: set[str] = set()
     for text in markdown:
-        for tag in PLANTED.findall(read(text)):
+        found = set(PLANTED.findall(read(text))) | {
+            tag for tag, value in ARCHIVES.items() if value in read(text)
+        }
+        for tag in found:
             seen.add(tag)
-            assert escape_markdown(payload(tag)) in text, f"{tag} not escaped as a whole: {text!r}"
+            assert escape_markdown(planted(tag)) in text, f"{tag} not escaped as a whole: {text!r}"
     for body in bodies:
         for tag in PLANTED.findall(html.unescape(body)):
             assert html.escape(payload(tag)) in body, f"{tag} not HTML-escaped: {body!r}"
@@ -214,6 +229,52 @@ def test_town_editor_review_team_and_roster(run: Any) -> None:
     next(b for b in at.button if b.label == "Send back for correction").click().run()
     assert [s.value for s in at.success]
     assert_text_stays_text(at, "village-1")
+
+
+def test_village_editor_saves_a_status_and_a_plan(run: Any) -> None:
+    """The messages after a save name the household by its archive number, as typed."""
+    at = run("views/updates_page.py", signed_in="vera", lang="en")
+    at.selectbox(key="status_household").set_value(3).run()
+    next(b for b in at.button if b.label == "Save the status").click().run()
+    assert [s.value for s in at.success]
+    assert_text_stays_text(at, "archive-3")
+
+    at.selectbox(key="plan_household").set_value(2).run()
+    industry = next(box for box in at.selectbox if box.key and box.key.startswith("pl_industry_"))
+    industry.set_value("vegetables")
+    next(b for b in at.button if b.label == "Add the plan").click().run()
+    assert [s.value for s in at.success]
+    assert_text_stays_text(at, "archive-2")
+
+
+def test_town_editor_field_error_and_stale_roster_name_people(run: Any, url: str) -> None:
+    """A field's error names a cadre (a start before their last posting ended); a roster someone
+    else changed meanwhile names who changed."""
+    at = run("views/updates_page.py", signed_in="tess", lang="en")
+    start = next(box for box in at.date_input if box.key and box.key.startswith("vf_add_"))
+    cadre = next(box for box in at.selectbox if box.key == start.key.replace("_start", "_cadre"))
+    cadre.set_value(6)  # served A1 until 2018-02-28
+    start.set_value(dt.date(2017, 1, 1))
+    next(b for b in at.button if b.label == "Add the member").click().run()
+    assert len(at.error) >= 2  # the summary and the field
+    assert_text_stays_text(at, "cadre-6")
+
+    engine = make_engine(url)
+    with Session(engine) as session:  # someone else marks the study tour's only participant absent
+        session.execute(update(Attendance).where(Attendance.cadre_id == 3).values(status="absent"))
+        session.commit()
+    engine.dispose()
+    next(b for b in at.button if b.label == "Save attendance").click().run()
+    assert [w.value for w in at.warning if "cadre-3" in w.value]
+    assert_text_stays_text(at, "cadre-3")
+
+
+def test_village_search_echoes_the_words_as_text(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LIST_ALL_MAX villages the map's picker searches; "no village matches …" quotes the words."""
+    monkeypatch.setattr(village_view, "LIST_ALL_MAX", 1)
+    at = run("views/map_page.py", town=TOWN_A, lang="en")
+    at.text_input(key="map_pick_search").input(payload("search")).run()
+    assert_text_stays_text(at, "search")
 
 
 def test_administrator_pages(run: Any) -> None:
