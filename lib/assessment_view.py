@@ -16,6 +16,7 @@ import pandas as pd
 from lib import assessment, privacy
 from lib.assessment import MEASURES, RATES, Thresholds
 from lib.i18n import format_count, format_share, get_language, localized, t
+from lib.markup import escape_markdown
 from lib.queries.assessment import CHECK_KEYS, CHECKS, COUNT_COLUMNS
 from lib.training_view import Tile
 
@@ -140,10 +141,10 @@ def reasons(row: Mapping[str, Any], thresholds: Thresholds) -> str:
 
 
 def failing_lines(ready: pd.DataFrame, thresholds: Thresholds) -> list[str]:
-    """One markdown line per town (or village) that would fail: its name and why."""
+    """One markdown line per town (or village) that would fail: its name (escaped) and why."""
     failing = ready[ready["readiness"] == assessment.RED]
     return [
-        f"{DOTS[assessment.RED]} **{localized(row['name_zh'], row['name_en'])}**"
+        f"{DOTS[assessment.RED]} **{escape_markdown(localized(row['name_zh'], row['name_en']))}**"
         f"{'：' if get_language() == 'zh' else ': '}{reasons(row, thresholds)}"
         for row in failing.to_dict("records")
     ]

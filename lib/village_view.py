@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from lib.i18n import format_count, format_share, localized, t
+from lib.markup import escape_markdown, t_md
 from lib.privacy import mask_name
 from lib.queries.common import SEARCH_MAX
 from lib.queries.village_detail import NO_PLAN, STAGE_ORDER, VisitSummary
@@ -119,7 +120,8 @@ def exit_status_text(village: Any) -> str:
 
 
 def caption_line(village: Any, facts: Mapping[str, str]) -> str:
-    """Town · code · poor-village status · data as of …, with the demo badge on demo data."""
+    """Town · code · poor-village status · data as of … as Markdown (the names escaped), with the
+    demo badge on demo data."""
     parts = [
         localized(village.town_name_zh, village.town_name_en),
         t("village.code", code=village.village_code),
@@ -128,7 +130,7 @@ def caption_line(village: Any, facts: Mapping[str, str]) -> str:
     if facts.get("as_of"):
         parts.append(t("app.as_of", date=facts["as_of"]))
     badge = f":orange-badge[{t('app.demo_badge')}] " if facts.get("dataset") == "demo" else ""
-    return badge + " · ".join(parts)
+    return badge + escape_markdown(" · ".join(parts))
 
 
 def kpi_tiles(village: Any) -> list[Tile]:
@@ -226,7 +228,7 @@ def secretary_lines(team: pd.DataFrame) -> list[str]:
     serving = team[team["serving"] & (team["role"] == "first_secretary")]
     for row in serving.itertuples():
         unit = localized(row.unit_zh, row.unit_en) or "—"
-        lines.append(t("village.team.secretary", name=row.name, unit=unit, start=row.start_date))
+        lines.append(t_md("village.team.secretary", name=row.name, unit=unit, start=row.start_date))
         marks = [
             f":green-badge[{t('village.team.trained')}]"
             if row.trained

@@ -120,7 +120,7 @@ with note_col:
         )
         names = [f"{village} ({town})" for village, town in places]
         separator = "、" if filters.lang == "zh" else ", "
-        st.warning(t("map.no_coords", n=len(missing), names=separator.join(names)), icon="📍")
+        ui.notice("warning", t("map.no_coords", n=len(missing), names=separator.join(names)), icon="📍")
 
     title = f"{t('app.county')} · {measure_labels[measure_key]}"
     subtitle = [

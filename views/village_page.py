@@ -60,12 +60,12 @@ if found.empty:
     if ui.query(village_detail.village_list).empty:
         st.info(t("village.empty"), icon="ℹ️")
         st.stop()
-    st.info(t("village.unknown", code=code) if code else t("village.missing"), icon="ℹ️")
+    st.info(ui.t_md("village.unknown", code=code) if code else t("village.missing"), icon="ℹ️")
     picker()
     st.stop()
 
 village = found.iloc[0]
-st.title(localized(village.name_zh, village.name_en))
+st.title(ui.escape_markdown(localized(village.name_zh, village.name_en)))
 head, switch = st.columns([5, 1], vertical_alignment="center")
 head.caption(view.caption_line(village, ui.query(common.meta)))
 with head:  # the map page is registered in app.py; a page link stays in the tab and the shell
@@ -97,9 +97,8 @@ product_side, industries_side = st.columns([2, 3], gap="large")
 top = ui.query(village_detail.top_industries, code=code, limit=5)
 with product_side:
     product = localized(village.signature_product_zh, village.signature_product_en)
-    st.markdown(
-        t("village.industry.signature", product=product) if product else t("village.industry.no_signature")
-    )
+    signature = ui.t_md("village.industry.signature", product=product) if product else None
+    st.markdown(signature or t("village.industry.no_signature"))
     if not top.empty:
         st.caption(t("village.industry.top_caption"))
 with industries_side:

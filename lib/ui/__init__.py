@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -29,6 +29,7 @@ from lib import config
 from lib.auth import PASSWORD_MAX, USERNAME_MAX, Actor, SignInThrottled, authenticate, load_actor
 from lib.db import DatabaseError, begin_write, error_summary, explain_failure, make_engine
 from lib.i18n import LANGUAGE_NAMES, format_count, get_language, localized, set_language, t
+from lib.markup import escape_markdown, t_md  # lib.ui's own: pages and forms use ui.escape_markdown
 from lib.queries import accounts as account_queries
 from lib.queries import common
 
@@ -89,7 +90,9 @@ def _fail(error: DatabaseError) -> NoReturn:
     if error.key == "error.db_query_failed":
         st.error(f"**{t('error.title_query')}**\n\n{t(error.key)}", icon="⚠️")
     else:
-        st.error(f"**{t('error.title')}**\n\n{t(error.key, **error.params)}\n\n{t('error.hint')}", icon="⚠️")
+        st.error(
+            f"**{t('error.title')}**\n\n{t_md(error.key, **error.params)}\n\n{t('error.hint')}", icon="⚠️"
+        )
     st.stop()
     raise AssertionError("unreachable")  # st.stop raises; this keeps type checkers content
 
@@ -399,9 +402,28 @@ def page_header(title: str, filters: Filters) -> None:
     if presenting():
         st.html(f'<div class="present-scope" data-testid="present-scope">{html.escape(line)}</div>')
         return
+    line = escape_markdown(line)  # town names are typed or imported
     if facts.get("dataset") == "demo":
         line = f":orange-badge[{t('app.demo_badge')}] {line}"
     st.caption(line)
+
+
+NoticeKind = Literal["success", "info", "warning", "error"]
+
+
+def notice(kind: NoticeKind, message: str, *, icon: str | None = None) -> None:
+    """A success, info, warning or error box showing `message` exactly as it reads: for messages
+    that carry what people typed (an archive number, a village's name, a field's error), which
+    those boxes would otherwise read as Markdown."""
+    show = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[kind]
+    show(escape_markdown(message), icon=icon)
+
+
+def pop_notice(state_key: str, kind: NoticeKind, *, icon: str | None = None) -> None:
+    """Show (once) the message a form's callback left in session state under `state_key`."""
+    message = st.session_state.pop(state_key, None)
+    if message:
+        notice(kind, str(message), icon=icon)
 
 
 def lazy_tabs(labels: dict[str, str], *, key: str, default: str | None = None) -> list[Any]:
@@ -419,11 +441,17 @@ def lazy_tabs(labels: dict[str, str], *, key: str, default: str | None = None) -
 
 
 def kpi(label: str, value: str, detail: str | None = None, help_text: str | None = None) -> None:
-    """A KPI tile: the figure large, with the counts behind it in a line underneath."""
+    """A KPI tile: the figure large, with the counts behind it in a line underneath.
+
+    All four are shown as text (a detail may name study tours or towns as they were typed)."""
     with st.container(border=True):
-        st.metric(label, value, help=help_text)
+        st.metric(
+            escape_markdown(label),
+            escape_markdown(value),
+            help=escape_markdown(help_text) if help_text else None,
+        )
         if detail:
-            st.caption(detail)
+            st.caption(escape_markdown(detail))
 
 
 EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide
@@ -541,7 +569,7 @@ def map_legend(rows: Any, *, title: str, unit_key: str) -> None:
         f'<span style="margin-left:auto;color:#52606d">{html.escape(t(unit_key, n=row.count))}</span></div>'
         for row in rows.itertuples()
     )
-    st.markdown(f"**{html.escape(title)}**", help=None)
+    st.markdown(f"**{escape_markdown(title)}**")
     st.html(f'<div data-testid="map-legend" style="font-size:.9rem">{items}</div>')
 
 
@@ -578,7 +606,7 @@ def village_select(label: str, labels: dict[str, str], *, key: str, placeholder:
         if matched > village_view.SEARCH_MATCHES:
             st.caption(t("picker.more", shown=village_view.SEARCH_MATCHES, n=format_count(matched)))
         elif query.strip() and not matched:
-            st.caption(t("picker.none", query=query.strip()[: common.SEARCH_MAX]))
+            st.caption(t_md("picker.none", query=query.strip()[: common.SEARCH_MAX]))
         placeholder = t("picker.choose_match") if matched else t("picker.search_first")
     chosen = st.selectbox(
         label, codes, index=None, format_func=labels.__getitem__, placeholder=placeholder, key=key
@@ -626,8 +654,8 @@ def _village_card_body(row: Any, name: str, town: str) -> None:
         )
     else:
         status = t("map.class.not_poor")
-    st.markdown(f"### {name}")
-    st.caption(t("map.card.status", town=town, status=status))
+    st.markdown(f"### {escape_markdown(name)}")
+    st.caption(t_md("map.card.status", town=town, status=status))
     first, second = st.columns(2)
     first.metric(t("kpi.households"), format_count(int(row["households"])))
     second.metric(t("map.card.incidence"), format_share(_number(row["poverty_incidence"])))
@@ -642,13 +670,13 @@ def _village_card_body(row: Any, name: str, town: str) -> None:
         trained = (
             t("map.card.trained") if row["secretary_trained"] == "trained" else t("map.card.not_trained")
         )
-        st.markdown(f"**{t('map.card.secretary')}**: {html.escape(secretary)} · {trained}")
+        st.markdown(f"**{t('map.card.secretary')}**: {escape_markdown(secretary)} · {trained}")
     else:
         st.markdown(f"**{t('map.card.secretary')}**: {t('map.card.secretary_none')}")
     _team_and_industries(str(row["village_code"]))
     product = localized(row["signature_product_zh"], row["signature_product_en"])
     st.markdown(
-        f"**{t('map.card.product')}**: {html.escape(product) if product else t('map.card.product_none')}"
+        f"**{t('map.card.product')}**: {escape_markdown(product) if product else t('map.card.product_none')}"
     )
     st.page_link(
         VILLAGE_PAGE,
@@ -664,14 +692,14 @@ def _team_and_industries(code: str) -> None:
 
     team = query(village_detail.work_team, code=code)
     members = [
-        f"{name} ({t(f'village.role.{role}')})"
+        f"{escape_markdown(name)} ({t(f'village.role.{role}')})"
         for name, role, serving in zip(team["name"], team["role"], team["serving"], strict=True)
         if serving and role != "first_secretary"
     ]
     st.markdown(f"**{t('map.card.team')}**: {'、'.join(members) if members else t('common.none')}")
     top = query(village_detail.top_industries, code=code, limit=3)
     industries = [
-        t("map.card.industry", name=localized(zh, en), n=int(n))
+        t_md("map.card.industry", name=localized(zh, en), n=int(n))
         for zh, en, n in zip(top["industry_zh"], top["industry_en"], top["households"], strict=True)
     ]
     st.markdown(
@@ -755,11 +783,6 @@ def sign_out() -> None:
     st.session_state.pop(STATE_ACCOUNT, None)
 
 
-def _plain(text: str) -> str:
-    """`text` with markdown's punctuation escaped, so a name shows exactly as typed."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
-
-
 def role_label(role: str) -> str:
     return t(f"accounts.role.{role}")
 
@@ -774,7 +797,7 @@ def account_box() -> None:
             st.warning(t(notice), icon="🔒")
         if actor is not None:
             line = t("accounts.signed_in_as", name=actor.display_name, role=role_label(actor.role.value))
-            st.markdown(_plain(line))
+            st.markdown(escape_markdown(line))
             st.button(t("accounts.sign_out"), key="sign_out", on_click=sign_out, icon="🚪")
             return
         with st.form(SIGN_IN_FORM, enter_to_submit=True):
@@ -860,9 +883,7 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
     from lib.services import training as training_service
     from lib.services.common import PermissionDenied, ValidationError
 
-    flash = st.session_state.pop(STATE_TRAINING_FLASH, None)
-    if flash:
-        st.success(flash, icon="✅")
+    pop_notice(STATE_TRAINING_FLASH, "success", icon="✅")
     actor = current_actor()
     if actor is None:
         st.info(t("training.sign_in_to_confirm"), icon="🔒")
@@ -885,7 +906,7 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
                 session, actor=actor, allocations=allocations, as_of=as_of, reason=reason.strip() or None
             )
     except ValidationError as error:
-        st.error("\n\n".join(error.messages(t).values()), icon="⚠️")
+        notice("error", "\n\n".join(error.messages(t).values()), icon="⚠️")
     except PermissionDenied:
         st.error(t("training.not_allowed"), icon="🔒")
     except Exception as exc:

@@ -64,7 +64,7 @@ def _header(form: str) -> dict[str, str]:
     """Show the form's success line (once) or its error summary; return its field errors."""
     flashes: dict[str, str] = st.session_state.get(STATE_FLASH, {})
     if form in flashes:
-        st.success(flashes[form], icon="✅")
+        ui.notice("success", flashes[form], icon="✅")
         st.session_state[STATE_FLASH] = {k: v for k, v in flashes.items() if k != form}
     errors = _messages(form)
     if errors:

@@ -68,9 +68,7 @@ def _when(value: Any) -> str:
 
 def review_panel(actor: Actor) -> None:
     """Town editors: pick a recent village change and send it back with a comment; then the open list."""
-    flash = st.session_state.pop(STATE_REVIEW_FLASH, None)
-    if flash:
-        st.success(flash, icon="✅")
+    ui.pop_notice(STATE_REVIEW_FLASH, "success", icon="✅")
     st.caption(t("corrections.review_intro"))
     changes = ui.query(queries.reviewable_changes, town_code=actor.town_code or "")
     if changes.empty:
@@ -107,7 +105,8 @@ def review_panel(actor: Actor) -> None:
         chosen = st.session_state.get("review_change")
         if chosen in labels:
             row = changes.loc[changes["audit_id"] == chosen].iloc[0]
-            st.caption(f"{t('forms.col.change')}: {audit_view.change_text(row.old_values, row.new_values)}")
+            change = audit_view.change_text(row.old_values, row.new_values)
+            st.caption(f"{t('forms.col.change')}: {ui.escape_markdown(change)}")
     requests_list(actor)
 
 
@@ -135,12 +134,8 @@ def _submit_send_back(village_of: dict[int, str]) -> None:
 
 def requests_list(actor: Actor) -> None:
     """Open requests in the actor's town or village, each with a form to mark it corrected."""
-    flash = st.session_state.pop(STATE_RESOLVE_FLASH, None)
-    if flash:
-        st.success(flash, icon="✅")
-    stale = st.session_state.pop(STATE_RESOLVE_STALE, None)
-    if stale:
-        st.warning(stale, icon="🔄")
+    ui.pop_notice(STATE_RESOLVE_FLASH, "success", icon="✅")
+    ui.pop_notice(STATE_RESOLVE_STALE, "warning", icon="🔄")
     waiting = _open_requests(actor)
     st.subheader(t("corrections.open_title", n=len(waiting)))
     if waiting.empty:
@@ -149,7 +144,7 @@ def requests_list(actor: Actor) -> None:
     villages = localized_column(waiting, "village_name") if not waiting.empty else []
     for row, village in zip(waiting.itertuples(), villages, strict=True):
         request_id = int(row.request_id)
-        title = t(
+        title = ui.t_md(
             "corrections.item",
             village=village,
             action=row.action,
@@ -158,12 +153,13 @@ def requests_list(actor: Actor) -> None:
             at=_when(row.requested_at),
         )
         with st.expander(title, expanded=True):
-            st.markdown(f"**{t('corrections.col.comment')}**: {row.comment}")
-            st.caption(f"{t('forms.col.change')}: {audit_view.change_text(None, row.new_values)}")
+            st.markdown(f"**{t('corrections.col.comment')}**: {ui.escape_markdown(row.comment)}")
+            change = audit_view.change_text(None, row.new_values)
+            st.caption(f"{t('forms.col.change')}: {ui.escape_markdown(change)}")
             with st.form(f"resolve_{request_id}_{int(row.version)}"):
                 st.text_area(t("corrections.note"), key=f"resolve_note_{request_id}", max_chars=2000)
                 for message in errors.get(request_id, {}).values():
-                    st.error(message, icon="⚠️")
+                    ui.notice("error", message, icon="⚠️")
                 st.form_submit_button(
                     t("corrections.resolve"),
                     on_click=_submit_resolve,

@@ -111,9 +111,7 @@ def show_report(report: imports.ImportReport) -> None:
 
 def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) -> None:
     """Upload a filled template, see every problem, and import when every row passed."""
-    flash = st.session_state.pop(STATE_FLASH, None)
-    if flash:
-        st.success(flash, icon="✅")
+    ui.pop_notice(STATE_FLASH, "success", icon="✅")
     round_ = int(st.session_state.setdefault(STATE_ROUND, 0))
     uploaded = st.file_uploader(t("data.upload"), type=["xlsx"], key=f"data_upload_{kind.code}_{round_}")
     if uploaded is None:

@@ -19,7 +19,7 @@ def field_error(errors: dict[str, str], *fields: str) -> None:
     """The message for each of `fields` that has one, shown where the call is (beside the field)."""
     for field in fields:
         if field in errors:
-            st.error(errors[field], icon="⚠️")
+            ui.notice("error", errors[field], icon="⚠️")
 
 
 def pick_household(actor: Actor, prefix: str) -> tuple[Any, dict[int, str]] | None:

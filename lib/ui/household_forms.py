@@ -32,9 +32,7 @@ def may_record_visits(actor: Actor) -> bool:
 
 def visit_form(actor: Actor, *, as_of: Any) -> None:
     """Record a verification visit to a household in the actor's town or village."""
-    flash = st.session_state.pop(STATE_VISIT_FLASH, None)
-    if flash:
-        st.success(flash, icon="✅")
+    ui.pop_notice(STATE_VISIT_FLASH, "success", icon="✅")
     picked = parts.pick_household(actor, "visit")
     if picked is None:
         return
@@ -119,11 +117,8 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
     Widgets are keyed on the household and its version, so after a save — or when someone else
     saved first — the form shows the values now in the database.
     """
-
-    for state_key, show in ((STATE_STATUS_FLASH, st.success), (STATE_STATUS_STALE, st.warning)):
-        message = st.session_state.pop(state_key, None)
-        if message:
-            show(message)
+    ui.pop_notice(STATE_STATUS_FLASH, "success")
+    ui.pop_notice(STATE_STATUS_STALE, "warning")
     picked = parts.pick_household(actor, "status")
     if picked is None:
         return

@@ -36,10 +36,8 @@ def industry_plan_form(actor: Actor, *, as_of: dt.date) -> None:
     Widgets are keyed on the household, the plan and its version, so after a save — or when
     someone else saved first — the form shows the values now in the database.
     """
-    for state_key, show in ((STATE_FLASH, st.success), (STATE_STALE, st.warning)):
-        message = st.session_state.pop(state_key, None)
-        if message:
-            show(message)
+    ui.pop_notice(STATE_FLASH, "success")
+    ui.pop_notice(STATE_STALE, "warning")
     picked = parts.pick_household(actor, "plan")
     if picked is None:
         return

@@ -98,7 +98,9 @@ def show(filters: ui.Filters, kinds: list[str], auto: int) -> None:
         st.session_state[STATE_INDEX] = index
         _slide(shown[index], index, len(shown))
         st.caption(
-            t("slideshow.as_of", date=meeting.as_of_date().isoformat(), time=st.session_state[STATE_READ_AT])
+            ui.t_md(
+                "slideshow.as_of", date=meeting.as_of_date().isoformat(), time=st.session_state[STATE_READ_AT]
+            )
         )
 
     stage()
@@ -117,7 +119,7 @@ def _png(spec: str) -> bytes:
 def _slide(slide: Slide, index: int, total: int) -> None:
     """The slide's title beside the controls, then its picture and figures, then its source."""
     heading, previous, position, following = st.columns([5, 1.6, 1.3, 1.6], vertical_alignment="center")
-    heading.header(slide.title, anchor=False)
+    heading.header(ui.escape_markdown(slide.title), anchor=False)  # a town slide's title is its name
     previous.button(
         t("slideshow.previous"),
         key="slide_previous",
@@ -141,7 +143,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
         width="stretch",
         type="primary",
     )
-    st.caption(slide.subtitle)
+    st.caption(ui.escape_markdown(slide.subtitle))
     bullets = "".join(f"<li>{html.escape(line)}</li>" for line in slide.bullets)
     listing = f'<ul class="slide-bullets" data-testid="slide-bullets">{bullets}</ul>' if bullets else ""
     if slide.spec is None:
@@ -150,7 +152,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     else:
         picture, facts = st.columns([3, 2], gap="large")
         with picture, st.container(key="slide_picture"):
-            st.image(_png(slide.spec), caption=slide.note or None)
+            st.image(_png(slide.spec), caption=ui.escape_markdown(slide.note) if slide.note else None)
         if listing:
             facts.html(listing)
-    st.caption(slide.source)
+    st.caption(ui.escape_markdown(slide.source))

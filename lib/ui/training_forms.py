@@ -35,7 +35,7 @@ def _place(row: Any) -> str:
 def _field_errors(errors: dict[str, str], match: Any) -> None:
     for field, message in errors.items():
         if match(field):
-            st.error(message, icon="⚠️")
+            ui.notice("error", message, icon="⚠️")
 
 
 def attendance_form(actor: Actor, *, as_of: Any) -> None:
@@ -44,10 +44,8 @@ def attendance_form(actor: Actor, *, as_of: Any) -> None:
     Each tick box is keyed on the person's status, so after a save — or when someone else saved
     first — the roster shows the statuses now in the database.
     """
-    for state_key, show in ((STATE_FLASH, st.success), (STATE_STALE, st.warning)):
-        message = st.session_state.pop(state_key, None)
-        if message:
-            show(message)
+    ui.pop_notice(STATE_FLASH, "success")
+    ui.pop_notice(STATE_STALE, "warning")
     sessions = ui.query(staff_forms.started_sessions, as_of=as_of)
     if sessions.empty:
         st.info(t("attendance.no_sessions"))
@@ -87,7 +85,7 @@ def attendance_form(actor: Actor, *, as_of: Any) -> None:
             expected[cadre_id] = status
             keys[cadre_id] = f"att_{session_id}_{cadre_id}_{status}"
             st.checkbox(
-                t(
+                ui.t_md(
                     "attendance.roster_option",
                     name=row.name,
                     place=_place(row),

@@ -37,11 +37,9 @@ def may_edit_villages(actor: Actor) -> bool:
 
 
 def _flash_messages() -> None:
-    message = st.session_state.pop(STATE_FLASH, None)
-    if message:
-        st.success(message, icon="✅")
+    ui.pop_notice(STATE_FLASH, "success", icon="✅")
     for warning in st.session_state.pop(STATE_WARNINGS, []):
-        st.warning(warning, icon="⚠️")
+        ui.notice("warning", warning, icon="⚠️")
 
 
 def village_form(actor: Actor, *, as_of: Any) -> None:
@@ -82,7 +80,7 @@ def village_form(actor: Actor, *, as_of: Any) -> None:
     if product is not None:
         if product["product_zh"]:
             st.markdown(
-                t(
+                ui.t_md(
                     "village.industry.signature",
                     product=localized(product["product_zh"], product["product_en"]),
                 )
@@ -102,7 +100,7 @@ def _show_staff(staff: pd.DataFrame) -> None:
     else:
         row = first.iloc[0]
         st.markdown(
-            t(
+            ui.t_md(
                 "village.team.secretary",
                 name=row["name"],
                 unit=localized(row["unit_zh"], row["unit_en"]) or "—",
@@ -119,7 +117,7 @@ def _show_staff(staff: pd.DataFrame) -> None:
         )
         for row in team.itertuples()
     ]
-    st.markdown(t("staff.team", members="；".join(members) if members else t("common.none")))
+    st.markdown(ui.t_md("staff.team", members="；".join(members) if members else t("common.none")))
     if len(staff) < villages.MIN_TEAM:
         st.warning(t("staff.team_below_minimum", n=len(staff), min=villages.MIN_TEAM), icon="⚠️")
 
