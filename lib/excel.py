@@ -34,6 +34,7 @@ TEXT_MAX = 32_767  # characters Excel keeps in a cell; longer text makes it call
 DATE_FORMAT = "YYYY-MM-DD"  # as pandas wrote dates and times before the workbooks were streamed
 DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"
 HEADER_FONT = Font(bold=True)
+WIDTH_ROWS = 500  # a column is as wide as its header and its longest value in the first 500 rows
 
 
 def cell_value(value: object) -> Any:
@@ -114,13 +115,17 @@ def _width(values: Iterable[str]) -> float:
 
 def _write_sheet(workbook: Workbook, spec: Sheet) -> None:
     chunks: Iterator[pd.DataFrame] = iter(spec.chunks)
-    first = next(chunks)
+    leading = [next(chunks)]  # the chunks holding the first WIDTH_ROWS rows, which size the columns
+    while sum(len(frame) for frame in leading) < WIDTH_ROWS and (more := next(chunks, None)) is not None:
+        leading.append(more)
+    first = leading[0]
+    head = pd.concat([frame.head(WIDTH_ROWS) for frame in leading]).head(WIDTH_ROWS)
     sheet = workbook.create_sheet(spec.name[:31])
     lines = list(spec.title_lines)
     start = len(lines) + (1 if lines else 0)  # rows above the header
     # A write-only sheet takes its widths and frozen panes before its first row.
     for index, column in enumerate(first.columns, start=1):
-        values = [str(column), *(str(v) for v in first[column].head(500))]
+        values = [str(column), *(str(v) for v in head.iloc[:, index - 1])]
         sheet.column_dimensions[get_column_letter(index)].width = _width(values)
     sheet.freeze_panes = f"A{start + 2}"
     for number, line in enumerate(lines, start=1):
@@ -135,7 +140,7 @@ def _write_sheet(workbook: Workbook, spec: Sheet) -> None:
         header.font = HEADER_FONT
         headers.append(header)
     sheet.append(headers)
-    for frame in itertools.chain([first], chunks):
+    for frame in itertools.chain(leading, chunks):
         for row in frame.itertuples(index=False, name=None):
             sheet.append([_data_cell(sheet, value) for value in row])
 

@@ -324,3 +324,199 @@ def test_no_download_writes_a_formula(open_app, planted_url: str, downloads) -> 
     assert any(text.startswith("'") for text in texts["change_log_2020-10-31.xlsx"])
     assert any(text.startswith("'") for text in texts["household_status_template_en.xlsx"])
     assert any(text.startswith("'") for text in texts["mock_assessment_2020_2020-10-31.xlsx"])
+
+
+# --- long lists: streamed, with the rows, labels and formats they had ---------------------------
+
+
+def _before_streaming(sheets: dict[str, pd.DataFrame], titles: dict[str, list[str]]) -> bytes:
+    """A workbook as the downloads were written before they were streamed (pandas' to_excel into
+    openpyxl, then title lines, bold headers, frozen panes and widths): the reference."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            lines = titles.get(name, [])
+            start = len(lines) + (1 if lines else 0)
+            frame.to_excel(writer, sheet_name=name, index=False, startrow=start)
+            sheet = writer.sheets[name]
+            for row, line in enumerate(lines, start=1):
+                sheet.cell(row=row, column=1, value=line).font = Font(
+                    bold=row == 1, size=14 if row == 1 else 11
+                )
+            for cell in sheet[start + 1]:
+                cell.font = Font(bold=True)
+            sheet.freeze_panes = sheet.cell(row=start + 2, column=1)
+            for index, column in enumerate(frame.columns, start=1):
+                values = [str(column), *(str(v) for v in frame[column].head(500))]
+                width = max(len(v) + sum(1 for ch in v if ord(ch) > 0x2E80) for v in values)
+                sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+    return buffer.getvalue()
+
+
+def _sheets(data: bytes) -> dict[str, Any]:
+    """Each sheet's rows (values), its date cells' formats, bold cells, frozen panes and widths."""
+    book = load_workbook(io.BytesIO(data))
+    out = {}
+    for sheet in book.worksheets:
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        while rows and all(value is None for value in rows[-1]):
+            rows.pop()
+        out[sheet.title] = {
+            "rows": [_trimmed(row) for row in rows],
+            "date_formats": {cell.number_format for row in sheet.iter_rows() for cell in row if cell.is_date},
+            "bold": [
+                (cell.coordinate, cell.font.sz)
+                for row in sheet.iter_rows(max_row=8)
+                for cell in row
+                if cell.font.b and cell.value is not None
+            ],
+            "freeze": sheet.freeze_panes,
+            "widths": {key: dim.width for key, dim in sheet.column_dimensions.items() if dim.width},
+        }
+    return out
+
+
+def _trimmed(row: list[Any]) -> list[Any]:
+    while row and row[-1] is None:
+        row = row[:-1]
+    return row
+
+
+@pytest.fixture
+def demo_copy_url(demo_engine, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """A copy of the session's demo county (signing in writes to it)."""
+    import shutil
+
+    path = tmp_path / "demo.db"
+    shutil.copy(str(demo_engine.url.database), path)
+    return f"sqlite:///{path}"
+
+
+def test_long_list_downloads_keep_their_rows_labels_and_formats(  # type: ignore[no-untyped-def]
+    open_app, demo_copy_url: str, downloads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gaps, single-link, issue and change-log downloads of four towns of the demo county,
+    read 150 rows at a time, hold cell for cell what the whole lists written at once held."""
+    from lib import assessment_view, config, industry_view, ui
+    from lib.i18n import set_language, t
+    from lib.queries import assessment as assessment_queries
+    from lib.queries import audit, common, industry
+
+    monkeypatch.setattr(common, "CHUNK_ROWS", 150)
+    towns = ["349901100", "349901101", "349901102", "349901103"]
+    at = open_app(demo_copy_url, lang="en", town=towns)
+    at.sidebar.text_input(key="sign_in_username").input("leader")
+    at.sidebar.text_input(key="sign_in_password").input("demo-password")
+    next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("views/industry_page.py").run()
+    open_tab(at, "industry_tab", "Gaps")
+    open_tab(at, "industry_tab", "Enterprises and cooperatives")
+    at.switch_page("views/assessment_page.py").run()
+    open_tab(at, "assessment_tab", "Data issues")
+    at.switch_page("views/data_page.py").run()
+    assert not at.exception, at.exception
+    built = {name: make() for name, make in downloads}
+
+    set_language("en")
+    engine = make_engine(demo_copy_url)
+    with Session(engine) as session:
+        as_of = dt.date.fromisoformat(session.scalar(select(Meta.value).where(Meta.key == "as_of")) or "")
+        months = config.stuck_after_months()
+        whole = ui.EXPORT_LIMIT
+        no_plan, stuck = industry_view.gap_sheet_names(months)
+        gaps = {
+            no_plan: industry_view.gaps_table(
+                industry.gaps_no_plan(session, town_codes=towns, limit=whole), show_names=True
+            ),
+            stuck: industry_view.stuck_table(
+                industry.stuck_plans(session, as_of=as_of, months=months, town_codes=towns, limit=whole),
+                show_names=True,
+            ),
+        }
+        single = industry_view.single_link_table(
+            industry.single_link_households(session, town_codes=towns, limit=whole), show_names=True
+        )
+        issues = assessment_view.issue_table(
+            assessment_queries.issue_households(session, as_of=as_of, town_codes=towns, limit=whole),
+            show_names=True,
+        )
+        log = audit.change_log(session, limit=5000)
+    engine.dispose()
+    assert min(len(frame) for frame in [*gaps.values(), single, issues]) > 600  # several chunks each
+    from lib.ui.data_forms import CHANGE_LOG_LABELS
+
+    log = log.rename(columns={column: t(key) for column, key in CHANGE_LOG_LABELS.items()})
+    expected = {
+        f"industry_gaps_{as_of}.xlsx": (gaps, t("industry.no_plan")[:31]),
+        f"single_link_{as_of}.xlsx": ({f"single_link_{as_of}": single}, None),
+        f"assessment_issues_{as_of}.xlsx": (
+            {t("assessment.issues_title"): issues},
+            t("assessment.issues_title"),
+        ),
+        f"change_log_{as_of}.xlsx": ({f"change_log_{as_of}": log}, f"change_log_{as_of}"),
+    }
+    for name, (sheets, titled) in expected.items():
+        got = _sheets(built[name])
+        assert list(got) == list(sheets), name
+        titles = {}
+        if titled:  # the title lines come from the page (title, then where): taken as they are
+            rows = got[titled]["rows"]
+            titles[titled] = [row[0] for row in rows[: rows.index([]) if [] in rows else 0]]
+            assert titles[titled][0] in {
+                t("industry.title"),
+                t("assessment.title"),
+                t("data.export.change_log"),
+            }
+        want = _sheets(_before_streaming(sheets, titles))
+        for sheet in sheets:
+            assert got[sheet]["rows"][:60] == want[sheet]["rows"][:60], (name, sheet)  # the first rows
+            assert got[sheet]["rows"] == want[sheet]["rows"], (name, sheet)
+            assert got[sheet] == want[sheet], (name, sheet)
+
+
+def test_lists_read_in_chunks_are_the_whole_lists(hand_engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """On both databases: one query read two rows at a time (a server-side cursor on PostgreSQL,
+    with the benefit types looked up between chunks) gives the rows of the whole list, in order."""
+    from lib.queries import assessment as assessment_queries
+    from lib.queries import audit, common, industry
+
+    as_of = dt.date(2020, 10, 31)
+    with Session(hand_engine) as session:
+        session.add(Organisation(id=1, kind="cooperative", name_zh="合作社", name_en="Co-op", town_id=1))
+        session.flush()
+        for number, (household, benefit) in enumerate(
+            [(1, "wages"), (1, "dividend"), (2, "land_rent"), (5, "wages"), (7, "guaranteed_purchase")],
+            start=1,
+        ):
+            session.add(
+                OrganisationLink(
+                    id=number,
+                    organisation_id=1,
+                    household_id=household,
+                    benefit_type=benefit,
+                    annual_amount=100,
+                )
+            )
+        session.commit()
+    monkeypatch.setattr(common, "CHUNK_ROWS", 2)
+    lists = [
+        (industry.gaps_no_plan, industry.gaps_no_plan_chunks, {}),
+        (industry.stuck_plans, industry.stuck_plans_chunks, {"as_of": as_of}),
+        (industry.single_link_households, industry.single_link_households_chunks, {}),
+        (assessment_queries.issue_households, assessment_queries.issue_households_chunks, {"as_of": as_of}),
+    ]
+    with Session(hand_engine) as session:
+        for whole, chunked, options in lists:
+            for limit in (None, 3):
+                expected = whole(session, limit=limit, **options)
+                chunks = list(chunked(session, limit=limit, **options))
+                assert [len(chunk) for chunk in chunks][:-1] == [2] * (len(chunks) - 1), whole.__name__
+                got = pd.concat(chunks, ignore_index=True)
+                assert len(expected) >= 3, whole.__name__
+                pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=whole.__name__)
+        log = list(audit.change_log_chunks(session))
+        assert len(log) == 1 and log[0].empty and list(log[0].columns) == audit.CHANGE_COLUMNS
