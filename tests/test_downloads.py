@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -58,6 +59,14 @@ PAYLOADS = [
 ]
 
 
+def _shown(value: Any) -> Any:
+    """A cell's text as a spreadsheet shows it: OOXML's _xHHHH_ escapes (a carriage return is
+    stored as _x000D_) decoded, which openpyxl leaves as they are."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match.group(1), 16)), value)
+
+
 def _offending(data: bytes) -> list[str]:
     """Every formula cell, and every text cell starting with a dangerous character, of a workbook."""
     book = load_workbook(io.BytesIO(data), data_only=False)
@@ -65,9 +74,8 @@ def _offending(data: bytes) -> list[str]:
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
-                if cell.data_type == "f" or (
-                    isinstance(cell.value, str) and cell.value.startswith(DANGEROUS)
-                ):
+                text = _shown(cell.value)
+                if cell.data_type == "f" or (isinstance(text, str) and text.startswith(DANGEROUS)):
                     found.append(f"{sheet.title}!{cell.coordinate}={cell.value!r}")
     return found
 
@@ -75,7 +83,7 @@ def _offending(data: bytes) -> list[str]:
 def _texts(data: bytes) -> set[str]:
     book = load_workbook(io.BytesIO(data))
     return {
-        cell.value
+        _shown(cell.value)
         for sheet in book.worksheets
         for row in sheet.iter_rows()
         for cell in row
@@ -98,7 +106,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text() -> None:
     sheet = load_workbook(io.BytesIO(data))["list"]
     assert sheet["A1"].value == "'=1+1" and sheet["A2"].value == "'@scope"
     rows = list(sheet.iter_rows(min_row=5, values_only=True))
-    assert [row[0] for row in rows] == [*("'" + p for p in PAYLOADS), "plain", None, None]
+    assert [_shown(row[0]) for row in rows] == [*("'" + p for p in PAYLOADS), "plain", None, None]
     assert [row[1] for row in rows] == [-3, -2.5, 0, 1, 2, 3, 4, 5, 6, 7]  # numbers stay numbers
     assert sheet["B5"].data_type == "n"
 
@@ -368,13 +376,18 @@ def _sheets(data: bytes) -> dict[str, Any]:
             "rows": [_trimmed(row) for row in rows],
             "date_formats": {cell.number_format for row in sheet.iter_rows() for cell in row if cell.is_date},
             "bold": [
-                (cell.coordinate, cell.font.sz)
+                (cell.coordinate, cell.font.sz or 11)  # no size: the default, 11
                 for row in sheet.iter_rows(max_row=8)
                 for cell in row
                 if cell.font.b and cell.value is not None
             ],
             "freeze": sheet.freeze_panes,
-            "widths": {key: dim.width for key, dim in sheet.column_dimensions.items() if dim.width},
+            "widths": {  # a width may cover a range of columns
+                number: dim.width
+                for dim in sheet.column_dimensions.values()
+                if dim.width and dim.customWidth
+                for number in range(dim.min or 1, (dim.max or dim.min or 1) + 1)
+            },
         }
     return out
 
