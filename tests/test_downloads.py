@@ -305,11 +305,18 @@ def test_no_download_writes_a_formula(open_app, planted_url: str, downloads) -> 
     _visit_every_download(at)
     _upload_a_bad_file(open_app(planted_url, "views/data_page.py", lang="en"))
     built: list[tuple[str, bytes]] = [(name, make()) for name, make in downloads]
-    expected_files = [
+    expected_files = [  # every page's Excel downloads on the hand county, templates and a report
+        *(f"349901100201_{table}.xlsx" for table in ("households", "households_by_stage", "industry")),
+        *(f"349901100201_{table}.xlsx" for table in ("links", "plans", "team", "team_history", "verify")),
+        "towns.xlsx",
+        "villages_due.xlsx",
         "industry_gaps_2020-10-31.xlsx",
         "single_link_2020-10-31.xlsx",
+        "products_2020-10-31.xlsx",
+        "organisations_2020-10-31.xlsx",
         "assessment_issues_2020-10-31.xlsx",
         "mock_assessment_2020_2020-10-31.xlsx",
+        *(f"training_{table}_2020-10-31.xlsx" for table in ("phases", "sessions", "tours", "waiting")),
         "map_exit_status_village.xlsx",
         "map_exit_status_town.xlsx",
         "towns_2020-10-31.xlsx",
@@ -317,6 +324,7 @@ def test_no_download_writes_a_formula(open_app, planted_url: str, downloads) -> 
         "change_log_2020-10-31.xlsx",
         "visits_template_en.xlsx",
         "household_status_template_en.xlsx",
+        "industry_plans_template_en.xlsx",
         "visits_problems.xlsx",
     ]
     assert set(expected_files) <= {name for name, _ in built}, sorted(name for name, _ in built)
