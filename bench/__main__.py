@@ -1,5 +1,6 @@
 """`make bench`: generate (or reuse) each dataset, time every page, the main queries and a form,
-print a table and write bench/results.json.
+print a table and write bench/results.json. The whole-list downloads are built once each in a
+process of their own (bench/downloads.py) for the memory one download adds.
 
     .venv/bin/python -m bench [--runs county:sqlite,city:sqlite,city:postgresql] [--repeat 1]
 
@@ -47,6 +48,9 @@ TARGETS = {
     },
     ("province", "postgresql"): {"warm_ms": 500, "cold_ms": 2000},
 }
+
+
+DOWNLOAD_ADDED_MB = 300  # issue 15: one whole-list download adds at most this to the server
 
 
 def _python() -> str:
@@ -171,6 +175,22 @@ def machine() -> dict[str, Any]:
     }
 
 
+def measure_downloads(url: str) -> dict[str, Any]:
+    """Each whole-list download in a process of its own (bench/downloads.py)."""
+    out = subprocess.run(
+        [_python(), "-m", "bench.downloads", "--url", url],
+        cwd=config.ROOT,
+        env=_env(url),
+        check=False,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if out.returncode != 0:
+        return {"error": {"error": f"bench.downloads exited with {out.returncode}"}}
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def measure_browser(url: str) -> dict[str, Any]:
     """The map in headless Chromium (bench/browser_map.py), in its own process."""
     out = subprocess.run(
@@ -189,10 +209,13 @@ def measure_browser(url: str) -> dict[str, Any]:
 
 def check_targets(result: dict[str, Any]) -> list[str]:
     """Which targets this dataset misses (empty when none apply or all hold)."""
+    misses: list[str] = []
+    for name, download in (result.get("downloads") or {}).items():
+        if download.get("added_mb", 0) > DOWNLOAD_ADDED_MB:  # issue 15, for every dataset
+            misses.append(f"download {name}: +{download['added_mb']} MB > {DOWNLOAD_ADDED_MB} MB")
     targets = TARGETS.get((result["scale"], result["database"]))
     if not targets:
-        return []
-    misses: list[str] = []
+        return misses
     for page in result["pages"]:
         name = page["page"]
         if page["warm_ms"] > targets["warm_ms"]:
@@ -251,6 +274,16 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{b.get('map_drawn_warm_s', '')} | {b.get('click_s', '')} |"
         )
     lines.append("")
+    lines.append("| scale | database | download | rows | s | CPU s | file MB | RSS before MB | added MB |")
+    lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    for result in results:
+        for name, d in (result.get("downloads") or {}).items():
+            lines.append(
+                f"| {result['scale']} | {result['database']} | {name} | {d.get('rows', '')} | "
+                f"{d.get('seconds', '')} | {d.get('cpu_s', '')} | {d.get('file_mb', '')} | "
+                f"{d.get('rss_before_mb', '')} | {d.get('added_mb', d.get('error', ''))} |"
+            )
+    lines.append("")
     lines.append("| scale | database | query | ms |")
     lines.append("|---|---|---|---:|")
     for result in results:
@@ -294,6 +327,7 @@ def readme_table(results: list[dict[str, Any]]) -> str:
     page_peaks = [max(page["peak_rss_mb"] for page in run["pages"]) for run in results]
     row("server peak RSS: pages", [f"{peak:.0f} MB" for peak in page_peaks])
     row("… with downloads and a form", [f"{run['peak_rss_mb']:.0f} MB" for run in results])
+    row("one download adds at most", [largest_download(run) for run in results])
     browsers = [run.get("browser") or {} for run in results]
     row(
         "Chromium: map drawn, cold / warm",
@@ -309,6 +343,15 @@ def readme_table(results: list[dict[str, Any]]) -> str:
         ],
     )
     return "\n".join(lines)
+
+
+def largest_download(run: dict[str, Any]) -> str:
+    """The download that adds the most memory, e.g. "+33 MB (issues, 100,000 rows, 47 s)"."""
+    downloads = [(name, d) for name, d in (run.get("downloads") or {}).items() if "added_mb" in d]
+    if not downloads:
+        return "—"
+    name, d = max(downloads, key=lambda item: item[1]["added_mb"])
+    return f"+{d['added_mb']} MB ({name}, {d['rows'] or 0:,} rows, {d['seconds']:.0f} s)"
 
 
 def write_results(results: list[dict[str, Any]]) -> None:
@@ -356,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             if database == "sqlite":
                 url, info = sqlite_dataset(scale)
                 result = measure(url, scale, database, args.repeat)
+                result["downloads"] = measure_downloads(url)
                 if not args.no_browser:
                     result["browser"] = measure_browser(url)
             elif args.postgres_url:
@@ -363,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                 rebuild_rollups(url)
                 info = {"generate_s": None, "size_mb": postgres_size_mb(url)}
                 result = measure(url, scale, database, args.repeat)
+                result["downloads"] = measure_downloads(url)
                 if not args.no_browser:
                     result["browser"] = measure_browser(url)
             else:
@@ -374,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
                 with server.database() as url:
                     info = {"generate_s": generate(url, scale), "size_mb": postgres_size_mb(url)}
                     result = measure(url, scale, database, args.repeat)
+                    result["downloads"] = measure_downloads(url)
                     if not args.no_browser:
                         result["browser"] = measure_browser(url)
             result["dataset"] = info

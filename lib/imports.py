@@ -29,6 +29,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lib.auth import HOUSEHOLD_UPDATE, PLAN_UPDATE, VISIT_RECORD
+from lib.excel import FORMULA_START, put
 from lib.i18n import CATALOGS
 from lib.models import PlanStage
 from lib.services import households, industry
@@ -450,7 +451,7 @@ def template_bytes(kind: RecordType | str, *, lang: str, rows: Sequence[Mapping[
     yes_no = f'"{label(lang, "data.bool.yes")},{label(lang, "data.bool.no")}"'
     for index, column in enumerate(kind.columns, start=1):
         letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=column.header(lang))
+        cell = put(sheet.cell(row=1, column=index), column.header(lang))
         cell.font = Font(bold=True)
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -480,7 +481,7 @@ def template_bytes(kind: RecordType | str, *, lang: str, rows: Sequence[Mapping[
     for number, values in enumerate(rows, start=2):
         for index, column in enumerate(kind.columns, start=1):
             value = _cell_value(column, values.get(column.code), lang)
-            cell = sheet.cell(row=number, column=index, value=value)
+            cell = put(sheet.cell(row=number, column=index), value)
             if column.kind == "date":
                 cell.number_format = "yyyy-mm-dd"
             elif column.kind == "text":
@@ -494,10 +495,10 @@ def template_bytes(kind: RecordType | str, *, lang: str, rows: Sequence[Mapping[
 
 
 def _instructions(sheet: Any, kind: RecordType, lang: str) -> None:
-    sheet.cell(
-        row=1, column=1, value=label(lang, "data.help.title", type=label(lang, kind.title_key))
+    put(
+        sheet.cell(row=1, column=1), label(lang, "data.help.title", type=label(lang, kind.title_key))
     ).font = Font(bold=True, size=14)
-    sheet.cell(row=2, column=1, value=label(lang, f"{kind.title_key}.about"))
+    put(sheet.cell(row=2, column=1), label(lang, f"{kind.title_key}.about"))
     general = [
         label(lang, "data.help.general_1"),
         label(lang, "data.help.general_2", rows=f"{MAX_ROWS:,}", mb=MAX_BYTES // (1024 * 1024)),
@@ -505,19 +506,20 @@ def _instructions(sheet: Any, kind: RecordType, lang: str) -> None:
         label(lang, "data.help.general_4"),
     ]
     for number, line in enumerate(general, start=3):
-        sheet.cell(row=number, column=1, value=f"{number - 2}. {line}")
+        put(sheet.cell(row=number, column=1), f"{number - 2}. {line}")
     top = len(general) + 4
     for index, key in enumerate(
         ("data.help.column", "data.help.required", "data.help.kind", "data.help.notes"), 1
     ):
-        sheet.cell(row=top, column=index, value=label(lang, key)).font = Font(bold=True)
+        put(sheet.cell(row=top, column=index), label(lang, key)).font = Font(bold=True)
     for number, column in enumerate(kind.columns, start=top + 1):
-        sheet.cell(row=number, column=1, value=label(lang, column.label_key))
-        sheet.cell(
-            row=number, column=2, value=label(lang, "data.help.yes" if column.required else "data.help.no")
+        put(sheet.cell(row=number, column=1), label(lang, column.label_key))
+        put(
+            sheet.cell(row=number, column=2),
+            label(lang, "data.help.yes" if column.required else "data.help.no"),
         )
-        sheet.cell(row=number, column=3, value=_kind_text(column, lang))
-        sheet.cell(row=number, column=4, value=column.help(lang)).alignment = Alignment(wrap_text=True)
+        put(sheet.cell(row=number, column=3), _kind_text(column, lang))
+        put(sheet.cell(row=number, column=4), column.help(lang)).alignment = Alignment(wrap_text=True)
     for letter, width in zip("ABCD", (34, 8, 28, 90), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = sheet.cell(row=top + 1, column=1)
@@ -551,6 +553,8 @@ def _text(column: Column, value: object) -> str:
     else:
         raise _CellError("data.error.text_kind")
     text = text.strip()
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
+        text = text[1:]  # the apostrophe a download puts before text that could pass for a formula
     if len(text) > column.max_length:
         raise _CellError("data.error.text_long", max=column.max_length)
     return text

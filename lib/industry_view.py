@@ -139,14 +139,9 @@ def stuck_table(stuck: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
     )
 
 
-def gap_sheets(
-    gaps: pd.DataFrame, stuck: pd.DataFrame, *, show_names: bool, months: int
-) -> dict[str, pd.DataFrame]:
-    """The gaps workbook's sheets (names cut to Excel's 31 characters): no plan, then stuck."""
-    return {
-        t("industry.no_plan")[:31]: gaps_table(gaps, show_names=show_names),
-        t("industry.stuck", months=months)[:31]: stuck_table(stuck, show_names=show_names),
-    }
+def gap_sheet_names(months: int) -> tuple[str, str]:
+    """The gaps workbook's sheet names (cut to Excel's 31 characters): no plan, then stuck."""
+    return t("industry.no_plan")[:31], t("industry.stuck", months=months)[:31]
 
 
 def products_table(products: pd.DataFrame) -> pd.DataFrame:

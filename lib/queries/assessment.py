@@ -37,7 +37,7 @@ nothing here reads the clock.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,7 +57,7 @@ from lib.models import (
     Village,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, town_filter
+from lib.queries.common import AnySelect, frames_in_chunks, town_filter
 from lib.queries.industry import months_before
 
 Level = Literal["town", "village"]
@@ -582,20 +582,50 @@ def issue_households(
     Columns ISSUE_COLUMNS: the household, its place, latest income and visit, one boolean per
     check, and `issues` (how many checks it trips). head_name is unmasked: the page masks it.
     """
-    flags, wanted = _issue_flags(session, as_of, within_months, town_codes, checks)
-    c = flags.c
-    # Ordered over the materialised CTE's own columns: an ORDER BY over the facts made SQLite
-    # rescan the visit subqueries per row.
-    stmt = (
-        select(*(c[name] for name in ISSUE_COLUMNS[:-1]))
-        .where(wanted)
-        .order_by(c.town_code, c.village_code, c.archive_no, c.household_id)
-    )
+    stmt = _issues_in_order(session, as_of, within_months, town_codes, checks)
     if limit is not None:
         stmt = stmt.limit(limit)
     if offset:
         stmt = stmt.offset(offset)
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=ISSUE_COLUMNS[:-1])
+    return _with_issue_count(pd.DataFrame(session.execute(stmt).all(), columns=ISSUE_COLUMNS[:-1]))
+
+
+def issue_households_chunks(
+    session: Session,
+    *,
+    as_of: dt.date,
+    within_months: int = 12,
+    town_codes: Sequence[str] | None = None,
+    checks: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """`issue_households`'s first `limit` rows (all when None) in one query, a chunk at a time."""
+    stmt = _issues_in_order(session, as_of, within_months, town_codes, checks)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    for frame in frames_in_chunks(session, stmt, ISSUE_COLUMNS[:-1]):
+        yield _with_issue_count(frame)
+
+
+def _issues_in_order(
+    session: Session,
+    as_of: dt.date,
+    within_months: int,
+    town_codes: Sequence[str] | None,
+    checks: Sequence[str] | None,
+) -> AnySelect:
+    flags, wanted = _issue_flags(session, as_of, within_months, town_codes, checks)
+    c = flags.c
+    # Ordered over the materialised CTE's own columns: an ORDER BY over the facts made SQLite
+    # rescan the visit subqueries per row.
+    return (
+        select(*(c[name] for name in ISSUE_COLUMNS[:-1]))
+        .where(wanted)
+        .order_by(c.town_code, c.village_code, c.archive_no, c.household_id)
+    )
+
+
+def _with_issue_count(frame: pd.DataFrame) -> pd.DataFrame:
     for key in CHECK_KEYS:
         frame[key] = frame[key].astype(bool)
     frame["issues"] = frame[CHECK_KEYS].sum(axis=1).astype("int64")

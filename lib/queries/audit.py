@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lib.models import AuditEntry
-from lib.queries.common import bounded_search
+from lib.queries.common import bounded_search, frames_in_chunks
 
 CHANGE_COLUMNS = [
     "at",
@@ -60,6 +61,17 @@ def change_log(
         stmt = stmt.where(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
     rows = session.execute(stmt.limit(max(1, min(limit, 5000)))).all()
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+
+def change_log_chunks(session: Session, *, limit: int = 5000) -> Iterator[pd.DataFrame]:
+    """`change_log`'s newest `limit` changes (at most 5,000), unfiltered, in one query, a chunk at
+    a time (for the download of the change log)."""
+    stmt = (
+        select(*(getattr(AuditEntry, column) for column in CHANGE_COLUMNS))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(max(1, min(limit, 5000)))
+    )
+    yield from frames_in_chunks(session, stmt, CHANGE_COLUMNS)
 
 
 def record_history(session: Session, *, table: str, key: str) -> pd.DataFrame:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lib.models import Meta, PlanStage, Town
@@ -51,6 +51,29 @@ def result_frame(session: Session, stmt: AnySelect) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=keys)
     return pd.DataFrame.from_records(rows, columns=keys)
+
+
+CHUNK_ROWS = 5_000  # rows a download reads at a time (a few MB of frame at most)
+
+
+def frames_in_chunks(session: Session, stmt: AnySelect, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
+    """Run `stmt` once and yield its rows CHUNK_ROWS at a time, each chunk a frame with `columns`
+    (one empty frame when there are none): for downloads of whole lists, which never hold them all.
+
+    PostgreSQL keeps the rows in a server-side cursor; SQLite steps through them as they are read.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL plans a cursor for its first 10% of rows (cursor_tuple_fraction): for a
+        # province's 100,000 single-link households that fast-start plan took 52 s, against 15 s
+        # for the plan of the whole list. A download reads every row.
+        session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    result = session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
+    empty = True
+    for rows in result.partitions():
+        empty = False
+        yield pd.DataFrame(rows, columns=list(columns))
+    if empty:
+        yield pd.DataFrame(columns=list(columns))
 
 
 def stage_rank(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[int]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,7 @@ from lib.models import (
     VillagePlanStages,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, stage_rank, town_filter
+from lib.queries.common import AnySelect, frames_in_chunks, stage_rank, town_filter
 from lib.queries.overview import household_counts_for
 from lib.queries.training import months_between
 
@@ -391,8 +391,18 @@ def gaps_no_plan(
     labour_count, status, village_code, village_name_zh, village_name_en, town_code,
     town_name_zh, town_name_en.
     """
-    stmt = _gaps(town_codes).order_by(Town.code, Village.code, Household.archive_no, Household.id)
-    return _frame(session, _page(stmt, limit, offset), GAP_COLUMNS)
+    return _frame(session, _page(_gaps_in_order(town_codes), limit, offset), GAP_COLUMNS)
+
+
+def _gaps_in_order(town_codes: Sequence[str] | None) -> AnySelect:
+    return _gaps(town_codes).order_by(Town.code, Village.code, Household.archive_no, Household.id)
+
+
+def gaps_no_plan_chunks(
+    session: Session, *, town_codes: Sequence[str] | None = None, limit: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """`gaps_no_plan`'s first `limit` rows (all when None) in one query, a chunk at a time."""
+    yield from frames_in_chunks(session, _page(_gaps_in_order(town_codes), limit, 0), GAP_COLUMNS)
 
 
 def gaps_no_plan_count(session: Session, *, town_codes: Sequence[str] | None = None) -> int:
@@ -457,14 +467,35 @@ def stuck_plans(
     industry_code, industry_name_zh, industry_name_en, category, stage, stage_since,
     months_in_stage (whole months to as_of).
     """
-    stmt = _stuck(as_of, months, town_codes).order_by(
+    stmt = _stuck_in_order(as_of, months, town_codes)
+    return _with_months(_frame(session, _page(stmt, limit, offset), STUCK_COLUMNS[:-1]), as_of)
+
+
+def _stuck_in_order(as_of: dt.date, months: int, town_codes: Sequence[str] | None) -> AnySelect:
+    return _stuck(as_of, months, town_codes).order_by(
         Town.code, Village.code, Household.archive_no, IndustryPlan.id
     )
-    frame = _frame(session, _page(stmt, limit, offset), STUCK_COLUMNS[:-1])
+
+
+def _with_months(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     frame["months_in_stage"] = pd.Series(
-        [months_between(since, as_of) for since in frame["stage_since"]], dtype="int64"
+        [months_between(since, as_of) for since in frame["stage_since"]], dtype="int64", index=frame.index
     )
     return frame
+
+
+def stuck_plans_chunks(
+    session: Session,
+    *,
+    as_of: dt.date,
+    months: int = 12,
+    town_codes: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """`stuck_plans`'s first `limit` rows (all when None) in one query, a chunk at a time."""
+    stmt = _page(_stuck_in_order(as_of, months, town_codes), limit, 0)
+    for frame in frames_in_chunks(session, stmt, STUCK_COLUMNS[:-1]):
+        yield _with_months(frame, as_of)
 
 
 def stuck_plans_count(
@@ -699,8 +730,23 @@ def single_link_households(
     organisation_name_zh, organisation_name_en, kind, benefit_types (tuple of benefit-type codes
     in BenefitType order), links, annual_amount (yuan, 0 if none recorded).
     """
+    columns = [c for c in SINGLE_LINK_COLUMNS if c != "benefit_types"]
+    frame = _frame(session, _page(_single_links_in_order(town_codes), limit, offset), columns)
+    return _with_benefits(session, frame)
+
+
+def single_link_households_chunks(
+    session: Session, *, town_codes: Sequence[str] | None = None, limit: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """`single_link_households`'s first `limit` rows (all when None) in one query, a chunk at a time."""
+    columns = [c for c in SINGLE_LINK_COLUMNS if c != "benefit_types"]
+    for frame in frames_in_chunks(session, _page(_single_links_in_order(town_codes), limit, 0), columns):
+        yield _with_benefits(session, frame)
+
+
+def _single_links_in_order(town_codes: Sequence[str] | None) -> AnySelect:
     single = _single_links()
-    stmt = town_filter(
+    return town_filter(
         select(
             Household.id,
             Household.archive_no,
@@ -720,8 +766,10 @@ def single_link_households(
         .join(Organisation, Organisation.id == single.c.organisation_id),
         town_codes,
     ).order_by(Town.code, Village.code, Household.archive_no, Household.id)
-    columns = [c for c in SINGLE_LINK_COLUMNS if c != "benefit_types"]
-    frame = _frame(session, _page(stmt, limit, offset), columns)
+
+
+def _with_benefits(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (single-link households) with their benefit_types, its links and amounts as ints."""
     # The benefit types of just these households (all of a single-link household's links are
     # to its one organisation), in pages of ids so a long list stays within parameter limits.
     types: dict[int, set[str]] = {}
@@ -734,11 +782,12 @@ def single_link_households(
         for household_id, benefit in session.execute(pairs).all():
             types.setdefault(household_id, set()).add(benefit)
     frame.insert(
-        columns.index("links"),
+        list(frame.columns).index("links"),
         "benefit_types",
         pd.Series(
             [tuple(b for b in BENEFIT_TYPES if b in types.get(h, set())) for h in frame["household_id"]],
             dtype="object",
+            index=frame.index,
         ),
     )
     _as_int(frame, ["links", "annual_amount"])

@@ -15,7 +15,7 @@ import re
 import threading
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, TypeVar
@@ -862,6 +862,19 @@ def fresh(function: Callable[..., T], /, **kwargs: Any) -> T:
     try:
         with Session(_engine(url)) as session:
             return function(session, **kwargs)
+    except DatabaseError as error:
+        _fail(error)
+    except SQLAlchemyError as exc:
+        _fail(explain_failure(exc, url))
+
+
+def streamed(function: Callable[..., Iterator[T]], /, **kwargs: Any) -> Iterator[T]:
+    """Run a `lib.queries` generator `(session, **kwargs)` now, uncached, yielding what it yields
+    (a download's chunks) while its session stays open; a database failure shows the usual error."""
+    url = config.database_url()
+    try:
+        with Session(_engine(url)) as session:
+            yield from function(session, **kwargs)
     except DatabaseError as error:
         _fail(error)
     except SQLAlchemyError as exc:

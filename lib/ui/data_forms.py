@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -210,19 +211,23 @@ def village_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
     )
 
 
-def change_log_table() -> pd.DataFrame:
-    log = ui.query(audit.change_log, limit=5000)
-    labels = {
-        "at": "forms.col.at",
-        "username": "forms.col.user",
-        "action": "forms.col.action",
-        "table_name": "forms.col.table",
-        "record_key": "forms.col.key",
-        "old_values": "forms.col.old",
-        "new_values": "forms.col.new",
-        "reason": "forms.col.reason",
-    }
-    return log.rename(columns={column: t(key) for column, key in labels.items()})
+CHANGE_LOG_LABELS = {
+    "at": "forms.col.at",
+    "username": "forms.col.user",
+    "action": "forms.col.action",
+    "table_name": "forms.col.table",
+    "record_key": "forms.col.key",
+    "old_values": "forms.col.old",
+    "new_values": "forms.col.new",
+    "reason": "forms.col.reason",
+}
+
+
+def change_log_chunks(labels: Mapping[str, str]) -> Iterator[pd.DataFrame]:
+    """The newest 5,000 changes, columns named by `labels` (CHANGE_LOG_LABELS in the reader's
+    language, worked out before a click's thread runs this), read a chunk at a time."""
+    for chunk in ui.streamed(audit.change_log_chunks, limit=5000):
+        yield chunk.rename(columns=dict(labels))
 
 
 def exports_section(actor: Actor | None, filters: ui.Filters, *, as_of: dt.date) -> None:
@@ -230,19 +235,20 @@ def exports_section(actor: Actor | None, filters: ui.Filters, *, as_of: dt.date)
     st.subheader(t("data.exports_title"))
     st.caption(t("data.exports_intro"))
     scope = [t("data.title"), ui.scope_line(filters)]
-    lists = [
-        ("towns", "data.export.towns", lambda: town_table(filters.town_codes)),
-        ("villages", "data.export.villages", lambda: village_table(filters.town_codes)),
+    lists: list[tuple[str, str, pd.DataFrame | Callable[[], Iterator[pd.DataFrame]]]] = [
+        ("towns", "data.export.towns", town_table(filters.town_codes)),
+        ("villages", "data.export.villages", village_table(filters.town_codes)),
     ]
-    if actor is not None:
-        lists.append(("change_log", "data.export.change_log", change_log_table))
-    for code, key, build in lists:
+    if actor is not None:  # read when clicked, a chunk at a time
+        labels = {column: t(key) for column, key in CHANGE_LOG_LABELS.items()}
+        lists.append(("change_log", "data.export.change_log", lambda: change_log_chunks(labels)))
+    for code, key, table in lists:
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.markdown(f"**{t(key)}**")
         with right:
             excel_download(
                 "data.download",
-                build(),
+                table,
                 file_name=f"{code}_{as_of.isoformat()}.xlsx",
                 key=f"data_export_{code}",
                 title_lines=[t(key), *scope],

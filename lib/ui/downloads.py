@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -42,7 +42,7 @@ def labelled(frame: pd.DataFrame, column_config: Mapping[str, Any] | None) -> pd
 
 def excel_download(
     label: str,
-    data: pd.DataFrame | Mapping[str, pd.DataFrame],
+    data: pd.DataFrame | Mapping[str, pd.DataFrame] | Callable[[], Iterable[pd.DataFrame]],
     *,
     file_name: str,
     key: str,
@@ -51,21 +51,26 @@ def excel_download(
 ) -> None:
     """A download button for one table (or several, one sheet each) as an .xlsx workbook.
 
-    `label` is a label key or a finished label. A single frame's sheet is named after the file;
-    `title_lines` go above its table (a list) or above each named sheet (a mapping).
-    `column_config` (as given to `st.dataframe`) supplies the headers.
+    `label` is a label key or a finished label. A single table's sheet is named after the file;
+    `title_lines` go above its table (a list) or above each named sheet (a mapping). A single
+    table may also be a callable giving its rows in chunks (frames), called only when clicked and
+    written chunk by chunk. `column_config` (as given to `st.dataframe`) supplies the headers.
     """
-    if isinstance(data, pd.DataFrame):
+    if isinstance(data, pd.DataFrame) or callable(data):
         sheet = file_name.rsplit(".", 1)[0][:31] or "data"
-        sheets = {sheet: data}
+        tables: dict[str, pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]] = {sheet: data}
         titles = {sheet: list(title_lines)} if isinstance(title_lines, Sequence) and title_lines else {}
     else:
-        sheets = {name[:31]: frame for name, frame in data.items()}
+        tables = {name[:31]: frame for name, frame in data.items()}
         titles = {name[:31]: list(lines) for name, lines in (title_lines or {}).items()}  # type: ignore[union-attr]
 
+    def chunks(table: pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]) -> Iterator[pd.DataFrame]:
+        for frame in table() if callable(table) else [table]:
+            yield labelled(frame, column_config)
+
     def build() -> bytes:
-        return export.excel_bytes(
-            {name: labelled(frame, column_config) for name, frame in sheets.items()}, title_lines=titles
+        return export.workbook_bytes(
+            export.Sheet(name, chunks(table), titles.get(name, [])) for name, table in tables.items()
         )
 
     st.download_button(

@@ -3,6 +3,8 @@
 Each shows one page (`ui.PAGE_SIZE` rows) at a time with "rows 1–200 of N" and previous / next
 (the page kept in session state), and an Excel download of the whole list, built only when
 clicked, in the viewer's language, holding at most `ui.EXPORT_LIMIT` rows (with a note if longer).
+The downloads read their list a chunk at a time in one query and write it row by row
+(`*_workbook`), so a province's 100,000 rows never sit in memory at once.
 """
 
 from __future__ import annotations
@@ -63,27 +65,37 @@ def industry_gaps(
     st.download_button(
         t("industry.download_gaps"),
         data=ui.in_current_language(
-            lambda: export.excel_bytes(
-                industry_view.gap_sheets(
-                    ui.fresh(industry.gaps_no_plan, town_codes=towns, limit=ui.EXPORT_LIMIT),
-                    ui.fresh(
-                        industry.stuck_plans,
-                        town_codes=towns,
-                        as_of=as_of,
-                        months=months,
-                        limit=ui.EXPORT_LIMIT,
-                    ),
-                    show_names=show_names,
-                    months=months,
-                ),
-                title_lines={t("industry.no_plan")[:31]: [t("industry.title"), scope]},
-            )
+            lambda: gaps_workbook(towns=towns, as_of=as_of, months=months, show_names=show_names, scope=scope)
         ),
         file_name=f"industry_gaps_{as_of}.xlsx",
         mime=export.EXCEL_MIME,
         on_click="ignore",
     )
     ui.export_note(max(gap_total, stuck_total))
+
+
+def gaps_workbook(
+    *, towns: Sequence[str], as_of: dt.date, months: int, show_names: bool, scope: str
+) -> bytes:
+    """The gaps download: households with labour and no plan, then stuck plans (a sheet each, at
+    most EXPORT_LIMIT rows), read and written a chunk at a time."""
+    no_plan = ui.streamed(industry.gaps_no_plan_chunks, town_codes=towns, limit=ui.EXPORT_LIMIT)
+    stuck = ui.streamed(
+        industry.stuck_plans_chunks, town_codes=towns, as_of=as_of, months=months, limit=ui.EXPORT_LIMIT
+    )
+    names = industry_view.gap_sheet_names(months)
+    return export.workbook_bytes(
+        [
+            export.Sheet(
+                names[0],
+                (industry_view.gaps_table(chunk, show_names=show_names) for chunk in no_plan),
+                title_lines=[t("industry.title"), scope],
+            ),
+            export.Sheet(
+                names[1], (industry_view.stuck_table(chunk, show_names=show_names) for chunk in stuck)
+            ),
+        ]
+    )
 
 
 def industry_single_links(*, towns: Sequence[str], as_of: dt.date, show_names: bool) -> None:
@@ -101,20 +113,12 @@ def industry_single_links(*, towns: Sequence[str], as_of: dt.date, show_names: b
         ),
         key="industry_single_page",
     )
-    sheet = f"single_link_{as_of}"
     st.download_button(
         t("data.download"),
         data=ui.in_current_language(
-            lambda: export.excel_bytes(
-                {
-                    sheet: industry_view.single_link_table(
-                        ui.fresh(industry.single_link_households, town_codes=towns, limit=ui.EXPORT_LIMIT),
-                        show_names=show_names,
-                    )
-                }
-            )
+            lambda: single_links_workbook(towns=towns, as_of=as_of, show_names=show_names)
         ),
-        file_name=f"{sheet}.xlsx",
+        file_name=f"single_link_{as_of}.xlsx",
         mime=export.EXCEL_MIME,
         key="dl_single",
         on_click="ignore",
@@ -122,6 +126,19 @@ def industry_single_links(*, towns: Sequence[str], as_of: dt.date, show_names: b
         type="tertiary",
     )
     ui.export_note(total)
+
+
+def single_links_workbook(*, towns: Sequence[str], as_of: dt.date, show_names: bool) -> bytes:
+    """The single-link households' download (at most EXPORT_LIMIT rows), a chunk at a time."""
+    chunks = ui.streamed(industry.single_link_households_chunks, town_codes=towns, limit=ui.EXPORT_LIMIT)
+    return export.workbook_bytes(
+        [
+            export.Sheet(
+                f"single_link_{as_of}",
+                (industry_view.single_link_table(chunk, show_names=show_names) for chunk in chunks),
+            )
+        ]
+    )
 
 
 def assessment_issues(
@@ -161,21 +178,8 @@ def assessment_issues(
     st.download_button(
         t("assessment.download_issues"),
         data=ui.in_current_language(
-            lambda: export.excel_bytes(
-                {
-                    t("assessment.issues_title"): assessment_view.issue_table(
-                        ui.fresh(
-                            assessment_queries.issue_households,
-                            as_of=as_of,
-                            within_months=months,
-                            town_codes=towns,
-                            checks=checks,
-                            limit=ui.EXPORT_LIMIT,
-                        ),
-                        show_names=show_names,
-                    )
-                },
-                title_lines={t("assessment.issues_title"): [t("assessment.title"), scope]},
+            lambda: issues_workbook(
+                towns=towns, as_of=as_of, months=months, checks=checks, show_names=show_names, scope=scope
             )
         ),
         file_name=f"assessment_issues_{as_of}.xlsx",
@@ -183,3 +187,33 @@ def assessment_issues(
         on_click="ignore",
     )
     ui.export_note(total)
+
+
+def issues_workbook(
+    *,
+    towns: Sequence[str],
+    as_of: dt.date,
+    months: int,
+    checks: Sequence[str] | None,
+    show_names: bool,
+    scope: str,
+) -> bytes:
+    """The households with data issues (`checks`, every check when None; at most EXPORT_LIMIT
+    rows), read and written a chunk at a time."""
+    chunks = ui.streamed(
+        assessment_queries.issue_households_chunks,
+        as_of=as_of,
+        within_months=months,
+        town_codes=towns,
+        checks=checks,
+        limit=ui.EXPORT_LIMIT,
+    )
+    return export.workbook_bytes(
+        [
+            export.Sheet(
+                t("assessment.issues_title"),
+                (assessment_view.issue_table(chunk, show_names=show_names) for chunk in chunks),
+                title_lines=[t("assessment.title"), scope],
+            )
+        ]
+    )
