@@ -1,11 +1,12 @@
 """Excel imports: which record types can be imported, their templates, and reading an upload.
 
 Pure: no streamlit and no SQL. A record type names its columns (headers in both languages, type,
-required or not, help text), the service that stores one row and how a row's values become that
-service's keyword arguments. `template_bytes` writes a type's .xlsx template; `parse_upload`
-reads a filled one into clean rows and `Problem`s (row, column, label key + parameters), never
-raising on a bad file. `lib.services.imports` then runs the rows through the services, all or
-nothing. Adding a record type is one `RecordType(...)` entry in `REGISTRY`.
+required or not, help text), the service that stores its records (split for imports: see
+`lib.services.common.RowImporter`) and how a row's values become that service's keyword
+arguments. `template_bytes` writes a type's .xlsx template; `parse_upload` reads a filled one into
+clean rows and `Problem`s (row, column, label key + parameters), never raising on a bad file.
+`lib.services.imports` then runs the rows through the services, all or nothing. Adding a record
+type is one `RecordType(...)` entry in `REGISTRY`.
 
 Reading is bounded: a sheet wider or longer than the template allows is refused from its stated
 size before a cell is read, only the columns a template can have are read, reading stops at the
@@ -39,6 +40,7 @@ from lib.auth import HOUSEHOLD_UPDATE, PLAN_UPDATE, VISIT_RECORD
 from lib.i18n import CATALOGS
 from lib.models import PlanStage
 from lib.services import households, industry
+from lib.services.common import RowImporter
 
 MAX_BYTES = 5 * 1024 * 1024  # an upload larger than this is refused before it is opened
 MAX_UNPACKED = 100 * 1024 * 1024  # the xlsx (a zip) unpacked; guards against zip bombs
@@ -129,19 +131,21 @@ class Column:
 
 @dataclass(frozen=True)
 class RecordType:
-    """An importable record type: its columns and the service that stores one row.
+    """An importable record type: its columns and the service that stores its records.
 
-    `service` is a `@transactional` service; imports call its undecorated `__wrapped__` inside a
-    savepoint. `build(values, ids)` turns a row's values (column code → value) and the ids its
-    `lookups` resolved (column code → id) into the service's keyword arguments, less `actor` and
-    `as_of`. `fields` maps the service's error fields to columns; `unique` names the columns no
-    two rows of a file may share.
+    `importer` is that service split in two (`lib.services.common.RowImporter`): a check that
+    reads nothing row by row, so a whole file is checked in a read transaction, and a write of
+    many records at once. `build(values, ids)` turns a row's values (column code → value) and the
+    ids its `lookups` resolved (column code → id) into the service's keyword arguments, less
+    `actor` and `as_of`. `fields` maps the service's error fields to columns; `unique` names the
+    columns no two rows of a file may share: rows of one file are checked each on its own, so
+    two rows that would change the same record must be refused here.
     """
 
     code: str
     action: str
     columns: tuple[Column, ...]
-    service: Callable[..., Any]
+    importer: RowImporter[Any, Any]
     build: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
     lookups: Mapping[str, str] = field(default_factory=dict)  # column code → lookup name
     fields: Mapping[str, str] = field(default_factory=dict)  # service field → column code
@@ -201,7 +205,7 @@ VISITS = RecordType(
         Column("satisfied", "bool"),
         Column("found_unregistered_need", "bool"),
     ),
-    service=households.record_visit,
+    importer=households.VISIT_IMPORT,
     build=_visit_kwargs,
     lookups={"archive_no": "household"},
     fields={"household_id": "archive_no"},
@@ -227,7 +231,7 @@ HOUSEHOLD_STATUS = RecordType(
         Column("reason", "text", max_length=households.TEXT_MAX),
         Column("version", "int", required=True, minimum=1),
     ),
-    service=households.update_household_status,
+    importer=households.STATUS_IMPORT,
     build=_status_kwargs,
     lookups={"archive_no": "household"},
     fields={"household_id": "archive_no", "expected_version": "version"},
@@ -271,7 +275,7 @@ INDUSTRY_PLANS = RecordType(
         Column("actual_income", "int", maximum=industry.INCOME_MAX),
         Column("reason", "text", max_length=households.TEXT_MAX),
     ),
-    service=industry.create_plan,
+    importer=industry.PLAN_IMPORT,
     build=_plan_kwargs,
     lookups={"archive_no": "household", "industry": "industry"},
     fields={"household_id": "archive_no", "partner_org_id": "industry"},
