@@ -48,6 +48,8 @@ TARGETS = {
     },
     ("province", "postgresql"): {"warm_ms": 500, "cold_ms": 2000},
 }
+# Issue 15: a 5,000-row file checked in seconds without the write lock, imported holding it briefly
+UPLOAD_TARGETS = {"check_s": 5.0, "import_write_lock_s": 2.0, "hostile_parse_s": 2.0}
 
 
 DOWNLOAD_ADDED_MB = 300  # issue 15: one whole-list download adds at most this to the server
@@ -207,6 +209,22 @@ def measure_browser(url: str) -> dict[str, Any]:
     return result
 
 
+def measure_uploads(url: str, *, hostile: bool) -> dict[str, Any]:
+    """The Excel import on /data (bench/uploads.py), in its own process; a SQLite file is copied."""
+    out = subprocess.run(
+        [_python(), "-m", "bench.uploads", "--url", url, *([] if hostile else ["--no-hostile"])],
+        cwd=config.ROOT,
+        env=_env(url),
+        check=False,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if out.returncode != 0:
+        return {"error": f"bench.uploads exited with {out.returncode}"}
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def check_targets(result: dict[str, Any]) -> list[str]:
     """Which targets this dataset misses (empty when none apply or all hold)."""
     misses: list[str] = []
@@ -237,6 +255,25 @@ def check_targets(result: dict[str, Any]) -> list[str]:
     if "click_s" in targets and (browser.get("click_s") or 0) > targets["click_s"]:
         click_ms, target_ms = browser["click_s"] * 1000, targets["click_s"] * 1000
         misses.append(f"village click {click_ms:.0f} ms > {target_ms:.0f} ms")
+    return misses + upload_misses(result.get("uploads") or {})
+
+
+def upload_misses(uploads: dict[str, Any]) -> list[str]:
+    if not uploads or "error" in uploads:
+        return [f"uploads: {uploads['error']}"] if uploads else []
+    misses: list[str] = []
+    if uploads.get("check_write_lock_s") is not None:
+        misses.append(f"uploads: the check held the write lock {uploads['check_write_lock_s']} s")
+    if uploads.get("save_during_check_error"):
+        misses.append(f"uploads: a save during the check failed: {uploads['save_during_check_error']}")
+    for key in ("check_s", "import_write_lock_s"):
+        if (uploads.get(key) or 0) > UPLOAD_TARGETS[key]:
+            misses.append(f"uploads: {key} {uploads[key]} > {UPLOAD_TARGETS[key]}")
+    for name, file in (uploads.get("hostile") or {}).items():
+        if file["parse_s"] > UPLOAD_TARGETS["hostile_parse_s"]:
+            misses.append(
+                f"uploads: {name} read in {file['parse_s']} s > {UPLOAD_TARGETS['hostile_parse_s']} s"
+            )
     return misses
 
 
@@ -282,6 +319,25 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"| {result['scale']} | {result['database']} | {name} | {d.get('rows', '')} | "
                 f"{d.get('seconds', '')} | {d.get('cpu_s', '')} | {d.get('file_mb', '')} | "
                 f"{d.get('rss_before_mb', '')} | {d.get('added_mb', d.get('error', ''))} |"
+            )
+    lines.append("")
+    lines.append(
+        "| scale | database | 5,000 rows: parse s | check s (lock) | save during check s | import s "
+        "| lock s |"
+    )
+    lines.append("|---|---|---:|---:|---:|---:|---:|")
+    for result in results:
+        u = result.get("uploads") or {}
+        if "rows" in u:
+            lines.append(
+                f"| {result['scale']} | {result['database']} | {u['parse_s']} | {u['check_s']} "
+                f"({u['check_write_lock_s'] or 'none'}) | {u['save_during_check_s']} "
+                f"{u['save_during_check_error'] or ''} | {u['import_s']} | {u['import_write_lock_s']} |"
+            )
+    for result in results:
+        for name, file in ((result.get("uploads") or {}).get("hostile") or {}).items():
+            lines.append(
+                f"hostile upload {name} ({file['file_kb']} KB): {file['parse_s']} s, {file['outcome']}"
             )
     lines.append("")
     lines.append("| scale | database | query | ms |")
@@ -379,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", default=DEFAULT_RUNS, help=f"scale:database,… (default {DEFAULT_RUNS})")
     parser.add_argument("--repeat", type=int, default=1, help="cold/warm runs per page (median)")
     parser.add_argument("--no-browser", action="store_true", help="skip the map timings in Chromium")
+    parser.add_argument("--no-uploads", action="store_true", help="skip the Excel import timings")
     parser.add_argument(
         "--readme", action="store_true", help="print the README's table from bench/results.json and stop"
     )
@@ -402,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["downloads"] = measure_downloads(url)
                 if not args.no_browser:
                     result["browser"] = measure_browser(url)
+                if not args.no_uploads:  # on a copy of the file; hostile files once, with the first
+                    result["uploads"] = measure_uploads(url, hostile=not any("uploads" in r for r in results))
             elif args.postgres_url:
                 url = args.postgres_url
                 rebuild_rollups(url)
@@ -422,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
                     result["downloads"] = measure_downloads(url)
                     if not args.no_browser:
                         result["browser"] = measure_browser(url)
+                    if not args.no_uploads:  # last: it adds 5,000 visits to this throwaway database
+                        result["uploads"] = measure_uploads(url, hostile=False)
             result["dataset"] = info
             result["misses"] = check_targets(result)
             results.append(result)

@@ -102,6 +102,13 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
 
+def holds_write_lock(session: Session) -> bool:
+    """Whether `session` is in a SQLite transaction begun by `begin_write` (BEGIN IMMEDIATE): no
+    other connection writes until it ends."""
+    conn = session.connection()
+    return conn.dialect.name == "sqlite" and bool(conn.info.get(_WRITING))
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for `url` (default: the configured DATABASE_URL).
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lib import auth, imports
 from lib.db import make_engine
-from lib.models import AuditEntry, VerificationVisit
+from lib.models import AuditEntry, User, VerificationVisit
 from lib.services.accounts import create_user_service
 
 PAGE = "views/data_page.py"
@@ -156,3 +156,40 @@ def test_downloads_take_their_headers_from_the_column_config() -> None:
     book = load_workbook(io.BytesIO(export.excel_bytes({"towns": shown})))
     assert [c.value for c in book["towns"][1]] == ["Town", "Verified"]
     assert [c.value for c in book["towns"][2]] == ["甲镇", 44.4]
+
+
+def test_rows_made_wrong_between_check_and_import_are_shown(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+    """The check passes; someone saves a household before the import is confirmed: nothing is
+    imported, and the report names the row and why."""
+    from lib.queries.imports import household_status_rows
+    from lib.services.households import update_household_status
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        records = household_status_rows(session, village_code=A2).to_dict("records")
+    rows = [{**record, "village": record["village_en"]} for record in records]
+    data = imports.template_bytes("household_status", lang="en", rows=rows)
+    at = _sign_in(open_app(url, PAGE, lang="en"), "vera")
+    at.selectbox(key="data_type").set_value("household_status").run()
+    at.get("file_uploader")[0].set_value(("status.xlsx", data, "application/octet-stream"))
+    at.run()
+    assert [s.value for s in at.success] == ["All 2 rows passed the check and are ready to import."]
+    with Session(engine) as session:
+        vera = auth.load_actor(session, session.scalar(select(User.id).where(User.username == "vera")))
+        update_household_status(
+            session, actor=vera, household_id=5, expected_version=1, status="poor",
+            flags={"safe_water": True}, exit_steps={}, reason=None, as_of=dt.date(2020, 10, 31),
+        )  # fmt: skip
+    engine.dispose()
+    audits = _count(url, AuditEntry)
+    next(b for b in at.button if b.label == "Import 2 rows").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The data changed after the check: nothing imported. The rows below say what is wrong now.",
+        "1 rows ready, 1 rows with problems: nothing imported. Correct them and upload the file again.",
+    ]
+    report = at.dataframe[0].value
+    assert list(report["row"]) == [3] and list(report["column"]) == ["Q · Version"]
+    assert report["problem"][0].startswith("HAND0005 changed after you downloaded the template")
+    assert not [b for b in at.button if b.label.startswith("Import")]
+    assert _count(url, AuditEntry) == audits

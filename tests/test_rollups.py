@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from lib.auth import Actor
+from lib.imports import Row
 from lib.models import (
     Household,
     HouseholdDerivedFacts,
@@ -34,6 +35,7 @@ from lib.queries.common import data_version
 from lib.services import rollups
 from lib.services.accounts import set_browse_without_sign_in
 from lib.services.households import record_visit, update_household_status
+from lib.services.imports import run_import
 from lib.services.industry import create_plan, update_plan
 from lib.services.villages import update_signature_product
 from tests.assessment_county import add_mock_visits, load_assessment_county
@@ -172,7 +174,59 @@ def _version(session: Session, household_id: int) -> int:
     return int(session.scalar(select(Household.version).where(Household.id == household_id)) or 0)
 
 
+def _import(kind: str, *rows: dict[str, Any]) -> Callable[[Session], object]:
+    """An import of `rows` (column code → value) as EDITOR_A; it must go in."""
+
+    def run(session: Session) -> object:
+        numbered = [Row(number, values) for number, values in enumerate(rows, start=2)]
+        report = run_import(session, actor=EDITOR_A, record_type=kind, rows=numbered, as_of=AS_OF)
+        assert report.committed, report.problems
+        return report
+
+    return run
+
+
+def _status_import(session: Session) -> object:
+    flags = dict.fromkeys(("no_worry_food", "no_worry_clothing", "guarantee_education"), True)
+    flags |= dict.fromkeys(("guarantee_medical", "guarantee_housing", "safe_water"), False)
+    return _import(
+        "household_status",
+        {
+            "archive_no": "HAND0004",
+            "status": "poor",
+            **flags,
+            "reason": "收入不稳",
+            "version": _version(session, H4),
+        },
+        {"archive_no": "HAND0003", "status": "poor", **flags, "version": _version(session, H3)},
+    )(session)
+
+
 WRITES: dict[str, Callable[[Session], object]] = {
+    # Imports store many records in one transaction and work the rollups out once for them all.
+    "import visits": _import(
+        "visits",
+        *(
+            {
+                "archive_no": archive,
+                "visited_on": D(2020, 10, day),
+                "visitor_name": "王核验",
+                "ledger_verified": problems is None,
+                "problems": problems,
+            }
+            for archive, day, problems in (
+                ("HAND0003", 29, None),
+                ("HAND0004", 29, "缺页"),
+                ("HAND0003", 30, "缺页"),
+            )
+        ),
+    ),
+    "import household_status": _status_import,
+    "import industry_plans": _import(
+        "industry_plans",
+        {"archive_no": "HAND0004", "industry": "vegetables", "stage": "planned", "planned_on": D(2020, 3, 1)},
+        {"archive_no": "HAND0003", "industry": "vegetables", "stage": "planned", "planned_on": D(2020, 4, 1)},
+    ),
     "record_visit": lambda s: record_visit(
         s,
         actor=EDITOR_A,

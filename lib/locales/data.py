@@ -29,7 +29,7 @@ ZH: dict[str, str] = {
     "data.import.one": "导入 {n} 行",
     "data.imported": "已导入 {n} 行（{type}），各页面已更新。",
     "data.imported.one": "已导入 {n} 行（{type}），各页面已更新。",
-    "data.import_failed": "导入前数据已被他人修改，未导入任何数据。请重新检查。",
+    "data.import_failed": "检查之后数据已有变动，未导入任何数据。下表列出现在有问题的行。",
     "data.report.row": "行",
     "data.report.column": "列",
     "data.report.problem": "问题",
@@ -132,7 +132,17 @@ ZH: dict[str, str] = {
     "data.error.not_allowed": "您的账号无权修改这一户（不在您负责的范围内）。",
     "data.error.stale": "{archive} 在您下载模板后已被修改（现在是第 {version} 版）：请重新下载模板，核对后再填写。",
     "data.error.may_not_import": "您的账号无权导入这类数据。",
-    "data.error.refused": "数据库拒绝保存这一行。",
+    "data.error.changed_meanwhile": "导入时有人同时修改了相同的记录：未导入任何数据。请重新检查文件。",
+    "data.error.sheet_too_wide": "工作表一直延伸到第 {last} 列（共 {width} 列），而模板只有 {template} 列。"
+    "请删除 {keep} 列右边的所有列（或把数据复制到新下载的模板中）后重新上传。",
+    "data.error.sheet_too_long": "工作表一直延伸到第 {last} 行，而一个文件最多 {max} 行数据。"
+    "请删除数据下方的空行和带格式的行（或把数据复制到新下载的模板中）后重新上传。",
+    "data.error.sheet_too_big": "工作表有 {cells} 个单元格，超过了填好的模板可能有的数量（{max}）。"
+    "请删除数据周围的空行、空列和带格式的单元格（或把数据复制到新下载的模板中）后重新上传。",
+    "data.error.too_much_text": "文件中有 {n} 条不同的文字，超过了填好的模板可能有的数量（{max}）。"
+    "请只保留模板中的数据表（或把数据复制到新下载的模板中）后重新上传。",
+    "data.error.too_slow": "文件读取时间过长（超过 {seconds} 秒），未导入任何数据。"
+    "请只保留模板中的数据表，删除多余的空行和空列后重新上传。",
     "data.type.industry_plans": "产业计划（新增）",
     "data.type.industry_plans.about": "每行为一户新增一项产业计划：档案号、产业、阶段、制定和启动日期、预期和实际年增收。",
     "data.col.industry": "产业",
@@ -180,7 +190,8 @@ EN: dict[str, str] = {
     "data.import.one": "Import {n} row",
     "data.imported": "Imported {n} rows ({type}); every page shows them now.",
     "data.imported.one": "Imported {n} row ({type}); every page shows it now.",
-    "data.import_failed": "The data changed before the import: nothing imported. Check the file again.",
+    "data.import_failed": "The data changed after the check: nothing imported. The rows below say what is "
+    "wrong now.",
     "data.report.row": "Row",
     "data.report.column": "Column",
     "data.report.problem": "Problem",
@@ -291,7 +302,20 @@ EN: dict[str, str] = {
     "data.error.stale": "{archive} changed after you downloaded the template (it is now version {version}): "
     "download the template again and check it before filling it in.",
     "data.error.may_not_import": "Your account may not import this kind of record.",
-    "data.error.refused": "The database refused to store this row.",
+    "data.error.changed_meanwhile": "Someone changed the same records while the file was being imported: "
+    "nothing imported. Check the file again.",
+    "data.error.sheet_too_wide": "The sheet reaches column {last} ({width} columns) but the template has "
+    "{template}. Delete every column right of {keep} (or copy your rows into a fresh template) and upload again.",
+    "data.error.sheet_too_long": "The sheet reaches row {last}, but a file holds at most {max} rows of data. "
+    "Delete the blank and formatted rows below your data (or copy your rows into a fresh template) and upload "
+    "again.",
+    "data.error.sheet_too_big": "The sheet holds {cells} cells, more than a filled template can ({max}). "
+    "Delete the blank and formatted rows and columns around your data (or copy your rows into a fresh "
+    "template) and upload again.",
+    "data.error.too_much_text": "The file holds {n} different texts, more than a filled template can ({max}). "
+    "Keep only the template's data sheet (or copy your rows into a fresh template) and upload again.",
+    "data.error.too_slow": "The file took too long to read (more than {seconds} seconds): nothing imported. "
+    "Keep only the template's data sheet, delete empty rows and columns, and upload again.",
     "data.type.industry_plans": "Industry plans (new)",
     "data.type.industry_plans.about": "One new industry plan a row: archive number, industry, stage, "
     "planned and start dates, expected and actual yearly income.",

@@ -7,27 +7,42 @@ transaction is rolled back and nothing is written.
 Lost updates are caught twice: the form's `expected_version` is compared with the row's before
 validating, and the ORM's `version_id_col` makes the UPDATE itself conditional on that version,
 so a writer who committed in between still turns into a `StaleEdit` (never a silent overwrite).
+
+Both services are split for Excel imports (`VISIT_IMPORT`, `STATUS_IMPORT`: see
+`lib.services.common.RowImporter`): the checks (`check_visit`, `check_status_change`) read nothing
+themselves, and the writes (`add_visits`, `apply_status_changes`) take many records at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, require, require_role
+from lib.auth import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, can, require, require_role
 from lib.domain import poverty_line
-from lib.models import Household, HouseholdIncome, HouseholdStatus, Town, VerificationVisit, Village
+from lib.models import (
+    AuditEntry,
+    Household,
+    HouseholdIncome,
+    HouseholdStatus,
+    Town,
+    VerificationVisit,
+    Village,
+)
 from lib.services.common import (
+    PermissionDenied,
     StaleEdit,
     ValidationError,
+    audit_values,
     bump_data_version,
+    insert_many,
     is_row_id,
-    record_audit,
     transactional,
 )
 from lib.text_rules import text_problem
@@ -52,6 +67,7 @@ EXIT_STEPS = (
     "exit_removed_on",
 )
 AUDITED = ("status", *FLAGS, *EXIT_STEPS, "exit_year")
+LOOKUP_CHUNK = 500  # ids per IN (…) when an import reads many households at once
 
 
 class _Errors:
@@ -108,6 +124,48 @@ def _load_household(session: Session, household_id: object) -> tuple[Household, 
     if row is None:
         return None
     return row[0], row[1], row[2]
+
+
+HouseholdPlace = tuple[Household, str, str]  # a household, its village's code and its town's code
+
+
+def load_households(
+    session: Session, ids: Iterable[object], *, lock: bool = False
+) -> dict[int, HouseholdPlace]:
+    """Many households by id with their village's and town's codes, read fresh, 500 to a query.
+
+    `lock`: on PostgreSQL the rows are locked FOR UPDATE until the transaction ends, so an import
+    that will change them writes what it checked (SQLite's BEGIN IMMEDIATE keeps every writer out).
+    """
+    wanted = sorted({value for value in ids if is_row_id(value)})  # type: ignore[type-var]
+    found: dict[int, HouseholdPlace] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        stmt = (
+            select(Household, Village.code, Town.code)
+            .join(Village, Village.id == Household.village_id)
+            .join(Town, Town.id == Village.town_id)
+            .where(Household.id.in_(wanted[start : start + LOOKUP_CHUNK]))
+            .execution_options(populate_existing=True)
+        )
+        if lock and session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Household)
+        for household, village_code, town_code in session.execute(stmt):
+            found[household.id] = (household, village_code, town_code)
+    return found
+
+
+def _in_scope(
+    found: Mapping[int, HouseholdPlace], actor: Actor, action: str, household_id: object
+) -> Household:
+    """The household of an import's row, refused as the services refuse it: unknown
+    (ValidationError) or outside `actor`'s town or village (PermissionDenied)."""
+    place = found.get(household_id) if is_row_id(household_id) else None  # type: ignore[call-overload]
+    if place is None:
+        raise ValidationError({"household_id": "updates.error.household_unknown"})
+    household, village_code, town_code = place
+    if not can(actor, action, town_code=town_code, village_code=village_code):
+        raise PermissionDenied(action, username=actor.username)
+    return household
 
 
 def _check_date(errors: _Errors, field: str, value: object, *, as_of: dt.date) -> dt.date | None:
@@ -187,7 +245,47 @@ def record_visit(
         raise ValidationError({"household_id": "updates.error.household_unknown"})
     household, village_code, town_code = found
     actor = require(session, actor, VISIT_RECORD, town_code=town_code, village_code=village_code)
+    visit = check_visit(
+        household,
+        visited_on=visited_on,
+        visitor_name=visitor_name,
+        ledger_verified=ledger_verified,
+        problems=problems,
+        satisfied=satisfied,
+        found_unregistered_need=found_unregistered_need,
+        as_of=as_of,
+    )
+    (visit_id,) = add_visits(session, actor=actor, visits=[visit])
+    bump_data_version(session, households=[household.id])
+    return visit_id
 
+
+@dataclass(frozen=True)
+class NewVisit:
+    """A visit that passed `check_visit`, as it is stored (and audited)."""
+
+    household_id: int
+    archive_no: str
+    visited_on: dt.date
+    visitor_name: str
+    ledger_verified: bool
+    problems: str | None
+    satisfied: bool | None
+    found_unregistered_need: bool
+
+
+def check_visit(
+    household: Household,
+    *,
+    visited_on: object,
+    visitor_name: object,
+    ledger_verified: object,
+    problems: object,
+    satisfied: object,
+    found_unregistered_need: object = False,
+    as_of: dt.date,
+) -> NewVisit:
+    """`record_visit`'s validation of a visit to `household` (ValidationError); reads nothing."""
     errors = _Errors()
     day = _check_date(errors, "visited_on", visited_on, as_of=as_of)
     name = _check_visitor_name(errors, visitor_name)
@@ -199,38 +297,56 @@ def record_visit(
         errors.fail("problems", "updates.error.problems_required")
     errors.raise_if_any()
     assert day is not None and verified is not None and need is not None
+    return NewVisit(household.id, household.archive_no, day, name, verified, text, happy, need)
 
-    visit = VerificationVisit(
-        household_id=household.id,
-        visited_on=day,
-        visitor_name=name,
-        ledger_verified=verified,
-        problems=text,
-        satisfied=happy,
-        found_unregistered_need=need,
+
+def add_visits(session: Session, *, actor: Actor, visits: Sequence[NewVisit]) -> list[int]:
+    """Store checked visits with an audit row each (two flushes, however many); their new ids."""
+    values = [dict(vars(visit)) for visit in visits]
+    ids = insert_many(
+        session, VerificationVisit, [{k: v for k, v in row.items() if k != "archive_no"} for row in values]
     )
-    session.add(visit)
-    session.flush()
-    record_audit(
+    insert_many(
         session,
-        actor=actor,
-        action=VISIT_RECORD,
-        table="verification_visits",
-        key=str(visit.id),
-        old=None,
-        new={
-            "household_id": household.id,
-            "archive_no": household.archive_no,
-            "visited_on": day,
-            "visitor_name": name,
-            "ledger_verified": verified,
-            "problems": text,
-            "satisfied": happy,
-            "found_unregistered_need": need,
-        },
+        AuditEntry,
+        [
+            audit_values(
+                actor=actor, action=VISIT_RECORD, table="verification_visits", key=str(key), old=None, new=row
+            )
+            for key, row in zip(ids, values, strict=True)
+        ],
     )
-    bump_data_version(session, households=[household.id])
-    return visit.id
+    return ids
+
+
+class _VisitImport:
+    """`record_visit` for a whole file (lib.services.common.RowImporter)."""
+
+    action = VISIT_RECORD
+
+    def load(
+        self, session: Session, requests: Sequence[Mapping[str, Any]], *, as_of: dt.date, lock: bool
+    ) -> dict[int, HouseholdPlace]:
+        return load_households(session, (request["household_id"] for request in requests))
+
+    def prepare(
+        self,
+        loaded: Mapping[int, HouseholdPlace],
+        actor: Actor,
+        request: Mapping[str, Any],
+        *,
+        as_of: dt.date,
+    ) -> NewVisit:
+        household = _in_scope(loaded, actor, self.action, request["household_id"])
+        fields = {name: value for name, value in request.items() if name != "household_id"}
+        return check_visit(household, **fields, as_of=as_of)
+
+    def write(self, session: Session, actor: Actor, prepared: Sequence[NewVisit]) -> list[int]:
+        add_visits(session, actor=actor, visits=prepared)
+        return [visit.household_id for visit in prepared]
+
+
+VISIT_IMPORT = _VisitImport()
 
 
 # --- household status ---------------------------------------------------------------------------
@@ -272,48 +388,178 @@ def update_household_status(
         raise ValidationError({"household_id": "updates.error.household_unknown"})
     household, village_code, town_code = found
     actor = require(session, actor, HOUSEHOLD_UPDATE, town_code=town_code, village_code=village_code)
-    if household.version != expected_version:
-        raise StaleEdit("households", household.archive_no, current=household_values(household))
-
-    archive_no = household.archive_no
-    old = household_values(household)
-    new, why = _validated(session, household, old, status, flags, exit_steps, reason, as_of)
-    changed = [name for name in AUDITED if new[name] != old[name]]
-    if not changed:
+    change = check_status_change(
+        household,
+        expected_version=expected_version,
+        status=status,
+        flags=flags,
+        exit_steps=exit_steps,
+        reason=reason,
+        as_of=as_of,
+        latest_income=lambda: _latest_income(session, household.id, as_of),
+    )
+    if not change.changed:
         return household.version
-    for name in changed:
-        setattr(household, name, new[name])
+    archive_no = household.archive_no
     try:
-        session.flush()  # UPDATE … WHERE id = ? AND version = ?: a writer in between makes it miss
+        apply_status_changes(session, actor=actor, changes=[change])
     except StaleDataError:
         session.rollback()
         current = _load_household(session, household_id)
         raise StaleEdit(
             "households", archive_no, current=household_values(current[0]) if current else None
         ) from None
-    record_audit(
-        session,
-        actor=actor,
-        action=HOUSEHOLD_UPDATE,
-        table="households",
-        key=archive_no,
-        old={name: old[name] for name in changed},
-        new={name: new[name] for name in changed},
-        reason=why,
-    )
     bump_data_version(session, households=[household.id])
     return household.version
 
 
-def _validated(
-    session: Session,
+Income = tuple[int, int]  # (year, per-capita income): a household's latest income on record
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A household's checked new values (`check_status_change`), not yet applied."""
+
+    household: Household
+    old: Mapping[str, Any]
+    new: Mapping[str, Any]
+    reason: str | None
+
+    @property
+    def changed(self) -> list[str]:
+        return [name for name in AUDITED if self.new[name] != self.old[name]]
+
+
+def check_status_change(
     household: Household,
+    *,
+    expected_version: object,
+    status: object,
+    flags: Mapping[str, bool],
+    exit_steps: Mapping[str, dt.date | None],
+    reason: object,
+    as_of: dt.date,
+    latest_income: Callable[[], Income | None],
+) -> StatusChange:
+    """`update_household_status`'s stale-edit check (StaleEdit) and validation (ValidationError)
+    of a change to `household`; `latest_income` is asked only for a move to "exited". Changes
+    nothing: `apply_status_changes` does."""
+    if household.version != expected_version:
+        raise StaleEdit("households", household.archive_no, current=household_values(household))
+    old = household_values(household)
+    new, why = _validated(old, status, flags, exit_steps, reason, as_of, latest_income)
+    return StatusChange(household, old, new, why)
+
+
+def apply_status_changes(session: Session, *, actor: Actor, changes: Sequence[StatusChange]) -> list[int]:
+    """Apply checked changes (those that change something) with an audit row each; the ids of
+    the households changed. Each UPDATE is conditional on the version checked: StaleDataError
+    when another writer got there first (the caller rolls back)."""
+    changes = [change for change in changes if change.changed]
+    for change in changes:
+        for name in change.changed:
+            setattr(change.household, name, change.new[name])
+    session.flush()  # UPDATE … WHERE id = ? AND version = ?: a writer in between makes it miss
+    insert_many(
+        session,
+        AuditEntry,
+        [
+            audit_values(
+                actor=actor,
+                action=HOUSEHOLD_UPDATE,
+                table="households",
+                key=change.household.archive_no,
+                old={name: change.old[name] for name in change.changed},
+                new={name: change.new[name] for name in change.changed},
+                reason=change.reason,
+            )
+            for change in changes
+        ],
+    )
+    return [change.household.id for change in changes]
+
+
+def _latest_income(session: Session, household_id: int, as_of: dt.date) -> Income | None:
+    latest = session.execute(
+        select(HouseholdIncome.year, HouseholdIncome.per_capita_income)
+        .where(HouseholdIncome.household_id == household_id, HouseholdIncome.year <= as_of.year)
+        .order_by(HouseholdIncome.year.desc())
+        .limit(1)
+    ).first()
+    return None if latest is None else (int(latest[0]), int(latest[1]))
+
+
+def latest_incomes(session: Session, household_ids: Iterable[int], *, as_of: dt.date) -> dict[int, Income]:
+    """`_latest_income` of many households, 500 to a query."""
+    wanted = sorted(set(household_ids))
+    found: dict[int, Income] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        rows = session.execute(
+            select(
+                HouseholdIncome.household_id, HouseholdIncome.year, HouseholdIncome.per_capita_income
+            ).where(
+                HouseholdIncome.household_id.in_(wanted[start : start + LOOKUP_CHUNK]),
+                HouseholdIncome.year <= as_of.year,
+            )
+        )
+        for household_id, year, income in rows:
+            if household_id not in found or year > found[household_id][0]:
+                found[household_id] = (int(year), int(income))
+    return found
+
+
+class _StatusImport:
+    """`update_household_status` for a whole file (lib.services.common.RowImporter)."""
+
+    action = HOUSEHOLD_UPDATE
+
+    def load(
+        self, session: Session, requests: Sequence[Mapping[str, Any]], *, as_of: dt.date, lock: bool
+    ) -> tuple[dict[int, HouseholdPlace], dict[int, Income]]:
+        found = load_households(session, (request["household_id"] for request in requests), lock=lock)
+        exiting = [
+            request["household_id"]
+            for request in requests
+            if request.get("status") == HouseholdStatus.EXITED.value and request["household_id"] in found
+        ]
+        return found, latest_incomes(session, exiting, as_of=as_of)
+
+    def prepare(
+        self,
+        loaded: tuple[Mapping[int, HouseholdPlace], Mapping[int, Income]],
+        actor: Actor,
+        request: Mapping[str, Any],
+        *,
+        as_of: dt.date,
+    ) -> StatusChange:
+        found, incomes = loaded
+        household = _in_scope(found, actor, self.action, request["household_id"])
+        return check_status_change(
+            household,
+            expected_version=request["expected_version"],
+            status=request["status"],
+            flags=request["flags"],
+            exit_steps=request["exit_steps"],
+            reason=request.get("reason"),
+            as_of=as_of,
+            latest_income=lambda: incomes.get(household.id),
+        )
+
+    def write(self, session: Session, actor: Actor, prepared: Sequence[StatusChange]) -> list[int]:
+        return apply_status_changes(session, actor=actor, changes=prepared)
+
+
+STATUS_IMPORT = _StatusImport()
+
+
+def _validated(
     old: Mapping[str, Any],
     status: object,
     flags: Mapping[str, bool],
     exit_steps: Mapping[str, dt.date | None],
     reason: object,
     as_of: dt.date,
+    latest_income: Callable[[], Income | None],
 ) -> tuple[dict[str, Any], str | None]:
     """The household's values after the change, and the trimmed reason; or a ValidationError."""
     errors = _Errors()
@@ -370,7 +616,7 @@ def _validated(
 
     if "status" not in errors and new["status"] != old["status"]:
         if new["status"] == HouseholdStatus.EXITED.value:
-            _check_exit(session, errors, household, new, as_of)
+            _check_exit(errors, new, latest_income())
             removed = new["exit_removed_on"]
             new["exit_year"] = removed.year if isinstance(removed, dt.date) else old["exit_year"]
         elif old["status"] == HouseholdStatus.EXITED.value and new["status"] == HouseholdStatus.POOR.value:
@@ -381,9 +627,7 @@ def _validated(
     return new, why
 
 
-def _check_exit(
-    session: Session, errors: _Errors, household: Household, new: Mapping[str, Any], as_of: dt.date
-) -> None:
+def _check_exit(errors: _Errors, new: Mapping[str, Any], latest: Income | None) -> None:
     """A household exits only with all five steps dated, all six checks met and income above the line."""
     missing_steps = [name for name in EXIT_STEPS if new[name] is None]
     if missing_steps:
@@ -401,16 +645,10 @@ def _check_exit(
             missing=", ".join(missing_flags),
             fields=tuple(missing_flags),
         )
-    latest = session.execute(
-        select(HouseholdIncome.year, HouseholdIncome.per_capita_income)
-        .where(HouseholdIncome.household_id == household.id, HouseholdIncome.year <= as_of.year)
-        .order_by(HouseholdIncome.year.desc())
-        .limit(1)
-    ).first()
     if latest is None:
         errors.fail("status", "updates.error.exit_no_income")
     else:
-        year, income = int(latest[0]), int(latest[1])
+        year, income = latest
         line = poverty_line(year)
         if income <= line:
             errors.fail("status", "updates.error.exit_income_below_line", year=year, income=income, line=line)

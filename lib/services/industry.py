@@ -7,6 +7,9 @@ version → commit; on any error the transaction is rolled back and nothing is w
 The industry page reads a plan's stage from `stage`, how long it has been there from
 `stage_since`, and its history from `PlanStageChange`; so every stage change here sets
 `stage_since` and adds a history row, and a new plan gets a first row from no stage.
+
+`create_plan` is split for Excel imports (`PLAN_IMPORT`, see `lib.services.common.RowImporter`):
+`check_new_plan` validates against lookups read once per file, `add_plans` stores many at once.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import PLAN_UPDATE, Actor, require, require_role
 from lib.models import (
+    AuditEntry,
     Household,
     Industry,
     IndustryCategory,
@@ -33,12 +38,24 @@ from lib.models import (
     Town,
     Village,
 )
-from lib.services.common import StaleEdit, ValidationError, bump_data_version, record_audit, transactional
+from lib.services.common import (
+    StaleEdit,
+    ValidationError,
+    audit_values,
+    bump_data_version,
+    insert_many,
+    record_audit,
+    transactional,
+)
 from lib.services.households import (
+    LOOKUP_CHUNK,
+    HouseholdPlace,
     _check_date,
     _check_text,
     _Errors,
+    _in_scope,
     _load_household,
+    load_households,
 )
 
 PLAN_TABLE = "industry_plans"
@@ -94,6 +111,26 @@ def _load_plan(session: Session, plan_id: object) -> tuple[IndustryPlan, str, Ho
 # --- checks ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """How a plan's checks find an industry by code (its id and category) and whether a partner
+    organisation exists: a query each for a form, dictionaries read once for an import."""
+
+    industry: Callable[[str], tuple[int, str] | None]
+    partner: Callable[[int], bool]
+
+
+def _session_lookups(session: Session) -> Lookups:
+    def industry(code: str) -> tuple[int, str] | None:
+        found = session.execute(select(Industry.id, Industry.category).where(Industry.code == code)).first()
+        return None if found is None else (int(found[0]), str(found[1]))
+
+    def partner(org_id: int) -> bool:
+        return session.scalar(select(Organisation.id).where(Organisation.id == org_id)) is not None
+
+    return Lookups(industry, partner)
+
+
 def _check_income(errors: _Errors, field: str, value: object) -> int | None:
     """Optional whole yuan a year: 0 … INCOME_MAX; an integral float (1200.0) counts as whole."""
     if value is None:
@@ -124,7 +161,7 @@ def _check_stage(errors: _Errors, value: object) -> PlanStage | None:
 
 
 def _check_industry(
-    session: Session, errors: _Errors, value: object, household: Household
+    lookups: Lookups, errors: _Errors, value: object, household: Household
 ) -> tuple[int, str] | None:
     """The industry's id and code; migrant work only for a household with someone to send."""
     if not isinstance(value, str) or not value.strip():
@@ -134,7 +171,7 @@ def _check_industry(
     if not _CODE.fullmatch(code):  # cannot be a code: not worth a query (nor a NUL sent to PostgreSQL)
         errors.fail("industry", "plans.error.industry_unknown", code=code[:40])
         return None
-    found = session.execute(select(Industry.id, Industry.category).where(Industry.code == code)).first()
+    found = lookups.industry(code)
     if found is None:
         errors.fail("industry", "plans.error.industry_unknown", code=code[:40])
         return None
@@ -148,10 +185,10 @@ def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX
 
 
-def _check_partner(session: Session, errors: _Errors, value: object) -> int | None:
+def _check_partner(lookups: Lookups, errors: _Errors, value: object) -> int | None:
     if value is None:
         return None
-    if not _is_id(value) or session.scalar(select(Organisation.id).where(Organisation.id == value)) is None:
+    if not _is_id(value) or not lookups.partner(value):  # type: ignore[arg-type]
         errors.fail("partner_org_id", "plans.error.partner_unknown")
         return None
     assert isinstance(value, int)
@@ -159,7 +196,7 @@ def _check_partner(session: Session, errors: _Errors, value: object) -> int | No
 
 
 def _validated(
-    session: Session,
+    lookups: Lookups,
     household: Household,
     old: Mapping[str, Any] | None,
     *,
@@ -176,7 +213,7 @@ def _validated(
 ) -> tuple[dict[str, Any], int, str | None]:
     """The plan's values after the change (`old` None for a new plan), its industry id and the reason."""
     errors = _Errors()
-    industry = _check_industry(session, errors, industry_code, household)
+    industry = _check_industry(lookups, errors, industry_code, household)
     new_stage = _check_stage(errors, stage)
 
     planned = None
@@ -199,7 +236,7 @@ def _validated(
     ):
         errors.fail("started_on", "plans.error.start_before_planned", planned=planned.isoformat())
 
-    partner = _check_partner(session, errors, partner_org_id)
+    partner = _check_partner(lookups, errors, partner_org_id)
     expected = _check_income(errors, "expected_income", expected_income)
     actual = _check_income(errors, "actual_income", actual_income)
     if new_stage is PlanStage.STABLE and actual is None and "actual_income" not in errors:
@@ -315,9 +352,55 @@ def create_plan(
         raise ValidationError({"household_id": "updates.error.household_unknown"})
     household, village_code, town_code = found
     actor = require(session, actor, PLAN_UPDATE, town_code=town_code, village_code=village_code)
+    plan = check_new_plan(
+        household,
+        industry_code=industry_code,
+        stage=stage,
+        planned_on=planned_on,
+        started_on=started_on,
+        stage_changed_on=stage_changed_on,
+        partner_org_id=partner_org_id,
+        expected_income=expected_income,
+        actual_income=actual_income,
+        reason=reason,
+        as_of=as_of,
+        lookups=_session_lookups(session),
+    )
+    (plan_id,) = add_plans(session, actor=actor, plans=[plan])
+    bump_data_version(session, households=[household.id])
+    return plan_id
 
+
+@dataclass(frozen=True)
+class NewPlan:
+    """A plan that passed `check_new_plan`: its household, industry, values and reason."""
+
+    household_id: int
+    archive_no: str
+    industry_id: int
+    values: Mapping[str, Any]  # AUDITED's values, the industry by code
+    reason: str | None
+
+
+def check_new_plan(
+    household: Household,
+    *,
+    industry_code: object,
+    stage: object,
+    planned_on: object,
+    started_on: object,
+    partner_org_id: object,
+    expected_income: object,
+    actual_income: object,
+    reason: object = None,
+    stage_changed_on: object = None,
+    as_of: dt.date,
+    lookups: Lookups,
+) -> NewPlan:
+    """`create_plan`'s validation of a new plan for `household` (ValidationError); reads only
+    through `lookups`."""
     new, industry_id, why = _validated(
-        session,
+        lookups,
         household,
         None,
         industry_code=industry_code,
@@ -331,30 +414,103 @@ def create_plan(
         reason=reason,
         as_of=as_of,
     )
-    plan = IndustryPlan(
-        household_id=household.id,
-        industry_id=industry_id,
-        **{name: value for name, value in new.items() if name != "industry"},
-    )
-    session.add(plan)
-    session.flush()
-    session.add(
-        PlanStageChange(
-            plan_id=plan.id, from_stage=None, to_stage=new["stage"], changed_on=new["stage_since"], reason=why
-        )
-    )
-    record_audit(
+    return NewPlan(household.id, household.archive_no, industry_id, new, why)
+
+
+def add_plans(session: Session, *, actor: Actor, plans: Sequence[NewPlan]) -> list[int]:
+    """Store checked new plans, each with its first stage-history row and an audit row; their ids."""
+    ids = insert_many(
         session,
-        actor=actor,
-        action=PLAN_CREATE,
-        table=PLAN_TABLE,
-        key=plan_key(household.archive_no, plan.id),
-        old=None,
-        new={"household_id": household.id, "archive_no": household.archive_no, **new},
-        reason=why,
+        IndustryPlan,
+        [
+            {
+                "household_id": plan.household_id,
+                "industry_id": plan.industry_id,
+                **{name: value for name, value in plan.values.items() if name != "industry"},
+            }
+            for plan in plans
+        ],
     )
-    bump_data_version(session, households=[household.id])
-    return plan.id
+    pairs = list(zip(ids, plans, strict=True))
+    insert_many(
+        session,
+        PlanStageChange,
+        [
+            {
+                "plan_id": key,
+                "from_stage": None,
+                "to_stage": plan.values["stage"],
+                "changed_on": plan.values["stage_since"],
+                "reason": plan.reason,
+            }
+            for key, plan in pairs
+        ],
+    )
+    insert_many(
+        session,
+        AuditEntry,
+        [
+            audit_values(
+                actor=actor,
+                action=PLAN_CREATE,
+                table=PLAN_TABLE,
+                key=plan_key(plan.archive_no, key),
+                old=None,
+                new={"household_id": plan.household_id, "archive_no": plan.archive_no, **plan.values},
+                reason=plan.reason,
+            )
+            for key, plan in pairs
+        ],
+    )
+    return ids
+
+
+class _PlanImport:
+    """`create_plan` for a whole file (lib.services.common.RowImporter)."""
+
+    action = PLAN_UPDATE
+
+    def load(
+        self, session: Session, requests: Sequence[Mapping[str, Any]], *, as_of: dt.date, lock: bool
+    ) -> tuple[dict[int, HouseholdPlace], Lookups]:
+        found = load_households(session, (request["household_id"] for request in requests))
+        industries = {
+            str(code): (int(key), str(category))
+            for code, key, category in session.execute(select(Industry.code, Industry.id, Industry.category))
+        }
+        partners = _existing_organisations(session, (request.get("partner_org_id") for request in requests))
+        return found, Lookups(industries.get, partners.__contains__)
+
+    def prepare(
+        self,
+        loaded: tuple[Mapping[int, HouseholdPlace], Lookups],
+        actor: Actor,
+        request: Mapping[str, Any],
+        *,
+        as_of: dt.date,
+    ) -> NewPlan:
+        found, lookups = loaded
+        household = _in_scope(found, actor, self.action, request["household_id"])
+        fields = {name: value for name, value in request.items() if name != "household_id"}
+        return check_new_plan(household, **fields, as_of=as_of, lookups=lookups)
+
+    def write(self, session: Session, actor: Actor, prepared: Sequence[NewPlan]) -> list[int]:
+        add_plans(session, actor=actor, plans=prepared)
+        return [plan.household_id for plan in prepared]
+
+
+def _existing_organisations(session: Session, ids: Iterable[object]) -> set[int]:
+    wanted = sorted({value for value in ids if _is_id(value)})  # type: ignore[type-var]
+    found: set[int] = set()
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        found.update(
+            int(key) for key in session.scalars(select(Organisation.id).where(Organisation.id.in_(chunk)))
+        )
+    return found
+
+
+PLAN_IMPORT = _PlanImport()
 
 
 @transactional
@@ -396,7 +552,7 @@ def update_plan(
 
     old = plan_values(plan, industry_code_now)
     new, industry_id, why = _validated(
-        session,
+        _session_lookups(session),
         household,
         old,
         industry_code=industry_code,

@@ -26,6 +26,7 @@ STATE_TYPE = "data_type"
 STATE_ROUND = "data_upload_round"  # bumped after an import, so the uploader starts empty
 STATE_CHECK = "data_check"  # (signature, upload, report) of the file last checked
 STATE_FLASH = "data_flash"
+STATE_FAILED = "data_import_failed"  # set when an import found rows made wrong since the check
 
 
 def may_import(actor: Actor | None, kind: imports.RecordType) -> bool:
@@ -78,7 +79,8 @@ def template_button(kind: imports.RecordType, actor: Actor | None) -> None:
 def check_upload(
     data: bytes, *, kind: imports.RecordType, actor: Actor | None, as_of: dt.date
 ) -> tuple[imports.Upload, imports.ImportReport]:
-    """Read the file and dry-run every row through its service (nothing is stored)."""
+    """Read the file and check every row with its service's checks, in a read transaction:
+    nothing is stored and no one else's save waits."""
     upload = imports.parse_upload(data, kind)
     with Session(ui.engine()) as session:
         report = import_service.check_import(session, actor=actor, record_type=kind, rows=upload, as_of=as_of)
@@ -113,6 +115,7 @@ def show_report(report: imports.ImportReport) -> None:
 def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) -> None:
     """Upload a filled template, see every problem, and import when every row passed."""
     ui.pop_notice(STATE_FLASH, "success", icon="✅")
+    failed = bool(st.session_state.pop(STATE_FAILED, False))
     round_ = int(st.session_state.setdefault(STATE_ROUND, 0))
     uploaded = st.file_uploader(t("data.upload"), type=["xlsx"], key=f"data_upload_{kind.code}_{round_}")
     if uploaded is None:
@@ -122,12 +125,18 @@ def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) ->
     held = st.session_state.get(STATE_CHECK)
     try:
         if held is None or held[0] != signature:
+            # A file that passed, checked again because someone saved meanwhile (clicking Import
+            # reruns the page), may no longer pass: say why there is no import.
+            was_ready = held is not None and held[0][:2] == signature[:2] and held[2].ok
             with st.spinner(t("data.checking")):
                 upload, report = check_upload(data, kind=kind, actor=actor, as_of=as_of)
+            failed = failed or (was_ready and not report.ok)
             held = (signature, upload, report)
             st.session_state[STATE_CHECK] = held
         _signature, upload, report = held
         st.subheader(t("data.report_title"))
+        if failed:
+            st.error(t("data.import_failed"), icon="⚠️")
         show_report(report)
         if report.ok and st.button(
             t("data.import", n=report.row_count), type="primary", key="data_import", icon="📥"
@@ -145,12 +154,15 @@ def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) ->
             except Exception as exc:  # the database failed: the app's own message, a log line without values
                 ui.save_failed(exc)
                 st.rerun()
-            st.session_state.pop(STATE_CHECK, None)
             if done.committed:
+                st.session_state.pop(STATE_CHECK, None)
                 st.session_state[STATE_FLASH] = t("data.imported", n=done.imported, type=t(kind.title_key))
                 st.session_state[STATE_ROUND] = round_ + 1
-                st.rerun()
-            st.error(t("data.import_failed"), icon="⚠️")
+            else:  # the rows made wrong since the check are the report now, until the data changes again
+                fresh = (signature[0], kind.code, ui.data_version(), get_language())
+                st.session_state[STATE_CHECK] = (fresh, upload, done)
+                st.session_state[STATE_FAILED] = True
+            st.rerun()
     except SQLAlchemyError as exc:
         ui._fail(explain_failure(exc, config.database_url()))
 
