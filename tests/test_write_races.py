@@ -75,7 +75,11 @@ def test_two_admins_deactivating_each_other_leave_one(hand_engine: Engine) -> No
             is_active=False,
         )
 
-    results = race(_url(hand_engine), deactivate(first, second), deactivate(second, first))
+    # Both read their own account before either locks the administrators: on PostgreSQL each
+    # then waited for the other's share lock (a deadlock, one save failing with an error).
+    results = race(
+        _url(hand_engine), deactivate(first, second), deactivate(second, first), meet_after_reads=1
+    )
 
     assert len(_refused(results)) == 1, results
     refusal = _refused(results)[0]
@@ -88,6 +92,24 @@ def test_two_admins_deactivating_each_other_leave_one(hand_engine: Engine) -> No
             select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True))
         )
     assert active == 1
+
+
+def test_two_admins_resetting_each_others_passwords_both_succeed(hand_engine: Engine) -> None:
+    first, second = _account(hand_engine, "admin-1", "admin"), _account(hand_engine, "admin-2", "admin")
+
+    def reset(actor: Actor, other: Actor) -> object:
+        assert other.user_id is not None
+        return lambda session: accounts.reset_password_service(
+            session, actor=actor, user_id=other.user_id, password=f"new-password-{other.username}"
+        )
+
+    results = race(_url(hand_engine), reset(first, second), reset(second, first), meet_after_reads=1)
+
+    assert all(isinstance(result, User) for result in results), results
+    with Session(hand_engine) as session:
+        for username in ("admin-1", "admin-2"):
+            user = session.scalar(select(User).where(User.username == username))
+            assert user is not None and auth.verify_password(user.password_hash, f"new-password-{username}")
 
 
 def test_the_last_seat_goes_to_one_person(hand_engine: Engine) -> None:

@@ -125,7 +125,12 @@ def _account(session: Session, user_id: int) -> User:
 
 def _active_admin_ids(session: Session) -> list[int]:
     """Active admins' ids, their rows locked until commit (PostgreSQL) so two admins cannot
-    deactivate each other at once and leave none; SQLite's single writer does the same."""
+    deactivate each other at once and leave none; SQLite's single writer does the same.
+
+    A service that changes another account calls this before `require`: the acting admin's row is
+    among these, and reading it for share first let two admins changing each other's accounts each
+    hold their own and wait for the other's (a deadlock).
+    """
     stmt = (
         select(User.id)
         .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
@@ -155,8 +160,8 @@ def update_user_service(
     last active admin, or the acting admin's own account (field `is_active` or `role`). Raises
     PermissionDenied or ValidationError and writes nothing when refused; commits otherwise.
     """
-    actor = require(session, actor, ACCOUNTS_MANAGE)
     admins = _active_admin_ids(session)
+    actor = require(session, actor, ACCOUNTS_MANAGE)
     user = _account(session, user_id)
     old = audit_values(session, user)
     demoted = user.role == Role.ADMIN.value and str(role) != Role.ADMIN.value
@@ -200,6 +205,7 @@ def reset_password_service(
 
     The audit row says that the password was reset, never the password or its hash.
     """
+    _active_admin_ids(session)
     actor = require(session, actor, ACCOUNTS_MANAGE)
     user = _account(session, user_id)
     set_password(session, user, password)

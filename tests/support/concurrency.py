@@ -34,7 +34,7 @@ def write_before_first_flush(session: Session, engine: Engine, statement: Any) -
     return refused
 
 
-def race(url: str, *works: Any, meet_for: float = 1.0) -> list[Any]:
+def race(url: str, *works: Any, meet_for: float = 1.0, meet_after_reads: int | None = None) -> list[Any]:
     """Run each `work(session)` in its own thread and session at once; return each one's result or
     the exception it raised, in order.
 
@@ -43,6 +43,10 @@ def race(url: str, *works: Any, meet_for: float = 1.0) -> list[Any]:
     both have read before either writes, the race a busy county runs into now and then, here every
     time. Where a lock keeps them apart, the second is still waiting for it and the first goes on
     alone after `meet_for`.
+
+    `meet_after_reads=n` makes them meet before each session's statement n + 1 instead: after the
+    first n, whatever they lock, so a later lock that two sessions take in opposite orders
+    deadlocks here every time.
     """
     import threading
 
@@ -59,7 +63,16 @@ def race(url: str, *works: Any, meet_for: float = 1.0) -> list[Any]:
         engine = make_engine(url)
         try:
             with Session(engine) as session:
-                event.listen(session, "before_flush", wait_for_the_others, once=True)
+                if meet_after_reads is None:
+                    event.listen(session, "before_flush", wait_for_the_others, once=True)
+                else:
+                    statements = iter(range(meet_after_reads + 1))
+
+                    def count(*_: object) -> None:
+                        if next(statements, None) == meet_after_reads:
+                            wait_for_the_others()
+
+                    event.listen(session, "do_orm_execute", count)
                 try:
                     results[index] = work(session)
                 except Exception as exc:  # the refusals are what the caller checks
