@@ -2,18 +2,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 
 import pytest
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from lib.db import make_engine
 from lib.schema import upgrade
 from tests.hand_county import load_hand_county
+from tests.support import postgres
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+Build = Callable[[Engine], None]
+
+
+class DatabaseCopies:
+    """Databases built once per test worker and copied for each test that asks for one.
+
+    Migrating and loading the hand county takes about a second on PostgreSQL; copying a finished
+    database (a file on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL) takes a fraction of
+    that, and every test still gets a database of its own to change.
+    """
+
+    def __init__(self, make_url_for: Callable[[str], str]) -> None:
+        self._make_url_for = make_url_for
+        self.originals: dict[str, str] = {}
+
+    def original(self, key: str, build: Build) -> str:
+        """The database `build` filled in a migrated one, built the first time `key` is asked for."""
+        if key not in self.originals:
+            url = self._make_url_for(key)
+            for engine in _migrated(url):
+                build(engine)
+            # Disposed now: SQLite's WAL is folded into the file, and PostgreSQL has no connection
+            # left to the template, which CREATE DATABASE … TEMPLATE requires.
+            self.originals[key] = url
+        return self.originals[key]
+
+
+@pytest.fixture(scope="session")
+def sqlite_originals(tmp_path_factory: pytest.TempPathFactory) -> DatabaseCopies:
+    folder = tmp_path_factory.mktemp("originals")
+    return DatabaseCopies(lambda key: f"sqlite:///{folder / key}.db")
+
+
+@pytest.fixture(scope="session")
+def postgres_originals(postgres_server: postgres.PostgresServer) -> Iterator[DatabaseCopies]:
+    copies = DatabaseCopies(lambda key: postgres_server.create_database())
+    yield copies
+    for url in copies.originals.values():
+        postgres_server.drop_database(url)
+
+
+def copy_database(request: pytest.FixtureRequest, backend: str, key: str, build: Build) -> str:
+    """The URL of a new copy of the database `build` fills (once per worker for each `key`).
+
+    SQLite's copy is the file test.db in the test's own temporary folder; PostgreSQL's is dropped
+    at the end of the test.
+    """
+    if backend == "sqlite":
+        original = request.getfixturevalue("sqlite_originals").original(key, build)
+        copy = request.getfixturevalue("tmp_path") / "test.db"
+        shutil.copyfile(make_url(original).database or "", copy)
+        return f"sqlite:///{copy}"
+    server: postgres.PostgresServer = request.getfixturevalue("postgres_server")
+    original = request.getfixturevalue("postgres_originals").original(key, build)
+    url = server.create_database(template=original)
+    request.addfinalizer(lambda: server.drop_database(url))
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """"sqlite" or "postgresql": each test that uses it runs once on each."""
+    return str(request.param)
 
 
 @pytest.fixture
@@ -22,10 +89,10 @@ def sqlite_url(tmp_path: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path}/test.db"
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest) -> str:
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
     """An empty database URL, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("postgres_url"))
 
@@ -39,28 +106,39 @@ def _migrated(url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-@pytest.fixture
-def empty_engine(database_url: str) -> Iterator[Engine]:
-    """A migrated, empty database on each backend."""
-    yield from _migrated(database_url)
+def _nothing(engine: Engine) -> None:
+    pass
 
 
-@pytest.fixture
-def hand_engine(database_url: str) -> Iterator[Engine]:
-    """The hand-worked county (tests/hand_county.py) on each backend."""
-    for engine in _migrated(database_url):
-        with Session(engine) as session:
-            load_hand_county(session)
+def _hand_county(engine: Engine) -> None:
+    with Session(engine) as session:
+        load_hand_county(session)
+
+
+def _engine(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    try:
         yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
-def hand_sqlite_url(sqlite_url: str) -> Iterator[str]:
+def empty_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    yield from _engine(copy_database(request, backend, "empty", _nothing))
+
+
+@pytest.fixture
+def hand_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
+    """The hand-worked county (tests/hand_county.py) on each backend."""
+    yield from _engine(copy_database(request, backend, "hand", _hand_county))
+
+
+@pytest.fixture
+def hand_sqlite_url(request: pytest.FixtureRequest) -> str:
     """A SQLite URL holding the hand-worked county (for page and browser tests)."""
-    for engine in _migrated(sqlite_url):
-        with Session(engine) as session:
-            load_hand_county(session)
-    yield sqlite_url
+    return copy_database(request, "sqlite", "hand", _hand_county)
 
 
 @pytest.fixture

@@ -76,23 +76,24 @@ class PostgresServer:
     description: str
     """What this server is, password hidden, for reports."""
 
-    def create_database(self) -> str:
-        """A new empty database; returns its SQLAlchemy URL."""
+    def create_database(self, template: str | None = None) -> str:
+        """A new database, empty or a copy of `template` (a URL from here); returns its URL.
+
+        Copying a migrated, loaded database is several times faster than migrating and loading
+        again; the template must have no open connections while it is copied.
+        """
         name = f"test_{uuid.uuid4().hex[:16]}"
+        if template is None:
+            source = "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+        else:
+            source = f'TEMPLATE "{_harness_database(template)}"'
         with _autocommit_engine(self.admin_url) as engine, engine.connect() as conn:
-            conn.execute(
-                text(
-                    f'CREATE DATABASE "{name}" TEMPLATE template0 '
-                    "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
-                )
-            )
+            conn.execute(text(f'CREATE DATABASE "{name}" {source}'))
         return _render(make_url(self.admin_url).set(database=name))
 
     def drop_database(self, url: str) -> None:
         """Drop a database made by `create_database`, ending any connection still open to it."""
-        name = make_url(url).database
-        if not name or not name.startswith("test_"):
-            raise ValueError(f"Refusing to drop a database this harness did not create: {name!r}")
+        name = _harness_database(url)
         with _autocommit_engine(self.admin_url) as engine, engine.connect() as conn:
             for attempt in range(DROP_ATTEMPTS):
                 try:
@@ -333,6 +334,14 @@ def _run(command: list[str], *, cwd: Path, what: str) -> None:
 
 
 # --- small helpers ------------------------------------------------------------------------------
+
+
+def _harness_database(url: str) -> str:
+    """The database name in `url`, which must be one `create_database` made."""
+    name = make_url(url).database
+    if not name or not name.startswith("test_"):
+        raise ValueError(f"Refusing to touch a database this harness did not create: {name!r}")
+    return name
 
 
 @contextmanager
