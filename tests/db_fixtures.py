@@ -79,7 +79,7 @@ def copy_database(request: pytest.FixtureRequest, backend: str, key: str, build:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    """"sqlite" or "postgresql": each test that uses it runs once on each."""
+    """Each test that uses it runs once on "sqlite" and once on "postgresql"."""
     return str(request.param)
 
 
