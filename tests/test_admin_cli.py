@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lib import admin, config
 from lib.auth import authenticate
 from lib.db import make_engine
 from lib.models import AuditEntry, User
+from tests.db_fixtures import copy_database
 
 PASSWORD = "first admin password"
 
@@ -187,26 +188,28 @@ def test_rebuild_rollups_after_a_load_outside_the_app(hand_sqlite_url: str) -> N
 # --- unlock: a locked-out administrator, or address, from the command line ---------------------
 
 
+def _admin_only(engine: Engine) -> None:
+    from lib.services.accounts import create_user_service
+
+    with Session(engine) as session:
+        create_user_service(
+            session, actor=None, username="admin", password=PASSWORD, display_name="系统管理员", role="admin"
+        )
+
+
 @pytest.fixture
-def with_admin(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def with_admin(
+    request: pytest.FixtureRequest, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """A migrated database with the admin (password PASSWORD), on each backend; cheap argon2 here
     (twenty unknown names cost twenty verifications of the dummy hash)."""
     from argon2 import PasswordHasher
 
     from lib import auth
-    from lib.schema import upgrade
-    from lib.services.accounts import create_user_service
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     auth._dummy_hash.cache_clear()
-    engine = make_engine(database_url)
-    upgrade(engine)
-    with Session(engine) as session:
-        create_user_service(
-            session, actor=None, username="admin", password=PASSWORD, display_name="系统管理员", role="admin"
-        )
-    engine.dispose()
-    yield database_url
+    yield copy_database(request, backend, "admin-cli", _admin_only)
     auth._dummy_hash.cache_clear()
 
 

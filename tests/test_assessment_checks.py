@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from lib import assessment
 from lib.db import make_engine
 from lib.queries import assessment as queries
-from lib.schema import upgrade
 from tests.assessment_county import (
     AS_OF,
     DRAWN_ON,
@@ -24,17 +23,20 @@ from tests.assessment_county import (
     add_mock_visits,
     load_assessment_county,
 )
+from tests.db_fixtures import copy_database
 
 ALL = {"exited": 10, "monitored": 10, "poor": 10}  # more than any stratum holds: everyone is drawn
 
 
-@pytest.fixture
-def county(database_url: str) -> Iterator[Engine]:
-    """The assessment county on each backend."""
-    engine = make_engine(database_url)
-    upgrade(engine)
+def _assessment_county(engine: Engine) -> None:
     with Session(engine) as session:
         load_assessment_county(session)
+
+
+@pytest.fixture
+def county(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
+    """The assessment county on each backend."""
+    engine = make_engine(copy_database(request, backend, "assessment", _assessment_county))
     yield engine
     engine.dispose()
 

@@ -67,12 +67,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from lib.db import make_engine
 from lib.domain import poverty_line
 from lib.models import (
     HouseholdIncome,
@@ -88,6 +90,8 @@ from lib.queries import industry, overview
 from lib.queries.common import stage_rank
 from lib.queries.rollups import ROLLUP_VERSION_KEY, counts_ready
 from lib.services import rollups
+from tests.db_fixtures import copy_database
+from tests.hand_county import load_hand_county
 
 TOWN_A = "349901100"
 TOWN_B = "349901101"
@@ -246,17 +250,24 @@ def _extend_hand_county(session: Session) -> None:
     session.commit()
 
 
+def _industry_county(engine: Engine) -> None:
+    with Session(engine) as session:
+        load_hand_county(session)
+        _extend_hand_county(session)
+
+
 @pytest.fixture(params=["rollups", "base tables"])
-def industry_engine(hand_engine: Engine, request: pytest.FixtureRequest) -> Engine:
+def industry_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
     """The hand county plus the industry rows of this module's docstring, on each backend; the
     queries read the rollups, or (rollups marked stale) aggregate the base tables."""
-    with Session(hand_engine) as session:
-        _extend_hand_county(session)
+    engine = make_engine(copy_database(request, backend, "industry", _industry_county))
+    with Session(engine) as session:
         if request.param == "base tables":
             session.execute(update(Meta).where(Meta.key == ROLLUP_VERSION_KEY).values(value="stale"))
             session.commit()
         assert counts_ready(session) == (request.param == "rollups")
-    return hand_engine
+    yield engine
+    engine.dispose()
 
 
 def _by(frame: pd.DataFrame, key: str) -> dict[object, dict[str, object]]:

@@ -39,6 +39,7 @@ from lib.services.imports import run_import
 from lib.services.industry import create_plan, update_plan
 from lib.services.villages import update_signature_product
 from tests.assessment_county import add_mock_visits, load_assessment_county
+from tests.db_fixtures import copy_database
 from tests.support.accounts import module_actors, store_accounts
 
 D = dt.date
@@ -104,18 +105,19 @@ def _same(left: Any, right: Any) -> None:
         assert left == right
 
 
-@pytest.fixture
-def county(database_url: str) -> Iterator[Engine]:
-    """The assessment county (the hand county with incomes, flaws and mock visits), rollups built."""
-    from lib.db import make_engine
-    from lib.schema import upgrade
-
-    engine = make_engine(database_url)
-    upgrade(engine)
+def _county_with_visits(engine: Engine) -> None:
     with Session(engine) as session:
         load_assessment_county(session)
         add_mock_visits(session)
         store_accounts(session, *module_actors(globals()))
+
+
+@pytest.fixture
+def county(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
+    """The assessment county (the hand county with incomes, flaws and mock visits), rollups built."""
+    from lib.db import make_engine
+
+    engine = make_engine(copy_database(request, backend, "rollups", _county_with_visits))
     yield engine
     engine.dispose()
 

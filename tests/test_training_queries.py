@@ -42,12 +42,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from lib.db import make_engine
 from lib.models import (
     Attendance,
     Cadre,
@@ -61,6 +63,8 @@ from lib.models import (
 )
 from lib.queries import overview, training
 from lib.training_plan import propose_allocation
+from tests.db_fixtures import copy_database
+from tests.hand_county import load_hand_county
 
 TOWN_A = "349901100"
 TOWN_B = "349901101"
@@ -168,12 +172,18 @@ def _extend_hand_county(session: Session) -> None:
     session.commit()
 
 
-@pytest.fixture
-def training_engine(hand_engine: Engine) -> Engine:
-    """The hand county plus the training rows of this module's docstring, on each backend."""
-    with Session(hand_engine) as session:
+def _training_county(engine: Engine) -> None:
+    with Session(engine) as session:
+        load_hand_county(session)
         _extend_hand_county(session)
-    return hand_engine
+
+
+@pytest.fixture
+def training_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
+    """The hand county plus the training rows of this module's docstring, on each backend."""
+    engine = make_engine(copy_database(request, backend, "training", _training_county))
+    yield engine
+    engine.dispose()
 
 
 def _by(frame: pd.DataFrame, key: str) -> dict[object, dict[str, object]]:
