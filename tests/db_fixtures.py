@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -59,15 +60,17 @@ def postgres_originals(postgres_server: postgres.PostgresServer) -> Iterator[Dat
         postgres_server.drop_database(url)
 
 
-def copy_database(request: pytest.FixtureRequest, backend: str, key: str, build: Build) -> str:
+def copy_database(
+    request: pytest.FixtureRequest, backend: str, key: str, build: Build, folder: Path | None = None
+) -> str:
     """The URL of a new copy of the database `build` fills (once per worker for each `key`).
 
-    SQLite's copy is the file test.db in the test's own temporary folder; PostgreSQL's is dropped
-    at the end of the test.
+    SQLite's copy is the file test.db in `folder`, by default the test's own temporary folder;
+    PostgreSQL's is dropped when the fixture asking for it ends.
     """
     if backend == "sqlite":
         original = request.getfixturevalue("sqlite_originals").original(key, build)
-        copy = request.getfixturevalue("tmp_path") / "test.db"
+        copy = (folder or request.getfixturevalue("tmp_path")) / "test.db"
         shutil.copyfile(make_url(original).database or "", copy)
         return f"sqlite:///{copy}"
     server: postgres.PostgresServer = request.getfixturevalue("postgres_server")
@@ -139,6 +142,12 @@ def hand_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine
 def hand_sqlite_url(request: pytest.FixtureRequest) -> str:
     """A SQLite URL holding the hand-worked county (for page and browser tests)."""
     return copy_database(request, "sqlite", "hand", _hand_county)
+
+
+@pytest.fixture(scope="module")
+def module_hand_sqlite_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The hand-worked county in a SQLite file the whole module shares (one server for its tests)."""
+    return copy_database(request, "sqlite", "hand", _hand_county, folder=tmp_path_factory.mktemp("module"))
 
 
 @pytest.fixture

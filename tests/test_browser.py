@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,6 +14,13 @@ TOWN_A = "349901100"
 TOWN_B = "349901101"
 
 
+@pytest.fixture(scope="module")
+def app_url(module_hand_sqlite_url: str) -> Iterator[str]:
+    """One server for the tests that do not need a fresh one; they only read."""
+    with running_app(module_hand_sqlite_url) as base_url:
+        yield base_url
+
+
 def _metric_value(page: Page, label: str) -> str:
     tile = page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
@@ -21,24 +29,22 @@ def _metric_value(page: Page, label: str) -> str:
     return tile.get_by_test_id("stMetricValue").inner_text().strip()
 
 
-def test_overview_shows_kpis_offline(hand_sqlite_url: str, offline_page: Page) -> None:
+def test_overview_shows_kpis_offline(app_url: str, offline_page: Page) -> None:
     """Loads the Overview and reads the verified share worked out by hand (3 of 9)."""
-    with running_app(hand_sqlite_url) as base_url:
-        offline_page.goto(f"{base_url}/?lang=en")
-        assert _metric_value(offline_page, "Verified") == "33.3%"
-        assert _metric_value(offline_page, "Poor households") == "9"
-        expect(offline_page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
-        expect(offline_page.get_by_test_id("stDataFrame")).to_have_count(2)  # towns ranked; villages to exit
+    offline_page.goto(f"{app_url}/?lang=en")
+    assert _metric_value(offline_page, "Verified") == "33.3%"
+    assert _metric_value(offline_page, "Poor households") == "9"
+    expect(offline_page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    expect(offline_page.get_by_test_id("stDataFrame")).to_have_count(2)  # towns ranked; villages to exit
 
 
-def test_switching_language_in_the_browser(hand_sqlite_url: str, offline_page: Page) -> None:
+def test_switching_language_in_the_browser(app_url: str, offline_page: Page) -> None:
     """The language switch relabels the page and is kept in the URL."""
-    with running_app(hand_sqlite_url) as base_url:
-        offline_page.goto(f"{base_url}/")
-        assert _metric_value(offline_page, "档案已核验") == "33.3%"
-        offline_page.get_by_test_id("stSidebar").get_by_text("English").click()
-        assert _metric_value(offline_page, "Verified") == "33.3%"
-        expect(offline_page).to_have_url(re.compile(r"lang=en"))
+    offline_page.goto(f"{app_url}/")
+    assert _metric_value(offline_page, "档案已核验") == "33.3%"
+    offline_page.get_by_test_id("stSidebar").get_by_text("English").click()
+    assert _metric_value(offline_page, "Verified") == "33.3%"
+    expect(offline_page).to_have_url(re.compile(r"lang=en"))
 
 
 @pytest.mark.parametrize(
@@ -76,16 +82,14 @@ def test_deep_link_to_another_page_as_the_first_request(
         expect(offline_page).to_have_url(re.compile(re.escape(path.split("?")[0])))
 
 
-def test_training_page_shows_the_coverage_figure(hand_sqlite_url: str, offline_page: Page) -> None:
+def test_training_page_shows_the_coverage_figure(app_url: str, offline_page: Page) -> None:
     """/training in the browser: 3 of the 5 serving first secretaries are trained."""
-    with running_app(hand_sqlite_url) as base_url:
-        offline_page.goto(f"{base_url}/training?lang=en")
-        assert _metric_value(offline_page, "Coverage") == "60.0%"
-        expect(offline_page.get_by_role("tab", name="Next phase")).to_be_visible()
+    offline_page.goto(f"{app_url}/training?lang=en")
+    assert _metric_value(offline_page, "Coverage") == "60.0%"
+    expect(offline_page.get_by_role("tab", name="Next phase")).to_be_visible()
 
 
-def test_industry_page_shows_the_plan_coverage(hand_sqlite_url: str, offline_page: Page) -> None:
+def test_industry_page_shows_the_plan_coverage(app_url: str, offline_page: Page) -> None:
     """/industry in the browser: 5 of the 8 households with labour have a plan."""
-    with running_app(hand_sqlite_url) as base_url:
-        offline_page.goto(f"{base_url}/industry?lang=en")
-        assert _metric_value(offline_page, "Plan coverage") == "62.5%"
+    offline_page.goto(f"{app_url}/industry?lang=en")
+    assert _metric_value(offline_page, "Plan coverage") == "62.5%"
