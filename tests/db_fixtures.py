@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from lib.db import make_engine
+from lib.models import Base
 from lib.schema import upgrade
 from tests.hand_county import load_hand_county
 from tests.support import postgres
@@ -23,12 +25,7 @@ Build = Callable[[Engine], None]
 
 
 class DatabaseCopies:
-    """Databases built once per test worker and copied for each test that asks for one.
-
-    Migrating and loading the hand county takes about a second on PostgreSQL; copying a finished
-    database (a file on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL) takes a fraction of
-    that, and every test still gets a database of its own to change.
-    """
+    """SQLite databases built once per test worker and copied (the file) for each test."""
 
     def __init__(self, make_url_for: Callable[[str], str]) -> None:
         self._make_url_for = make_url_for
@@ -40,10 +37,65 @@ class DatabaseCopies:
             url = self._make_url_for(key)
             for engine in _migrated(url):
                 build(engine)
-            # Disposed now: SQLite's WAL is folded into the file, and PostgreSQL has no connection
-            # left to the template, which CREATE DATABASE … TEMPLATE requires.
+            # Disposed now: SQLite's WAL is folded into the file.
             self.originals[key] = url
         return self.originals[key]
+
+
+class RestorableDatabases:
+    """PostgreSQL databases kept for the whole run, one per `key` while a test uses it, each put
+    back as its `build` left it before the next test: its rows deleted and copied back from the
+    schema test_pristine, its sequences set back (tens of milliseconds). Copying a database with
+    CREATE DATABASE … TEMPLATE took 0.14 s at first and 0.4–0.5 s after a few hundred copies.
+
+    A test that changed the database's shape (tables, indexes, triggers, functions, the migration)
+    or left locks behind gets a newly built one next time instead.
+    """
+
+    def __init__(self, server: postgres.PostgresServer) -> None:
+        self._server = server
+        self._idle: dict[str, list[_Restorable]] = {}
+        self._in_use: dict[str, tuple[str, _Restorable]] = {}
+        self._all: list[str] = []
+
+    def check_out(self, key: str, build: Build) -> str:
+        """A database holding what `build` fills a migrated one with; call `check_in` after."""
+        idle = self._idle.setdefault(key, [])
+        while idle:
+            database = idle.pop()
+            if postgres.restore(database.url, database.restore_sql, database.shape):
+                self._in_use[database.url] = (key, database)
+                return database.url
+            self._drop(database.url)
+        url = self._server.create_database()
+        self._all.append(url)
+        for engine in _migrated(url):
+            build(engine)
+            restore_sql, shape = postgres.snapshot(
+                engine, [table.name for table in Base.metadata.sorted_tables]
+            )
+        database = _Restorable(url, restore_sql, shape)
+        self._in_use[url] = (key, database)
+        return url
+
+    def check_in(self, url: str) -> None:
+        key, database = self._in_use.pop(url)
+        self._idle[key].append(database)
+
+    def close(self) -> None:
+        for url in list(self._all):
+            self._drop(url)
+
+    def _drop(self, url: str) -> None:
+        self._server.drop_database(url)
+        self._all.remove(url)
+
+
+@dataclass(frozen=True)
+class _Restorable:
+    url: str
+    restore_sql: str
+    shape: str
 
 
 @pytest.fixture(scope="session")
@@ -53,11 +105,10 @@ def sqlite_originals(tmp_path_factory: pytest.TempPathFactory) -> DatabaseCopies
 
 
 @pytest.fixture(scope="session")
-def postgres_originals(postgres_server: postgres.PostgresServer) -> Iterator[DatabaseCopies]:
-    copies = DatabaseCopies(lambda key: postgres_server.create_database())
-    yield copies
-    for url in copies.originals.values():
-        postgres_server.drop_database(url)
+def postgres_originals(postgres_server: postgres.PostgresServer) -> Iterator[RestorableDatabases]:
+    databases = RestorableDatabases(postgres_server)
+    yield databases
+    databases.close()
 
 
 def copy_database(
@@ -65,18 +116,18 @@ def copy_database(
 ) -> str:
     """The URL of a new copy of the database `build` fills (once per worker for each `key`).
 
-    SQLite's copy is the file test.db in `folder`, by default the test's own temporary folder;
-    PostgreSQL's is dropped when the fixture asking for it ends.
+    SQLite's copy is the file test.db in `folder`, by default the test's own temporary folder.
+    PostgreSQL's is a database of the worker's own for `key`, put back as `build` left it before
+    each test (see RestorableDatabases).
     """
     if backend == "sqlite":
         original = request.getfixturevalue("sqlite_originals").original(key, build)
         copy = (folder or request.getfixturevalue("tmp_path")) / "test.db"
         shutil.copyfile(make_url(original).database or "", copy)
         return f"sqlite:///{copy}"
-    server: postgres.PostgresServer = request.getfixturevalue("postgres_server")
-    original = request.getfixturevalue("postgres_originals").original(key, build)
-    url = server.create_database(template=original)
-    request.addfinalizer(lambda: server.drop_database(url))
+    databases: RestorableDatabases = request.getfixturevalue("postgres_originals")
+    url = databases.check_out(key, build)
+    request.addfinalizer(lambda: databases.check_in(url))
     return url
 
 

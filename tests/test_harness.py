@@ -1,4 +1,5 @@
-"""The test harness itself: a fresh PostgreSQL database per test, and the offline guard in Chromium."""
+"""The test harness itself: a fresh PostgreSQL database per test, one put back as built, and the
+offline guard in Chromium."""
 
 from __future__ import annotations
 
@@ -99,6 +100,73 @@ def test_each_database_is_fresh_empty_and_dropped_after(postgres_server: Postgre
 
 
 # --- the offline guard --------------------------------------------------------------------------
+
+
+def _rows_and_next_ids(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    from lib.models import Base
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = [
+                (table.name, *row)
+                for table in Base.metadata.sorted_tables
+                for row in conn.execute(table.select().order_by(*table.primary_key.columns))
+            ]
+            sequences = conn.execute(text("SELECT sequencename FROM pg_sequences")).scalars().all()
+            next_ids = [
+                (name, *conn.execute(text(f'SELECT last_value, is_called FROM "{name}"')).one())
+                for name in sorted(sequences)
+            ]
+    finally:
+        engine.dispose()
+    return rows, next_ids
+
+
+def test_a_database_given_again_is_as_built(postgres_server: PostgresServer) -> None:
+    """RestorableDatabases: rows and sequences put back for the next test; a changed shape (here a
+    trigger) gets a newly built database instead, and every database is dropped at the end."""
+    from tests.db_fixtures import RestorableDatabases, _hand_county
+
+    databases = RestorableDatabases(postgres_server)
+    try:
+        url = databases.check_out("hand", _hand_county)
+        built = _rows_and_next_ids(url)
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM verification_visits"))
+            conn.execute(text("UPDATE households SET members = members + 1"))
+            conn.execute(text("UPDATE industries SET name_en = 'Changed'"))
+            conn.execute(  # advances the id sequence
+                text(
+                    "INSERT INTO industries (code, category, name_zh, name_en) "
+                    " VALUES ('x', 'planting', '', '')"
+                )
+            )
+        engine.dispose()
+        assert _rows_and_next_ids(url) != built
+        databases.check_in(url)
+
+        assert databases.check_out("hand", _hand_county) == url
+        assert _rows_and_next_ids(url) == built
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql"
+                    " AS $$ BEGIN RETURN NULL; END $$;"
+                    "CREATE TRIGGER refuse BEFORE INSERT ON towns FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+        engine.dispose()
+        databases.check_in(url)
+
+        rebuilt = databases.check_out("hand", _hand_county)
+        assert rebuilt != url and make_url(url).database not in postgres_server.database_names()
+        assert _rows_and_next_ids(rebuilt) == built
+    finally:
+        databases.close()
+    assert make_url(rebuilt).database not in postgres_server.database_names()
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
@@ -76,19 +77,16 @@ class PostgresServer:
     description: str
     """What this server is, password hidden, for reports."""
 
-    def create_database(self, template: str | None = None) -> str:
-        """A new database, empty or a copy of `template` (a URL from here); returns its URL.
-
-        Copying a migrated, loaded database is several times faster than migrating and loading
-        again; the template must have no open connections while it is copied.
-        """
+    def create_database(self) -> str:
+        """A new empty database; returns its SQLAlchemy URL."""
         name = f"test_{uuid.uuid4().hex[:16]}"
-        if template is None:
-            source = "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
-        else:
-            source = f'TEMPLATE "{_harness_database(template)}"'
         with _autocommit_engine(self.admin_url) as engine, engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" {source}'))
+            conn.execute(
+                text(
+                    f'CREATE DATABASE "{name}" TEMPLATE template0 '
+                    "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+                )
+            )
         return _render(make_url(self.admin_url).set(database=name))
 
     def drop_database(self, url: str) -> None:
@@ -331,6 +329,80 @@ def _run(command: list[str], *, cwd: Path, what: str) -> None:
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
         raise PostgresError(f"{what} failed (exit {result.returncode}): {' '.join(command)}\n{output}")
+
+
+# --- a database put back as it was ------------------------------------------------------------
+
+PRISTINE_SCHEMA = "test_pristine"
+
+# What a test could change beyond rows: the migration, relations and their columns, constraints,
+# triggers and functions in the public schema. Rows and sequences are put back; anything else
+# changed means building the database again.
+SHAPE_SQL = """
+SELECT concat_ws('|',
+  (SELECT string_agg(version_num, ',' ORDER BY version_num) FROM public.alembic_version),
+  (SELECT string_agg(relname || ':' || relkind::text, ',' ORDER BY relname)
+     FROM pg_class WHERE relnamespace = 'public'::regnamespace),
+  (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+     WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped),
+  (SELECT string_agg(conname, ',' ORDER BY conname)
+     FROM pg_constraint WHERE connamespace = 'public'::regnamespace),
+  (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal),
+  (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace))
+"""
+
+
+def snapshot(engine: Engine, tables_in_order: list[str]) -> tuple[str, str]:
+    """Keep a copy of every table's rows in the schema test_pristine; return the SQL that puts
+    the rows and sequences back, and the database's shape (SHAPE_SQL) to check first.
+
+    `tables_in_order` lists the tables parents first (as Base.metadata.sorted_tables), so rows
+    are deleted children first and copied back parents first.
+    """
+    with engine.begin() as conn:
+        present = set(conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
+        ordered = [table for table in tables_in_order if table in present]
+        unknown = present - set(ordered) - {"alembic_version"}
+        if unknown:
+            raise ValueError(f"tables not in the models, in no known order: {sorted(unknown)}")
+        conn.execute(text(f'CREATE SCHEMA "{PRISTINE_SCHEMA}"'))
+        filled = []
+        for table in ordered:
+            conn.execute(text(f'CREATE TABLE "{PRISTINE_SCHEMA}"."{table}" AS TABLE public."{table}"'))
+            if conn.scalar(text(f'SELECT EXISTS (SELECT FROM public."{table}")')):
+                filled.append(table)
+        names = conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))
+        sequences = [
+            (name, *conn.execute(text(f'SELECT last_value, is_called FROM public."{name}"')).one())
+            for name in names.all()
+        ]
+        shape = str(conn.scalar(text(SHAPE_SQL)))
+    statements = [f'DELETE FROM public."{table}"' for table in reversed(ordered)]
+    statements += [
+        f'INSERT INTO public."{table}" OVERRIDING SYSTEM VALUE SELECT * FROM "{PRISTINE_SCHEMA}"."{table}"'
+        for table in filled
+    ]
+    for name, last_value, is_called in sequences:
+        statements.append(f"SELECT setval('public.\"{name}\"', {int(last_value)}, {bool(is_called)})")
+    return ";\n".join(statements), shape
+
+
+def restore(url: str, restore_sql: str, shape: str) -> bool:
+    """Put a `snapshot`'s rows and sequences back in one transaction; False (nothing changed) when
+    the database's shape differs or a lock left behind is not released within seconds."""
+    uri = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(uri, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            conn.execute("SET lock_timeout = '5s'")
+            found = conn.execute(SHAPE_SQL).fetchone()
+            if found is None or found[0] != shape:
+                conn.rollback()
+                return False
+            conn.execute(restore_sql)
+    except psycopg.Error:
+        return False
+    return True
 
 
 # --- small helpers ------------------------------------------------------------------------------
