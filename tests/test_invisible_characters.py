@@ -165,6 +165,32 @@ def _cadre(**overrides: str) -> NewCadre:
     return NewCadre(**(values | overrides))  # type: ignore[arg-type]
 
 
+def _replace(session: Session, actor: Actor, new_cadre: NewCadre, reason: str | None = None) -> object:
+    return replace_first_secretary(
+        session,
+        actor=actor,
+        village_code=A2,
+        expected_posting_id=2,
+        ends_on=dt.date(2020, 10, 30),
+        starts_on=dt.date(2020, 10, 31),
+        new_cadre=new_cadre,
+        reason=reason,
+        as_of=AS_OF,
+    )
+
+
+def _product(session: Session, actor: Actor, *, product_zh: str, product_en: str | None) -> object:
+    return update_signature_product(
+        session,
+        actor=actor,
+        village_code=A2,
+        expected_version=1,
+        product_zh=product_zh,
+        product_en=product_en,
+        industry_code=None,
+    )
+
+
 Call = Callable[[Session, dict[str, Actor], str], object]
 
 CALLS: dict[str, tuple[str, Call]] = {
@@ -218,56 +244,19 @@ CALLS: dict[str, tuple[str, Call]] = {
     ),
     "first secretary's name": (
         "name",
-        lambda s, a, x: replace_first_secretary(
-            s,
-            actor=a["tom"],
-            village_code=A2,
-            expected_posting_id=2,
-            ends_on=dt.date(2020, 10, 30),
-            starts_on=dt.date(2020, 10, 31),
-            new_cadre=_cadre(name=f"王{x}五"),
-            as_of=AS_OF,
-        ),
+        lambda s, a, x: _replace(s, a["tom"], _cadre(name=f"王{x}五")),
     ),
     "first secretary's unit": (
         "unit_zh",
-        lambda s, a, x: replace_first_secretary(
-            s,
-            actor=a["tom"],
-            village_code=A2,
-            expected_posting_id=2,
-            ends_on=dt.date(2020, 10, 30),
-            starts_on=dt.date(2020, 10, 31),
-            new_cadre=_cadre(unit_zh=f"县{x}局"),
-            as_of=AS_OF,
-        ),
+        lambda s, a, x: _replace(s, a["tom"], _cadre(unit_zh=f"县{x}局")),
     ),
     "first secretary's unit in English": (
         "unit_en",
-        lambda s, a, x: replace_first_secretary(
-            s,
-            actor=a["tom"],
-            village_code=A2,
-            expected_posting_id=2,
-            ends_on=dt.date(2020, 10, 30),
-            starts_on=dt.date(2020, 10, 31),
-            new_cadre=_cadre(unit_en=f"Bureau{x}"),
-            as_of=AS_OF,
-        ),
+        lambda s, a, x: _replace(s, a["tom"], _cadre(unit_en=f"Bureau{x}")),
     ),
     "first secretary reason": (
         "reason",
-        lambda s, a, x: replace_first_secretary(
-            s,
-            actor=a["tom"],
-            village_code=A2,
-            expected_posting_id=2,
-            ends_on=dt.date(2020, 10, 30),
-            starts_on=dt.date(2020, 10, 31),
-            new_cadre=_cadre(),
-            reason=f"轮{x}换",
-            as_of=AS_OF,
-        ),
+        lambda s, a, x: _replace(s, a["tom"], _cadre(), reason=f"轮{x}换"),
     ),
     "team member's name": (
         "name",
@@ -282,27 +271,11 @@ CALLS: dict[str, tuple[str, Call]] = {
     ),
     "signature product": (
         "product_zh",
-        lambda s, a, x: update_signature_product(
-            s,
-            actor=a["vera"],
-            village_code=A2,
-            expected_version=1,
-            product_zh=f"茶{x}叶",
-            product_en=None,
-            industry_code=None,
-        ),
+        lambda s, a, x: _product(s, a["vera"], product_zh=f"茶{x}叶", product_en=None),
     ),
     "signature product in English": (
         "product_en",
-        lambda s, a, x: update_signature_product(
-            s,
-            actor=a["vera"],
-            village_code=A2,
-            expected_version=1,
-            product_zh="茶叶",
-            product_en=f"Tea{x}",
-            industry_code=None,
-        ),
+        lambda s, a, x: _product(s, a["vera"], product_zh="茶叶", product_en=f"Tea{x}"),
     ),
     "new account's name": (
         "display_name",
