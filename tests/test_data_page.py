@@ -16,6 +16,7 @@ from lib import auth, imports
 from lib.db import make_engine
 from lib.models import AuditEntry, User, VerificationVisit
 from lib.services.accounts import create_user_service
+from tests.support.workbooks import xfd_file
 
 PAGE = "views/data_page.py"
 A2 = "349901100202"  # households h4 (HAND0004) and h5 (HAND0005), neither verified
@@ -101,10 +102,23 @@ def test_a_bad_row_is_reported_and_nothing_is_imported(open_app, url: str) -> No
         "1 rows ready, 1 rows with problems: nothing imported. Correct them and upload the file again."
     ]
     report = at.dataframe[0].value
-    assert list(report["row"]) == [3]
+    assert list(report["row"]) == ["3"]
     assert list(report["column"]) == ["E · Problems found"]
     assert not [b for b in at.button if b.label.startswith("Import")]
     assert _count(url, VerificationVisit) == before
+
+
+def test_a_file_refused_whole_shows_a_blank_row_cell(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+    """A problem with the whole file has no row: its cell is blank text, not a missing number, which
+    Streamlit's table draws as "None"."""
+    at = _sign_in(open_app(url, PAGE, lang="en"), "vera")
+    at.get("file_uploader")[0].set_value(("wide.xlsx", xfd_file(blank=50), "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["The file could not be read: nothing imported."]
+    report = at.dataframe[0].value
+    assert list(report["row"]) == [""]
+    assert "XFD" in report["problem"][0]
 
 
 def test_a_good_file_imports_and_the_overview_moves(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
@@ -189,7 +203,7 @@ def test_rows_made_wrong_between_check_and_import_are_shown(open_app, url: str) 
         "1 rows ready, 1 rows with problems: nothing imported. Correct them and upload the file again.",
     ]
     report = at.dataframe[0].value
-    assert list(report["row"]) == [3] and list(report["column"]) == ["Q · Version"]
+    assert list(report["row"]) == ["3"] and list(report["column"]) == ["Q · Version"]
     assert report["problem"][0].startswith("HAND0005 changed after you downloaded the template")
     assert not [b for b in at.button if b.label.startswith("Import")]
     assert _count(url, AuditEntry) == audits

@@ -102,7 +102,11 @@ def show_report(report: imports.ImportReport) -> None:
         "column": st.column_config.TextColumn(t("data.report.column"), width="medium"),
         "problem": st.column_config.TextColumn(t("data.report.problem"), width="large"),
     }
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=labels)
+    # On screen the row is text: a problem with the whole file has none, and Streamlit's table
+    # draws a missing number as "None". The Excel report keeps numbers and leaves that cell empty.
+    shown = frame.assign(row=[("" if pd.isna(row) else str(row)) for row in frame["row"]])
+    shown_labels = labels | {"row": st.column_config.TextColumn(t("data.report.row"), width="small")}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=shown_labels)
     excel_download(
         "data.report.download",
         frame,
