@@ -43,8 +43,8 @@ class DatabaseCopies:
 
 
 class RestorableDatabases:
-    """PostgreSQL databases kept for the whole run, one per `key` while a test uses it, each put
-    back as its `build` left it before the next test: its rows deleted and copied back from the
+    """PostgreSQL databases kept for the whole run and handed to one test at a time, each put back
+    as its `key`'s `build` left it before the next test: its rows deleted and copied back from the
     schema test_pristine, its sequences set back (tens of milliseconds). Copying a database with
     CREATE DATABASE … TEMPLATE took 0.14 s at first and 0.4–0.5 s after a few hundred copies.
 
