@@ -46,7 +46,6 @@ from sqlalchemy import CTE, ColumnElement, Subquery, and_, case, func, literal, 
 from sqlalchemy.orm import Session, aliased
 
 from lib import assessment
-from lib.domain import POVERTY_LINE_BY_YEAR, poverty_line
 from lib.models import (
     Household,
     HouseholdDerivedFacts,
@@ -57,7 +56,7 @@ from lib.models import (
     Village,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, frames_in_chunks, town_filter
+from lib.queries.common import AnySelect, count_if, frames_in_chunks, poverty_line_sql, town_filter
 from lib.queries.industry import months_before
 
 Level = Literal["town", "village"]
@@ -71,13 +70,6 @@ FLAGS = (
 )
 STEPS = ("exit_appraised_on", "exit_verified_on", "exit_agreed_on", "exit_noticed_on", "exit_removed_on")
 MISMATCH_FACTOR = 2  # a per-capita income more than doubling or halving in a year is suspicious
-
-
-def poverty_line_sql(year: ColumnElement[int]) -> ColumnElement[int]:
-    """`lib.domain.poverty_line(year)` as a SQL expression."""
-    known = sorted(POVERTY_LINE_BY_YEAR)
-    outside = case((year > known[-1], poverty_line(known[-1])), else_=poverty_line(known[0]))
-    return case(POVERTY_LINE_BY_YEAR, value=year, else_=outside)
 
 
 # --- one row of facts per household -----------------------------------------------------------
@@ -369,10 +361,6 @@ def _conditions(f: Subquery, as_of: dt.date, within_months: int) -> dict[str, Co
     return {check.key: check.condition(f, as_of, within_months) for check in CHECKS}
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
-
-
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     """1 where `condition` is true, else 0 (false or NULL)."""
     return case((condition, 1), else_=0)
@@ -490,14 +478,14 @@ def readiness_counts(
         c.code,
         func.count().label("households"),
         func.sum(c.exited).label("exited"),
-        _count_if(and_(c.not_verified == 0, c.verified_long_ago == 0)).label("verified_current"),
-        _count_if(or_(c.income_below_line == 1, c.guarantee_not_met == 1)).label("wrong_exits"),
+        count_if(and_(c.not_verified == 0, c.verified_long_ago == 0)).label("verified_current"),
+        count_if(or_(c.income_below_line == 1, c.guarantee_not_met == 1)).label("wrong_exits"),
         func.sum(c.visited).label("visited"),
-        _count_if(and_(c.visited == 1, c.unregistered_need == 1)).label("found_need"),
+        count_if(and_(c.visited == 1, c.unregistered_need == 1)).label("found_need"),
         func.sum(c.answered).label("answered"),
         func.sum(c.satisfied).label("satisfied"),
         *(func.sum(c[name]).label(name) for name in CHECK_KEYS),
-        _count_if(_any_flag(flags, CHECK_KEYS)).label("with_issues"),
+        count_if(_any_flag(flags, CHECK_KEYS)).label("with_issues"),
     ).group_by(c.code)
     places = _places(level, town_codes)
     columns = TOWN_COLUMNS if level == "town" else VILLAGE_COLUMNS

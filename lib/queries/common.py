@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, case, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from lib.domain import POVERTY_LINE_BY_YEAR, poverty_line
 from lib.models import Meta, PlanStage, Town
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -39,6 +40,23 @@ def town_filter(stmt: SelectT, town_codes: Sequence[str] | None) -> SelectT:
     if town_codes:
         return stmt.where(Town.code.in_(list(town_codes)))
     return stmt
+
+
+def rows_frame(session: Session, stmt: AnySelect, columns: Sequence[str]) -> pd.DataFrame:
+    """Run `stmt` and return its rows with `columns` (also when there are none)."""
+    return pd.DataFrame(session.execute(stmt).all(), columns=list(columns))
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many of an aggregate's rows meet `condition` (a SUM of CASE, on both databases)."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def poverty_line_sql(year: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[int]:
+    """`lib.domain.poverty_line(year)` as a SQL expression."""
+    known = sorted(POVERTY_LINE_BY_YEAR)
+    outside = case((year > known[-1], poverty_line(known[-1])), else_=poverty_line(known[0]))
+    return case(POVERTY_LINE_BY_YEAR, value=year, else_=outside)
 
 
 def result_frame(session: Session, stmt: AnySelect) -> pd.DataFrame:

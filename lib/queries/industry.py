@@ -57,7 +57,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from lib.domain import POVERTY_LINE_BY_YEAR, poverty_line
+from lib.domain import poverty_line
 from lib.models import (
     BenefitType,
     Household,
@@ -77,7 +77,15 @@ from lib.models import (
     VillagePlanStages,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, frames_in_chunks, stage_rank, town_filter
+from lib.queries.common import (
+    AnySelect,
+    count_if,
+    frames_in_chunks,
+    poverty_line_sql,
+    rows_frame,
+    stage_rank,
+    town_filter,
+)
 from lib.queries.overview import household_counts_for
 from lib.queries.training import months_between
 
@@ -184,11 +192,6 @@ TREND_COLUMNS = ["month", "stage", "moves", "new", "backward"]
 HISTORY_COLUMNS = ["year", "date", "stage", "plans"]
 
 
-def _frame(session: Session, stmt: AnySelect, columns: Sequence[str]) -> pd.DataFrame:
-    """Run `stmt` and return its rows with `columns` (also when there are none)."""
-    return pd.DataFrame(session.execute(stmt).all(), columns=list(columns))
-
-
 def _page(stmt: AnySelect, limit: int | None, offset: int) -> AnySelect:
     """`stmt` (already ordered) cut to `limit` rows from `offset`; whole when `limit` is None."""
     if limit is not None:
@@ -215,10 +218,6 @@ def _plans_in_towns(stmt: AnySelect, town_codes: Sequence[str] | None) -> AnySel
 def _count(session: Session, stmt: AnySelect) -> int:
     """How many rows `stmt` (unordered) returns, counted in the database."""
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _place() -> list[ColumnElement[str]]:
@@ -311,7 +310,7 @@ def stages_by_town(session: Session, *, town_codes: Sequence[str] | None = None)
         ).outerjoin(per_town, per_town.c.key == Town.id),
         town_codes,
     ).order_by(Town.code)
-    frame = _frame(session, stmt, STAGES_BY_TOWN_COLUMNS[:-1])
+    frame = rows_frame(session, stmt, STAGES_BY_TOWN_COLUMNS[:-1])
     _as_int(frame, [*STAGES, *FUNNEL_TOTALS])
     frame["plan_share"] = _share(frame["labour_households_with_plan"], frame["households_with_labour"])
     return frame
@@ -347,7 +346,7 @@ def stages_by_category(session: Session, *, town_codes: Sequence[str] | None = N
             .group_by(Industry.category, IndustryPlan.stage),
             town_codes,
         )
-    counts = _frame(session, stmt, STAGES_BY_CATEGORY_COLUMNS)
+    counts = rows_frame(session, stmt, STAGES_BY_CATEGORY_COLUMNS)
     categories = [c for c in CATEGORIES if c in set(counts["category"])]
     grid = pd.MultiIndex.from_product([categories, STAGES], names=["category", "stage"])
     frame = counts.set_index(["category", "stage"]).reindex(grid).reset_index()
@@ -391,7 +390,7 @@ def gaps_no_plan(
     labour_count, status, village_code, village_name_zh, village_name_en, town_code,
     town_name_zh, town_name_en.
     """
-    return _frame(session, _page(_gaps_in_order(town_codes), limit, offset), GAP_COLUMNS)
+    return rows_frame(session, _page(_gaps_in_order(town_codes), limit, offset), GAP_COLUMNS)
 
 
 def _gaps_in_order(town_codes: Sequence[str] | None) -> AnySelect:
@@ -468,7 +467,7 @@ def stuck_plans(
     months_in_stage (whole months to as_of).
     """
     stmt = _stuck_in_order(as_of, months, town_codes)
-    return _with_months(_frame(session, _page(stmt, limit, offset), STUCK_COLUMNS[:-1]), as_of)
+    return _with_months(rows_frame(session, _page(stmt, limit, offset), STUCK_COLUMNS[:-1]), as_of)
 
 
 def _stuck_in_order(as_of: dt.date, months: int, town_codes: Sequence[str] | None) -> AnySelect:
@@ -556,7 +555,7 @@ def village_products(session: Session, *, town_codes: Sequence[str] | None = Non
             .group_by(Village.id, *place)
         )
     stmt = town_filter(stmt, town_codes).order_by(Town.code, Village.code)
-    frame = _frame(session, stmt, VILLAGE_PRODUCT_COLUMNS[:-2])
+    frame = rows_frame(session, stmt, VILLAGE_PRODUCT_COLUMNS[:-2])
     _as_int(frame, ["households", "households_in_product"])
     measured = frame["signature_industry"].notna() & (frame["households"] > 0)
     frame["share"] = _share(frame["households_in_product"], frame["households"]).where(measured)
@@ -638,7 +637,7 @@ def organisations(session: Session, *, town_codes: Sequence[str] | None = None) 
             func.count(func.distinct(links.c.village_id)),
             households_,
             func.count(),
-            *(_count_if(links.c.benefit_type == benefit) for benefit in BENEFIT_TYPES),
+            *(count_if(links.c.benefit_type == benefit) for benefit in BENEFIT_TYPES),
             func.coalesce(func.sum(links.c.annual_amount), 0),
         ]
     stmt = (
@@ -672,7 +671,7 @@ def organisations(session: Session, *, town_codes: Sequence[str] | None = None) 
         )
         .order_by(households_.desc(), Organisation.id)
     )
-    frame = _frame(session, stmt, ORGANISATION_COLUMNS)
+    frame = rows_frame(session, stmt, ORGANISATION_COLUMNS)
     _as_int(frame, ["villages_served", "linked_households", "links", *BENEFIT_TYPES, "annual_amount"])
     return frame
 
@@ -687,10 +686,7 @@ def links_by_organisation_village(village_ids: Sequence[int] | None = None) -> A
             Household.village_id.label("village_id"),
             func.count(func.distinct(OrganisationLink.household_id)).label("linked_households"),
             func.count().label("links"),
-            *(
-                _count_if(OrganisationLink.benefit_type == benefit).label(benefit)
-                for benefit in BENEFIT_TYPES
-            ),
+            *(count_if(OrganisationLink.benefit_type == benefit).label(benefit) for benefit in BENEFIT_TYPES),
             func.coalesce(func.sum(OrganisationLink.annual_amount), 0).label("annual_amount"),
         )
         .join(Household, Household.id == OrganisationLink.household_id)
@@ -731,7 +727,7 @@ def single_link_households(
     in BenefitType order), links, annual_amount (yuan, 0 if none recorded).
     """
     columns = [c for c in SINGLE_LINK_COLUMNS if c != "benefit_types"]
-    frame = _frame(session, _page(_single_links_in_order(town_codes), limit, offset), columns)
+    frame = rows_frame(session, _page(_single_links_in_order(town_codes), limit, offset), columns)
     return _with_benefits(session, frame)
 
 
@@ -811,13 +807,6 @@ def single_link_count(session: Session, *, town_codes: Sequence[str] | None = No
 # --- income -----------------------------------------------------------------------------------
 
 
-def _poverty_line_sql(year: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[int]:
-    """`lib.domain.poverty_line(year)` as a SQL expression."""
-    known = sorted(POVERTY_LINE_BY_YEAR)
-    outside = case((year > known[-1], poverty_line(known[-1])), else_=poverty_line(known[0]))
-    return case(POVERTY_LINE_BY_YEAR, value=year, else_=outside)
-
-
 def plan_stages_by_village(village_ids: Sequence[int] | None = None) -> AnySelect:
     """Per village (of `village_ids`, all when None), industry category and plan stage:
     village_id, category, stage, plans, households (distinct, with such a plan). The rollup's
@@ -848,18 +837,18 @@ def income_by_village_year(village_ids: Sequence[int] | None = None) -> AnySelec
         linked_stmt = linked_stmt.where(OrganisationLink.household_id.in_(of_villages))
     linked_ids = linked_stmt.subquery()
     linked = linked_ids.c.household_id.is_not(None)
-    below = HouseholdIncome.per_capita_income < _poverty_line_sql(HouseholdIncome.year)
+    below = HouseholdIncome.per_capita_income < poverty_line_sql(HouseholdIncome.year)
     income = HouseholdIncome.per_capita_income
     stmt = (
         select(
             Household.village_id.label("village_id"),
             HouseholdIncome.year.label("year"),
-            _count_if(linked).label("linked_households"),
+            count_if(linked).label("linked_households"),
             func.coalesce(func.sum(case((linked, income), else_=0)), 0).label("linked_income"),
-            _count_if(~linked).label("unlinked_households"),
+            count_if(~linked).label("unlinked_households"),
             func.coalesce(func.sum(case((~linked, income), else_=0)), 0).label("unlinked_income"),
-            _count_if(and_(linked, below)).label("linked_below_line"),
-            _count_if(and_(~linked, below)).label("unlinked_below_line"),
+            count_if(and_(linked, below)).label("linked_below_line"),
+            count_if(and_(~linked, below)).label("unlinked_below_line"),
         )
         .join(Household, Household.id == HouseholdIncome.household_id)
         .outerjoin(linked_ids, linked_ids.c.household_id == HouseholdIncome.household_id)
@@ -882,7 +871,7 @@ def _stored_income_by_link(session: Session, town_codes: Sequence[str] | None) -
         .group_by(stored.year)
         .order_by(stored.year)
     )
-    frame = _frame(session, stmt, ["year", *sums])
+    frame = rows_frame(session, stmt, ["year", *sums])
     _as_int(frame, ["year", *sums])
     frame["linked"] = frame["linked_income"] / frame["linked_households"].where(
         frame["linked_households"] > 0
@@ -915,7 +904,7 @@ def income_by_link(session: Session, *, town_codes: Sequence[str] | None = None)
         HouseholdIncome.year.label("year"),
         cast(HouseholdIncome.per_capita_income, Float).label("income"),
         case((is_linked, 1), else_=0).label("linked"),
-        case((HouseholdIncome.per_capita_income < _poverty_line_sql(HouseholdIncome.year), 1), else_=0).label(
+        case((HouseholdIncome.per_capita_income < poverty_line_sql(HouseholdIncome.year), 1), else_=0).label(
             "below"
         ),
     ).outerjoin(linked_ids, linked_ids.c.household_id == HouseholdIncome.household_id)
@@ -934,16 +923,16 @@ def income_by_link(session: Session, *, town_codes: Sequence[str] | None = None)
             per_household.c.year,
             func.avg(case((linked, per_household.c.income), else_=None)),
             func.avg(case((unlinked, per_household.c.income), else_=None)),
-            _count_if(linked),
-            _count_if(unlinked),
-            _count_if(and_(linked, per_household.c.below == 1)),
-            _count_if(and_(unlinked, per_household.c.below == 1)),
+            count_if(linked),
+            count_if(unlinked),
+            count_if(and_(linked, per_household.c.below == 1)),
+            count_if(and_(unlinked, per_household.c.below == 1)),
         )
         .group_by(per_household.c.year)
         .order_by(per_household.c.year)
     )
     columns = [c for c in INCOME_COLUMNS if c != "poverty_line"]
-    frame = _frame(session, stmt, columns)
+    frame = rows_frame(session, stmt, columns)
     frame["year"] = frame["year"].astype("int64")
     for column in ("linked", "unlinked"):
         frame[column] = frame[column].astype("float64")
@@ -1002,7 +991,7 @@ def stage_trend(session: Session, *, as_of: dt.date, town_codes: Sequence[str] |
         func.sum(changes.c.new),
         func.sum(changes.c.backward),
     ).group_by(changes.c.year, changes.c.month, changes.c.stage)
-    raw = _frame(session, stmt, ["year", "month_no", "stage", "moves", "new", "backward"])
+    raw = rows_frame(session, stmt, ["year", "month_no", "stage", "moves", "new", "backward"])
     frame = pd.DataFrame(
         {
             "month": [dt.date(int(y), int(m), 1) for y, m in zip(raw["year"], raw["month_no"], strict=True)],
@@ -1065,7 +1054,7 @@ def stage_history_counts(
         .where(ranked.c.position == 1)
         .group_by(ranked.c.year, ranked.c.stage)
     )
-    counts = _frame(session, stmt, ["year", "stage", "plans"])
+    counts = rows_frame(session, stmt, ["year", "stage", "plans"])
     counts["year"] = counts["year"].astype("int64")
     grid = pd.MultiIndex.from_product([list(cutoffs), STAGES], names=["year", "stage"])
     frame = counts.set_index(["year", "stage"]).reindex(grid).reset_index()

@@ -30,7 +30,7 @@ from lib.models import (
     VillageHouseholdCounts,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, GroupKey, result_frame, stage_rank, town_filter
+from lib.queries.common import AnySelect, GroupKey, count_if, result_frame, stage_rank, town_filter
 
 COUNT_COLUMNS = [
     "villages",
@@ -194,9 +194,6 @@ def household_counts(
     poor = per.c.status == HouseholdStatus.POOR.value
     has_labour = per.c.labour_count > 0
     has_plan = per.c.best_rank.is_not(None)
-
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((condition, 1), else_=0))
 
     stage_columns = [
         count_if(per.c.best_rank == stage.rank).label(f"stage_{stage.value}") for stage in PlanStage

@@ -40,7 +40,7 @@ from lib.models import (
     TrainingTopic,
     Village,
 )
-from lib.queries.common import AnySelect, town_filter
+from lib.queries.common import AnySelect, rows_frame, town_filter
 from lib.queries.overview import secretary_counts, trained_cadres
 
 COVERAGE_BY_TOWN_COLUMNS = ["town_code", "name_zh", "name_en", "serving", "trained", "share"]
@@ -128,11 +128,6 @@ PROGRAMME_COLUMNS = ["code", "kind", "name_zh", "name_en", "year", "required", "
 # --- building blocks --------------------------------------------------------------------------
 
 
-def _frame(session: Session, stmt: AnySelect, columns: Sequence[str]) -> pd.DataFrame:
-    """Run `stmt` and return its rows with `columns` (also when there are none)."""
-    return pd.DataFrame(session.execute(stmt).all(), columns=list(columns))
-
-
 def _ratio(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (part / whole.where(whole > 0)).astype("float64")
 
@@ -217,7 +212,7 @@ def _missing_pairs(session: Session, town_codes: Sequence[str] | None) -> pd.Dat
         .where(lacks)
         .distinct()
     )
-    return _frame(session, stmt, ["cadre_id", "name", *PLACE_COLUMNS, "topic_code"])
+    return rows_frame(session, stmt, ["cadre_id", "name", *PLACE_COLUMNS, "topic_code"])
 
 
 def _code_lists(pairs: pd.DataFrame, key: str, code: str) -> dict[Any, list[str]]:
@@ -237,7 +232,7 @@ def months_between(start: dt.date, end: dt.date) -> int:
 def topics(session: Session) -> pd.DataFrame:
     """The topic catalogue in its own order: code, name_zh, name_en."""
     stmt = select(TrainingTopic.code, TrainingTopic.name_zh, TrainingTopic.name_en).order_by(TrainingTopic.id)
-    return _frame(session, stmt, TOPIC_COLUMNS)
+    return rows_frame(session, stmt, TOPIC_COLUMNS)
 
 
 def programmes(session: Session) -> pd.DataFrame:
@@ -251,7 +246,7 @@ def programmes(session: Session) -> pd.DataFrame:
         TrainingProgramme.required,
         TrainingProgramme.target_share,
     ).order_by(TrainingProgramme.year, TrainingProgramme.code)
-    frame = _frame(session, stmt, PROGRAMME_COLUMNS)
+    frame = rows_frame(session, stmt, PROGRAMME_COLUMNS)
     frame["required"] = frame["required"].astype(bool)
     frame["target_share"] = frame["target_share"].astype("float64")
     return frame
@@ -278,7 +273,7 @@ def coverage_by_town(session: Session, *, town_codes: Sequence[str] | None = Non
         ).outerjoin(counts, counts.c.key == Town.id),
         town_codes,
     ).order_by(Town.code)
-    frame = _frame(session, stmt, COVERAGE_BY_TOWN_COLUMNS[:-1])
+    frame = rows_frame(session, stmt, COVERAGE_BY_TOWN_COLUMNS[:-1])
     _ints(frame, ["serving", "trained"])
     frame["share"] = _ratio(frame["trained"], frame["serving"])
     return frame
@@ -327,7 +322,7 @@ def coverage_by_phase(
         )
         .order_by(TrainingSession.start_date, TrainingSession.id)
     )
-    frame = _frame(session, stmt, COVERAGE_BY_PHASE_COLUMNS[:-1])
+    frame = rows_frame(session, stmt, COVERAGE_BY_PHASE_COLUMNS[:-1])
     _ints(frame, ["attended", "attended_serving"])
     total = session.scalar(select(func.count()).select_from(serving)) or 0
     frame["share_of_serving"] = _ratio(frame["attended_serving"], pd.Series(total, index=frame.index))
@@ -372,7 +367,7 @@ def coverage_trend(
         .group_by(days.c.day),
         town_codes,
     )
-    counts = _frame(session, stmt, ["date", "serving", "trained"])
+    counts = rows_frame(session, stmt, ["date", "serving", "trained"])
     frame = pd.DataFrame({"date": dates}).merge(counts, on="date", how="left")
     _ints(frame, ["serving", "trained"])
     frame["share"] = _ratio(frame["trained"], frame["serving"])
@@ -420,7 +415,7 @@ def topic_coverage(session: Session, *, town_codes: Sequence[str] | None = None)
         .outerjoin(covered, and_(covered.c.town_id == Town.id, covered.c.topic_id == TrainingTopic.id)),
         town_codes,
     ).order_by(Town.code, TrainingTopic.id)
-    frame = _frame(session, stmt, TOPIC_COVERAGE_COLUMNS[:-1])
+    frame = rows_frame(session, stmt, TOPIC_COVERAGE_COLUMNS[:-1])
     _ints(frame, ["serving", "covered"])
     frame["share"] = _ratio(frame["covered"], frame["serving"])
     return frame
@@ -488,11 +483,11 @@ def schedule(session: Session, *, as_of: dt.date) -> pd.DataFrame:
         .outerjoin(tallies, tallies.c.session_id == TrainingSession.id)
         .order_by(TrainingSession.start_date, TrainingSession.id)
     )
-    frame = _frame(session, stmt, SCHEDULE_COLUMNS[:-1])
+    frame = rows_frame(session, stmt, SCHEDULE_COLUMNS[:-1])
     _ints(frame, ["phase", "days", "capacity", "enrolled", "attended", "absent"])
     frame["required"] = frame["required"].astype(bool)
     frame["upcoming"] = frame["upcoming"].astype(bool)
-    topic_pairs = _frame(
+    topic_pairs = rows_frame(
         session,
         select(SessionTopic.session_id, TrainingTopic.code).join(
             TrainingTopic, TrainingTopic.id == SessionTopic.topic_id
@@ -540,7 +535,7 @@ def tour_participants(session: Session, *, town_codes: Sequence[str] | None = No
     )
     if town_codes:
         stmt = stmt.where(current.c.cadre_id.is_not(None))
-    frame = _frame(session, stmt, TOUR_COLUMNS)
+    frame = rows_frame(session, stmt, TOUR_COLUMNS)
     frame["selected"] = frame["selected"].astype(bool)
     frame["serving"] = frame["serving"].astype(bool)
     frame[PLACE_COLUMNS] = frame[PLACE_COLUMNS].astype(object).where(frame[PLACE_COLUMNS].notna(), None)
@@ -590,7 +585,7 @@ def waiting_list(
         .order_by(Town.code, Posting.start_date, Cadre.id)
     )
     columns = [c for c in WAITING_COLUMNS if c not in ("months_in_post", "missing_topics")]
-    frame = _frame(session, stmt, columns)
+    frame = rows_frame(session, stmt, columns)
     frame["enrolled_upcoming"] = frame["enrolled_upcoming"].astype(bool)
     frame.insert(
         frame.columns.get_loc("since") + 1,

@@ -34,21 +34,12 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.queries.common import AnySelect, stage_rank, town_filter
+from lib.queries.common import AnySelect, count_if, rows_frame, stage_rank, town_filter
 from lib.queries.overview import attended_cadres, trained_cadres
 
 NO_PLAN = "none"
 STATUS_ORDER = [status.value for status in HouseholdStatus]
 STAGE_ORDER = [NO_PLAN, *(stage.value for stage in PlanStage)]
-
-
-def _frame(session: Session, stmt: AnySelect, columns: Sequence[str]) -> pd.DataFrame:
-    """Run `stmt` and return its rows with `columns` (also when there are none)."""
-    return pd.DataFrame(session.execute(stmt).all(), columns=list(columns))
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _in_village(code: str) -> ColumnElement[bool]:
@@ -69,7 +60,8 @@ def village_list(session: Session, *, town_codes: Sequence[str] | None = None) -
         ),
         town_codes,
     ).order_by(Town.code, Village.code)
-    return _frame(session, stmt, ["code", "name_zh", "name_en", "town_code", "town_name_zh", "town_name_en"])
+    columns = ["code", "name_zh", "name_en", "town_code", "town_name_zh", "town_name_en"]
+    return rows_frame(session, stmt, columns)
 
 
 # --- the work team ----------------------------------------------------------------------------
@@ -130,7 +122,7 @@ def work_team(session: Session, *, code: str) -> pd.DataFrame:
             Posting.id,
         )
     )
-    frame = _frame(session, stmt, WORK_TEAM_COLUMNS)
+    frame = rows_frame(session, stmt, WORK_TEAM_COLUMNS)
     for column in ("serving", "trained", "study_tour"):
         frame[column] = frame[column].astype(bool)
     return frame
@@ -211,7 +203,7 @@ def households(session: Session, *, code: str) -> pd.DataFrame:
         .where(_in_village(code))
         .order_by(Household.archive_no)
     )
-    frame = _frame(session, stmt, HOUSEHOLD_COLUMNS)
+    frame = rows_frame(session, stmt, HOUSEHOLD_COLUMNS)
     frame["verified"] = frame["verified"].astype(bool)
     return frame
 
@@ -235,7 +227,7 @@ def status_by_stage(session: Session, *, code: str) -> pd.DataFrame:
     stmt = select(per_household.c.status, per_household.c.stage, func.count()).group_by(
         per_household.c.status, per_household.c.stage
     )
-    counts = _frame(session, stmt, ["status", "stage", "households"])
+    counts = rows_frame(session, stmt, ["status", "stage", "households"])
     grid = (
         counts.pivot_table(index="status", columns="stage", values="households", aggfunc="sum")
         .reindex(index=STATUS_ORDER, columns=STAGE_ORDER)
@@ -290,7 +282,7 @@ def industry_plans(session: Session, *, code: str) -> pd.DataFrame:
         .where(_in_village(code))
         .order_by(Household.archive_no, stage_rank(IndustryPlan.stage).desc(), IndustryPlan.id)
     )
-    return _frame(session, stmt, PLAN_COLUMNS)
+    return rows_frame(session, stmt, PLAN_COLUMNS)
 
 
 def top_industries(session: Session, *, code: str, limit: int = 5) -> pd.DataFrame:
@@ -324,7 +316,7 @@ def top_industries(session: Session, *, code: str, limit: int = 5) -> pd.DataFra
         .order_by(planned.desc(), Industry.code)
         .limit(limit)
     )
-    frame = _frame(
+    frame = rows_frame(
         session, stmt, ["industry_zh", "industry_en", "category", "households", "share", "signature"]
     )
     frame["share"] = frame["share"].astype("float64")
@@ -365,7 +357,7 @@ def organisation_links(session: Session, *, code: str) -> pd.DataFrame:
         )
         .order_by(households_.desc(), Organisation.id, OrganisationLink.benefit_type)
     )
-    frame = _frame(session, stmt, ["name_zh", "name_en", "kind", "benefit_type", "households", "amount"])
+    frame = rows_frame(session, stmt, ["name_zh", "name_en", "kind", "benefit_type", "households", "amount"])
     frame["amount"] = frame["amount"].astype("int64")
     return frame
 
@@ -393,7 +385,7 @@ def visits(session: Session, *, code: str) -> pd.DataFrame:
         .where(_in_village(code))
         .order_by(VerificationVisit.visited_on.desc(), Household.archive_no, VerificationVisit.id.desc())
     )
-    frame = _frame(
+    frame = rows_frame(
         session,
         stmt,
         ["visited_on", "archive_no", "visitor_name", "ledger_verified", "problems", "satisfied"],
@@ -425,9 +417,9 @@ def visit_summary(session: Session, *, code: str) -> VisitSummary:
         select(
             func.count(VerificationVisit.id),
             func.count(func.distinct(VerificationVisit.household_id)),
-            _count_if(VerificationVisit.problems.is_not(None)),
-            _count_if(VerificationVisit.satisfied.is_(True)),
-            _count_if(VerificationVisit.satisfied.is_not(None)),
+            count_if(VerificationVisit.problems.is_not(None)),
+            count_if(VerificationVisit.satisfied.is_(True)),
+            count_if(VerificationVisit.satisfied.is_not(None)),
             func.max(VerificationVisit.visited_on),
         )
         .join(Household, Household.id == VerificationVisit.household_id)
