@@ -1,4 +1,5 @@
-"""Facts of the work that several modules share: poverty lines and assessment thresholds."""
+"""Facts of the work that several modules share: poverty lines, assessment thresholds, and what a
+household's status record holds."""
 
 from __future__ import annotations
 
@@ -22,6 +23,26 @@ VILLAGE_EXIT_INCIDENCE_WEST = 0.03
 MAX_WRONG_EXIT_RATE = 0.02
 MAX_MISSED_IDENTIFICATION_RATE = 0.01
 MIN_SATISFACTION = 0.90
+
+# A household's "two no-worries, three guarantees" and safe water: yes/no columns of Household.
+HOUSEHOLD_FLAGS = (
+    "no_worry_food",
+    "no_worry_clothing",
+    "guarantee_education",
+    "guarantee_medical",
+    "guarantee_housing",
+    "safe_water",
+)
+# The five steps of a household's exit, in the order they happen: date columns of Household.
+EXIT_STEPS = (
+    "exit_appraised_on",
+    "exit_verified_on",
+    "exit_agreed_on",
+    "exit_noticed_on",
+    "exit_removed_on",
+)
+# What the status form and the status import change.
+STATUS_FIELDS = ("status", *HOUSEHOLD_FLAGS, *EXIT_STEPS)
 
 
 def poverty_line(year: int) -> int:

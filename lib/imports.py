@@ -37,6 +37,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lib.auth import HOUSEHOLD_UPDATE, PLAN_UPDATE, VISIT_RECORD
+from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
 from lib.excel import FORMULA_START, put
 from lib.i18n import CATALOGS
 from lib.models import PlanStage
@@ -188,8 +189,8 @@ def _status_kwargs(values: Mapping[str, Any], ids: Mapping[str, Any]) -> dict[st
         "household_id": ids["archive_no"],
         "expected_version": values.get("version"),
         "status": values.get("status"),
-        "flags": {flag: values.get(flag) for flag in households.FLAGS},
-        "exit_steps": {step: values.get(step) for step in households.EXIT_STEPS},
+        "flags": {flag: values.get(flag) for flag in HOUSEHOLD_FLAGS},
+        "exit_steps": {step: values.get(step) for step in EXIT_STEPS},
         "reason": values.get("reason"),
     }
 
@@ -227,8 +228,8 @@ HOUSEHOLD_STATUS = RecordType(
             choices=("poor", "exited", "monitored"),
             choice_key="village.status.",
         ),
-        *(Column(flag, "bool", required=True, help_key="data.colhelp.flag") for flag in households.FLAGS),
-        *(Column(step, "date", help_key="data.colhelp.step") for step in households.EXIT_STEPS),
+        *(Column(flag, "bool", required=True, help_key="data.colhelp.flag") for flag in HOUSEHOLD_FLAGS),
+        *(Column(step, "date", help_key="data.colhelp.step") for step in EXIT_STEPS),
         Column("reason", "text", max_length=households.TEXT_MAX),
         Column("version", "int", required=True, minimum=1),
     ),

@@ -52,6 +52,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
 from lib.models import Household, HouseholdIncome, VerificationVisit
 from lib.services import rollups
 from tests.hand_county import load_hand_county
@@ -62,15 +63,6 @@ DRAWN_ON = D(2020, 10, 1)
 TOWN_A, TOWN_B, TOWN_C = "349901100", "349901101", "349901102"
 VILLAGE_B1 = "349901101204"
 STEP_DATES = (D(2019, 10, 10), D(2019, 10, 15), D(2019, 10, 18), D(2019, 10, 20), D(2019, 10, 30))
-STEPS = ("exit_appraised_on", "exit_verified_on", "exit_agreed_on", "exit_noticed_on", "exit_removed_on")
-FLAGS = (
-    "no_worry_food",
-    "no_worry_clothing",
-    "guarantee_education",
-    "guarantee_medical",
-    "guarantee_housing",
-    "safe_water",
-)
 
 
 def _visit(session: Session, household_id: int, day: dt.date, verified: bool, **answers: object) -> None:
@@ -94,11 +86,11 @@ def load_assessment_county(session: Session) -> None:
     for number, household in households.items():
         household.head_id_number = f"34990119800101{number:04d}"
         household.helper_name = "帮扶人"
-        for flag in FLAGS:
+        for flag in HOUSEHOLD_FLAGS:
             setattr(household, flag, True)
         if household.status == "exited":
             household.exit_year = 2019
-            for step, day in zip(STEPS, STEP_DATES, strict=True):
+            for step, day in zip(EXIT_STEPS, STEP_DATES, strict=True):
                 setattr(household, step, day)
         incomes = {2019: 5000, 2020: 5500}
         if number == 1:

@@ -17,10 +17,11 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.auth import Actor
+from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
 from lib.models import AuditEntry, Household, HouseholdIncome, Role, User, VerificationVisit
 from lib.queries.common import data_version
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
-from lib.services.households import EXIT_STEPS, FLAGS, record_visit, update_household_status
+from lib.services.households import record_visit, update_household_status
 from tests.support.accounts import store_accounts
 from tests.support.concurrency import write_before_first_flush
 
@@ -48,7 +49,7 @@ ALL_STEPS = dict(
         EXIT_STEPS, [D(2020, 9, 1), D(2020, 9, 5), D(2020, 9, 8), D(2020, 9, 10), D(2020, 9, 20)], strict=True
     )
 )
-ALL_FLAGS = dict.fromkeys(FLAGS, True)
+ALL_FLAGS = dict.fromkeys(HOUSEHOLD_FLAGS, True)
 
 
 @pytest.fixture
@@ -256,7 +257,7 @@ def test_a_household_exits_when_steps_checks_and_income_hold_and_returns_with_a_
     assert old == {
         "status": "poor",
         "exit_year": None,
-        **dict.fromkeys(FLAGS, False),
+        **dict.fromkeys(HOUSEHOLD_FLAGS, False),
         **dict.fromkeys(EXIT_STEPS),
     }
     assert new == {

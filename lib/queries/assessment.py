@@ -46,6 +46,7 @@ from sqlalchemy import CTE, ColumnElement, Subquery, and_, case, func, literal, 
 from sqlalchemy.orm import Session, aliased
 
 from lib import assessment
+from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
 from lib.models import (
     Household,
     HouseholdDerivedFacts,
@@ -60,15 +61,6 @@ from lib.queries.common import AnySelect, count_if, frames_in_chunks, poverty_li
 from lib.queries.industry import months_before
 
 Level = Literal["town", "village"]
-FLAGS = (
-    "no_worry_food",
-    "no_worry_clothing",
-    "guarantee_education",
-    "guarantee_medical",
-    "guarantee_housing",
-    "safe_water",
-)
-STEPS = ("exit_appraised_on", "exit_verified_on", "exit_agreed_on", "exit_noticed_on", "exit_removed_on")
 MISMATCH_FACTOR = 2  # a per-capita income more than doubling or halving in a year is suspicious
 
 
@@ -195,8 +187,8 @@ def household_facts(
     """One row per household of the selected towns with everything the checks read.
 
     Columns: the household's own (id, archive_no, head_name, status, members, labour_count,
-    head_id_number, primary_cause, housing_grade, helper_name, exit_year, the six FLAGS, the five
-    STEPS), village_id, village_code, village_name_zh/en, town_code, town_name_zh/en, and the
+    head_id_number, primary_cause, housing_grade, helper_name, exit_year, the six HOUSEHOLD_FLAGS, the five
+    EXIT_STEPS), village_id, village_code, village_name_zh/en, town_code, town_name_zh/en, and the
     DERIVED_COLUMNS: income_year, income, previous_income, last_visit_on, last_ledger_verified,
     last_satisfied (the latest answer), visits, found_need.
 
@@ -221,8 +213,8 @@ def household_facts(
             Household.housing_grade,
             Household.helper_name,
             Household.exit_year,
-            *(getattr(Household, flag) for flag in FLAGS),
-            *(getattr(Household, step) for step in STEPS),
+            *(getattr(Household, flag) for flag in HOUSEHOLD_FLAGS),
+            *(getattr(Household, step) for step in EXIT_STEPS),
             Household.village_id,
             Village.code.label("village_code"),
             Village.name_zh.label("village_name_zh"),
@@ -256,16 +248,16 @@ def income_below_line(f: Subquery, as_of: dt.date, within_months: int) -> Column
 
 
 def guarantee_not_met(f: Subquery, as_of: dt.date, within_months: int) -> ColumnElement[bool]:
-    return and_(is_exited(f), or_(*(f.c[flag].is_(False) for flag in FLAGS)))
+    return and_(is_exited(f), or_(*(f.c[flag].is_(False) for flag in HOUSEHOLD_FLAGS)))
 
 
 def exit_steps_missing(f: Subquery, as_of: dt.date, within_months: int) -> ColumnElement[bool]:
-    undated_exit = and_(is_exited(f), or_(*(f.c[step].is_(None) for step in STEPS)))
+    undated_exit = and_(is_exited(f), or_(*(f.c[step].is_(None) for step in EXIT_STEPS)))
     gap = or_(
         *(
             and_(f.c[earlier].is_(None), f.c[later].is_not(None))
-            for i, earlier in enumerate(STEPS)
-            for later in STEPS[i + 1 :]
+            for i, earlier in enumerate(EXIT_STEPS)
+            for later in EXIT_STEPS[i + 1 :]
         )
     )
     return or_(undated_exit, gap)
@@ -275,8 +267,8 @@ def exit_steps_out_of_order(f: Subquery, as_of: dt.date, within_months: int) -> 
     return or_(
         *(
             and_(f.c[earlier].is_not(None), f.c[later].is_not(None), f.c[later] < f.c[earlier])
-            for i, earlier in enumerate(STEPS)
-            for later in STEPS[i + 1 :]
+            for i, earlier in enumerate(EXIT_STEPS)
+            for later in EXIT_STEPS[i + 1 :]
         )
     )
 

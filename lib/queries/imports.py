@@ -6,23 +6,10 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lib.domain import STATUS_FIELDS
 from lib.models import Household, Town, Village
 
-STATUS_COLUMNS = (
-    "status",
-    "no_worry_food",
-    "no_worry_clothing",
-    "guarantee_education",
-    "guarantee_medical",
-    "guarantee_housing",
-    "safe_water",
-    "exit_appraised_on",
-    "exit_verified_on",
-    "exit_agreed_on",
-    "exit_noticed_on",
-    "exit_removed_on",
-    "version",
-)
+STATUS_COLUMNS = (*STATUS_FIELDS, "version")
 HOUSEHOLD_STATUS_COLUMNS = ["archive_no", "village_zh", "village_en", "head_name", *STATUS_COLUMNS]
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from lib.domain import STATUS_FIELDS
 from lib.models import Household, Town, VerificationVisit, Village
 
 VILLAGE_CHOICE_COLUMNS = ["village_code", "name_zh", "name_en", "town_code", "town_name_zh", "town_name_en"]
@@ -69,22 +70,7 @@ def household_choices(session: Session, *, village_code: str) -> pd.DataFrame:
     return frame
 
 
-STATUS_FORM_FIELDS = (
-    "status",
-    "no_worry_food",
-    "no_worry_clothing",
-    "guarantee_education",
-    "guarantee_medical",
-    "guarantee_housing",
-    "safe_water",
-    "exit_appraised_on",
-    "exit_verified_on",
-    "exit_agreed_on",
-    "exit_noticed_on",
-    "exit_removed_on",
-    "version",
-    "archive_no",
-)
+STATUS_FORM_FIELDS = (*STATUS_FIELDS, "version", "archive_no")
 
 
 def household_record(session: Session, *, household_id: int) -> dict[str, Any] | None:

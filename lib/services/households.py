@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, can, require, require_role
-from lib.domain import poverty_line
+from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, STATUS_FIELDS, poverty_line
 from lib.models import (
     AuditEntry,
     Household,
@@ -51,22 +51,7 @@ EARLIEST_DATE = dt.date(2014, 1, 1)  # the national register of poor households 
 VISITOR_NAME_MAX = 40  # VerificationVisit.visitor_name is String(40)
 TEXT_MAX = 2000  # problems found on a visit; reasons for a change
 
-FLAGS = (
-    "no_worry_food",
-    "no_worry_clothing",
-    "guarantee_education",
-    "guarantee_medical",
-    "guarantee_housing",
-    "safe_water",
-)
-EXIT_STEPS = (
-    "exit_appraised_on",
-    "exit_verified_on",
-    "exit_agreed_on",
-    "exit_noticed_on",
-    "exit_removed_on",
-)
-AUDITED = ("status", *FLAGS, *EXIT_STEPS, "exit_year")
+AUDITED = (*STATUS_FIELDS, "exit_year")
 LOOKUP_CHUNK = 500  # ids per IN (…) when an import reads many households at once
 
 
@@ -374,7 +359,7 @@ def update_household_status(
 ) -> int:
     """Change a household's status, its six exit checks and its exit-step dates; returns the new version.
 
-    `flags` and `exit_steps` may hold any of FLAGS / EXIT_STEPS; a name left out keeps its value.
+    `flags` and `exit_steps` may hold any of HOUSEHOLD_FLAGS / EXIT_STEPS; a name left out keeps its value.
     Refuses (PermissionDenied) anyone but an editor in scope; (StaleEdit, with the current values)
     when the row's version is not `expected_version`; (ValidationError) an unknown status, dates
     after `as_of`, before 2014 or out of order, a later step dated while an earlier one is not,
@@ -577,7 +562,7 @@ def _validated(
             statuses=", ".join(member.value for member in HouseholdStatus),
         )
 
-    for group, allowed, given in (("flags", FLAGS, flags), ("exit_steps", EXIT_STEPS, exit_steps)):
+    for group, allowed, given in (("flags", HOUSEHOLD_FLAGS, flags), ("exit_steps", EXIT_STEPS, exit_steps)):
         if not isinstance(given, Mapping):
             errors.fail(group, "updates.error.unknown_fields", names=str(given))
             continue
@@ -585,7 +570,7 @@ def _validated(
         if unknown:
             errors.fail(group, "updates.error.unknown_fields", names=", ".join(unknown))
     if isinstance(flags, Mapping):
-        for name in FLAGS:
+        for name in HOUSEHOLD_FLAGS:
             if name in flags:
                 value = _check_bool(errors, name, flags[name])
                 if value is not None:
@@ -637,7 +622,7 @@ def _check_exit(errors: _Errors, new: Mapping[str, Any], latest: Income | None) 
             missing=", ".join(missing_steps),
             fields=tuple(missing_steps),
         )
-    missing_flags = [name for name in FLAGS if new[name] is not True]
+    missing_flags = [name for name in HOUSEHOLD_FLAGS if new[name] is not True]
     if missing_flags:
         errors.fail(
             "flags",

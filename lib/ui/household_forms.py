@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from lib import ui
 from lib.auth import RULES, VISIT_RECORD, Actor
+from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
 from lib.i18n import t
 from lib.queries import updates
 from lib.services import households
 from lib.services.common import PermissionDenied, StaleEdit, ValidationError
-from lib.services.households import EXIT_STEPS, FLAGS
 from lib.ui import form_parts as parts
 
 # --- a verification visit ------------------------------------------------------------------
@@ -145,7 +145,7 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
         parts.field_error(errors, "status")
         st.markdown(f"**{t('forms.guarantees')}**")
         columns = st.columns(3)
-        for number, flag in enumerate(FLAGS):
+        for number, flag in enumerate(HOUSEHOLD_FLAGS):
             columns[number % 3].checkbox(
                 t(f"updates.field.{flag}"), value=bool(record[flag]), key=f"st_{flag}_{suffix}"
             )
@@ -185,8 +185,8 @@ def _submit_status(as_of: Any, household_id: int, version: int, suffix: str, arc
                 household_id=household_id,
                 expected_version=version,
                 status=str(state[f"st_status_{suffix}"]),
-                flags={flag: bool(state.get(f"st_{flag}_{suffix}")) for flag in households.FLAGS},
-                exit_steps={step: state.get(f"st_{step}_{suffix}") for step in households.EXIT_STEPS},
+                flags={flag: bool(state.get(f"st_{flag}_{suffix}")) for flag in HOUSEHOLD_FLAGS},
+                exit_steps={step: state.get(f"st_{step}_{suffix}") for step in EXIT_STEPS},
                 reason=str(state.get(f"st_reason_{suffix}") or "") or None,
                 as_of=as_of,
             )
