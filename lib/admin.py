@@ -30,12 +30,12 @@ from sqlalchemy.orm import Session
 from lib import config
 from lib.auth import COMMAND_LINE, Actor, actor_for, normalize_username
 from lib.db import DatabaseError, begin_write, check_connection, describe_url, explain_failure, make_engine
+from lib.errors import ServiceError, ValidationError
 from lib.models import Role, User
 from lib.queries.accounts import browse_without_sign_in
 from lib.schema import upgrade
 from lib.services import rollups
 from lib.services.accounts import clear_sign_in_failures, create_user_service, set_browse_without_sign_in
-from lib.services.common import ServiceError, ValidationError
 
 # ValidationError's fields, as this command's options
 OPTIONS = {

@@ -40,9 +40,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lib.errors import PermissionDenied, ServiceError, ValidationError
 from lib.models import Meta, Role, SignInAttempt, Town, User, Village
 from lib.queries.common import SIGN_IN_SECRET_KEY
-from lib.services.common import PermissionDenied, ServiceError, ValidationError
 from lib.text_rules import text_problem
 
 USERNAME_MIN = 3

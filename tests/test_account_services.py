@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lib import auth
 from lib.auth import COMMAND_LINE, Actor, authenticate, load_actor
+from lib.errors import PermissionDenied, ValidationError
 from lib.models import AuditEntry, Meta, Role, User
 from lib.queries.accounts import BROWSE_KEY, accounts, browse_without_sign_in
 from lib.services.accounts import (
@@ -21,7 +22,6 @@ from lib.services.accounts import (
     set_browse_without_sign_in,
     update_user_service,
 )
-from lib.services.common import PermissionDenied, ValidationError
 
 TOWN_A, VILLAGE_A1 = "349901100", "349901100201"
 TOWN_B, VILLAGE_B1 = "349901101", "349901101204"

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from lib import auth, imports
 from lib.auth import COMMAND_LINE, Actor, load_actor
+from lib.errors import PermissionDenied
 from lib.models import AuditEntry, TrainingSession, User
 from lib.queries.common import data_version
 from lib.services import accounts, households, industry, training, villages
 from lib.services import imports as import_service
-from lib.services.common import PermissionDenied
 from lib.services.villages import NewCadre
 
 D = dt.date

@@ -26,9 +26,9 @@ from lib.auth import (
     verify_password,
 )
 from lib.db import make_engine
+from lib.errors import PermissionDenied, ValidationError
 from lib.models import AuditEntry, Meta, Role, Town, User, Village
 from lib.services.accounts import create_user_service
-from lib.services.common import PermissionDenied, ValidationError
 
 # The hand county (tests/hand_county.py): town A and its village A1; town B and its village B1.
 TOWN_A, VILLAGE_A1 = "349901100", "349901100201"

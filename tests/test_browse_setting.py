@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from lib import auth
 from lib.auth import COMMAND_LINE
 from lib.db import make_engine
+from lib.errors import PermissionDenied
 from lib.models import AuditEntry
 from lib.queries.accounts import browse_without_sign_in
 from lib.services.accounts import create_user_service, set_browse_without_sign_in
-from lib.services.common import PermissionDenied
 
 PASSWORD = "correct horse"
 PROMPT = "Sign in first. This dashboard's data is shown to signed-in users only"

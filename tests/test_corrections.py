@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from lib import auth
 from lib.auth import Actor, actor_for
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.models import AuditEntry, CorrectionRequest, User
 from lib.queries.common import data_version
 from lib.queries.corrections import correction_requests, reviewable_changes
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.corrections import resolve, send_back
 from lib.services.households import record_visit
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from lib.auth import Actor
 from lib.db import make_engine
+from lib.errors import StaleEdit
 from lib.models import AuditEntry, Household, Role, VerificationVisit
 from lib.queries.common import data_version
-from lib.services.common import StaleEdit
 from lib.services.households import record_visit, update_household_status
 from tests.support.accounts import module_actors, store_accounts
 

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from lib.auth import Actor
 from lib.db import make_engine
+from lib.errors import ValidationError
 from lib.models import AuditEntry, Household, Role, VerificationVisit
 from lib.queries.common import data_version
 from lib.schema import upgrade
-from lib.services.common import ValidationError
 from lib.services.households import record_visit, update_household_status
 from tests.hand_county import load_hand_county
 from tests.support.accounts import module_actors, store_accounts

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from lib.auth import Actor
 from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.models import AuditEntry, Household, HouseholdIncome, Role, User, VerificationVisit
 from lib.queries.common import data_version
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import record_visit, update_household_status
 from tests.support.accounts import store_accounts
 from tests.support.concurrency import write_before_first_flush

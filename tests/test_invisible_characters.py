@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from lib import auth
 from lib.auth import Actor, actor_for
 from lib.db import make_engine
+from lib.errors import ValidationError
 from lib.i18n import set_language, t
 from lib.models import AuditEntry, Household, User
 from lib.schema import upgrade
 from lib.services.accounts import create_user_service, update_user_service
-from lib.services.common import ValidationError
 from lib.services.corrections import resolve, send_back
 from lib.services.households import record_visit, update_household_status
 from lib.services.industry import create_plan

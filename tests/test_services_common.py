@@ -14,16 +14,10 @@ from sqlalchemy.orm import Session
 
 from lib import auth
 from lib.auth import Actor, create_user
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import set_language, t
 from lib.models import AuditEntry, Meta, PlanStage, Role
-from lib.services.common import (
-    DATA_VERSION_KEY,
-    PermissionDenied,
-    StaleEdit,
-    ValidationError,
-    bump_data_version,
-    record_audit,
-)
+from lib.services.common import DATA_VERSION_KEY, bump_data_version, record_audit
 
 
 @pytest.fixture(autouse=True)

@@ -22,13 +22,13 @@ from lib.auth import (
     throttled_until,
 )
 from lib.db import make_engine
+from lib.errors import PermissionDenied, ValidationError
 from lib.i18n import set_language, t
 from lib.models import Meta, SignInAttempt, User
 from lib.queries.accounts import failed_sign_ins, failed_sign_ins_by_address
 from lib.queries.common import SIGN_IN_SECRET_KEY, meta
 from lib.schema import downgrade, upgrade
 from lib.services.accounts import clear_sign_in_failures, create_user_service
-from lib.services.common import PermissionDenied, ValidationError
 
 PASSWORD = "correct horse"
 T0 = dt.datetime(2020, 10, 31, 9, 0)

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from lib.auth import Actor
+from lib.errors import PermissionDenied, ValidationError
 from lib.models import Attendance, AuditEntry, Role, TrainingSession
 from lib.queries.common import data_version
-from lib.services.common import PermissionDenied, ValidationError
 from lib.services.training import enrol
 from tests.support.accounts import module_actors, store_accounts
 

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from lib.auth import Actor
 from lib.db import make_engine
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import set_language, t
 from lib.models import AuditEntry, Cadre, Posting, Role, Village
 from lib.queries.common import data_version
 from lib.queries.training import coverage_by_town
 from lib.schema import upgrade
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.villages import (
     NewCadre,
     add_team_member,

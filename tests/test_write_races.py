@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from lib import auth
 from lib.auth import COMMAND_LINE, Actor, load_actor
+from lib.errors import PermissionDenied, ServiceError, ValidationError
 from lib.models import Attendance, AuditEntry, CorrectionRequest, Posting, TrainingSession, User
 from lib.services import accounts, corrections, households, training, villages
-from lib.services.common import PermissionDenied, ServiceError, ValidationError
 from tests.support.concurrency import race
 
 D = dt.date

@@ -1,4 +1,4 @@
-"""Labels of the refusals every write-side service shares (lib/services/common.py)."""
+"""Labels of the refusals every write-side service shares (lib/errors.py)."""
 
 ZH: dict[str, str] = {
     "services.error": "操作未完成，未保存任何内容。",

@@ -32,15 +32,10 @@ from lib.auth import (
     update_user,
     utcnow,
 )
+from lib.errors import ValidationError
 from lib.models import Meta, Role, SignInAttempt, User
 from lib.queries.accounts import BROWSE_KEY
-from lib.services.common import (
-    AUDIT_KEY_MAX,
-    ValidationError,
-    bump_data_version,
-    record_audit,
-    transactional,
-)
+from lib.services.common import AUDIT_KEY_MAX, bump_data_version, record_audit, transactional
 
 AUDIT_CREATE = "user.create"
 AUDIT_UPDATE = "user.update"

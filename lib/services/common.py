@@ -1,11 +1,10 @@
-"""Pieces every write-side service shares: its errors, the audit row and the data version.
+"""Pieces every write-side service shares: the transaction, the audit row and the data version.
 
 A service runs: check permission (`lib.auth.require`) → validate (raise `ValidationError` with
 every bad field) → change rows → `record_audit` → `bump_data_version` → commit, all in one
 transaction, so either everything is stored or nothing is.
 
-Errors carry label keys and parameters, not finished sentences, so a page shows them in its
-reader's language with `t(key, **params)`; `str()` gives English for command lines and logs.
+The refusals (`ValidationError`, `PermissionDenied`, `StaleEdit`) live in lib.errors.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib.db import begin_write, holds_write_lock
-from lib.i18n import CATALOGS
 from lib.models import AuditEntry, Base, Meta
 from lib.queries.common import DATA_VERSION_KEY
 from lib.services import rollups
@@ -39,88 +37,6 @@ Prepared = TypeVar("Prepared")
 SYSTEM_USERNAME = "system"  # the audit row's username when no signed-in user made the change
 AUDIT_ACTION_MAX = 20  # AuditEntry.action is String(20)
 AUDIT_KEY_MAX = 60  # AuditEntry.record_key is String(60)
-
-
-def english(key: str, params: Mapping[str, Any] | None = None) -> str:
-    """The English label for `key` (for `str()` of errors; pages use `t()` instead)."""
-    catalog = CATALOGS["en"]
-    if params and params.get("n") == 1 and f"{key}.one" in catalog:
-        key = f"{key}.one"
-    text = catalog.get(key, key)
-    try:
-        return text.format(**(params or {}))
-    except (KeyError, IndexError, ValueError):
-        return text
-
-
-class ServiceError(Exception):
-    """A refusal a user should read: `key` and `params` feed `t()`."""
-
-    key: str = "services.error"
-
-    def __init__(self, key: str | None = None, **params: Any) -> None:
-        self.key = key or type(self).key
-        self.params = params
-        super().__init__(english(self.key, params))
-
-
-class ValidationError(ServiceError):
-    """Some fields are wrong; nothing was written.
-
-    `errors` maps each bad field to a label key (`accounts.error.password_short`); `params` holds
-    that label's placeholders by field. A page shows `t(error.errors[f], **error.params.get(f, {}))`
-    beside field `f`, or uses `messages()` for them all at once.
-    """
-
-    key = "services.invalid"
-
-    def __init__(
-        self,
-        errors: Mapping[str, str],
-        params: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> None:
-        if not errors:
-            raise ValueError("a ValidationError needs at least one field error")
-        self.errors: dict[str, str] = dict(errors)
-        self.field_params: dict[str, dict[str, Any]] = {
-            name: dict(values) for name, values in (params or {}).items()
-        }
-        super().__init__(self.key, n=len(self.errors))
-
-    def params_for(self, field: str) -> dict[str, Any]:
-        return self.field_params.get(field, {})
-
-    def messages(self, translate: Callable[..., str] | None = None) -> dict[str, str]:
-        """Each field's message: through `translate` (e.g. `lib.i18n.t`), or in English."""
-        if translate is None:
-            return {f: english(key, self.params_for(f)) for f, key in self.errors.items()}
-        return {f: translate(key, **self.params_for(f)) for f, key in self.errors.items()}
-
-    def __str__(self) -> str:
-        return "; ".join(f"{field}: {text.rstrip('.')}" for field, text in self.messages().items())
-
-
-class PermissionDenied(ServiceError):
-    """The actor may not do this (or nobody is signed in); nothing was written."""
-
-    key = "services.permission_denied"
-
-    def __init__(self, action: str, *, username: str | None = None) -> None:
-        self.action = action
-        self.username = username
-        super().__init__(self.key, action=action, username=username or "—")
-
-
-class StaleEdit(ServiceError):
-    """The record changed since the form was opened; `current` holds its values now."""
-
-    key = "services.stale_edit"
-
-    def __init__(self, table: str, record_key: str, current: Mapping[str, Any] | None = None) -> None:
-        self.table = table
-        self.record_key = record_key
-        self.current = dict(current) if current is not None else None
-        super().__init__(self.key, table=table, record=record_key)
 
 
 ROW_ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot name a row

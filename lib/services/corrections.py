@@ -18,15 +18,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, Actor, require, require_role, utcnow
+from lib.errors import StaleEdit, ValidationError
 from lib.models import AuditEntry, CorrectionRequest, CorrectionStatus, Role, Town, User, Village
-from lib.services.common import (
-    StaleEdit,
-    ValidationError,
-    bump_data_version,
-    is_row_id,
-    record_audit,
-    transactional,
-)
+from lib.services.common import bump_data_version, is_row_id, record_audit, transactional
 from lib.services.households import _check_text, _Errors
 
 TABLE = CorrectionRequest.__tablename__

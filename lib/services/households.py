@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, can, require, require_role
 from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, STATUS_FIELDS, poverty_line
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.models import (
     AuditEntry,
     Household,
@@ -35,16 +36,7 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.services.common import (
-    PermissionDenied,
-    StaleEdit,
-    ValidationError,
-    audit_values,
-    bump_data_version,
-    insert_many,
-    is_row_id,
-    transactional,
-)
+from lib.services.common import audit_values, bump_data_version, insert_many, is_row_id, transactional
 from lib.text_rules import text_problem
 
 EARLIEST_DATE = dt.date(2014, 1, 1)  # the national register of poor households began in 2014

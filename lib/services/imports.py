@@ -32,16 +32,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import Actor, require_role
 from lib.db import begin_write
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.imports import ImportReport, Problem, RecordType, Row, Upload, duplicate_problems, normalize
 from lib.imports import record_type as find_type
 from lib.models import Household, Industry
-from lib.services.common import (
-    PermissionDenied,
-    StaleEdit,
-    ValidationError,
-    bump_data_version,
-    record_audit,
-)
+from lib.services.common import bump_data_version, record_audit
 
 IMPORT_ACTION = "data.import"
 LOOKUP_CHUNK = 500  # values per IN (…) when resolving archive numbers to ids

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import PLAN_UPDATE, Actor, require, require_role
+from lib.errors import StaleEdit, ValidationError
 from lib.models import (
     AuditEntry,
     Household,
@@ -38,15 +39,7 @@ from lib.models import (
     Town,
     Village,
 )
-from lib.services.common import (
-    StaleEdit,
-    ValidationError,
-    audit_values,
-    bump_data_version,
-    insert_many,
-    record_audit,
-    transactional,
-)
+from lib.services.common import audit_values, bump_data_version, insert_many, record_audit, transactional
 from lib.services.households import (
     LOOKUP_CHUNK,
     HouseholdPlace,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib.auth import ATTENDANCE_RECORD, TRAINING_ENROL, Actor, can, require_role
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.models import (
     Attendance,
     AttendanceStatus,
@@ -28,15 +29,7 @@ from lib.models import (
     Village,
 )
 from lib.queries.staff_forms import current_postings
-from lib.services.common import (
-    PermissionDenied,
-    StaleEdit,
-    ValidationError,
-    bump_data_version,
-    is_row_id,
-    record_audit,
-    transactional,
-)
+from lib.services.common import bump_data_version, is_row_id, record_audit, transactional
 from lib.services.households import _check_text, _Errors
 
 

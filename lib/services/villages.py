@@ -23,16 +23,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import POSTING_UPDATE, VILLAGE_PRODUCT_UPDATE, Actor, require, require_role
+from lib.errors import StaleEdit, ValidationError
 from lib.i18n import localized
 from lib.models import Cadre, Industry, Posting, PostingRole, Town, Village
-from lib.services.common import (
-    StaleEdit,
-    ValidationError,
-    bump_data_version,
-    is_row_id,
-    record_audit,
-    transactional,
-)
+from lib.services.common import bump_data_version, is_row_id, record_audit, transactional
 from lib.services.households import (
     _check_date,
     _check_text,

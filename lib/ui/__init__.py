@@ -893,8 +893,8 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
     refreshes (the data version moved) and the outcome is shown after the rerun.
     """
     from lib.auth import TRAINING_ENROL, can
+    from lib.errors import PermissionDenied, ValidationError
     from lib.services import training as training_service
-    from lib.services.common import PermissionDenied, ValidationError
 
     pop_notice(STATE_TRAINING_FLASH, "success", icon="✅")
     actor = current_actor()

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from lib import auth, ui
 from lib.auth import ACCOUNTS_MANAGE, Actor, can
+from lib.errors import PermissionDenied, ValidationError
 from lib.i18n import localized, t
 from lib.models import Role
 from lib.queries import accounts as account_queries
 from lib.queries import updates
 from lib.services import accounts as account_services
-from lib.services.common import PermissionDenied, ValidationError
 from lib.ui import form_parts as parts
 
 STATE_ERRORS = "admin_errors"  # {form: {field: message}}

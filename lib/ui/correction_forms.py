@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from lib import audit_view, ui
 from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, RULES, Actor
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import t
 from lib.mapview import localized_column
 from lib.queries import corrections as queries
 from lib.services import corrections
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import field_messages
 from lib.ui import form_parts as parts
 

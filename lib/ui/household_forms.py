@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from lib import ui
 from lib.auth import RULES, VISIT_RECORD, Actor
 from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import t
 from lib.queries import updates
 from lib.services import households
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.ui import form_parts as parts
 
 # --- a verification visit ------------------------------------------------------------------

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from lib import ui
 from lib.auth import PLAN_UPDATE, RULES, Actor
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import localized, t
 from lib.queries import plan_forms
 from lib.services import industry
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import EARLIEST_DATE, field_messages
 from lib.ui import form_parts as parts
 

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from lib import ui
 from lib.auth import ATTENDANCE_RECORD, RULES, Actor
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import localized, t
 from lib.models import AttendanceStatus, Role
 from lib.queries import staff_forms
 from lib.services import training
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import field_messages
 
 STATE_ERRORS = "attendance_errors"

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from lib import ui
 from lib.auth import POSTING_UPDATE, RULES, VILLAGE_PRODUCT_UPDATE, Actor, can
+from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import localized, t
 from lib.mapview import localized_column
 from lib.models import PostingRole, Role
 from lib.queries import staff_forms, updates
 from lib.services import villages
-from lib.services.common import PermissionDenied, StaleEdit, ValidationError
 from lib.services.households import EARLIEST_DATE
 from lib.ui import form_parts as parts
 
