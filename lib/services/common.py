@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 from sqlalchemy import Integer, String, Table, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from lib.db import begin_write, holds_write_lock
+from lib.errors import StaleEdit
 from lib.models import AuditEntry, Base, Meta
 from lib.queries.common import DATA_VERSION_KEY
 from lib.services import rollups
@@ -182,6 +184,44 @@ def bump_data_version(
     assert value is not None
     rollups.carry_forward(session, value, households, villages)
     return value
+
+
+def save_versioned(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    table: str,
+    key: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    changed: Sequence[str],
+    current: Callable[[], Mapping[str, Any] | None],
+    reason: str | None = None,
+    households: Sequence[int] = (),
+    villages: Sequence[int] = (),
+) -> None:
+    """The end of an edit to a versioned row whose attributes the caller has set: flush the UPDATE
+    (… WHERE id = ? AND version = ?, so a writer in between makes it miss), and then audit the
+    `changed` fields old → new and bump the data version (`households`, `villages` as for
+    `bump_data_version`). When the row changed first: roll back and raise StaleEdit with the row
+    as it is now (`current()`, read after the rollback)."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise StaleEdit(table, key, current=current()) from None
+    record_audit(
+        session,
+        actor=actor,
+        action=action,
+        table=table,
+        key=key,
+        old={name: old[name] for name in changed},
+        new={name: new[name] for name in changed},
+        reason=reason,
+    )
+    bump_data_version(session, households=households, villages=villages)
 
 
 def transactional(work: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:

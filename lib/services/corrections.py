@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, Actor, require, require_role, utcnow
 from lib.errors import StaleEdit, ValidationError
 from lib.models import AuditEntry, CorrectionRequest, CorrectionStatus, Role, Town, User, Village
-from lib.services.common import bump_data_version, is_row_id, record_audit, transactional
+from lib.services.common import bump_data_version, is_row_id, record_audit, save_versioned, transactional
 from lib.services.households import _check_text, _Errors
 
 TABLE = CorrectionRequest.__tablename__
@@ -172,23 +171,20 @@ def resolve(
     request.resolution = text
     request.resolved_by = actor.username
     request.resolved_at = now or utcnow()
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
+
+    def as_it_is() -> dict[str, Any] | None:
         current = session.get(CorrectionRequest, request_id, populate_existing=True)
-        raise StaleEdit(
-            TABLE, str(request_id), current=request_values(current) if current else None
-        ) from None
-    new = request_values(request)
-    record_audit(
+        return request_values(current) if current else None
+
+    save_versioned(
         session,
         actor=actor,
         action=CORRECTION_RESOLVE,
         table=TABLE,
         key=str(request.id),
-        old={k: old[k] for k in ("status", "resolution", "resolved_by")},
-        new={k: new[k] for k in ("status", "resolution", "resolved_by")},
+        old=old,
+        new=request_values(request),
+        changed=("status", "resolution", "resolved_by"),
+        current=as_it_is,
     )
-    bump_data_version(session)
     return request.version

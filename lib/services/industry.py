@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import PLAN_UPDATE, Actor, require, require_role
 from lib.errors import StaleEdit, ValidationError
@@ -39,7 +38,7 @@ from lib.models import (
     Town,
     Village,
 )
-from lib.services.common import audit_values, bump_data_version, insert_many, record_audit, transactional
+from lib.services.common import audit_values, bump_data_version, insert_many, save_versioned, transactional
 from lib.services.households import (
     LOOKUP_CHUNK,
     HouseholdPlace,
@@ -577,23 +576,22 @@ def update_plan(
                 reason=why,
             )
         )
-    try:
-        session.flush()  # UPDATE … WHERE id = ? AND version = ?: a writer in between makes it miss
-    except StaleDataError:
-        session.rollback()
+
+    def now() -> dict[str, Any] | None:
         current = _load_plan(session, plan_id)
-        raise StaleEdit(
-            PLAN_TABLE, key, current=plan_values(current[0], current[1]) if current else None
-        ) from None
-    record_audit(
+        return plan_values(current[0], current[1]) if current else None
+
+    save_versioned(
         session,
         actor=actor,
         action=PLAN_UPDATE,
         table=PLAN_TABLE,
         key=key,
-        old={name: old[name] for name in changed},
-        new={name: new[name] for name in changed},
+        old=old,
+        new=new,
+        changed=changed,
+        current=now,
         reason=why,
+        households=[plan.household_id],
     )
-    bump_data_version(session, households=[plan.household_id])
     return plan.version

@@ -20,13 +20,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from lib.auth import POSTING_UPDATE, VILLAGE_PRODUCT_UPDATE, Actor, require, require_role
 from lib.errors import StaleEdit, ValidationError
 from lib.i18n import localized
 from lib.models import Cadre, Industry, Posting, PostingRole, Town, Village
-from lib.services.common import bump_data_version, is_row_id, record_audit, transactional
+from lib.services.common import bump_data_version, is_row_id, record_audit, save_versioned, transactional
 from lib.services.households import (
     _check_date,
     _check_text,
@@ -587,23 +586,22 @@ def update_signature_product(
     village.signature_product_zh = zh
     village.signature_product_en = en
     village.signature_industry_id = industry_id
-    try:
-        session.flush()  # UPDATE … WHERE id = ? AND version = ?: a writer in between makes it miss
-    except StaleDataError:
-        session.rollback()
+
+    def now() -> dict[str, Any] | None:
         again = _load_village(session, code)
-        raise StaleEdit(
-            "villages", code, current=product_values(session, again[0]) if again else None
-        ) from None
-    record_audit(
+        return product_values(session, again[0]) if again else None
+
+    save_versioned(
         session,
         actor=actor,
         action=VILLAGE_PRODUCT_UPDATE,
         table="villages",
         key=code,
-        old={name: old[name] for name in changed},
-        new={name: new[name] for name in changed},
+        old=old,
+        new=new,
+        changed=changed,
+        current=now,
         reason=why,
+        villages=[village.id],
     )
-    bump_data_version(session, villages=[village.id])
     return village.version
