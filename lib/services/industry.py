@@ -577,7 +577,7 @@ def update_plan(
             )
         )
 
-    def now() -> dict[str, Any] | None:
+    def as_it_is() -> dict[str, Any] | None:
         current = _load_plan(session, plan_id)
         return plan_values(current[0], current[1]) if current else None
 
@@ -590,7 +590,7 @@ def update_plan(
         old=old,
         new=new,
         changed=changed,
-        current=now,
+        current=as_it_is,
         reason=why,
         households=[plan.household_id],
     )

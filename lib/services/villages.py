@@ -587,7 +587,7 @@ def update_signature_product(
     village.signature_product_en = en
     village.signature_industry_id = industry_id
 
-    def now() -> dict[str, Any] | None:
+    def as_it_is() -> dict[str, Any] | None:
         again = _load_village(session, code)
         return product_values(session, again[0]) if again else None
 
@@ -600,7 +600,7 @@ def update_signature_product(
         old=old,
         new=new,
         changed=changed,
-        current=now,
+        current=as_it_is,
         reason=why,
         villages=[village.id],
     )
