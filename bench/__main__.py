@@ -35,7 +35,7 @@ RESULTS = BENCH_DIR / "results.json"
 DEFAULT_RUNS = "county:sqlite,city:sqlite,city:postgresql"
 SEED = 42
 
-# Targets (issue 8)
+# Targets
 TARGETS = {
     ("city", "sqlite"): {
         "warm_ms": 150,
@@ -48,11 +48,11 @@ TARGETS = {
     },
     ("province", "postgresql"): {"warm_ms": 500, "cold_ms": 2000},
 }
-# Issue 15: a 5,000-row file checked in seconds without the write lock, imported holding it briefly
+# A 5,000-row file checked in seconds without the write lock, imported holding it briefly
 UPLOAD_TARGETS = {"check_s": 5.0, "import_write_lock_s": 2.0, "hostile_parse_s": 2.0}
 
 
-DOWNLOAD_ADDED_MB = 300  # issue 15: one whole-list download adds at most this to the server
+DOWNLOAD_ADDED_MB = 300  # one whole-list download adds at most this to the server
 
 
 def _python() -> str:
@@ -229,7 +229,7 @@ def check_targets(result: dict[str, Any]) -> list[str]:
     """Which targets this dataset misses (empty when none apply or all hold)."""
     misses: list[str] = []
     for name, download in (result.get("downloads") or {}).items():
-        if download.get("added_mb", 0) > DOWNLOAD_ADDED_MB:  # issue 15, for every dataset
+        if download.get("added_mb", 0) > DOWNLOAD_ADDED_MB:  # for every dataset
             misses.append(f"download {name}: +{download['added_mb']} MB > {DOWNLOAD_ADDED_MB} MB")
     targets = TARGETS.get((result["scale"], result["database"]))
     if not targets:

@@ -29,7 +29,7 @@ from typing import Any
 from lib import config
 
 DOWNLOADS = ["gaps", "single_link", "issues", "change_log", "villages"]
-ADDED_MB_TARGET = 300  # issue 15: one download adds less than this to the server
+ADDED_MB_TARGET = 300  # target: one download adds less than this to the server
 
 
 def _status_mb(key: str) -> float:

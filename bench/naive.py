@@ -1,5 +1,5 @@
 """Naive versions of each page's data work, for comparison only: load whole tables into pandas and
-aggregate there. This is what `lib/queries` must beat (issue 8: each page cold ≥ 10× faster)."""
+aggregate there. This is what `lib/queries` must beat (each page cold ≥ 10× faster)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 No streamlit here: services call `require(session, actor, ACTION, town_code=…, village_code=…)`
 before they write (it reads the account again inside their transaction), pages may call `can(...)`
 to decide what to offer, and `lib.ui` signs users in with `authenticate`. Accounts live in our own
-database (county intranets have no OIDC server).
+database (county intranets have no OIDC server); lib.services.accounts writes them.
 
 Signing in is throttled per username and per client address: every attempt is recorded in
 `sign_in_attempts`, and after `SIGN_IN_MAX_FAILURES` failures for one name within `SIGN_IN_WINDOW`
@@ -13,7 +13,7 @@ failures across names. Unknown names are throttled the same way, so refusals rev
 are compared by `name_key`, a keyed hash; a name is stored readable only when it is an account's,
 so a password typed into the name box is never kept.
 
-Roles (issue 6): a leader reads everything and writes nothing; a town editor writes within their
+Roles: a leader reads everything and writes nothing; a town editor writes within their
 town; a village editor within their village; an admin manages accounts. Anonymous (None) may do
 nothing. `RULES` maps each action to the roles allowed and the scope each may act in, so a new
 action is one line there.
@@ -28,7 +28,7 @@ import hmac
 import math
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -37,13 +37,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.errors import PermissionDenied, ServiceError, ValidationError
+from lib.errors import PermissionDenied, ServiceError
 from lib.models import Meta, Role, SignInAttempt, Town, User, Village
 from lib.queries.common import SIGN_IN_SECRET_KEY
-from lib.text_rules import text_problem
 
 USERNAME_MIN = 3
 USERNAME_MAX = 40
@@ -341,219 +339,6 @@ def _check_password(session: Session, name: str, password: str) -> Actor | None:
     return actor_for(session, user)
 
 
-# --- accounts -----------------------------------------------------------------------------------
-
-
-def _clean_code(code: object) -> str | None:
-    if code is None:
-        return None
-    text = str(code).strip()
-    return text or None
-
-
-class _Problems:
-    """Field errors collected while validating an account; `raise_any` raises them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-        self.params: dict[str, dict[str, Any]] = {}
-
-    def fail(self, field: str, key: str, **values: Any) -> None:
-        self.errors.setdefault(field, key)
-        if values and field not in self.params:
-            self.params[field] = values
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors, self.params)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """An account's validated profile: its name shown, role and where it works (ids)."""
-
-    display_name: str
-    role: Role
-    town_id: int | None
-    village_id: int | None
-
-
-def _check_new_password(fail: Callable[..., None], password: object) -> None:
-    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        fail("password", "accounts.error.password_short", min=PASSWORD_MIN)
-    elif len(password) > PASSWORD_MAX:
-        fail("password", "accounts.error.password_long", max=PASSWORD_MAX)
-
-
-def _check_placement(
-    session: Session,
-    fail: Callable[..., None],
-    *,
-    display_name: object,
-    role: Role | str,
-    town_code: str | None,
-    village_code: str | None,
-) -> Placement | None:
-    """Validate the shown name, role, town and village (reporting through `fail`); None when bad."""
-    errors: set[str] = set()
-
-    def bad(field: str, key: str, **values: Any) -> None:
-        errors.add(field)
-        fail(field, key, **values)
-
-    shown = display_name.strip() if isinstance(display_name, str) else ""
-    if not shown:
-        bad("display_name", "accounts.error.display_name_required")
-    elif len(shown) > DISPLAY_NAME_MAX:
-        bad("display_name", "accounts.error.display_name_long", max=DISPLAY_NAME_MAX)
-    elif problem := text_problem(shown, control_key="accounts.error.display_name_chars"):
-        bad("display_name", problem[0], **problem[1])
-
-    town_code, village_code = _clean_code(town_code), _clean_code(village_code)
-    try:
-        role_ = Role(role)
-    except ValueError:
-        role_ = None
-        bad("role", "accounts.error.role_unknown", role=str(role), roles=", ".join(Role))
-    if role_ is Role.TOWN_EDITOR:
-        if town_code is None:
-            bad("town_code", "accounts.error.town_required")
-        if village_code is not None:
-            bad("village_code", "accounts.error.village_not_allowed", role=role_.value)
-    elif role_ is Role.VILLAGE_EDITOR:
-        if village_code is None:
-            bad("village_code", "accounts.error.village_required")
-    elif role_ is not None:
-        if town_code is not None:
-            bad("town_code", "accounts.error.town_not_allowed", role=role_.value)
-        if village_code is not None:
-            bad("village_code", "accounts.error.village_not_allowed", role=role_.value)
-
-    town_id = village_id = None
-    if town_code is not None and "town_code" not in errors:
-        town_id = session.scalar(select(Town.id).where(Town.code == town_code))
-        if town_id is None:
-            bad("town_code", "accounts.error.town_unknown", code=town_code)
-    if village_code is not None and "village_code" not in errors:
-        found = session.execute(
-            select(Village.id, Village.town_id, Town.code).join(Town).where(Village.code == village_code)
-        ).first()
-        if found is None:
-            bad("village_code", "accounts.error.village_unknown", code=village_code)
-        elif town_code is not None and found[2] != town_code:
-            bad("village_code", "accounts.error.village_not_in_town", code=village_code, town=town_code)
-        else:
-            village_id, town_id = found[0], found[1]
-    if errors or role_ is None:
-        return None
-    return Placement(display_name=shown, role=role_, town_id=town_id, village_id=village_id)
-
-
-def create_user(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    display_name: str,
-    role: Role | str,
-    town_code: str | None = None,
-    village_code: str | None = None,
-    can_see_names: bool = False,
-) -> User:
-    """Validate and add (flush) a new account; raise ValidationError with every bad field.
-
-    Nothing is written on error. Town editors need a town; village editors a village (their town
-    follows from it; a town given too must match); leaders and admins neither. The caller commits
-    (`lib.services.accounts.create_user_service` checks permission, audits and commits).
-    """
-    problems = _Problems()
-    name = normalize_username(username)
-    if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
-        problems.fail("username", "accounts.error.username_length", min=USERNAME_MIN, max=USERNAME_MAX)
-    elif not USERNAME_PATTERN.fullmatch(name):
-        problems.fail("username", "accounts.error.username_chars")
-    elif session.scalar(select(User.id).where(User.username == name)) is not None:
-        problems.fail("username", "accounts.error.username_taken", username=name)
-    _check_new_password(problems.fail, password)
-    placement = _check_placement(
-        session,
-        problems.fail,
-        display_name=display_name,
-        role=role,
-        town_code=town_code,
-        village_code=village_code,
-    )
-    problems.raise_any()
-    assert placement is not None
-    user = User(
-        username=name,
-        display_name=placement.display_name,
-        password_hash=hash_password(password),
-        role=placement.role.value,
-        town_id=placement.town_id,
-        village_id=placement.village_id,
-        can_see_names=bool(can_see_names),
-        is_active=True,
-    )
-    # No SAVEPOINT here: on SQLite, a savepoint opened before the transaction's first write becomes
-    # the outermost transaction and its release commits. A concurrent sign-up of the same name makes
-    # the flush fail; the whole transaction is rolled back and the name reported as taken.
-    session.add(user)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise ValidationError(
-            {"username": "accounts.error.username_taken"}, {"username": {"username": name}}
-        ) from exc
-    return user
-
-
-def update_user(
-    session: Session,
-    user: User,
-    *,
-    display_name: str,
-    role: Role | str,
-    town_code: str | None = None,
-    village_code: str | None = None,
-    can_see_names: bool = False,
-    is_active: bool = True,
-) -> None:
-    """Validate (as `create_user` does) and apply (flush) an account's new profile.
-
-    Raises ValidationError with every bad field and leaves `user` unchanged. The username and
-    password are not changed here (`set_password` for the latter). The caller commits.
-    """
-    problems = _Problems()
-    placement = _check_placement(
-        session,
-        problems.fail,
-        display_name=display_name,
-        role=role,
-        town_code=town_code,
-        village_code=village_code,
-    )
-    problems.raise_any()
-    assert placement is not None
-    user.display_name = placement.display_name
-    user.role = placement.role.value
-    user.town_id = placement.town_id
-    user.village_id = placement.village_id
-    user.can_see_names = bool(can_see_names)
-    user.is_active = bool(is_active)
-    session.flush()
-
-
-def set_password(session: Session, user: User, password: str) -> None:
-    """Validate (the length rules of `create_user`) and store (flush) a new password's hash."""
-    problems = _Problems()
-    _check_new_password(problems.fail, password)
-    problems.raise_any()
-    user.password_hash = hash_password(password)
-    session.flush()
-
-
 # --- permissions --------------------------------------------------------------------------------
 
 
@@ -577,10 +362,9 @@ POSTING_UPDATE = "village.posting"  # appoint or replace a first secretary; add 
 VILLAGE_PRODUCT_UPDATE = "village.product"  # change a village's signature product
 
 # action → {role: scope}. A role missing from an action's rule may not do it (leaders are in none:
-# they read everything and write nothing). Issue 6's forms add one line each, e.g.
-#   HOUSEHOLD_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
+# they read everything and write nothing). A new action is one line here.
 RULES: dict[str, Mapping[Role, Scope]] = {
-    # For now the admin also confirms enrolments county-wide (issue 6 may narrow this).
+    # The admin also confirms enrolments, county-wide.
     TRAINING_ENROL: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
     VISIT_RECORD: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
     HOUSEHOLD_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},

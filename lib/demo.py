@@ -476,7 +476,7 @@ class _TownInfo:
     poor_factor: float = 1.0
     visit_share: float = 0.75
     training_weight: float = 1.0
-    # What the assessment would find (issue 9): chance a visit finds the household satisfied,
+    # What the assessment would find: chance a visit finds the household satisfied,
     # chance a visit finds a non-registered household in need, extra chance an exited household
     # has no safe water recorded.
     satisfaction: float = 0.96

@@ -35,9 +35,9 @@ def mask_id_number(value: str | None) -> str:
 def names_visible(user: object | None) -> bool:
     """Whether `user` may see household heads' names and ID numbers.
 
-    Accounts arrive with issue 6, which will pass the signed-in user (a `lib.models.User` or the
-    session's account record); its `can_see_names` flag decides. Until then there is no signed-in
-    user and names stay masked.
+    `user` is the signed-in account (a `lib.models.User` or the session's `Actor`): its
+    `can_see_names` flag decides, and an inactive account sees none. Nobody signed in (None) sees
+    names masked.
     """
     if user is None:
         return False

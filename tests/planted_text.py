@@ -40,7 +40,7 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.services import rollups
+from lib.services import accounts, rollups
 from tests.hand_county import load_hand_county
 
 OUTSIDE_HOST = "203.0.113.9"  # TEST-NET-3: never a real host
@@ -204,7 +204,7 @@ def _accounts(session: Session) -> None:
     previous, auth._hasher = auth._hasher, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     try:
         for username, (role, place) in ACCOUNTS.items():
-            user = auth.create_user(
+            user = accounts.create_user(
                 session,
                 username=username,
                 password=PASSWORD,

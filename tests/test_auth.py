@@ -18,7 +18,6 @@ from lib.auth import (
     Scope,
     authenticate,
     can,
-    create_user,
     hash_password,
     load_actor,
     needs_rehash,
@@ -28,7 +27,7 @@ from lib.auth import (
 from lib.db import make_engine
 from lib.errors import PermissionDenied, ValidationError
 from lib.models import AuditEntry, Meta, Role, Town, User, Village
-from lib.services.accounts import create_user_service
+from lib.services.accounts import create_user, create_user_service
 
 # The hand county (tests/hand_county.py): town A and its village A1; town B and its village B1.
 TOWN_A, VILLAGE_A1 = "349901100", "349901100201"

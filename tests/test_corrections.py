@@ -22,6 +22,7 @@ from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.models import AuditEntry, CorrectionRequest, User
 from lib.queries.common import data_version
 from lib.queries.corrections import correction_requests, reviewable_changes
+from lib.services import accounts
 from lib.services.corrections import resolve, send_back
 from lib.services.households import record_visit
 
@@ -46,7 +47,7 @@ def county(hand_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
     actors: dict[str, Actor] = {}
     with Session(hand_engine) as session:
         for name, (role, town, village) in specs.items():
-            user = auth.create_user(
+            user = accounts.create_user(
                 session,
                 username=name,
                 password=f"{name}-password",

@@ -27,6 +27,7 @@ from lib.errors import ValidationError
 from lib.i18n import set_language, t
 from lib.models import AuditEntry, Household, User
 from lib.schema import upgrade
+from lib.services import accounts
 from lib.services.accounts import create_user_service, update_user_service
 from lib.services.corrections import resolve, send_back
 from lib.services.households import record_visit, update_household_status
@@ -101,7 +102,7 @@ def _with_accounts(engine: Engine) -> dict[str, Actor]:
     actors: dict[str, Actor] = {}
     with Session(engine) as session:
         for name, (role, town, village) in specs.items():
-            user = auth.create_user(
+            user = accounts.create_user(
                 session,
                 username=name,
                 password=f"{name}-password",

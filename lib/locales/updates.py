@@ -1,4 +1,4 @@
-"""Labels of the update forms' services: verification visits and household status (issue 6)."""
+"""Labels of the update forms' services: verification visits and household status."""
 
 ZH: dict[str, str] = {
     # field names (for pages, and to name the `missing` fields of an exit refusal)

@@ -12,36 +12,260 @@ out. Deactivated accounts lose their session at their next page run (`lib.auth.l
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib.auth import (
     ACCOUNTS_MANAGE,
+    DISPLAY_NAME_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
     SIGN_IN_LOCKOUT,
     SIGN_IN_WINDOW,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    USERNAME_PATTERN,
     Actor,
     actor_for,
     clean_address,
-    create_user,
+    hash_password,
     name_key,
     normalize_username,
     require,
-    set_password,
-    update_user,
     utcnow,
 )
 from lib.errors import ValidationError
-from lib.models import Meta, Role, SignInAttempt, User
+from lib.models import Meta, Role, SignInAttempt, Town, User, Village
 from lib.queries.accounts import BROWSE_KEY
 from lib.services.common import AUDIT_KEY_MAX, bump_data_version, record_audit, transactional
+from lib.text_rules import text_problem
 
 AUDIT_CREATE = "user.create"
 AUDIT_UPDATE = "user.update"
 AUDIT_PASSWORD = "user.password_reset"
 AUDIT_BROWSE = "setting.browse"
 AUDIT_UNLOCK = "sign_in.unlock"
+
+
+# --- an account's fields, checked -----------------------------------------------------------
+
+
+def _clean_code(code: object) -> str | None:
+    if code is None:
+        return None
+    text = str(code).strip()
+    return text or None
+
+
+class _Problems:
+    """Field errors collected while validating an account; `raise_any` raises them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+        self.params: dict[str, dict[str, Any]] = {}
+
+    def fail(self, field: str, key: str, **values: Any) -> None:
+        self.errors.setdefault(field, key)
+        if values and field not in self.params:
+            self.params[field] = values
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors, self.params)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An account's validated profile: its name shown, role and where it works (ids)."""
+
+    display_name: str
+    role: Role
+    town_id: int | None
+    village_id: int | None
+
+
+def _check_new_password(fail: Callable[..., None], password: object) -> None:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        fail("password", "accounts.error.password_short", min=PASSWORD_MIN)
+    elif len(password) > PASSWORD_MAX:
+        fail("password", "accounts.error.password_long", max=PASSWORD_MAX)
+
+
+def _check_placement(
+    session: Session,
+    fail: Callable[..., None],
+    *,
+    display_name: object,
+    role: Role | str,
+    town_code: str | None,
+    village_code: str | None,
+) -> Placement | None:
+    """Validate the shown name, role, town and village (reporting through `fail`); None when bad."""
+    errors: set[str] = set()
+
+    def bad(field: str, key: str, **values: Any) -> None:
+        errors.add(field)
+        fail(field, key, **values)
+
+    shown = display_name.strip() if isinstance(display_name, str) else ""
+    if not shown:
+        bad("display_name", "accounts.error.display_name_required")
+    elif len(shown) > DISPLAY_NAME_MAX:
+        bad("display_name", "accounts.error.display_name_long", max=DISPLAY_NAME_MAX)
+    elif problem := text_problem(shown, control_key="accounts.error.display_name_chars"):
+        bad("display_name", problem[0], **problem[1])
+
+    town_code, village_code = _clean_code(town_code), _clean_code(village_code)
+    try:
+        role_ = Role(role)
+    except ValueError:
+        role_ = None
+        bad("role", "accounts.error.role_unknown", role=str(role), roles=", ".join(Role))
+    if role_ is Role.TOWN_EDITOR:
+        if town_code is None:
+            bad("town_code", "accounts.error.town_required")
+        if village_code is not None:
+            bad("village_code", "accounts.error.village_not_allowed", role=role_.value)
+    elif role_ is Role.VILLAGE_EDITOR:
+        if village_code is None:
+            bad("village_code", "accounts.error.village_required")
+    elif role_ is not None:
+        if town_code is not None:
+            bad("town_code", "accounts.error.town_not_allowed", role=role_.value)
+        if village_code is not None:
+            bad("village_code", "accounts.error.village_not_allowed", role=role_.value)
+
+    town_id = village_id = None
+    if town_code is not None and "town_code" not in errors:
+        town_id = session.scalar(select(Town.id).where(Town.code == town_code))
+        if town_id is None:
+            bad("town_code", "accounts.error.town_unknown", code=town_code)
+    if village_code is not None and "village_code" not in errors:
+        found = session.execute(
+            select(Village.id, Village.town_id, Town.code).join(Town).where(Village.code == village_code)
+        ).first()
+        if found is None:
+            bad("village_code", "accounts.error.village_unknown", code=village_code)
+        elif town_code is not None and found[2] != town_code:
+            bad("village_code", "accounts.error.village_not_in_town", code=village_code, town=town_code)
+        else:
+            village_id, town_id = found[0], found[1]
+    if errors or role_ is None:
+        return None
+    return Placement(display_name=shown, role=role_, town_id=town_id, village_id=village_id)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role | str,
+    town_code: str | None = None,
+    village_code: str | None = None,
+    can_see_names: bool = False,
+) -> User:
+    """Validate and add (flush) a new account; raise ValidationError with every bad field.
+
+    Nothing is written on error. Town editors need a town; village editors a village (their town
+    follows from it; a town given too must match); leaders and admins neither. The caller commits
+    (`lib.services.accounts.create_user_service` checks permission, audits and commits).
+    """
+    problems = _Problems()
+    name = normalize_username(username)
+    if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
+        problems.fail("username", "accounts.error.username_length", min=USERNAME_MIN, max=USERNAME_MAX)
+    elif not USERNAME_PATTERN.fullmatch(name):
+        problems.fail("username", "accounts.error.username_chars")
+    elif session.scalar(select(User.id).where(User.username == name)) is not None:
+        problems.fail("username", "accounts.error.username_taken", username=name)
+    _check_new_password(problems.fail, password)
+    placement = _check_placement(
+        session,
+        problems.fail,
+        display_name=display_name,
+        role=role,
+        town_code=town_code,
+        village_code=village_code,
+    )
+    problems.raise_any()
+    assert placement is not None
+    user = User(
+        username=name,
+        display_name=placement.display_name,
+        password_hash=hash_password(password),
+        role=placement.role.value,
+        town_id=placement.town_id,
+        village_id=placement.village_id,
+        can_see_names=bool(can_see_names),
+        is_active=True,
+    )
+    # No SAVEPOINT here: on SQLite, a savepoint opened before the transaction's first write becomes
+    # the outermost transaction and its release commits. A concurrent sign-up of the same name makes
+    # the flush fail; the whole transaction is rolled back and the name reported as taken.
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ValidationError(
+            {"username": "accounts.error.username_taken"}, {"username": {"username": name}}
+        ) from exc
+    return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    role: Role | str,
+    town_code: str | None = None,
+    village_code: str | None = None,
+    can_see_names: bool = False,
+    is_active: bool = True,
+) -> None:
+    """Validate (as `create_user` does) and apply (flush) an account's new profile.
+
+    Raises ValidationError with every bad field and leaves `user` unchanged. The username and
+    password are not changed here (`set_password` for the latter). The caller commits.
+    """
+    problems = _Problems()
+    placement = _check_placement(
+        session,
+        problems.fail,
+        display_name=display_name,
+        role=role,
+        town_code=town_code,
+        village_code=village_code,
+    )
+    problems.raise_any()
+    assert placement is not None
+    user.display_name = placement.display_name
+    user.role = placement.role.value
+    user.town_id = placement.town_id
+    user.village_id = placement.village_id
+    user.can_see_names = bool(can_see_names)
+    user.is_active = bool(is_active)
+    session.flush()
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Validate (the length rules of `create_user`) and store (flush) a new password's hash."""
+    problems = _Problems()
+    _check_new_password(problems.fail, password)
+    problems.raise_any()
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+# --- the services -------------------------------------------------------------------------------
 
 
 def has_users(session: Session) -> bool:
