@@ -13,10 +13,11 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from lib import auth
-from lib.auth import Actor, create_user
+from lib.auth import Actor
 from lib.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.i18n import set_language, t
 from lib.models import AuditEntry, Meta, PlanStage, Role
+from lib.services.accounts import create_user
 from lib.services.common import DATA_VERSION_KEY, bump_data_version, record_audit
 
 

@@ -1,5 +1,9 @@
 """Writing accounts: permission → validation → one transaction with its audit row.
 
+`create_user`, `update_user` and `set_password` check an account's fields and flush, with no
+permission check and no audit row: the `…_service` functions below call them, and tests use
+them to set accounts up.
+
 Accounts are not dashboard data, so these services do not bump the data version (the browse
 setting does: it lives in app_meta, which every page reads through the version-keyed cache).
 Audit rows never hold a password or its hash.
