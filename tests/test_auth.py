@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -57,7 +58,7 @@ def session(hand_engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def _user(session: Session, username: str = "admin", role: Role = Role.ADMIN, **extra: object) -> User:
+def _user(session: Session, username: str = "admin", role: Role = Role.ADMIN, **extra: Any) -> User:
     user = create_user(
         session, username=username, password=PASSWORD, display_name=username.title(), role=role, **extra
     )
@@ -133,7 +134,12 @@ def test_authenticate_refuses_wrong_unknown_and_inactive(
     assert authenticate(session, "admin", PASSWORD * 200) is None  # over the length limit
     checked: list[str] = []
     real_verify = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda h, p: checked.append(h) or real_verify(h, p))
+
+    def spy(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", spy)
     assert authenticate(session, "nobody", PASSWORD) is None
     assert checked == [auth._dummy_hash()]  # an unknown name still costs one verification
     user.is_active = False

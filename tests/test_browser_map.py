@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import cast
 
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -23,14 +24,17 @@ def _world_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
     return x, y
 
 
+def _rgb_pixels(image: Image.Image) -> list[tuple[int, int, int]]:
+    """An RGB image's pixels, row by row."""
+    return cast(list[tuple[int, int, int]], list(image.get_flattened_data()))
+
+
 def _coloured_pixels(png: bytes) -> int:
     """How many pixels of the map picture are the green of "exited" villages."""
     image = Image.open(io.BytesIO(png)).convert("RGB")
     r0, g0, b0 = 26, 152, 80
     return sum(
-        1
-        for r, g, b in image.get_flattened_data()
-        if abs(r - r0) < 30 and abs(g - g0) < 30 and abs(b - b0) < 30
+        1 for r, g, b in _rgb_pixels(image) if abs(r - r0) < 30 and abs(g - g0) < 30 and abs(b - b0) < 30
     )
 
 
@@ -39,7 +43,7 @@ def _dot_pixels_around(png: bytes, centre: tuple[float, float], reach: int = 60)
     image = Image.open(io.BytesIO(png)).convert("RGB")
     x, y = int(centre[0]), int(centre[1])
     crop = image.crop((x - reach, y - reach, x + reach, y + reach))
-    return sum(1 for pixel in crop.get_flattened_data() if max(pixel) - min(pixel) > 40)
+    return sum(1 for pixel in _rgb_pixels(crop) if max(pixel) - min(pixel) > 40)
 
 
 def test_map_drawn_offline_then_a_click_opens_the_card_and_the_village_page(

@@ -12,6 +12,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationType
+from pptx.shapes.autoshape import Shape
 from pptx.slide import Slide as PptxSlide
 
 from lib.brief import brief_html
@@ -37,12 +38,15 @@ def _pictures(page: PptxSlide) -> list:  # type: ignore[type-arg]
 
 
 def _texts(page: PptxSlide) -> list[str]:
-    return [shape.text_frame.text for shape in page.shapes if shape.has_text_frame]
+    return [
+        shape.text_frame.text for shape in page.shapes if isinstance(shape, Shape) and shape.has_text_frame
+    ]
 
 
 def test_deck_has_a_slide_per_figure_with_title_picture_and_footer(slides: SlideCache) -> None:
     built = slides("en")
     deck = _open(built, "en")
+    assert deck.slide_width is not None and deck.slide_height is not None
     assert deck.slide_width * 9 == pytest.approx(deck.slide_height * 16, rel=1e-3)  # 16:9
     assert deck.core_properties.title == built[0].title
     assert len(deck.slides) == len(built) == 9

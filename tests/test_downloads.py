@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -179,7 +179,7 @@ def _plant(url: str) -> None:
         ):
             for row in session.scalars(select(model)).all():
                 for number, column in enumerate(columns):
-                    setattr(row, column, payload(row.id + number, length))
+                    setattr(row, column, payload(cast(Any, row).id + number, length))
         for household in session.scalars(select(Household)).all():
             household.archive_no = f"{payload(household.id, 16)}{household.id:04d}"[:24]
         session.execute(update(Village).where(Village.id == 1).values(signature_industry_id=1))
@@ -294,7 +294,8 @@ def _upload_a_bad_file(at: AppTest) -> None:
     book.worksheets[0].append(["=cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "=1+1"])
     buffer = io.BytesIO()
     book.save(buffer)
-    at.get("file_uploader")[0].set_value(("visits.xlsx", buffer.getvalue(), "application/octet-stream"))
+    uploader: Any = at.get("file_uploader")[0]
+    uploader.set_value(("visits.xlsx", buffer.getvalue(), "application/octet-stream"))
     at.run()
     assert not at.exception, at.exception
 
@@ -524,7 +525,7 @@ def test_lists_read_in_chunks_are_the_whole_lists(hand_engine, monkeypatch: pyte
             )
         session.commit()
     monkeypatch.setattr(common, "CHUNK_ROWS", 2)
-    lists = [
+    lists: list[tuple[Callable[..., Any], Callable[..., Any], dict[str, Any]]] = [
         (industry.gaps_no_plan, industry.gaps_no_plan_chunks, {}),
         (industry.stuck_plans, industry.stuck_plans_chunks, {"as_of": as_of}),
         (industry.single_link_households, industry.single_link_households_chunks, {}),

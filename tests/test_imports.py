@@ -81,7 +81,7 @@ def sheet_file(rows: Sequence[Sequence[Any]]) -> bytes:
 
 
 def visit(
-    archive: str = "HAND0004", day: Any = dt.date(2020, 10, 1), verified: Any = "yes", **more: Any
+    archive: str | None = "HAND0004", day: Any = dt.date(2020, 10, 1), verified: Any = "yes", **more: Any
 ) -> list[Any]:
     return [
         archive,
@@ -611,7 +611,7 @@ def test_each_rows_earlier_rows_count_within_the_file(hand_engine: Engine) -> No
 
 def test_industry_plans_import_by_industry_name_or_code(hand_engine: Engine) -> None:
     kind = imports.REGISTRY["industry_plans"]
-    rows = [
+    rows: list[list[Any]] = [
         ["HAND0004", "蔬菜", "started", dt.date(2020, 3, 1), dt.date(2020, 4, 1), None, 3000],
         ["HAND0005", "PV shares", "已规划", "2020-05-01", None, None, None],
         ["HAND0005", "nonsense", "planned", "2020-05-01"],

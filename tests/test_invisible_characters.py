@@ -192,6 +192,11 @@ def _product(session: Session, actor: Actor, *, product_zh: str, product_en: str
     )
 
 
+def _id(actor: Actor) -> int:
+    assert actor.user_id is not None
+    return actor.user_id
+
+
 Call = Callable[[Session, dict[str, Actor], str], object]
 
 CALLS: dict[str, tuple[str, Call]] = {
@@ -294,7 +299,7 @@ CALLS: dict[str, tuple[str, Call]] = {
         lambda s, a, x: update_user_service(
             s,
             actor=a["ada"],
-            user_id=a["vera"].user_id,
+            user_id=_id(a["vera"]),
             display_name=f"Vera{x}",
             role="village_editor",
             village_code=A2,

@@ -35,6 +35,16 @@ def schema_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield checks
 
 
+def _recording(work: Callable[..., Any], name: str, calls: list[str]) -> Callable[..., Any]:
+    """`work`, noting `name` in `calls` each time it runs."""
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return work(*args, **kwargs)
+
+    return recorded
+
+
 def test_a_rerun_does_not_check_the_same_charts_again(
     open_app: AppFactory, hand_sqlite_url: str, schema_checks: list[str]
 ) -> None:
@@ -49,7 +59,8 @@ def test_a_rerun_does_not_check_the_same_charts_again(
 
 def test_a_chart_that_breaks_the_schema_still_fails(schema_checks: list[str]) -> None:
     frame = pd.DataFrame({"town": ["甲", "乙"], "households": [3, 4]})
-    chart = alt.Chart(frame, width="wide").mark_bar().encode(x="households:Q", y="town:N")
+    not_a_width: Any = "wide"
+    chart = alt.Chart(frame, width=not_a_width).mark_bar().encode(x="households:Q", y="town:N")
     for _ in range(2):  # a spec that failed is not remembered as checked
         with pytest.raises(schemapi.SchemaValidationError):
             ui.validated_once(chart).to_dict()
@@ -269,8 +280,7 @@ def test_a_rerun_of_the_industry_page_reuses_its_charts(
     assert not at.exception
     built: list[str] = []
     for name in ("funnel", "stacked_stages"):
-        build = getattr(charts, name)
-        monkeypatch.setattr(charts, name, lambda *a, _b=build, _n=name, **k: built.append(_n) or _b(*a, **k))
+        monkeypatch.setattr(charts, name, _recording(getattr(charts, name), name, built))
     at.run()
     assert not at.exception
     assert built == []
@@ -294,10 +304,7 @@ def test_a_rerun_of_the_overview_reuses_its_ranking_and_lists(
         (charts, "stage_bars"),
         (charts, "ranking_bars"),
     ):
-        work = getattr(module, name)
-        monkeypatch.setattr(
-            module, name, lambda *a, _w=work, _n=name, **k: worked_out.append(_n) or _w(*a, **k)
-        )
+        monkeypatch.setattr(module, name, _recording(getattr(module, name), name, worked_out))
     at.run()
     assert not at.exception
     assert worked_out == []

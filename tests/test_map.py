@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from typing import Any, cast
 
 import altair as alt
 import openpyxl
@@ -157,7 +158,7 @@ def _deck_json(measures: pd.DataFrame, **kwargs: object) -> dict[str, object]:
 def test_deck_needs_no_internet(measures: pd.DataFrame) -> None:
     spec = _deck_json(measures)
     assert "mapProvider" not in spec and spec["mapStyle"] == "__MAP_STYLE__"  # no basemap download
-    layers = {layer["id"]: layer for layer in spec["layers"]}  # type: ignore[union-attr]
+    layers = {layer["id"]: layer for layer in cast(list[dict[str, Any]], spec["layers"])}
     assert list(layers) == ["towns", "county", "villages", "town-names"]
     assert len(layers["villages"]["data"]) == 4  # A3 has no coordinates
     assert layers["villages"]["radiusUnits"] == "meters"  # small when a city is seen whole

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -63,7 +62,7 @@ def test_town_shares_and_progress(hand_engine: Engine) -> None:
     assert a["progress"] == pytest.approx(0.441667, abs=1e-6)
     assert b["training_share"] == pytest.approx(1.0)
     assert b["progress"] == pytest.approx(2 / 3)
-    assert math.isnan(c["exited_share"]) and math.isnan(c["progress"])
+    assert pd.isna(c["exited_share"]) and pd.isna(c["progress"])
 
 
 def test_totals_add_up_the_selection(hand_engine: Engine) -> None:

@@ -21,7 +21,7 @@ def settings_read(folder: Path) -> dict[str, str]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             name = _setting_name(node)
             if name is not None:
-                found.setdefault(name, f"{path.relative_to(folder.parent)}:{node.lineno}")
+                found.setdefault(name, f"{path.relative_to(folder.parent)}:{getattr(node, 'lineno', 0)}")
     return found
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lib.auth import Actor
 from lib.imports import Row
 from lib.models import (
+    Base,
     Household,
     HouseholdDerivedFacts,
     Meta,
@@ -166,7 +167,7 @@ def _snapshot(session: Session) -> list[list[tuple[Any, ...]]]:
     """Every rollup table's rows, in primary-key order."""
     snapshot = []
     for model in ROLLUP_TABLES:
-        table = model.__table__
+        table = Base.metadata.tables[model.__tablename__]
         rows = session.execute(select(table).order_by(*table.primary_key.columns))
         snapshot.append([tuple(row) for row in rows])
     return snapshot

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from lib import auth
@@ -98,7 +98,7 @@ def test_the_log_line_names_the_rule_not_the_values(hand_engine: Engine) -> None
     with Session(hand_engine) as session:
         with pytest.raises(IntegrityError) as caught:
             session.execute(
-                Posting.__table__.insert().values(
+                insert(Posting).values(
                     cadre_id=1,
                     village_id=5,
                     role="team_member",
