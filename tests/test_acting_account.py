@@ -18,13 +18,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from lib import auth, imports
-from lib.auth import COMMAND_LINE, Actor, load_actor
+from lib.auth import COMMAND_LINE, Actor
 from lib.errors import PermissionDenied
 from lib.models import AuditEntry, TrainingSession, User
 from lib.queries.common import data_version
 from lib.services import accounts, households, industry, training, villages
 from lib.services import imports as import_service
 from lib.services.villages import NewCadre
+from tests.support.accounts import created_actor
 
 D = dt.date
 AS_OF = D(2020, 10, 31)
@@ -58,25 +59,6 @@ def county(hand_engine: Engine) -> Engine:
         session.commit()
     return hand_engine
 
-
-def _account(
-    engine: Engine, username: str, role: str, *, town: str | None = None, village: str | None = None
-) -> Actor:
-    """A new account, returned as a form holds it: the Actor read when the form was drawn."""
-    with Session(engine) as session:
-        user = accounts.create_user_service(
-            session,
-            actor=COMMAND_LINE,
-            username=username,
-            password="password-123",
-            display_name=username,
-            role=role,
-            town_code=town,
-            village_code=village,
-        )
-        actor = load_actor(session, user.id)
-    assert actor is not None
-    return actor
 
 
 def _change(engine: Engine, actor: Actor, **profile: Any) -> None:
@@ -307,10 +289,10 @@ def _cases() -> Iterator[Any]:
 def test_a_save_checks_the_account_as_it_is_when_saving(county: Engine, write: str, change: str) -> None:
     work, role, town, village = WRITES[write]
     if write == "password reset":
-        _account(county, "someone", "leader")
+        created_actor(county, "someone", "leader")
     if role == "admin":
-        _account(county, "other-admin", "admin")  # so this one is not the last administrator
-    held = _account(county, "editor", role, town=town, village=village)  # the form is drawn
+        created_actor(county, "other-admin", "admin")  # so this one is not the last administrator
+    held = created_actor(county, "editor", role, town=town, village=village)  # the form is drawn
     profile = _moved(role) if change == "moved to town B" else CHANGES[change]
     _change(county, held, **profile)  # an administrator changes the account
     before = _visible_state(county)
@@ -328,7 +310,7 @@ def test_a_save_checks_the_account_as_it_is_when_saving(county: Engine, write: s
 def test_a_renamed_actor_is_not_the_account(county: Engine) -> None:
     """Who is acting is the account's id and name together: an Actor whose name does not match
     the account with its id (as after a database restore) is refused."""
-    held = _account(county, "editor", "village_editor", village=A1)
+    held = created_actor(county, "editor", "village_editor", village=A1)
     impostor = Actor(
         user_id=held.user_id,
         username="someone-else",

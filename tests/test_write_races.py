@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib import auth
-from lib.auth import COMMAND_LINE, Actor, load_actor
+from lib.auth import Actor
 from lib.errors import PermissionDenied, ServiceError, ValidationError
 from lib.models import Attendance, AuditEntry, CorrectionRequest, Posting, TrainingSession, User
 from lib.services import accounts, corrections, households, training, villages
+from tests.support.accounts import created_actor
 from tests.support.concurrency import race
 
 D = dt.date
@@ -38,31 +39,12 @@ def _url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-def _account(
-    engine: Engine, username: str, role: str, *, town: str | None = None, village: str | None = None
-) -> Actor:
-    with Session(engine) as session:
-        user = accounts.create_user_service(
-            session,
-            actor=COMMAND_LINE,
-            username=username,
-            password="password-123",
-            display_name=username,
-            role=role,
-            town_code=town,
-            village_code=village,
-        )
-        actor = load_actor(session, user.id)
-    assert actor is not None
-    return actor
-
-
 def _refused(results: list[object]) -> list[ServiceError]:
     return [result for result in results if isinstance(result, ServiceError)]
 
 
 def test_two_admins_deactivating_each_other_leave_one(hand_engine: Engine) -> None:
-    first, second = _account(hand_engine, "admin-1", "admin"), _account(hand_engine, "admin-2", "admin")
+    first, second = (created_actor(hand_engine, f"admin-{n}", "admin") for n in (1, 2))
 
     def deactivate(actor: Actor, other: Actor) -> object:
         assert other.user_id is not None
@@ -95,7 +77,7 @@ def test_two_admins_deactivating_each_other_leave_one(hand_engine: Engine) -> No
 
 
 def test_two_admins_resetting_each_others_passwords_both_succeed(hand_engine: Engine) -> None:
-    first, second = _account(hand_engine, "admin-1", "admin"), _account(hand_engine, "admin-2", "admin")
+    first, second = (created_actor(hand_engine, f"admin-{n}", "admin") for n in (1, 2))
 
     def reset(actor: Actor, other: Actor) -> object:
         assert other.user_id is not None
@@ -129,8 +111,8 @@ def test_the_last_seat_goes_to_one_person(hand_engine: Engine) -> None:
         )
         session.commit()
     first, second = (
-        _account(hand_engine, "ed-1", "town_editor", town=TOWN_A),
-        _account(hand_engine, "ed-2", "town_editor", town=TOWN_A),
+        created_actor(hand_engine, "ed-1", "town_editor", town=TOWN_A),
+        created_actor(hand_engine, "ed-2", "town_editor", town=TOWN_A),
     )
 
     def enrol(actor: Actor, cadre_id: int) -> object:
@@ -151,8 +133,8 @@ def test_the_last_seat_goes_to_one_person(hand_engine: Engine) -> None:
 
 def test_one_person_gets_one_open_posting(hand_engine: Engine) -> None:
     first, second = (
-        _account(hand_engine, "ed-1", "town_editor", town=TOWN_A),
-        _account(hand_engine, "ed-2", "town_editor", town=TOWN_A),
+        created_actor(hand_engine, "ed-1", "town_editor", town=TOWN_A),
+        created_actor(hand_engine, "ed-2", "town_editor", town=TOWN_A),
     )
 
     def post_c6(actor: Actor, village: str) -> object:  # c6 served A1 until 2019: free now
@@ -173,7 +155,7 @@ def test_one_person_gets_one_open_posting(hand_engine: Engine) -> None:
 
 
 def test_a_change_is_sent_back_once(hand_engine: Engine) -> None:
-    villager = _account(hand_engine, "vil-a1", "village_editor", village=A1)
+    villager = created_actor(hand_engine, "vil-a1", "village_editor", village=A1)
     with Session(hand_engine) as session:
         households.record_visit(
             session,
@@ -189,8 +171,8 @@ def test_a_change_is_sent_back_once(hand_engine: Engine) -> None:
         change = session.scalar(select(func.max(AuditEntry.id)))
     assert change is not None
     first, second = (
-        _account(hand_engine, "ed-1", "town_editor", town=TOWN_A),
-        _account(hand_engine, "ed-2", "town_editor", town=TOWN_A),
+        created_actor(hand_engine, "ed-1", "town_editor", town=TOWN_A),
+        created_actor(hand_engine, "ed-2", "town_editor", town=TOWN_A),
     )
 
     def send_back(actor: Actor) -> object:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
+from lib.auth import COMMAND_LINE, Actor, load_actor
 from lib.models import Town, User, Village
 
 
@@ -40,3 +40,26 @@ def store_accounts(session: Session, *actors: Actor) -> None:
 def module_actors(namespace: dict[str, object]) -> list[Actor]:
     """The Actors a test module defines at its top level (pass `globals()`)."""
     return [value for value in namespace.values() if isinstance(value, Actor)]
+
+
+def created_actor(
+    engine: Engine, username: str, role: str, *, town: str | None = None, village: str | None = None
+) -> Actor:
+    """A new account (password "password-123"), made as the command line would, and returned as a
+    form holds it: the Actor read when the form was drawn."""
+    from lib.services import accounts
+
+    with Session(engine) as session:
+        user = accounts.create_user_service(
+            session,
+            actor=COMMAND_LINE,
+            username=username,
+            password="password-123",
+            display_name=username,
+            role=role,
+            town_code=town,
+            village_code=village,
+        )
+        actor = load_actor(session, user.id)
+    assert actor is not None
+    return actor
