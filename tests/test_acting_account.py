@@ -60,7 +60,6 @@ def county(hand_engine: Engine) -> Engine:
     return hand_engine
 
 
-
 def _change(engine: Engine, actor: Actor, **profile: Any) -> None:
     """An administrator changes the account after the form was drawn."""
     assert actor.user_id is not None

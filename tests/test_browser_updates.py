@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 from playwright.sync_api import Page, expect
-from sqlalchemy.orm import Session
 
 from lib import auth
-from lib.db import make_engine
-from lib.services.accounts import create_user_service
+from tests.support.accounts import add_village_editor
 from tests.support.browser import running_app
 
 A2 = "349901100202"  # households h4 (monitored) and h5 (poor), neither verified yet
@@ -18,18 +16,7 @@ A2 = "349901100202"  # households h4 (monitored) and h5 (poor), neither verified
 @pytest.fixture
 def with_village_editor(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    engine = make_engine(hand_sqlite_url)
-    with Session(engine) as session:
-        create_user_service(
-            session,
-            actor=None,
-            username="vera",
-            password="vera-password",
-            display_name="Vera Li",
-            role="village_editor",
-            village_code=A2,
-        )
-    engine.dispose()
+    add_village_editor(hand_sqlite_url, A2)
     return hand_sqlite_url
 
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from lib import auth
 from lib.db import make_engine
 from lib.schema import upgrade
-from lib.services.accounts import create_user_service
 from tests.hand_county import load_hand_county
+from tests.support.accounts import add_village_editor
 from tests.support.browser import running_app
 from tests.support.stream import BlockingStreamClient, Run
 
@@ -27,17 +27,8 @@ def hand_postgres_url(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> str
     upgrade(engine)
     with Session(engine) as session:
         load_hand_county(session)
-    with Session(engine) as session:
-        create_user_service(
-            session,
-            actor=None,
-            username="vera",
-            password="vera-password",
-            display_name="Vera Li",
-            role="village_editor",
-            village_code=A2,
-        )
     engine.dispose()
+    add_village_editor(postgres_url, A2)
     return postgres_url
 
 

@@ -63,3 +63,25 @@ def created_actor(
         actor = load_actor(session, user.id)
     assert actor is not None
     return actor
+
+
+def add_village_editor(url: str, village_code: str) -> None:
+    """Store Vera Li, an active village editor of `village_code` (vera / vera-password), in the
+    database at `url`, as the first administrator would add her."""
+    from lib.db import make_engine
+    from lib.services import accounts
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            accounts.create_user_service(
+                session,
+                actor=None,
+                username="vera",
+                password="vera-password",
+                display_name="Vera Li",
+                role="village_editor",
+                village_code=village_code,
+            )
+    finally:
+        engine.dispose()
