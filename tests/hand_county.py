@@ -256,3 +256,25 @@ def load_hand_county(session: Session) -> None:
     advance_id_sequences(session)  # the rows above have explicit ids; later rows must not collide
     rollups.rebuild(session)  # as a bulk load does: pages read the rollups
     session.commit()
+
+
+UPCOMING_SESSION = 10  # the id `add_upcoming_session` gives its session
+
+
+def add_upcoming_session(session: Session, *, capacity: int) -> None:
+    """Add (and commit) a third rotation phase, 16–20 November 2020 at the Party School, with
+    `capacity` seats: not yet started on the county's as-of date, so first secretaries may enrol."""
+    session.add(
+        TrainingSession(
+            id=UPCOMING_SESSION,
+            programme_id=1,
+            phase=3,
+            place_zh="党校",
+            place_en="Party School",
+            start_date=dt.date(2020, 11, 16),
+            end_date=dt.date(2020, 11, 20),
+            days=5,
+            capacity=capacity,
+        )
+    )
+    session.commit()

@@ -20,18 +20,19 @@ from sqlalchemy.orm import Session
 from lib import auth, imports
 from lib.auth import COMMAND_LINE, Actor
 from lib.errors import PermissionDenied
-from lib.models import AuditEntry, TrainingSession, User
+from lib.models import AuditEntry, User
 from lib.queries.common import data_version
 from lib.services import accounts, households, industry, training, villages
 from lib.services import imports as import_service
 from lib.services.villages import NewCadre
+from tests.hand_county import UPCOMING_SESSION, add_upcoming_session
 from tests.support.accounts import created_actor
 
 D = dt.date
 AS_OF = D(2020, 10, 31)
 TOWN_A, TOWN_B = "349901100", "349901101"
 A1, A2, B1 = "349901100201", "349901100202", "349901101204"
-H3, PLAN_H3, NEXT_SESSION = 3, 4, 10
+H3, PLAN_H3 = 3, 4
 
 
 @pytest.fixture(autouse=True)
@@ -43,20 +44,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 def county(hand_engine: Engine) -> Engine:
     """The hand county with an upcoming training session (for enrolments)."""
     with Session(hand_engine) as session:
-        session.add(
-            TrainingSession(
-                id=NEXT_SESSION,
-                programme_id=1,
-                phase=3,
-                place_zh="党校",
-                place_en="Party School",
-                start_date=D(2020, 11, 16),
-                end_date=D(2020, 11, 20),
-                days=5,
-                capacity=10,
-            )
-        )
-        session.commit()
+        add_upcoming_session(session, capacity=10)
     return hand_engine
 
 
@@ -195,7 +183,7 @@ def _end_member(session: Session, actor: Actor) -> object:
 
 
 def _enrol(session: Session, actor: Actor) -> object:
-    return training.enrol(session, actor=actor, allocations=[(2, NEXT_SESSION)], as_of=AS_OF)
+    return training.enrol(session, actor=actor, allocations=[(2, UPCOMING_SESSION)], as_of=AS_OF)
 
 
 def _attendance(session: Session, actor: Actor) -> object:

@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 
 from lib.auth import Actor
 from lib.errors import PermissionDenied, ValidationError
-from lib.models import Attendance, AuditEntry, Role, TrainingSession
+from lib.models import Attendance, AuditEntry, Role
 from lib.queries.common import data_version
 from lib.services.training import enrol
+from tests.hand_county import UPCOMING_SESSION, add_upcoming_session
 from tests.support.accounts import module_actors, store_accounts
 
 AS_OF = dt.date(2020, 10, 31)
 TOWN_A, TOWN_B = "349901100", "349901101"
-NEXT = 10
+NEXT = UPCOMING_SESSION
 ADMIN = Actor(user_id=None, username="admin", display_name="Admin", role=Role.ADMIN)
 EDITOR_A = Actor(user_id=None, username="ed-a", display_name="Ed A", role=Role.TOWN_EDITOR, town_code=TOWN_A)
 EDITOR_B = Actor(user_id=None, username="ed-b", display_name="Ed B", role=Role.TOWN_EDITOR, town_code=TOWN_B)
@@ -41,20 +42,7 @@ VILLAGER = Actor(
 @pytest.fixture
 def session(hand_engine: Engine) -> Iterator[Session]:
     with Session(hand_engine) as session:
-        session.add(
-            TrainingSession(
-                id=NEXT,
-                programme_id=1,
-                phase=3,
-                place_zh="党校",
-                place_en="Party School",
-                start_date=dt.date(2020, 11, 16),
-                end_date=dt.date(2020, 11, 20),
-                days=5,
-                capacity=2,
-            )
-        )
-        session.commit()
+        add_upcoming_session(session, capacity=2)
         store_accounts(session, *module_actors(globals()))
         yield session
 

@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session
 from lib import auth
 from lib.auth import Actor
 from lib.errors import PermissionDenied, ServiceError, ValidationError
-from lib.models import Attendance, AuditEntry, CorrectionRequest, Posting, TrainingSession, User
+from lib.models import Attendance, AuditEntry, CorrectionRequest, Posting, User
 from lib.services import accounts, corrections, households, training, villages
+from tests.hand_county import UPCOMING_SESSION, add_upcoming_session
 from tests.support.accounts import created_actor
 from tests.support.concurrency import race
 
 D = dt.date
 AS_OF = D(2020, 10, 31)
 TOWN_A, A1, A2, A3 = "349901100", "349901100201", "349901100202", "349901100203"
-NEXT_SESSION = 10
 
 
 @pytest.fixture(autouse=True)
@@ -96,20 +96,7 @@ def test_two_admins_resetting_each_others_passwords_both_succeed(hand_engine: En
 
 def test_the_last_seat_goes_to_one_person(hand_engine: Engine) -> None:
     with Session(hand_engine) as session:
-        session.add(
-            TrainingSession(
-                id=NEXT_SESSION,
-                programme_id=1,
-                phase=3,
-                place_zh="党校",
-                place_en="Party School",
-                start_date=D(2020, 11, 16),
-                end_date=D(2020, 11, 20),
-                days=5,
-                capacity=1,
-            )
-        )
-        session.commit()
+        add_upcoming_session(session, capacity=1)
     first, second = (
         created_actor(hand_engine, "ed-1", "town_editor", town=TOWN_A),
         created_actor(hand_engine, "ed-2", "town_editor", town=TOWN_A),
@@ -117,7 +104,7 @@ def test_the_last_seat_goes_to_one_person(hand_engine: Engine) -> None:
 
     def enrol(actor: Actor, cadre_id: int) -> object:
         return lambda session: training.enrol(
-            session, actor=actor, allocations=[(cadre_id, NEXT_SESSION)], as_of=AS_OF
+            session, actor=actor, allocations=[(cadre_id, UPCOMING_SESSION)], as_of=AS_OF
         )
 
     results = race(_url(hand_engine), enrol(first, 2), enrol(second, 3))  # c2 serves A2, c3 A3
@@ -126,7 +113,7 @@ def test_the_last_seat_goes_to_one_person(hand_engine: Engine) -> None:
     assert isinstance(_refused(results)[0], ValidationError)
     with Session(hand_engine) as session:
         enrolled = session.scalar(
-            select(func.count()).select_from(Attendance).where(Attendance.session_id == NEXT_SESSION)
+            select(func.count()).select_from(Attendance).where(Attendance.session_id == UPCOMING_SESSION)
         )
     assert enrolled == 1
 
