@@ -32,7 +32,7 @@ prestart: $(VENV)/.installed
 ## test: install what the tests need, then lint, type-check and run the whole suite
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy lib app.py views tests
+	$(BIN)/mypy lib app.py pages tests
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 ## bench: time every page cold and warm at county and city scale (SQLite, PostgreSQL); writes bench/results.json

@@ -1,33 +1,150 @@
-"""Entry point: page config, navigation and the shared sidebar. Nothing else."""
+"""Overview (`/`): the county at a glance for the selected towns."""
 
+import pandas as pd
 import streamlit as st
 
-from lib import ui
-from lib.i18n import t
-from lib.ui import presentation
+from lib import charts, overview_view, ui
+from lib.i18n import localized, t
+from lib.models import PlanStage
+from lib.queries import overview, villages
+from lib.ui import downloads, meeting, shell
 
-ui.choose_language()
-st.set_page_config(
-    page_title=t("app.title"),
-    page_icon="🌾",
-    layout="wide",
-    initial_sidebar_state="collapsed" if ui.presenting() else "auto",
+filters = shell.open_page("")
+ui.page_header(t("overview.title"), filters)
+meeting.deck_buttons(filters, key="overview")
+
+progress = ui.query(overview.town_progress, town_codes=filters.town_codes)
+totals = ui.derived("overview.totals", lambda: overview.totals(progress), towns=filters.town_codes)
+if totals["villages"] == 0 and totals["households"] == 0:
+    st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
+    st.stop()
+
+figures = ui.derived("overview.figures", lambda: overview_view.key_figures(totals), towns=filters.town_codes)
+tile_keys = ["villages", "households", "exited", "training", "plans", "verified"]
+for tile, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
+    with tile:
+        ui.kpi(figures[key].label, figures[key].value, figures[key].detail, figures[key].about)
+
+measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(t("overview.stages_title"))
+    st.caption(t("overview.stages_caption"))
+
+    def stage_chart() -> object:
+        stages = overview.stage_counts(totals)
+        stages["label"] = [t(f"stage.{stage.value}") for stage in PlanStage]
+        return charts.stage_bars(
+            stages, x_title=t("overview.households_axis"), y_title=t("overview.stage_axis")
+        )
+
+    ui.chart_with_downloads(
+        ui.derived("overview.stages", stage_chart, towns=filters.town_codes),
+        title=t("overview.stages_title"),
+        key="chart_overview_stages_title",
+    )
+    stable = figures["stable"]
+    ui.kpi(stable.label, stable.value, stable.detail, stable.about)
+
+with right:
+    st.subheader(t("overview.ranking_title"))
+    measure = st.selectbox(
+        t("overview.rank_by"),
+        options=list(measure_labels),
+        format_func=measure_labels.__getitem__,
+        key="overview_rank_by",
+    )
+
+    def ranking() -> tuple[object, pd.DataFrame]:
+        """The ranking chart and the town table (the measure ranked by first, drawn as a bar; the
+        others follow as plain percentages)."""
+        ranked = overview.rank_towns(progress, by=measure)
+        town_labels = [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)]
+        bars = pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna()
+        chart = charts.ranking_bars(bars, value_title=measure_labels[measure], town_title=t("col.town"))
+        table = pd.DataFrame(
+            {
+                "rank": ranked["rank"],
+                "town": town_labels,
+                "map": [f"/map?town={code}&lang={filters.lang}" for code in ranked["town_code"]],
+                **{column: ranked[column] * 100 for column in share_columns},
+                "villages": ranked["villages"],
+                "households": ranked["households"],
+            }
+        )
+        return chart, table
+
+    share_columns = [measure, *(c for c in ["progress", *overview.SHARE_COLUMNS] if c != measure)]
+    ranking_chart, table = ui.derived("overview.ranking", ranking, towns=filters.town_codes, measure=measure)
+    ui.chart_with_downloads(
+        ranking_chart,
+        title=t("overview.ranking_title"),
+        key="chart_overview_ranking_title",
+    )
+
+town_config = {
+    "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
+    "town": st.column_config.TextColumn(t("col.town")),
+    measure: st.column_config.ProgressColumn(
+        t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
+    ),
+    **{
+        column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
+        for column in share_columns[1:]
+    },
+    "villages": st.column_config.NumberColumn(t("col.villages")),
+    "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
+    "map": st.column_config.LinkColumn(t("col.map"), display_text=t("overview.open_map")),
+}
+st.dataframe(
+    table, hide_index=True, width="stretch", height=38 + 35 * min(len(table), 40), column_config=town_config
+)
+st.caption(t("overview.ranking_caption"))
+downloads.excel_download(
+    "data.download", table, file_name="towns.xlsx", key="dl_towns", column_config=town_config
 )
 
-pages = [
-    st.Page("views/overview_page.py", title=t("nav.overview"), icon="📊", default=True),
-    st.Page("views/map_page.py", title=t("nav.map"), icon="🗺️", url_path="map"),
-    st.Page("views/industry_page.py", title=t("nav.industry"), icon="🌱", url_path="industry"),
-    st.Page("views/assessment_page.py", title=t("nav.assessment"), icon="✅", url_path="assessment"),
-    st.Page("views/training_page.py", title=t("nav.training"), icon="🎓", url_path="training"),
-    st.Page("views/slideshow_page.py", title=t("nav.slideshow"), icon="📽️", url_path="slideshow"),
-    st.Page("views/updates_page.py", title=t("nav.updates"), icon="📝", url_path="updates"),
-    st.Page("views/data_page.py", title=t("nav.data"), icon="📥", url_path="data"),
-    st.Page("views/village_page.py", title=t("nav.village"), icon="🏘️", url_path="village"),
-    st.Page("views/admin_page.py", title=t("nav.admin"), icon="🔑", url_path="admin"),
-]
-navigation = st.navigation(pages)
-ui.sidebar()
-presentation.apply()  # presentation mode (`present=1`): no sidebar or chrome, large type
-ui.browse_gate()  # when browsing needs an account and nobody is signed in: a sign-in prompt only
-navigation.run()
+st.subheader(t("overview.due_title"))
+
+
+def due_villages() -> pd.DataFrame:
+    """The registered poor villages not yet exited, highest poverty incidence first."""
+    measures = ui.query(
+        villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
+    )
+    due = villages.due_villages(measures)
+    return pd.DataFrame(
+        {
+            "village": [localized(zh, en) for zh, en in zip(due["name_zh"], due["name_en"], strict=True)],
+            "town": [
+                localized(zh, en) for zh, en in zip(due["town_name_zh"], due["town_name_en"], strict=True)
+            ],
+            "planned": due["planned_exit_year"],
+            "incidence": due["poverty_incidence"] * 100,
+            "households_poor": due["households_poor"],
+            "verified": due["verified_share"] * 100,
+            "page": [f"/village?code={code}&lang={filters.lang}" for code in due["village_code"]],
+        }
+    )
+
+
+due_table = ui.derived("overview.due", due_villages, towns=filters.town_codes, villages=filters.village_codes)
+if due_table.empty:
+    st.success(t("overview.none_due"))
+else:
+    due_config = {
+        "village": st.column_config.TextColumn(t("map.col.village")),
+        "town": st.column_config.TextColumn(t("col.town")),
+        "planned": st.column_config.NumberColumn(t("col.planned_exit"), format="%d"),
+        "incidence": st.column_config.NumberColumn(t("map.measure.poverty_incidence"), format="%.2f%%"),
+        "households_poor": st.column_config.NumberColumn(t("col.households_poor")),
+        "verified": st.column_config.ProgressColumn(
+            t("col.verified_share"), format="%.1f%%", min_value=0, max_value=100
+        ),
+        "page": st.column_config.LinkColumn(t("col.village_page"), display_text=t("overview.open_village")),
+    }
+    st.dataframe(due_table, hide_index=True, width="stretch", column_config=due_config)
+    st.caption(t("overview.due_caption"))
+    downloads.excel_download(
+        "data.download", due_table, file_name="villages_due.xlsx", key="dl_due", column_config=due_config
+    )

@@ -33,16 +33,16 @@ AS_OF = dt.date(2020, 10, 31)
 
 # page name → (script, extra query params)
 PAGES: dict[str, tuple[str, dict[str, str]]] = {
-    "overview": ("views/overview_page.py", {}),
-    "map": ("views/map_page.py", {}),
-    "industry": ("views/industry_page.py", {}),
-    "assessment": ("views/assessment_page.py", {}),
-    "training": ("views/training_page.py", {}),
-    "village": ("views/village_page.py", {}),
-    "updates": ("views/updates_page.py", {}),
-    "data": ("views/data_page.py", {}),
-    "admin": ("views/admin_page.py", {}),
-    "slideshow": ("views/slideshow_page.py", {}),
+    "overview": ("app.py", {}),
+    "map": ("pages/map.py", {}),
+    "industry": ("pages/industry.py", {}),
+    "assessment": ("pages/assessment.py", {}),
+    "training": ("pages/training.py", {}),
+    "village": ("pages/village.py", {}),
+    "updates": ("pages/updates.py", {}),
+    "data": ("pages/data.py", {}),
+    "admin": ("pages/admin.py", {}),
+    "slideshow": ("pages/slideshow.py", {}),
 }
 
 

@@ -214,7 +214,7 @@ def clean_streamlit_caches() -> Iterator[None]:
 def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):  # type: ignore[no-untyped-def]
     """Run app.py under AppTest against a database URL, with query params, optionally on a page.
 
-    `open_app(url, page="views/map_page.py", lang="en")` returns the finished run of that page
+    `open_app(url, page="pages/map.py", lang="en")` returns the finished run of that page
     (AppTest can switch pages only after a first run).
     """
     from streamlit.testing.v1 import AppTest
@@ -227,7 +227,7 @@ def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):  # 
         for key, value in params.items():
             at.query_params[key] = value
         at.run()
-        if page is not None:
+        if page is not None and page != "app.py":
             at.switch_page(page)
             at.run()
         return at

@@ -17,7 +17,7 @@ from lib.models import AuditEntry, User
 from lib.queries.accounts import browse_without_sign_in
 from lib.services.accounts import create_user_service
 
-PAGE = "views/admin_page.py"
+PAGE = "pages/admin.py"
 PASSWORD = "correct horse"
 TOWN_A, VILLAGE_A2 = "349901100", "349901100202"
 

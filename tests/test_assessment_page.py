@@ -16,7 +16,7 @@ from lib.schema import upgrade
 from tests.assessment_county import load_assessment_county
 from tests.support.apptest import open_tab
 
-PAGE = "views/assessment_page.py"
+PAGE = "pages/assessment.py"
 AppFactory = Callable[..., AppTest]
 
 
@@ -149,7 +149,7 @@ def _legend(at: AppTest) -> str:
 def test_the_map_colours_towns_and_villages_by_readiness(
     open_app: AppFactory, county_sqlite_url: str
 ) -> None:
-    at = open_app(county_sqlite_url, page="views/map_page.py", lang="en", measure="readiness", level="town")
+    at = open_app(county_sqlite_url, page="pages/map.py", lang="en", measure="readiness", level="town")
     assert not at.exception
     legend = _legend(at)
     assert "Would fail" in legend and "2 towns" in legend
@@ -158,7 +158,7 @@ def test_the_map_colours_towns_and_villages_by_readiness(
     fills = {f["properties"]["code"]: f["properties"]["fill"] for f in towns["data"]["features"]}
     assert fills["349901100"][:3] == [0xD7, 0x30, 0x27]  # red
 
-    at = open_app(county_sqlite_url, page="views/map_page.py", lang="en", measure="readiness")
+    at = open_app(county_sqlite_url, page="pages/map.py", lang="en", measure="readiness")
     assert not at.exception
     assert "Would fail" in _legend(at)
 

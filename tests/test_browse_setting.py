@@ -22,12 +22,12 @@ PASSWORD = "correct horse"
 PROMPT = "Sign in first. This dashboard's data is shown to signed-in users only"
 PAGES = [
     None,
-    "views/map_page.py",
-    "views/industry_page.py",
-    "views/training_page.py",
-    "views/updates_page.py",
-    "views/village_page.py",
-    "views/admin_page.py",
+    "pages/map.py",
+    "pages/industry.py",
+    "pages/training.py",
+    "pages/updates.py",
+    "pages/village.py",
+    "pages/admin.py",
 ]
 
 

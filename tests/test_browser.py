@@ -66,22 +66,6 @@ def test_deep_link_as_the_first_request_gets_the_shell(
         expect(offline_page.get_by_text("Page not found")).to_have_count(0)
 
 
-@pytest.mark.parametrize("path", ["/map?lang=en", "/village?code=349901100201&lang=en"])
-def test_deep_link_to_another_page_as_the_first_request(
-    hand_sqlite_url: str, offline_page: Page, path: str
-) -> None:
-    """A fresh server's first request for a page other than the Overview shows that page, no dialog."""
-    with running_app(hand_sqlite_url) as base_url:
-        offline_page.goto(f"{base_url}{path}")
-        expect(offline_page.get_by_test_id("stSidebar").get_by_text("语言 / Language")).to_be_visible()
-        expect(offline_page.get_by_role("heading", level=1)).not_to_have_text(
-            "County overview", timeout=30_000
-        )
-        offline_page.wait_for_timeout(1000)
-        expect(offline_page.get_by_text("Page not found")).to_have_count(0)
-        expect(offline_page).to_have_url(re.compile(re.escape(path.split("?")[0])))
-
-
 def test_training_page_shows_the_coverage_figure(app_url: str, offline_page: Page) -> None:
     """/training in the browser: 3 of the 5 serving first secretaries are trained."""
     offline_page.goto(f"{app_url}/training?lang=en")

@@ -16,7 +16,7 @@ from lib.models import CorrectionRequest
 from lib.services.accounts import create_user_service
 from lib.services.households import record_visit
 
-PAGE = "views/updates_page.py"
+PAGE = "pages/updates.py"
 A2 = "349901100202"
 TOWN_A = "349901100"
 

@@ -18,7 +18,7 @@ from lib.models import AuditEntry, User, VerificationVisit
 from lib.services.accounts import create_user_service
 from tests.support.workbooks import xfd_file
 
-PAGE = "views/data_page.py"
+PAGE = "pages/data.py"
 A2 = "349901100202"  # households h4 (HAND0004) and h5 (HAND0005), neither verified
 
 
@@ -137,7 +137,7 @@ def test_a_good_file_imports_and_the_overview_moves(open_app, url: str) -> None:
     assert [s.value for s in at.success] == ["Imported 1 row (Verification visits); every page shows it now."]
     assert _count(url, AuditEntry) == before + 2  # the visit and the import
     assert not at.get("file_uploader")[0].value  # a fresh uploader for the next file
-    at.switch_page("views/overview_page.py").run()
+    at.switch_page("app.py").run()
     verified = next(m for m in at.metric if m.label == "Verified")
     assert verified.value == "44.4%"  # 4 of 9
 
@@ -146,7 +146,7 @@ def test_lists_on_the_pages_have_excel_downloads(open_app, url: str) -> None:  #
     at = open_app(url, lang="en")
     keys = [element.proto.id for element in at.get("download_button")]
     assert any("dl_towns" in key for key in keys) and any("dl_due" in key for key in keys)
-    at = open_app(url, "views/village_page.py", lang="en", code=A2)
+    at = open_app(url, "pages/village.py", lang="en", code=A2)
     assert not at.exception
     assert len(at.get("download_button")) >= 3
 

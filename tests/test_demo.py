@@ -193,7 +193,7 @@ def test_training_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine,
     url = demo_engine.url.render_as_string(hide_password=False)
     overview_run = open_app(url, lang="en")
     overview_figure = next(m.value for m in overview_run.metric if m.label == "Trained")
-    training_run = open_app(url, "views/training_page.py", lang="en")
+    training_run = open_app(url, "pages/training.py", lang="en")
     assert not training_run.exception
     metrics = {m.label: m.value for m in training_run.metric}
     assert metrics["Coverage"] == overview_figure == "86.6%"
@@ -206,7 +206,7 @@ def test_training_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine,
 def test_industry_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine, open_app) -> None:  # type: ignore[no-untyped-def]
     url = demo_engine.url.render_as_string(hide_password=False)
     overview_metrics = {m.label: m.value for m in open_app(url, lang="en").metric}
-    industry_run = open_app(url, "views/industry_page.py", lang="en")
+    industry_run = open_app(url, "pages/industry.py", lang="en")
     assert not industry_run.exception
     metrics = {m.label: m.value for m in industry_run.metric}
     assert metrics["Plan coverage"] == overview_metrics["With a plan"]

@@ -261,24 +261,24 @@ def _visit_every_download(at: AppTest) -> None:
     """As the administrator, open every page and tab that offers an Excel download."""
     _sign_in(at, "ada")
     for page, key in (
-        ("views/industry_page.py", "industry_tab"),
-        ("views/training_page.py", "training_tab"),
-        ("views/assessment_page.py", "assessment_tab"),
+        ("pages/industry.py", "industry_tab"),
+        ("pages/training.py", "training_tab"),
+        ("pages/assessment.py", "assessment_tab"),
     ):
         at.switch_page(page).run()
         assert not at.exception, at.exception
         _tabs(at, key)
-    at.switch_page("views/map_page.py").run()
+    at.switch_page("pages/map.py").run()
     at.session_state["map_level"] = "town"
     at.run()
     assert not at.exception, at.exception
     at.query_params.clear()
     at.query_params.update({"lang": "en", "code": "349901100201"})
-    at.switch_page("views/village_page.py").run()
+    at.switch_page("pages/village.py").run()
     assert not at.exception, at.exception
     at.query_params.clear()
     at.query_params["lang"] = "en"
-    at.switch_page("views/data_page.py").run()
+    at.switch_page("pages/data.py").run()
     for code in imports.REGISTRY:
         at.selectbox(key="data_type").set_value(code).run()
         assert not at.exception, at.exception
@@ -304,7 +304,7 @@ def test_no_download_writes_a_formula(open_app, planted_url: str, downloads) -> 
     at = open_app(planted_url, lang="en")
     assert not at.exception, at.exception
     _visit_every_download(at)
-    _upload_a_bad_file(open_app(planted_url, "views/data_page.py", lang="en"))
+    _upload_a_bad_file(open_app(planted_url, "pages/data.py", lang="en"))
     built: list[tuple[str, bytes]] = [(name, make()) for name, make in downloads]
     expected_files = [  # every page's Excel downloads on the hand county, templates and a report
         *(f"349901100201_{table}.xlsx" for table in ("households", "households_by_stage", "industry")),
@@ -434,12 +434,12 @@ def test_long_list_downloads_keep_their_rows_labels_and_formats(  # type: ignore
     at.sidebar.text_input(key="sign_in_password").input("demo-password")
     next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
     assert not at.exception, at.exception
-    at.switch_page("views/industry_page.py").run()
+    at.switch_page("pages/industry.py").run()
     open_tab(at, "industry_tab", "Gaps")
     open_tab(at, "industry_tab", "Enterprises and cooperatives")
-    at.switch_page("views/assessment_page.py").run()
+    at.switch_page("pages/assessment.py").run()
     open_tab(at, "assessment_tab", "Data issues")
-    at.switch_page("views/data_page.py").run()
+    at.switch_page("pages/data.py").run()
     assert not at.exception, at.exception
     built = {name: make() for name, make in downloads}
 

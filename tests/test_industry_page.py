@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tests.support.apptest import open_tab
 
-PAGE = "views/industry_page.py"
+PAGE = "pages/industry.py"
 
 
 def _metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -402,7 +402,7 @@ def test_the_visit_form_shows_the_message_beside_the_field(
             role="village_editor",
             village_code=A2,
         )
-    at = open_app(hand_sqlite_url, "views/updates_page.py", lang="en")
+    at = open_app(hand_sqlite_url, "pages/updates.py", lang="en")
     at.sidebar.text_input(key="sign_in_username").input("vera")
     at.sidebar.text_input(key="sign_in_password").input("vera-password")
     at = next(b for b in at.sidebar.button if b.label == "Sign in").click().run()

@@ -48,7 +48,7 @@ def _recording(work: Callable[..., Any], name: str, calls: list[str]) -> Callabl
 def test_a_rerun_does_not_check_the_same_charts_again(
     open_app: AppFactory, hand_sqlite_url: str, schema_checks: list[str]
 ) -> None:
-    at = open_app(hand_sqlite_url, page="views/industry_page.py", lang="en")
+    at = open_app(hand_sqlite_url, page="pages/industry.py", lang="en")
     assert not at.exception
     assert schema_checks, "the first run checks its charts"
     schema_checks.clear()
@@ -225,7 +225,7 @@ def test_a_rerun_of_the_assessment_page_reuses_its_readiness(
     until the data changes: a rerun (another leader's visit) takes them as they were."""
     from lib import assessment
 
-    at = open_app(hand_sqlite_url, page="views/assessment_page.py", lang="en")
+    at = open_app(hand_sqlite_url, page="pages/assessment.py", lang="en")
     assert not at.exception
     tables = [frame.value for frame in at.dataframe]
     worked_out: list[int] = []
@@ -259,7 +259,7 @@ def test_a_rerun_of_the_map_reuses_the_village_pickers_labels(
         return localized_column(frame, prefix)
 
     monkeypatch.setattr(mapview, "localized_column", counted)
-    at = open_app(hand_sqlite_url, page="views/map_page.py", lang="en")
+    at = open_app(hand_sqlite_url, page="pages/map.py", lang="en")
     assert not at.exception
     every_village = max(named)
     labels = at.selectbox(key="map_pick").options
@@ -276,7 +276,7 @@ def test_a_rerun_of_the_industry_page_reuses_its_charts(
 ) -> None:
     from lib import charts
 
-    at = open_app(hand_sqlite_url, page="views/industry_page.py", lang="en")
+    at = open_app(hand_sqlite_url, page="pages/industry.py", lang="en")
     assert not at.exception
     built: list[str] = []
     for name in ("funnel", "stacked_stages"):

@@ -260,7 +260,7 @@ def test_static_map_of_a_province_keeps_every_village_as_a_small_dot(measures: p
 @pytest.fixture
 def map_page(open_app, hand_sqlite_url: str):  # type: ignore[no-untyped-def]
     """Open /map through app.py on the hand county; returns a function taking the language."""
-    return lambda lang, **params: open_app(hand_sqlite_url, "views/map_page.py", lang=lang, **params)
+    return lambda lang, **params: open_app(hand_sqlite_url, "pages/map.py", lang=lang, **params)
 
 
 def _deck(at) -> dict:  # type: ignore[no-untyped-def]
@@ -303,7 +303,7 @@ def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-
     lines = [m.value for m in at.markdown]
     assert "**Work team**: 书记7 (Team member)" in lines
     assert "**Leading industries**: Vegetables (2 households) · PV shares (1 household)" in lines
-    (link,) = at.get("page_link")
+    (link,) = at.main.get("page_link")
     assert link.proto.label == "Open the village page"
     assert link.proto.page == "village" and "code=349901100201" in link.proto.query_string
 

@@ -17,7 +17,7 @@ from lib.services.accounts import create_user_service
 from lib.services.industry import update_plan
 from tests.support.accounts import store_accounts
 
-PAGE = "views/updates_page.py"
+PAGE = "pages/updates.py"
 TOWN_A, A1 = "349901100", "349901100201"
 H3, PLAN_H3 = 3, 4  # h3 (A1) has one plan, planned since 2019-05-01
 AS_OF = dt.date(2020, 10, 31)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.ui import presentation
 
-SLIDESHOW = "views/slideshow_page.py"
+SLIDESHOW = "pages/slideshow.py"
 TOWN_A, TOWN_B = "349901100", "349901101"
 A1, A2 = "349901100201", "349901100202"
 
@@ -81,7 +81,7 @@ def test_village_filter_lists_the_chosen_towns_villages_and_narrows_the_map(
 
 
 def test_village_filter_from_the_link_narrows_the_map(open_app: AppFactory, hand_sqlite_url: str) -> None:
-    at = open_app(hand_sqlite_url, page="views/map_page.py", lang="en", town=TOWN_A, village=[A1])
+    at = open_app(hand_sqlite_url, page="pages/map.py", lang="en", town=TOWN_A, village=[A1])
     assert not at.exception
     assert at.sidebar.multiselect[1].value == [A1]
     assert list(at.selectbox(key="map_pick").options) == ["A1 Village · Jia Town"]

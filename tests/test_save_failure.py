@@ -22,7 +22,7 @@ from lib.db import error_summary
 from lib.models import VerificationVisit
 from lib.services.accounts import create_user_service
 
-PAGE = "views/updates_page.py"
+PAGE = "pages/updates.py"
 A2 = "349901100202"
 TYPED = "台账缺页·秘密值 7319"  # what the editor typed: it must not reach the log
 

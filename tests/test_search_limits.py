@@ -80,7 +80,7 @@ def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
 
 
 def test_a_60000_character_change_log_search_shows_no_error(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
-    at = _sign_in(open_app(url, "views/updates_page.py", lang="en"), "vera", "vera-password")
+    at = _sign_in(open_app(url, "pages/updates.py", lang="en"), "vera", "vera-password")
     at.text_input(key="log_search").input(LONG).run()  # AppTest does not enforce max_chars; nor need a client
     assert not at.exception
     shown = " ".join(e.value for e in at.error)
@@ -100,7 +100,7 @@ def failing_change_log(session: Session, **_: object) -> object:
 def test_a_failed_statement_shows_the_apps_message_without_the_address(  # type: ignore[no-untyped-def]
     open_app, url: str, monkeypatch: pytest.MonkeyPatch, lang: str, title: str
 ) -> None:
-    at = open_app(url, "views/updates_page.py", lang=lang)
+    at = open_app(url, "pages/updates.py", lang=lang)
     monkeypatch.setattr(audit, "change_log", failing_change_log)
     at.sidebar.text_input(key="sign_in_username").input("vera")
     at.sidebar.text_input(key="sign_in_password").input("vera-password")
@@ -112,7 +112,7 @@ def test_a_failed_statement_shows_the_apps_message_without_the_address(  # type:
     assert "DATABASE_URL" not in shown  # the setting is fine; the hint would mislead
 
 
-@pytest.mark.parametrize("page", ["views/village_page.py", "views/map_page.py"])
+@pytest.mark.parametrize("page", ["pages/village.py", "pages/map.py"])
 def test_the_village_pickers_search_box_has_a_limit(  # type: ignore[no-untyped-def]
     open_app, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:
@@ -125,7 +125,7 @@ def test_the_village_pickers_search_box_has_a_limit(  # type: ignore[no-untyped-
 
 
 def test_an_overlong_village_code_in_the_link_is_no_village(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
-    at = open_app(hand_sqlite_url, "views/village_page.py", lang="en", code="3" * 60_000)
+    at = open_app(hand_sqlite_url, "pages/village.py", lang="en", code="3" * 60_000)
     assert not at.exception
     assert not at.error
     assert all(len(info.value) < 500 for info in at.info)  # the 60,000 characters are not echoed
@@ -144,7 +144,7 @@ def test_an_overlong_village_code_in_the_link_is_no_village(open_app, hand_sqlit
 def test_odd_mock_assessment_parameters_fall_back_to_the_defaults(  # type: ignore[no-untyped-def]
     open_app, hand_sqlite_url: str, params: dict[str, str], seed: int
 ) -> None:
-    at = open_app(hand_sqlite_url, "views/assessment_page.py", lang="en", **params)
+    at = open_app(hand_sqlite_url, "pages/assessment.py", lang="en", **params)
     assert not at.exception
     assert at.number_input(key="mock_seed").value == seed
 

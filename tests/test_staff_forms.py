@@ -24,7 +24,7 @@ from lib.services.training import record_attendance
 from lib.services.villages import update_signature_product
 from tests.support.accounts import store_accounts
 
-PAGE = "views/updates_page.py"
+PAGE = "pages/updates.py"
 TOWN_A, A2 = "349901100", "349901100202"
 AS_OF = dt.date(2020, 10, 31)
 OTHER = auth.Actor(user_id=None, username="other", display_name="Other", role=auth.Role.ADMIN)

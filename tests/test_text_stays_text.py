@@ -158,26 +158,26 @@ def test_dashboards(run: Any) -> None:
     presenting = run(None, town=TOWN_A, lang="en", present="1")  # the scope line is st.html there
     assert any("town-1" in body for body in rendered(presenting)[1])
     assert_text_stays_text(presenting)
-    at = run("views/map_page.py", session_state={"map_pick": A1}, town=TOWN_A, lang="en")
+    at = run("pages/map.py", session_state={"map_pick": A1}, town=TOWN_A, lang="en")
     assert_text_stays_text(
         at, "village-1", "town-1", "cadre-1", "cadre-7", "product-1", "industry-1", "village-3"
     )
-    at = run("views/village_page.py", code=A1, lang="en")
+    at = run("pages/village.py", code=A1, lang="en")
     assert_text_stays_text(at, "village-1", "town-1", "cadre-1", "unit-1", "product-1")
-    assert_text_stays_text(run("views/training_page.py", lang="en"), "programme-2")
-    assert_text_stays_text(run("views/industry_page.py", lang="en"))
-    assert_text_stays_text(run("views/assessment_page.py", lang="en"), "town-1")
-    assert_text_stays_text(run("views/slideshow_page.py", lang="en", town=TOWN_A, slides="town"), "town-1")
+    assert_text_stays_text(run("pages/training.py", lang="en"), "programme-2")
+    assert_text_stays_text(run("pages/industry.py", lang="en"))
+    assert_text_stays_text(run("pages/assessment.py", lang="en"), "town-1")
+    assert_text_stays_text(run("pages/slideshow.py", lang="en", town=TOWN_A, slides="town"), "town-1")
 
 
 @pytest.mark.parametrize(
     "page",
     [
         None,
-        "views/map_page.py",
-        "views/village_page.py",
-        "views/assessment_page.py",
-        "views/slideshow_page.py",
+        "pages/map.py",
+        "pages/village.py",
+        "pages/assessment.py",
+        "pages/slideshow.py",
     ],
 )
 def test_query_parameters(run: Any, page: str | None) -> None:
@@ -185,7 +185,7 @@ def test_query_parameters(run: Any, page: str | None) -> None:
     every = ["lang", "town", "village", "present", "theme", "code", "level", "measure"]
     every += ["seed", "sample", "drawn", "slides", "auto"]
     at = run(page, **{name: planted("param") for name in every})
-    assert_text_stays_text(at, *(["param"] if page == "views/village_page.py" else []))
+    assert_text_stays_text(at, *(["param"] if page == "pages/village.py" else []))
 
 
 def test_printable_brief_escapes_the_names(url: str) -> None:
@@ -202,14 +202,14 @@ def test_printable_brief_escapes_the_names(url: str) -> None:
 
 def test_mock_settings_in_the_link_take_only_decimal_digits(run: Any) -> None:
     """`?seed=²` or `?sample=²-1-1` (digits to str.isdigit, not to int) fall back to the defaults."""
-    at = run("views/assessment_page.py", lang="en", seed="²", sample="²-1-1", drawn="²")
+    at = run("pages/assessment.py", lang="en", seed="²", sample="²-1-1", drawn="²")
     assert at.number_input(key="mock_seed").value == 2020
     assert_text_stays_text(at)
 
 
 def test_village_editor_sent_back_and_saved(run: Any) -> None:
     """The sent-back change as the village reads it; a saved visit names its household as typed."""
-    at = run("views/updates_page.py", signed_in="vera", lang="en")
+    at = run("pages/updates.py", signed_in="vera", lang="en")
     assert_text_stays_text(
         at, "name-vera", "comment-open", "requested-by", "action-1", "key-1", "new-1", "product-1"
     )
@@ -221,7 +221,7 @@ def test_village_editor_sent_back_and_saved(run: Any) -> None:
 def test_town_editor_review_team_and_roster(run: Any) -> None:
     """The change to send back, the village's team and product, the attendance roster; then a
     change sent back, whose message names the village."""
-    at = run("views/updates_page.py", signed_in="tess", lang="en")
+    at = run("pages/updates.py", signed_in="tess", lang="en")
     review = ["old-2", "new-2"]
     team = ["cadre-1", "unit-1", "cadre-7", "product-1"]
     roster = ["cadre-3", "village-3"]  # the study tour's, the session offered first
@@ -234,7 +234,7 @@ def test_town_editor_review_team_and_roster(run: Any) -> None:
 
 def test_village_editor_saves_a_status_and_a_plan(run: Any) -> None:
     """The messages after a save name the household by its archive number, as typed."""
-    at = run("views/updates_page.py", signed_in="vera", lang="en")
+    at = run("pages/updates.py", signed_in="vera", lang="en")
     at.selectbox(key="status_household").set_value(3).run()
     next(b for b in at.button if b.label == "Save the status").click().run()
     assert [s.value for s in at.success]
@@ -251,7 +251,7 @@ def test_village_editor_saves_a_status_and_a_plan(run: Any) -> None:
 def test_town_editor_field_error_and_stale_roster_name_people(run: Any, url: str) -> None:
     """A field's error names a cadre (a start before their last posting ended); a roster someone
     else changed meanwhile names who changed."""
-    at = run("views/updates_page.py", signed_in="tess", lang="en")
+    at = run("pages/updates.py", signed_in="tess", lang="en")
     start = next(box for box in at.date_input if box.key and box.key.startswith("vf_add_"))
     cadre = next(box for box in at.selectbox if box.key == start.key.replace("_start", "_cadre"))
     cadre.set_value(6)  # served A1 until 2018-02-28
@@ -273,11 +273,11 @@ def test_town_editor_field_error_and_stale_roster_name_people(run: Any, url: str
 def test_village_search_echoes_the_words_as_text(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past LIST_ALL_MAX villages the map's picker searches; "no village matches …" quotes the words."""
     monkeypatch.setattr(village_view, "LIST_ALL_MAX", 1)
-    at = run("views/map_page.py", town=TOWN_A, lang="en")
+    at = run("pages/map.py", town=TOWN_A, lang="en")
     at.text_input(key="map_pick_search").input(planted("search")).run()
     assert_text_stays_text(at, "search")
 
 
 def test_administrator_pages(run: Any) -> None:
-    assert_text_stays_text(run("views/admin_page.py", signed_in="ada", lang="en"), "name-ada")
-    assert_text_stays_text(run("views/data_page.py", signed_in="ada", lang="en"), "name-ada")
+    assert_text_stays_text(run("pages/admin.py", signed_in="ada", lang="en"), "name-ada")
+    assert_text_stays_text(run("pages/data.py", signed_in="ada", lang="en"), "name-ada")

@@ -16,7 +16,7 @@ from lib.models import Attendance, TrainingSession
 from lib.services.accounts import create_user_service
 from tests.support.apptest import open_tab
 
-PAGE = "views/training_page.py"
+PAGE = "pages/training.py"
 
 
 def _metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]

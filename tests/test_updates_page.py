@@ -14,7 +14,7 @@ from lib.models import AuditEntry, VerificationVisit
 from lib.services.accounts import create_user_service
 from tests.support.accounts import store_accounts
 
-PAGE = "views/updates_page.py"
+PAGE = "pages/updates.py"
 A2 = "349901100202"
 
 

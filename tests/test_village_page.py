@@ -17,7 +17,7 @@ from lib import config, village_view
 from lib.i18n import set_language
 
 APP = str(config.ROOT / "app.py")
-PAGE = "views/village_page.py"
+PAGE = "pages/village.py"
 A1 = "349901100201"
 B2 = "349901101205"
 

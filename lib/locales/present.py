@@ -1,5 +1,5 @@
 """Labels of presentation mode, the slideshow, the meeting-deck buttons, chart downloads and the
-village filter (lib/ui/presentation.py, lib/ui/slideshow.py, views/slideshow_page.py)."""
+village filter (lib/ui/presentation.py, lib/ui/slideshow.py, pages/slideshow.py)."""
 
 ZH: dict[str, str] = {
     "nav.slideshow": "会议放映",

@@ -42,7 +42,7 @@ STATE_VILLAGES = "villages"
 STATE_PRESENT = "present"  # presentation mode on (True) or off; the `present=1` query parameter
 STATE_THEME = "present_theme"  # the presentation theme, one of THEMES; the `theme` query parameter
 THEMES = ("light", "dark")
-VILLAGE_PAGE = "views/village_page.py"
+VILLAGE_PAGE = "pages/village.py"
 
 STATE_SAVE_FAILED = "save_failed"  # a save failed unforeseen: the next run shows the app's message
 SAVE_LOG = logging.getLogger("dashboard.saves")
@@ -248,11 +248,12 @@ def _sync_query_params(filters: Filters) -> None:
     _sync_list_param("theme", [presentation_theme()] if presenting() else [])
 
 
-def sidebar() -> Filters:
-    """The shared sidebar: language switch, demo badge, town filter; kept in the query params."""
+def sidebar(*, menu: Callable[[Filters], None]) -> Filters:
+    """The shared sidebar: the menu, language switch, demo badge, town filter; kept in the query params."""
     _init_state()
     _run_version.set(data_version())
     with st.sidebar:
+        menu_slot = st.container()  # drawn last, with the filters as checked below
         st.radio(
             t("sidebar.language"),
             options=list(LANGUAGE_NAMES),
@@ -290,6 +291,8 @@ def sidebar() -> Filters:
         village_codes=tuple(st.session_state[STATE_VILLAGES]),
     )
     st.session_state["filters"] = filters
+    with menu_slot:
+        menu(filters)
     _sync_query_params(filters)
     account_box()
     show_save_failure()

@@ -5,10 +5,10 @@ import streamlit as st
 from lib import audit_view, training_view, ui
 from lib.i18n import t
 from lib.queries import audit, common
-from lib.ui import correction_forms, household_forms, industry_forms, training_forms, village_forms
+from lib.ui import correction_forms, household_forms, industry_forms, shell, training_forms, village_forms
 from lib.ui import form_parts as parts
 
-filters = ui.current_filters()
+filters = shell.open_page("updates")
 ui.page_header(t("forms.title"), filters)
 actor = ui.current_actor()
 as_of = training_view.parse_as_of(ui.as_of())

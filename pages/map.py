@@ -7,8 +7,9 @@ from lib import assessment, config, export, maps, mapview, training_view, ui
 from lib.i18n import t
 from lib.queries import assessment as assessment_queries
 from lib.queries import overview, villages
+from lib.ui import shell
 
-filters = ui.current_filters()
+filters = shell.open_page("map")
 ui.page_header(t("map.title"), filters)
 
 frame = ui.query(

@@ -10,9 +10,9 @@ from lib import privacy, ui
 from lib import village_view as view
 from lib.i18n import localized, t
 from lib.queries import common, village_detail, villages
-from lib.ui import downloads
+from lib.ui import downloads, shell
 
-filters = ui.current_filters()
+filters = shell.open_page("village")
 code = ui.code_param("code")
 
 
@@ -69,7 +69,7 @@ st.title(ui.escape_markdown(localized(village.name_zh, village.name_en)))
 head, switch = st.columns([5, 1], vertical_alignment="center")
 head.caption(view.caption_line(village, ui.query(common.meta)))
 with head:  # the map page is registered in app.py; a page link stays in the tab and the shell
-    st.page_link("views/map_page.py", label=t("village.back_to_map"))
+    st.page_link("pages/map.py", label=t("village.back_to_map"))
 with switch.popover(t("village.switch"), width="stretch"):
     picker()
 tiles(view.kpi_tiles(village))

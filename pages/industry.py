@@ -7,9 +7,9 @@ from lib import charts, config, privacy, training_view, ui
 from lib import industry_view as view
 from lib.i18n import t
 from lib.queries import industry
-from lib.ui import downloads, long_lists
+from lib.ui import downloads, long_lists, shell
 
-filters = ui.current_filters()
+filters = shell.open_page("industry")
 ui.page_header(t("industry.title"), filters)
 towns = filters.town_codes
 as_of = training_view.parse_as_of(ui.as_of())

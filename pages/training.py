@@ -7,9 +7,9 @@ from lib import charts, export, training_plan, ui
 from lib import training_view as view
 from lib.i18n import t
 from lib.queries import training
-from lib.ui import downloads
+from lib.ui import downloads, shell
 
-filters = ui.current_filters()
+filters = shell.open_page("training")
 ui.page_header(t("training.title"), filters)
 towns = filters.town_codes
 as_of = view.parse_as_of(ui.as_of())

@@ -5,9 +5,9 @@ import streamlit as st
 from lib import ui
 from lib.i18n import t
 from lib.queries import common
-from lib.ui import meeting, slideshow
+from lib.ui import meeting, shell, slideshow
 
-filters = ui.current_filters()
+filters = shell.open_page("slideshow")
 if ui.query(common.towns).empty:
     ui.page_header(t("slideshow.title"), filters)
     st.info(t("slideshow.no_data"), icon="ℹ️")

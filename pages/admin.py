@@ -4,7 +4,9 @@ import streamlit as st
 
 from lib import ui
 from lib.i18n import t
-from lib.ui import admin_forms
+from lib.ui import admin_forms, shell
+
+shell.open_page("admin")
 
 st.title(t("admin.title"))
 actor = ui.current_actor()

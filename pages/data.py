@@ -4,9 +4,9 @@ import streamlit as st
 
 from lib import training_view, ui
 from lib.i18n import t
-from lib.ui import data_forms
+from lib.ui import data_forms, shell
 
-filters = ui.current_filters()
+filters = shell.open_page("data")
 ui.page_header(t("data.title"), filters)
 actor = ui.current_actor()
 as_of = training_view.parse_as_of(ui.as_of())

@@ -7,9 +7,9 @@ from lib import assessment, export, privacy, training_view, ui
 from lib import assessment_view as view
 from lib.i18n import format_count, t
 from lib.queries import assessment as queries
-from lib.ui import assessment_controls, long_lists
+from lib.ui import assessment_controls, long_lists, shell
 
-filters = ui.current_filters()
+filters = shell.open_page("assessment")
 ui.page_header(t("assessment.title"), filters)
 towns = filters.town_codes
 as_of = training_view.parse_as_of(ui.as_of())
@@ -173,7 +173,7 @@ if mock_tab.open:
                 mime=export.EXCEL_MIME,
                 on_click="ignore",
             )
-            record.page_link("views/updates_page.py", label=t("assessment.mock.record"), icon="📝")
+            record.page_link("pages/updates.py", label=t("assessment.mock.record"), icon="📝")
 
 if method_tab.open:
     with method_tab:
