@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, overview_view, ui
-from lib.i18n import localized, t
-from lib.models import PlanStage
+from lib import ui
+from lib.core.domain import PlanStage
+from lib.core.i18n import localized, t
+from lib.present import charts, overview_view
 from lib.queries import overview, villages
 from lib.ui import downloads, meeting, shell
 

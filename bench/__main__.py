@@ -5,7 +5,7 @@ process of their own (bench/downloads.py) for the memory one download adds.
     .venv/bin/python -m bench [--runs county:sqlite,city:sqlite,city:postgresql] [--repeat 1]
 
 Datasets are cached in bench/tmp/ (git-ignored) as SQLite files keyed on scale, seed, schema
-revision and a hash of lib/demo.py and lib/geo.py; PostgreSQL runs use a throwaway cluster
+revision and a hash of lib/demo/ and lib/present/geo.py; PostgreSQL runs use a throwaway cluster
 (tests/support/postgres.py) and generate their dataset each time (the generation time is reported).
 `--postgres-url URL` times the demo already in that database instead (written before with
 `python -m lib.demo --scale S --seed 42`; its rollups are rebuilt first): a province takes ~20
@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lib import config
-from lib.schema import head_revision
+from lib.core import config
+from lib.core.schema import head_revision
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "tmp"

@@ -22,9 +22,9 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import geo, maps
-from lib.db import make_engine
-from lib.models import Village
+from lib.core.db import make_engine
+from lib.core.models import Village
+from lib.present import geo, maps
 from lib.queries.common import county_count
 from tests.support.browser import launch_chromium, running_app
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lib import config
+from lib.core import config
 
 DOWNLOADS = ["gaps", "single_link", "issues", "change_log", "villages"]
 ADDED_MB_TARGET = 300  # target: one download adds less than this to the server
@@ -50,8 +50,9 @@ def _builders(as_of: dt.date) -> tuple[dict[str, Callable[[], bytes]], dict[str,
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from lib import export, ui
-    from lib.models import Village
+    from lib import ui
+    from lib.core.models import Village
+    from lib.files import export
     from lib.queries import assessment, audit, industry
     from lib.ui import data_forms, long_lists
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lib import config
+from lib.core import config
 from tests.support import free_port
 from tests.support.stream import Run, StreamClient
 

@@ -26,8 +26,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.naive import NAIVE
-from lib import config
-from lib.db import make_engine
+from lib.core import config
+from lib.core.db import make_engine
 
 AS_OF = dt.date(2020, 10, 31)
 
@@ -160,8 +160,8 @@ def time_queries(engine: Engine, village_code: str) -> dict[str, float]:
 
 def time_form(engine: Engine) -> float:
     """lib.services.households.record_visit by the demo town editor (Balihe), as a form would."""
-    from lib.auth import load_actor
-    from lib.models import Household, Town, User, Village
+    from lib.core.models import Household, Town, User, Village
+    from lib.services.auth import load_actor
     from lib.services.households import record_visit
 
     with Session(engine) as session:
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     os.environ["DATABASE_URL"] = args.url
     engine = make_engine(args.url)
-    from lib.models import Village
+    from lib.core.models import Village
 
     with Session(engine) as session:
         village_code = session.scalar(select(func.min(Village.code)).where(Village.is_poor)) or ""

@@ -27,10 +27,10 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from lib import imports
-from lib.auth import load_actor
-from lib.db import make_engine
-from lib.models import Household, Town, User, Village
+from lib.core.db import make_engine
+from lib.core.models import Household, Town, User, Village
+from lib.files import imports
+from lib.services.auth import load_actor
 from lib.services.households import record_visit
 from lib.services.imports import check_import, run_import
 from tests.support import workbooks

@@ -27,15 +27,24 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lib import config
-from lib.auth import COMMAND_LINE, Actor, actor_for, normalize_username
-from lib.db import DatabaseError, begin_write, check_connection, describe_url, explain_failure, make_engine
-from lib.errors import ServiceError, ValidationError
-from lib.models import Role, User
+from lib.core import config
+from lib.core.db import (
+    DatabaseError,
+    begin_write,
+    check_connection,
+    describe_url,
+    explain_failure,
+    make_engine,
+)
+from lib.core.domain import Role
+from lib.core.errors import ServiceError, ValidationError
+from lib.core.models import User
+from lib.core.schema import upgrade
 from lib.queries.accounts import browse_without_sign_in
-from lib.schema import upgrade
+from lib.rules.permissions import COMMAND_LINE, Actor
 from lib.services import rollups
 from lib.services.accounts import clear_sign_in_failures, create_user_service, set_browse_without_sign_in
+from lib.services.auth import actor_for, normalize_username
 
 # ValidationError's fields, as this command's options
 OPTIONS = {
@@ -143,7 +152,7 @@ def set_browse(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def unlock(args: argparse.Namespace, engine: Engine) -> int:
-    """Clear the throttle on a username and/or an address (lib.auth's sign-in throttling)."""
+    """Clear the throttle on a username and/or an address (lib.services.auth's sign-in throttling)."""
     if not (args.username or "").strip() and not (args.address or "").strip():
         raise CliError("name a username or --address to unlock")
     where = describe_url(str(engine.url))

@@ -13,9 +13,16 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lib import config
-from lib.db import DatabaseError, begin_write, check_connection, describe_url, explain_failure, make_engine
-from lib.schema import is_empty, upgrade
+from lib.core import config
+from lib.core.db import (
+    DatabaseError,
+    begin_write,
+    check_connection,
+    describe_url,
+    explain_failure,
+    make_engine,
+)
+from lib.core.schema import is_empty, upgrade
 from lib.services import rollups
 
 DEMO_SEED = 42

@@ -1,11 +1,11 @@
-"""Alembic environment: uses the engine handed over by lib.schema, else DATABASE_URL."""
+"""Alembic environment: uses the engine handed over by lib.core.schema, else DATABASE_URL."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from lib.db import make_engine
-from lib.models import Base
+from lib.core.db import make_engine
+from lib.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

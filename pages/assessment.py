@@ -3,10 +3,13 @@ readiness by town and village, the data checks behind it, and a mock assessment 
 
 import streamlit as st
 
-from lib import assessment, export, privacy, training_view, ui
-from lib import assessment_view as view
-from lib.i18n import format_count, t
+from lib import ui
+from lib.core.i18n import format_count, t
+from lib.files import export
+from lib.present import assessment_view as view
+from lib.present import training_view
 from lib.queries import assessment as queries
+from lib.rules import assessment, privacy
 from lib.ui import assessment_controls, long_lists, shell
 
 filters = shell.open_page("assessment")

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from lib import training_view, ui
-from lib.i18n import t
+from lib import ui
+from lib.core.i18n import t
+from lib.present import training_view
 from lib.ui import data_forms, shell
 
 filters = shell.open_page("data")

@@ -3,10 +3,13 @@ gaps, products, the enterprises and cooperatives that carry households, income a
 
 import streamlit as st
 
-from lib import charts, config, privacy, training_view, ui
-from lib import industry_view as view
-from lib.i18n import t
+from lib import ui
+from lib.core import config
+from lib.core.i18n import t
+from lib.present import charts, training_view
+from lib.present import industry_view as view
 from lib.queries import industry
+from lib.rules import privacy
 from lib.ui import downloads, long_lists, shell
 
 filters = shell.open_page("industry")

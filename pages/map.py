@@ -3,10 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from lib import assessment, config, export, maps, mapview, training_view, ui
-from lib.i18n import t
+from lib import ui
+from lib.core import config
+from lib.core.i18n import t
+from lib.files import export
+from lib.present import maps, mapview, training_view
 from lib.queries import assessment as assessment_queries
 from lib.queries import overview, villages
+from lib.rules import assessment
 from lib.ui import shell
 
 filters = shell.open_page("map")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib import ui
-from lib.i18n import t
+from lib.core.i18n import t
 from lib.queries import common
 from lib.ui import meeting, shell, slideshow
 

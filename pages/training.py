@@ -3,10 +3,13 @@ the waiting list and a fair plan for the next phase."""
 
 import streamlit as st
 
-from lib import charts, export, training_plan, ui
-from lib import training_view as view
-from lib.i18n import t
+from lib import ui
+from lib.core.i18n import t
+from lib.files import export
+from lib.present import charts
+from lib.present import training_view as view
 from lib.queries import training
+from lib.rules import training_plan
 from lib.ui import downloads, shell
 
 filters = shell.open_page("training")

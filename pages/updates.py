@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from lib import audit_view, training_view, ui
-from lib.i18n import t
+from lib import ui
+from lib.core.i18n import t
+from lib.present import audit_view, training_view
 from lib.queries import audit, common
 from lib.ui import correction_forms, household_forms, industry_forms, shell, training_forms, village_forms
 from lib.ui import form_parts as parts

@@ -6,10 +6,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib import privacy, ui
-from lib import village_view as view
-from lib.i18n import localized, t
+from lib import ui
+from lib.core.i18n import localized, t
+from lib.present import village_view as view
 from lib.queries import common, village_detail, villages
+from lib.rules import privacy
 from lib.ui import downloads, shell
 
 filters = shell.open_page("village")

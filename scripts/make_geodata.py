@@ -17,8 +17,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from lib.config import GEO_DIR
-from lib.geo import point_in_polygon
+from lib.core.config import GEO_DIR
+from lib.present.geo import point_in_polygon
 
 Point = tuple[float, float]
 Poly = list[Point]

@@ -52,8 +52,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
-from lib.models import Household, HouseholdIncome, VerificationVisit
+from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
+from lib.core.models import Household, HouseholdIncome, VerificationVisit
 from lib.services import rollups
 from tests.hand_county import load_hand_county
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lib.briefing import Slide, build_slides
-from lib.db import make_engine
-from lib.schema import upgrade
+from lib.core.db import make_engine
+from lib.core.schema import upgrade
+from lib.files.briefing import Slide, build_slides
 from tests.hand_county import load_hand_county
 
 AS_OF = dt.date(2020, 10, 31)

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from lib.db import make_engine
-from lib.models import Base
-from lib.schema import upgrade
+from lib.core.db import make_engine
+from lib.core.models import Base
+from lib.core.schema import upgrade
 from tests.hand_county import load_hand_county
 from tests.support import postgres
 
@@ -219,7 +219,7 @@ def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):  # 
     """
     from streamlit.testing.v1 import AppTest
 
-    from lib import config
+    from lib.core import config
 
     def run(url: str, page: str | None = None, **params: str | list[str]) -> AppTest:
         monkeypatch.setenv("DATABASE_URL", url)

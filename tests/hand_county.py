@@ -40,7 +40,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from lib.models import (
+from lib.core.models import (
     Attendance,
     Cadre,
     Household,
@@ -54,7 +54,7 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.schema import advance_id_sequences
+from lib.core.schema import advance_id_sequences
 from lib.services import rollups
 
 D = dt.date

@@ -20,8 +20,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.models import (
+from lib.core.models import (
     AuditEntry,
     Cadre,
     CorrectionRequest,
@@ -40,11 +39,11 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.services import accounts, rollups
+from lib.services import accounts, auth, rollups
 from tests.hand_county import load_hand_county
 
 OUTSIDE_HOST = "203.0.113.9"  # TEST-NET-3: never a real host
-WORD_JOINER = "\u2060"  # lib.markup breaks bare URLs and shortcodes with it; invisible on the page
+WORD_JOINER = "\u2060"  # lib.present.markup breaks bare URLs and shortcodes with it; invisible on the page
 
 TOWN_A, TOWN_B = "349901100", "349901101"
 A1, A2, B1 = "349901100201", "349901100202", "349901101204"
@@ -89,7 +88,7 @@ def planted(tag: str) -> str:
 
 
 def shown(text: str) -> str:
-    """A page's text as people read it (the word joiners lib.markup inserts are invisible)."""
+    """A page's text as people read it (the word joiners lib.present.markup inserts are invisible)."""
     return text.replace(WORD_JOINER, "")
 
 

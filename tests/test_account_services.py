@@ -11,17 +11,19 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.auth import COMMAND_LINE, Actor, authenticate, load_actor
-from lib.errors import PermissionDenied, ValidationError
-from lib.models import AuditEntry, Meta, Role, User
+from lib.core.domain import Role
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.models import AuditEntry, Meta, User
 from lib.queries.accounts import BROWSE_KEY, accounts, browse_without_sign_in
+from lib.rules.permissions import COMMAND_LINE, Actor
+from lib.services import auth
 from lib.services.accounts import (
     create_user_service,
     reset_password_service,
     set_browse_without_sign_in,
     update_user_service,
 )
+from lib.services.auth import authenticate, load_actor
 
 TOWN_A, VILLAGE_A1 = "349901100", "349901100201"
 TOWN_B, VILLAGE_B1 = "349901101", "349901101204"

@@ -17,12 +17,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib import auth, imports
-from lib.auth import COMMAND_LINE, Actor
-from lib.errors import PermissionDenied
-from lib.models import AuditEntry, User
+from lib.core.errors import PermissionDenied
+from lib.core.models import AuditEntry, User
+from lib.files import imports
 from lib.queries.common import data_version
-from lib.services import accounts, households, industry, training, villages
+from lib.rules.permissions import COMMAND_LINE, Actor
+from lib.services import accounts, auth, households, industry, training, villages
 from lib.services import imports as import_service
 from lib.services.villages import NewCadre
 from tests.hand_county import UPCOMING_SESSION, add_upcoming_session

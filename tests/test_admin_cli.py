@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lib import admin, config
-from lib.auth import authenticate
-from lib.db import make_engine
-from lib.models import AuditEntry, User
+from lib import admin
+from lib.core import config
+from lib.core.db import make_engine
+from lib.core.models import AuditEntry, User
+from lib.services.auth import authenticate
 from tests.db_fixtures import copy_database
 
 PASSWORD = "first admin password"
@@ -205,7 +206,7 @@ def with_admin(
     (twenty unknown names cost twenty verifications of the dummy hash)."""
     from argon2 import PasswordHasher
 
-    from lib import auth
+    from lib.services import auth
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     auth._dummy_hash.cache_clear()
@@ -215,7 +216,7 @@ def with_admin(
 
 def _locked_out(url: str, *, address: str | None = None, names: int = 1) -> None:
     """Enough wrong passwords, now, to pause "admin" (names=1) or `address` (many names)."""
-    from lib.auth import SIGN_IN_ADDRESS_MAX_FAILURES, SIGN_IN_MAX_FAILURES
+    from lib.services.auth import SIGN_IN_ADDRESS_MAX_FAILURES, SIGN_IN_MAX_FAILURES
 
     engine = make_engine(url)
     with Session(engine) as session:
@@ -228,7 +229,7 @@ def _locked_out(url: str, *, address: str | None = None, names: int = 1) -> None
 
 
 def _signs_in(url: str, *, address: str | None = None) -> bool:
-    from lib.auth import SignInThrottled
+    from lib.services.auth import SignInThrottled
 
     engine = make_engine(url)
     try:

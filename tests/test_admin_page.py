@@ -10,11 +10,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.auth import COMMAND_LINE
-from lib.db import make_engine
-from lib.models import AuditEntry, User
+from lib.core.db import make_engine
+from lib.core.models import AuditEntry, User
 from lib.queries.accounts import browse_without_sign_in
+from lib.rules.permissions import COMMAND_LINE
+from lib.services import auth
 from lib.services.accounts import create_user_service
 
 PAGE = "pages/admin.py"

@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from lib import config
+from lib.core import config
 
 ROOT = config.ROOT
 PAGES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lib import assessment
-from lib.db import make_engine
+from lib.core.db import make_engine
 from lib.queries import assessment as queries
+from lib.rules import assessment
 from tests.assessment_county import (
     AS_OF,
     DRAWN_ON,
@@ -246,7 +246,7 @@ def test_no_candidates_gives_an_empty_sample(county: Engine) -> None:
 
 
 def test_the_fixture_is_what_its_docstring_says(county: Engine) -> None:
-    from lib.models import Household
+    from lib.core.models import Household
 
     with Session(county) as session:
         statuses = session.execute(

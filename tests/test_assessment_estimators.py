@@ -1,4 +1,4 @@
-"""lib.assessment: statuses against thresholds, Wilson intervals, the stratified estimate, the draw."""
+"""lib.rules.assessment: statuses against thresholds, Wilson intervals, the stratified estimate, the draw."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from lib import assessment, config
-from lib.assessment import Stratum, Thresholds
+from lib.core import config
+from lib.rules import assessment
+from lib.rules.assessment import Stratum, Thresholds
 
 T = Thresholds()
 

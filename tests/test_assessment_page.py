@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from lib.db import make_engine
-from lib.schema import upgrade
+from lib.core.db import make_engine
+from lib.core.schema import upgrade
 from tests.assessment_county import load_assessment_county
 from tests.support.apptest import open_tab
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import assessment
-from lib import assessment_view as view
-from lib.i18n import set_language
+from lib.core.i18n import set_language
+from lib.present import assessment_view as view
+from lib.rules import assessment
 
 
 def _ready(statuses: list[str]) -> pd.DataFrame:

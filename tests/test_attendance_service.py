@@ -17,12 +17,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.models import Attendance, AuditEntry, Role, TrainingSession
+from lib.core.domain import Role
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.models import Attendance, AuditEntry, TrainingSession
 from lib.queries.common import data_version
 from lib.queries.overview import totals, town_progress
 from lib.queries.training import coverage_by_town
+from lib.rules.permissions import Actor
 from lib.services.training import record_attendance
 from tests.support.accounts import module_actors, store_accounts
 

@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from lib import audit_view
-from lib.i18n import set_language
+from lib.core.i18n import set_language
+from lib.present import audit_view
 
 
 def test_a_change_names_the_fields_with_the_forms_labels_in_the_readers_language() -> None:

@@ -10,25 +10,16 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from lib import auth, demo
-from lib.auth import (
-    ACCOUNTS_MANAGE,
-    RULES,
-    TRAINING_ENROL,
-    Actor,
-    Scope,
-    authenticate,
-    can,
-    hash_password,
-    load_actor,
-    needs_rehash,
-    require,
-    verify_password,
-)
-from lib.db import make_engine
-from lib.errors import PermissionDenied, ValidationError
-from lib.models import AuditEntry, Meta, Role, Town, User, Village
+from lib import demo
+from lib.core.db import make_engine
+from lib.core.domain import Role
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.models import AuditEntry, Meta, Town, User, Village
+from lib.demo import county, loader
+from lib.rules.permissions import ACCOUNTS_MANAGE, RULES, TRAINING_ENROL, Actor, Scope, can
+from lib.services import auth
 from lib.services.accounts import create_user, create_user_service
+from lib.services.auth import authenticate, hash_password, load_actor, needs_rehash, require, verify_password
 
 # The hand county (tests/hand_county.py): town A and its village A1; town B and its village B1.
 TOWN_A, VILLAGE_A1 = "349901100", "349901100201"
@@ -296,7 +287,7 @@ def test_a_refused_account_leaves_no_audit_row(session: Session) -> None:
 
 
 def test_demo_accounts_sign_in_with_the_documented_password(empty_engine: Engine) -> None:
-    rows = demo._Rows()
+    rows = county._Rows()
     rows.add(Town, {"id": 6, "code": demo.DEMO_TOWN_CODE, "name_zh": "八里河镇", "name_en": "Balihe Town"})
     for number, poor in ((77, False), (78, True), (79, True)):
         rows.add(
@@ -313,9 +304,9 @@ def test_demo_accounts_sign_in_with_the_documented_password(empty_engine: Engine
     with Session(empty_engine) as session:
         for model in (Town, Village):
             session.execute(insert(model), rows.tables[model])
-        assert demo._insert_demo_accounts(session, rows) == 4
+        assert loader._insert_demo_accounts(session, rows) == 4
         session.commit()
-        assert demo._insert_demo_accounts(session, rows) == 0  # never twice
+        assert loader._insert_demo_accounts(session, rows) == 0  # never twice
         signed_in = {name: authenticate(session, name, demo.DEMO_PASSWORD) for name, *_ in demo.DEMO_ACCOUNTS}
         admin = signed_in["admin"]
         # the id sequence moved past the demo's explicit ids (PostgreSQL), so new accounts fit
@@ -359,7 +350,7 @@ ALLOWED = {
 @pytest.fixture(scope="module")
 def accounts_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     """The hand county on SQLite with an account for each Actor above (ids 1–4, as they say)."""
-    from lib.schema import upgrade
+    from lib.core.schema import upgrade
     from tests.hand_county import load_hand_county
     from tests.support.accounts import store_accounts
 
@@ -391,7 +382,7 @@ def test_permission_matrix(accounts_session: Session, action: str, who: str, pla
 
 
 def test_every_action_has_a_rule_and_leaders_write_nothing() -> None:
-    from lib import auth as auth_module
+    from lib.rules import permissions as auth_module
 
     actions = {
         value

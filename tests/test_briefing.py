@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lib.briefing import Slide, build_slides
-from lib.deck import png_size
-from lib.i18n import get_language, set_language
-from lib.models import TrainingProgramme
+from lib.core.i18n import get_language, set_language
+from lib.core.models import TrainingProgramme
+from lib.files.briefing import Slide, build_slides
+from lib.files.deck import png_size
 from tests.briefing_support import (
     AS_OF,
     EXPORTED,
@@ -228,7 +228,7 @@ def test_towns_below_the_training_target_on_both_backends(hand_engine: Engine) -
 
 
 def test_a_chart_of_many_towns_shows_the_ten_highest_and_the_ten_lowest() -> None:
-    from lib import briefing
+    from lib.files import briefing
 
     set_language("en")
     towns = [f"T{n:02d}" for n in range(1, 26)]  # best first

@@ -10,12 +10,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.auth import COMMAND_LINE
-from lib.db import make_engine
-from lib.errors import PermissionDenied
-from lib.models import AuditEntry
+from lib.core.db import make_engine
+from lib.core.errors import PermissionDenied
+from lib.core.models import AuditEntry
 from lib.queries.accounts import browse_without_sign_in
+from lib.rules.permissions import COMMAND_LINE
+from lib.services import auth
 from lib.services.accounts import create_user_service, set_browse_without_sign_in
 
 PASSWORD = "correct horse"

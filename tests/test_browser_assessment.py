@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from lib.db import make_engine
-from lib.schema import upgrade
+from lib.core.db import make_engine
+from lib.core.schema import upgrade
 from tests.assessment_county import load_assessment_county
 from tests.support.browser import running_app
 

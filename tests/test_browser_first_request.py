@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from lib.auth import COMMAND_LINE
-from lib.db import make_engine
+from lib.core.db import make_engine
+from lib.rules.permissions import COMMAND_LINE
 from lib.services.accounts import create_user_service, set_browse_without_sign_in
 from tests.db_fixtures import _hand_county, copy_database
 from tests.support.browser import running_app

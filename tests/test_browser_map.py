@@ -9,7 +9,7 @@ from typing import cast
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from lib import geo, maps
+from lib.present import geo, maps
 from tests.support.browser import running_app
 
 A1 = "349901100201"

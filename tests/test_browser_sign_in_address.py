@@ -10,8 +10,8 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.db import make_engine
-from lib.models import SignInAttempt
+from lib.core.db import make_engine
+from lib.core.models import SignInAttempt
 from tests.support.browser import OfflineGuard, running_app
 
 PROXIED = "203.0.113.9"  # a documentation address (RFC 5737)
@@ -20,7 +20,7 @@ PROXIED = "203.0.113.9"  # a documentation address (RFC 5737)
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """One server for the module on an empty, migrated SQLite file: (its URL, the database's)."""
-    from lib.schema import upgrade
+    from lib.core.schema import upgrade
 
     url = f"sqlite:///{tmp_path_factory.mktemp('address')}/test.db"
     engine = make_engine(url)

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy.orm import Session
 
-from lib.db import make_engine
-from lib.schema import upgrade
+from lib.core.db import make_engine
+from lib.core.schema import upgrade
 from tests.planted_text import A1, OUTSIDE_HOST, PASSWORD, TOWN_A, load_planted_county, planted, shown
 from tests.support.browser import running_app
 

@@ -6,7 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 from playwright.sync_api import Page, expect
 
-from lib import auth
+from lib.services import auth
 from tests.support.accounts import add_village_editor
 from tests.support.browser import running_app
 

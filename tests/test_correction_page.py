@@ -10,9 +10,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.db import make_engine
-from lib.models import CorrectionRequest
+from lib.core.db import make_engine
+from lib.core.models import CorrectionRequest
+from lib.rules import permissions
+from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.households import record_visit
 
@@ -32,7 +33,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
         ):
             create_user_service(
                 session,
-                actor=auth.COMMAND_LINE,
+                actor=permissions.COMMAND_LINE,
                 username=username,
                 password=f"{username}-password",
                 display_name=username.title(),
@@ -101,7 +102,7 @@ def test_leaders_see_a_notice_only(open_app, url: str, monkeypatch: pytest.Monke
     with Session(engine) as session:
         create_user_service(
             session,
-            actor=auth.COMMAND_LINE,
+            actor=permissions.COMMAND_LINE,
             username="lee",
             password="lee-password",
             display_name="Lee",

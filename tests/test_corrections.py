@@ -16,13 +16,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.auth import Actor, actor_for
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.models import AuditEntry, CorrectionRequest, User
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.models import AuditEntry, CorrectionRequest, User
 from lib.queries.common import data_version
 from lib.queries.corrections import correction_requests, reviewable_changes
-from lib.services import accounts
+from lib.rules.permissions import Actor
+from lib.services import accounts, auth
+from lib.services.auth import actor_for
 from lib.services.corrections import resolve, send_back
 from lib.services.households import record_visit
 

@@ -12,9 +12,11 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import auth, imports
-from lib.db import make_engine
-from lib.models import AuditEntry, User, VerificationVisit
+from lib.core.db import make_engine
+from lib.core.models import AuditEntry, User, VerificationVisit
+from lib.files import imports
+from lib.rules import permissions
+from lib.services import auth
 from lib.services.accounts import create_user_service
 from tests.support.workbooks import xfd_file
 
@@ -30,7 +32,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
         for username, role, village in (("vera", "village_editor", A2), ("lee", "leader", None)):
             create_user_service(
                 session,
-                actor=auth.COMMAND_LINE,
+                actor=permissions.COMMAND_LINE,
                 username=username,
                 password=f"{username}-password",
                 display_name="Vera Li" if username == "vera" else "Lee",
@@ -155,7 +157,7 @@ def test_downloads_take_their_headers_from_the_column_config() -> None:
     import pandas as pd
     import streamlit as st
 
-    from lib import export
+    from lib.files import export
     from lib.ui.downloads import labelled
 
     frame = pd.DataFrame({"town": ["甲镇"], "share": [44.4], "map": ["/map?town=1"], "secret": [1]})

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from lib import config, schema
-from lib.db import DatabaseError, check_connection, make_engine
+from lib.core import config, schema
+from lib.core.db import DatabaseError, check_connection, make_engine
 
 ROOT = config.ROOT
 
@@ -73,7 +73,7 @@ def test_a_sqlite_write_holds_the_lock_from_its_first_statement(sqlite_url: str)
     first, and savepoints nest."""
     from sqlalchemy.orm import Session
 
-    from lib.db import begin_write
+    from lib.core.db import begin_write
 
     engine = make_engine(sqlite_url)
     schema.upgrade(engine)
@@ -96,7 +96,7 @@ def test_a_sqlite_write_holds_the_lock_from_its_first_statement(sqlite_url: str)
         assert session.scalar(text("SELECT count(*) FROM app_meta WHERE key = 'first'")) == 1
         session.rollback()
 
-        from lib.models import Meta
+        from lib.core.models import Meta
 
         session.execute(text("SELECT 1"))
         session.add(Meta(key="pending", value="1"))
@@ -110,7 +110,7 @@ def test_foreign_keys_are_enforced(empty_engine: Engine) -> None:
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm import Session
 
-    from lib.models import Village
+    from lib.core.models import Village
 
     with Session(empty_engine) as session, pytest.raises(IntegrityError):
         session.add(Village(code="1", town_id=999, name_zh="无", name_en="None"))

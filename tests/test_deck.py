@@ -15,10 +15,10 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.autoshape import Shape
 from pptx.slide import Slide as PptxSlide
 
-from lib.brief import brief_html
-from lib.briefing import Slide
-from lib.deck import EAST_ASIAN_FONT, PICTURE_BOX, deck_bytes, png_size
-from lib.i18n import get_language, set_language
+from lib.core.i18n import get_language, set_language
+from lib.files.brief import brief_html
+from lib.files.briefing import Slide
+from lib.files.deck import EAST_ASIAN_FONT, PICTURE_BOX, deck_bytes, png_size
 from tests.briefing_support import PNG_SIGNATURE, SOURCE_EN, TOWN_B, SlideCache, hand_county_engine
 
 

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from lib import config, demo, geo
-from lib.db import make_engine
-from lib.models import (
+from lib import demo
+from lib.core import config
+from lib.core.db import make_engine
+from lib.core.models import (
     Attendance,
     Base,
     Household,
@@ -29,8 +30,9 @@ from lib.models import (
     User,
     Village,
 )
+from lib.core.schema import upgrade
+from lib.present import geo
 from lib.queries import overview
-from lib.schema import upgrade
 
 SIX_TOPICS = {
     "funds_management",
@@ -217,7 +219,7 @@ def test_industry_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine,
 
 
 def _with_a_real_account(engine: Engine) -> str:
-    from lib.auth import COMMAND_LINE
+    from lib.rules.permissions import COMMAND_LINE
     from lib.services.accounts import create_user_service
 
     with Session(engine) as session:

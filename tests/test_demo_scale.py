@@ -14,30 +14,22 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import demo, geo
-from lib.briefing import build_slides
-from lib.db import make_engine
-from lib.models import (
-    Attendance,
-    Cadre,
-    Household,
-    Meta,
-    Posting,
-    PostingRole,
-    Town,
-    TrainingSession,
-    User,
-    Village,
-)
-from lib.schema import upgrade
+from lib import demo
+from lib.core.db import make_engine
+from lib.core.domain import PostingRole
+from lib.core.models import Attendance, Cadre, Household, Meta, Posting, Town, TrainingSession, User, Village
+from lib.core.schema import upgrade
+from lib.demo import county
+from lib.files.briefing import build_slides
+from lib.present import geo
 
 
 @pytest.fixture(scope="module")
-def two_counties() -> tuple[demo._Rows, dict[str, int]]:
+def two_counties() -> tuple[county._Rows, dict[str, int]]:
     return demo.build_rows(scale="city", seed=42, counties=2)
 
 
-def test_same_seed_gives_the_same_city(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+def test_same_seed_gives_the_same_city(two_counties: tuple[county._Rows, dict[str, int]]) -> None:
     rows = two_counties[0]
     again, _ = demo.build_rows(scale="city", seed=42, counties=2)
     assert list(again.tables) == list(rows.tables)
@@ -49,7 +41,7 @@ def test_same_seed_gives_the_same_city(two_counties: tuple[demo._Rows, dict[str,
     assert households != rows.tables[Household][: len(households)]
 
 
-def test_counties_have_their_own_codes_and_places(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+def test_counties_have_their_own_codes_and_places(two_counties: tuple[county._Rows, dict[str, int]]) -> None:
     rows, _ = two_counties
     towns = rows.tables[Town]
     assert Counter(t["code"][:6] for t in towns) == {"349901": 25, "349902": 25}
@@ -70,7 +62,7 @@ def test_counties_have_their_own_codes_and_places(two_counties: tuple[demo._Rows
     assert all(geo.point_in_polygon(v["lon"], v["lat"], rings[town_code[v["town_id"]]]) for v in located)
 
 
-def test_city_sizes_are_as_advertised(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+def test_city_sizes_are_as_advertised(two_counties: tuple[county._Rows, dict[str, int]]) -> None:
     rows, facts = two_counties
     spec = demo.SCALE_SPECS["city"]
     villages_per_county = rows.count(Village) / 2
@@ -96,7 +88,9 @@ def test_city_sizes_are_as_advertised(two_counties: tuple[demo._Rows, dict[str, 
     assert facts["trained_2019"] == 2 * 321  # each county trains its own 321
 
 
-def test_each_county_holds_its_own_training_sessions(two_counties: tuple[demo._Rows, dict[str, int]]) -> None:
+def test_each_county_holds_its_own_training_sessions(
+    two_counties: tuple[county._Rows, dict[str, int]],
+) -> None:
     rows, _ = two_counties
     sessions = rows.tables[TrainingSession]
     assert [s["id"] for s in sessions] == list(range(1, 9))
@@ -107,7 +101,7 @@ def test_each_county_holds_its_own_training_sessions(two_counties: tuple[demo._R
 
 
 def test_generate_streams_a_small_city_into_sqlite(
-    two_counties: tuple[demo._Rows, dict[str, int]], tmp_path: pytest.TempPathFactory
+    two_counties: tuple[county._Rows, dict[str, int]], tmp_path: pytest.TempPathFactory
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/city.db")
     upgrade(engine)

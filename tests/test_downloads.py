@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, export, imports
-from lib.db import make_engine
-from lib.models import (
+from lib.core.db import make_engine
+from lib.core.models import (
     AuditEntry,
     Cadre,
     Household,
@@ -41,7 +40,9 @@ from lib.models import (
     VerificationVisit,
     Village,
 )
-from lib.services import rollups
+from lib.files import export, imports
+from lib.rules import permissions
+from lib.services import auth, rollups
 from lib.services.accounts import create_user_service
 from tests.support.apptest import open_tab
 
@@ -208,7 +209,7 @@ def planted_url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
         for username, role, town in (("ada", "admin", None), ("tom", "town_editor", "349901100")):
             create_user_service(
                 session,
-                actor=auth.COMMAND_LINE,
+                actor=permissions.COMMAND_LINE,
                 username=username,
                 password=f"{username}-password",
                 display_name=username.title(),
@@ -422,8 +423,10 @@ def test_long_list_downloads_keep_their_rows_labels_and_formats(  # type: ignore
 ) -> None:
     """The gaps, single-link, issue and change-log downloads of four towns of the demo county,
     read 150 rows at a time, hold cell for cell what the whole lists written at once held."""
-    from lib import assessment_view, config, industry_view, ui
-    from lib.i18n import set_language, t
+    from lib import ui
+    from lib.core import config
+    from lib.core.i18n import set_language, t
+    from lib.present import assessment_view, industry_view
     from lib.queries import assessment as assessment_queries
     from lib.queries import audit, common, industry
 

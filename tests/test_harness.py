@@ -103,7 +103,7 @@ def test_each_database_is_fresh_empty_and_dropped_after(postgres_server: Postgre
 
 
 def _rows_and_next_ids(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    from lib.models import Base
+    from lib.core.models import Base
 
     engine = create_engine(url)
     try:

@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.db import make_engine
-from lib.errors import StaleEdit
-from lib.models import AuditEntry, Household, Role, VerificationVisit
+from lib.core.db import make_engine
+from lib.core.domain import Role
+from lib.core.errors import StaleEdit
+from lib.core.models import AuditEntry, Household, VerificationVisit
 from lib.queries.common import data_version
+from lib.rules.permissions import Actor
 from lib.services.households import record_visit, update_household_status
 from tests.support.accounts import module_actors, store_accounts
 

@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.db import make_engine
-from lib.errors import ValidationError
-from lib.models import AuditEntry, Household, Role, VerificationVisit
+from lib.core.db import make_engine
+from lib.core.domain import Role
+from lib.core.errors import ValidationError
+from lib.core.models import AuditEntry, Household, VerificationVisit
+from lib.core.schema import upgrade
 from lib.queries.common import data_version
-from lib.schema import upgrade
+from lib.rules.permissions import Actor
 from lib.services.households import record_visit, update_household_status
 from tests.hand_county import load_hand_county
 from tests.support.accounts import module_actors, store_accounts

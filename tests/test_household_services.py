@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.models import AuditEntry, Household, HouseholdIncome, Role, User, VerificationVisit
+from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, Role
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.models import AuditEntry, Household, HouseholdIncome, User, VerificationVisit
 from lib.queries.common import data_version
+from lib.rules.permissions import Actor
 from lib.services.households import record_visit, update_household_status
 from tests.support.accounts import store_accounts
 from tests.support.concurrency import write_before_first_flush
@@ -308,7 +308,7 @@ def test_exit_without_any_income_record_is_refused(session: Session) -> None:
 
 
 def test_field_messages_name_the_missing_fields_in_the_readers_language(session: Session) -> None:
-    from lib.i18n import set_language, t
+    from lib.core.i18n import set_language, t
     from lib.services.households import field_messages
 
     with pytest.raises(ValidationError) as caught:

@@ -7,8 +7,8 @@ import string
 
 import pytest
 
-from lib import config
-from lib.i18n import CATALOGS, localized, set_language, t
+from lib.core import config
+from lib.core.i18n import CATALOGS, localized, set_language, t
 
 KEY_LITERAL = re.compile(r"""\bt\(\s*f?["']([a-z_]+\.[a-z0-9_.{}]+)["']""")
 

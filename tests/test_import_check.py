@@ -17,12 +17,13 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from lib import imports
-from lib.auth import Actor, Role
-from lib.db import make_engine
-from lib.imports import HOUSEHOLD_STATUS, INDUSTRY_PLANS, VISITS, Row
-from lib.models import AuditEntry, Household, IndustryPlan, VerificationVisit
+from lib.core.db import make_engine
+from lib.core.models import AuditEntry, Household, IndustryPlan, VerificationVisit
+from lib.files import imports
+from lib.files.imports import HOUSEHOLD_STATUS, INDUSTRY_PLANS, VISITS, Row
 from lib.queries.common import data_version
+from lib.rules.permissions import Actor
+from lib.services.auth import Role
 from lib.services.households import record_visit, update_household_status
 from lib.services.imports import check_import, run_import
 from tests.support.accounts import module_actors, store_accounts
@@ -266,7 +267,7 @@ def test_a_row_made_wrong_between_check_and_import_is_named_and_nothing_is_store
 
 
 def test_an_account_moved_between_check_and_import_imports_nothing(hand_engine: Engine) -> None:
-    from lib.models import User, Village
+    from lib.core.models import User, Village
 
     with Session(hand_engine) as session:
         assert check_import(session, actor=VERA, record_type=VISITS, rows=visits(4), as_of=AS_OF).ok

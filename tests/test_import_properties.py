@@ -18,13 +18,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib import imports
-from lib.auth import Actor, Role
-from lib.db import make_engine
-from lib.i18n import CATALOGS, set_language, t
-from lib.models import AuditEntry, Household, VerificationVisit
+from lib.core.db import make_engine
+from lib.core.i18n import CATALOGS, set_language, t
+from lib.core.models import AuditEntry, Household, VerificationVisit
+from lib.core.schema import upgrade
+from lib.files import imports
 from lib.queries import common
-from lib.schema import upgrade
+from lib.rules.permissions import Actor
+from lib.services.auth import Role
 from lib.services.imports import check_import, run_import
 from tests.hand_county import load_hand_county
 from tests.support.accounts import module_actors, store_accounts

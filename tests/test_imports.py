@@ -15,14 +15,15 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib import imports
-from lib.auth import Actor, Role
-from lib.i18n import CATALOGS, set_language, t
-from lib.imports import HOUSEHOLD_STATUS, VISITS, Problem, parse_upload, template_bytes
-from lib.models import AuditEntry, Household, IndustryPlan, Meta, VerificationVisit
+from lib.core.i18n import CATALOGS, set_language, t
+from lib.core.models import AuditEntry, Household, IndustryPlan, Meta, VerificationVisit
+from lib.files import imports
+from lib.files.imports import HOUSEHOLD_STATUS, VISITS, Problem, parse_upload, template_bytes
 from lib.queries import common
 from lib.queries.imports import household_status_rows
+from lib.rules.permissions import Actor
 from lib.services import households
+from lib.services.auth import Role
 from lib.services.imports import check_import, run_import
 from tests.support.accounts import module_actors, store_accounts
 

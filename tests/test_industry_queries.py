@@ -74,9 +74,9 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from lib.db import make_engine
-from lib.domain import poverty_line
-from lib.models import (
+from lib.core.db import make_engine
+from lib.core.domain import poverty_line
+from lib.core.models import (
     HouseholdIncome,
     Industry,
     IndustryPlan,

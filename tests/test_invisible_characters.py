@@ -20,21 +20,22 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.auth import Actor, actor_for
-from lib.db import make_engine
-from lib.errors import ValidationError
-from lib.i18n import set_language, t
-from lib.models import AuditEntry, Household, User
-from lib.schema import upgrade
-from lib.services import accounts
+from lib.core.db import make_engine
+from lib.core.errors import ValidationError
+from lib.core.i18n import set_language, t
+from lib.core.models import AuditEntry, Household, User
+from lib.core.schema import upgrade
+from lib.rules import permissions
+from lib.rules.permissions import Actor
+from lib.rules.text_rules import INVISIBLE_KEY, bad_character, text_problem
+from lib.services import accounts, auth
 from lib.services.accounts import create_user_service, update_user_service
+from lib.services.auth import actor_for
 from lib.services.corrections import resolve, send_back
 from lib.services.households import record_visit, update_household_status
 from lib.services.industry import create_plan
 from lib.services.training import record_attendance
 from lib.services.villages import NewCadre, add_team_member, replace_first_secretary, update_signature_product
-from lib.text_rules import INVISIBLE_KEY, bad_character, text_problem
 from tests.hand_county import load_hand_county
 
 AS_OF = dt.date(2020, 10, 31)
@@ -395,7 +396,7 @@ def test_the_visit_form_shows_the_message_beside_the_field(
     with Session(engine) as session:
         create_user_service(
             session,
-            actor=auth.COMMAND_LINE,
+            actor=permissions.COMMAND_LINE,
             username="vera",
             password="vera-password",
             display_name="Vera Li",

@@ -90,7 +90,7 @@ def layer_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 def test_layered_charts_do_not_hash_their_layers(layer_hashes: list[str]) -> None:
-    from lib import assessment_view, charts
+    from lib.present import assessment_view, charts
 
     towns = [f"town {index}" for index in range(250)]
     grid = pd.DataFrame(
@@ -141,7 +141,7 @@ def schema_tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 
 def test_charts_are_built_from_channel_objects(schema_tables: list[int]) -> None:
-    from lib import assessment_view, charts
+    from lib.present import assessment_view, charts
 
     frame = pd.DataFrame(
         {
@@ -186,11 +186,11 @@ def test_readiness_is_worked_out_without_a_series_per_row(
     on the assessment page; its 3,600 villages on the villages tab)."""
     from sqlalchemy.orm import Session
 
-    from lib import assessment
-    from lib import assessment_view as view
-    from lib.db import make_engine
+    from lib.core.db import make_engine
+    from lib.core.schema import upgrade
+    from lib.present import assessment_view as view
     from lib.queries import assessment as queries
-    from lib.schema import upgrade
+    from lib.rules import assessment
     from tests.assessment_county import AS_OF, load_assessment_county
 
     engine = make_engine(sqlite_url)
@@ -223,7 +223,7 @@ def test_a_rerun_of_the_assessment_page_reuses_its_readiness(
 ) -> None:
     """Readiness, the failing towns, the grid and the town table are the same for every leader
     until the data changes: a rerun (another leader's visit) takes them as they were."""
-    from lib import assessment
+    from lib.rules import assessment
 
     at = open_app(hand_sqlite_url, page="pages/assessment.py", lang="en")
     assert not at.exception
@@ -249,7 +249,7 @@ def test_a_rerun_of_the_map_reuses_the_village_pickers_labels(
 ) -> None:
     """The card's picker names every village on the map (a city's 3,600): the names are worked
     out once per data version, language and selection, not on every leader's run."""
-    from lib import mapview
+    from lib.present import mapview
 
     named: list[int] = []
     localized_column = mapview.localized_column
@@ -274,7 +274,7 @@ def test_a_rerun_of_the_map_reuses_the_village_pickers_labels(
 def test_a_rerun_of_the_industry_page_reuses_its_charts(
     open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lib import charts
+    from lib.present import charts
 
     at = open_app(hand_sqlite_url, page="pages/industry.py", lang="en")
     assert not at.exception
@@ -290,7 +290,7 @@ def test_a_rerun_of_the_industry_page_reuses_its_charts(
 def test_a_rerun_of_the_overview_reuses_its_ranking_and_lists(
     open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lib import charts
+    from lib.present import charts
     from lib.queries import overview, villages
 
     at = open_app(hand_sqlite_url, lang="en")
@@ -326,7 +326,7 @@ def test_thirty_sessions_reading_at_once_each_get_a_connection(
 
     from sqlalchemy import text
 
-    from lib.db import make_engine
+    from lib.core.db import make_engine
 
     url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
     engine = make_engine(url)

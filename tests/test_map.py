@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lib import export, geo, maps, mapview
-from lib.i18n import set_language
+from lib.core.i18n import set_language
+from lib.files import export
+from lib.present import geo, maps, mapview
 from lib.queries import overview, villages
 
 A1, A2, A3, B1, B2 = "349901100201", "349901100202", "349901100203", "349901101204", "349901101205"
@@ -309,7 +310,7 @@ def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-
 
 
 def test_past_the_list_limit_the_card_picker_searches(map_page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from lib import village_view
+    from lib.present import village_view
 
     monkeypatch.setattr(village_view, "LIST_ALL_MAX", 3)  # 5 villages on the hand county's map
     at = map_page("en")

@@ -1,4 +1,4 @@
-"""`lib.markup.escape_markdown`: typed text as Markdown that shows exactly that text.
+"""`lib.present.markup.escape_markdown`: typed text as Markdown that shows exactly that text.
 
 What Streamlit's renderer does with the result is checked in Chromium (tests/test_browser_text.py);
 here, what the escaped text holds: CommonMark consumes a backslash before ASCII punctuation, so
@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lib import ui
-from lib.i18n import set_language
-from lib.markup import WORD_JOINER, escape_markdown, t_md
+from lib.core.i18n import set_language
+from lib.present.markup import WORD_JOINER, escape_markdown, t_md
 
 OUTSIDE = "http://203.0.113.9"
 # CommonMark's block starts that escaping must break: an ATX heading, a bullet or ordered list item,

@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from lib.db import make_engine
-from lib.models import Base
-from lib.schema import downgrade, upgrade
+from lib.core.db import make_engine
+from lib.core.models import Base
+from lib.core.schema import downgrade, upgrade
 
 
 def test_migration_from_empty_matches_the_models(database_url: str) -> None:

@@ -115,7 +115,7 @@ def test_empty_database_gives_no_rows_and_zero_totals(empty_engine: Engine) -> N
 def test_both_ways_of_finding_best_stages_give_the_same_counts(hand_engine: Engine) -> None:
     """Per-row MAX (used on SQLite) and the grouped join (PostgreSQL): the hand county's figures
     either way, on both databases (county stages 1/1/2/2; town A's 1/1/1/1)."""
-    from lib.models import Town, Village
+    from lib.core.models import Town, Village
 
     with Session(hand_engine) as session:
         results = [

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from lib import config
+from lib.core import config
 
 APP = str(config.ROOT / "app.py")
 TOWN_B = "349901101"

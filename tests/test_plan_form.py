@@ -10,9 +10,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.db import make_engine
-from lib.models import IndustryPlan, Organisation, PlanStageChange
+from lib.core.db import make_engine
+from lib.core.models import IndustryPlan, Organisation, PlanStageChange
+from lib.rules import permissions
+from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.industry import update_plan
 from tests.support.accounts import store_accounts
@@ -35,7 +36,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
         for username, role, village in (("vera", "village_editor", A1), ("lee", "leader", None)):
             create_user_service(
                 session,
-                actor=auth.COMMAND_LINE,
+                actor=permissions.COMMAND_LINE,
                 username=username,
                 password=f"{username}-password",
                 display_name="Vera Li" if username == "vera" else "Lee",
@@ -163,7 +164,7 @@ def test_a_stale_edit_warns_and_shows_the_new_values(open_app, url: str) -> None
     at.selectbox(key=f"plan_choice_{H3}").set_value(PLAN_H3).run()
     engine = make_engine(url)  # someone else saves the plan first
     with Session(engine) as session:
-        other = auth.Actor(
+        other = permissions.Actor(
             user_id=None, username="other", display_name="Other", role=auth.Role.TOWN_EDITOR, town_code=TOWN_A
         )
         store_accounts(session, other)

@@ -21,15 +21,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.db import make_engine
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import get_language, set_language, t
-from lib.models import AuditEntry, Industry, IndustryPlan, Organisation, PlanStageChange, Role
+from lib.core.db import make_engine
+from lib.core.domain import Role
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import get_language, set_language, t
+from lib.core.models import AuditEntry, Industry, IndustryPlan, Organisation, PlanStageChange
+from lib.core.schema import upgrade
 from lib.queries import industry as industry_queries
 from lib.queries import overview, plan_forms
 from lib.queries.common import data_version
-from lib.schema import upgrade
+from lib.rules.permissions import Actor
 from lib.services.households import field_messages
 from lib.services.industry import INCOME_MAX, STAGES, create_plan, plan_key, update_plan
 from tests.hand_county import load_hand_county

@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from lib import config
+from lib.core import config
 
 README = config.ROOT / "README.md"
 TABLE_ROW = re.compile(r"^\| `(?P<name>[A-Z][A-Z0-9_]*)(?:=[^`]*)?` \|", re.MULTILINE)
@@ -14,7 +14,7 @@ TABLE_ROW = re.compile(r"^\| `(?P<name>[A-Z][A-Z0-9_]*)(?:=[^`]*)?` \|", re.MULT
 
 def settings_read(folder: Path) -> dict[str, str]:
     """Each setting name the modules under `folder` read, with the first file and line that reads it:
-    `setting("NAME", …)` and lib.config's other `…_setting("NAME", …)` helpers, and
+    `setting("NAME", …)` and lib.core.config's other `…_setting("NAME", …)` helpers, and
     `os.environ.get("NAME", …)`, `os.environ["NAME"]`, `os.getenv("NAME")`."""
     found: dict[str, str] = {}
     for path in sorted(folder.rglob("*.py")):
@@ -64,7 +64,7 @@ def test_a_new_setting_is_found_wherever_it_is_read(tmp_path: Path) -> None:
     package = tmp_path / "lib"
     package.mkdir()
     (package / "a.py").write_text(
-        'import os\nfrom lib.config import setting\n\nx = setting("NEW_TARGET", "1")\n'
+        'import os\nfrom lib.core.config import setting\n\nx = setting("NEW_TARGET", "1")\n'
         'u = _share_setting("NEW_SHARE", 0.5)\n'
         'y = os.environ.get("NEW_FLAG")\nz = os.environ["NEW_PATH"]\nw = os.getenv("NEW_ENV")\n'
         'v = {"NOT_A_SETTING": 1}.get("NOT_A_SETTING")\n',

@@ -17,22 +17,22 @@ import pytest
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.imports import Row
-from lib.models import (
+from lib.core.domain import Role
+from lib.core.models import (
     Base,
     Household,
     HouseholdDerivedFacts,
     Meta,
     OrganisationVillageLinks,
-    Role,
     VillageHouseholdCounts,
     VillageIncomeYear,
     VillagePlanStages,
 )
+from lib.files.imports import Row
 from lib.queries import assessment, industry, overview, villages
 from lib.queries import rollups as rollup_queries
 from lib.queries.common import data_version
+from lib.rules.permissions import Actor
 from lib.services import rollups
 from lib.services.accounts import set_browse_without_sign_in
 from lib.services.households import record_visit, update_household_status
@@ -116,7 +116,7 @@ def _county_with_visits(engine: Engine) -> None:
 @pytest.fixture
 def county(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
     """The assessment county (the hand county with incomes, flaws and mock visits), rollups built."""
-    from lib.db import make_engine
+    from lib.core.db import make_engine
 
     engine = make_engine(copy_database(request, backend, "rollups", _county_with_visits))
     yield engine

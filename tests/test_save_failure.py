@@ -17,9 +17,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.db import error_summary
-from lib.models import VerificationVisit
+from lib.core.db import error_summary
+from lib.core.models import VerificationVisit
+from lib.rules import permissions
+from lib.services import auth
 from lib.services.accounts import create_user_service
 
 PAGE = "pages/updates.py"
@@ -46,7 +47,7 @@ def url(hand_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     with Session(hand_engine) as session:
         create_user_service(
             session,
-            actor=auth.COMMAND_LINE,
+            actor=permissions.COMMAND_LINE,
             username="vera",
             password="vera-password",
             display_name="Vera Li",
@@ -93,7 +94,7 @@ def test_the_log_line_names_the_rule_not_the_values(hand_engine: Engine) -> None
     """PostgreSQL repeats a refused row's values in its DETAIL line; SQLite names only the rule."""
     from sqlalchemy.exc import IntegrityError
 
-    from lib.models import Posting
+    from lib.core.models import Posting
 
     with Session(hand_engine) as session:
         with pytest.raises(IntegrityError) as caught:

@@ -12,10 +12,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from lib import auth, village_view
-from lib.db import describe_url, explain_failure, make_engine
+from lib.core.db import describe_url, explain_failure, make_engine
+from lib.present import village_view
 from lib.queries import audit
 from lib.queries.common import SEARCH_MAX, bounded_search
+from lib.rules import permissions
+from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.common import record_audit
 
@@ -62,7 +64,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     with Session(engine) as session:
         create_user_service(
             session,
-            actor=auth.COMMAND_LINE,
+            actor=permissions.COMMAND_LINE,
             username="vera",
             password="vera-password",
             display_name="Vera Li",
@@ -190,7 +192,7 @@ def test_an_unreachable_database_is_still_reported_as_such() -> None:
 
 
 def test_the_apps_database_messages_name_no_address() -> None:
-    from lib.i18n import CATALOGS
+    from lib.core.i18n import CATALOGS
 
     for catalog in CATALOGS.values():
         assert "{url}" not in catalog["error.db_unreachable"]

@@ -12,11 +12,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.auth import Actor
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import set_language, t
-from lib.models import AuditEntry, Meta, PlanStage, Role
+from lib.core.domain import PlanStage, Role
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import set_language, t
+from lib.core.models import AuditEntry, Meta
+from lib.rules.permissions import Actor
+from lib.services import auth
 from lib.services.accounts import create_user
 from lib.services.common import DATA_VERSION_KEY, bump_data_version, record_audit
 

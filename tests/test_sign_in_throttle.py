@@ -12,8 +12,18 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from lib import auth, config
-from lib.auth import (
+from lib.core import config
+from lib.core.db import make_engine
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.i18n import set_language, t
+from lib.core.models import Meta, SignInAttempt, User
+from lib.core.schema import downgrade, upgrade
+from lib.queries.accounts import failed_sign_ins, failed_sign_ins_by_address
+from lib.queries.common import SIGN_IN_SECRET_KEY, meta
+from lib.rules import permissions
+from lib.services import auth
+from lib.services.accounts import clear_sign_in_failures, create_user_service
+from lib.services.auth import (
     SIGN_IN_LOCKOUT,
     SIGN_IN_MAX_FAILURES,
     SIGN_IN_WINDOW,
@@ -21,14 +31,6 @@ from lib.auth import (
     authenticate,
     throttled_until,
 )
-from lib.db import make_engine
-from lib.errors import PermissionDenied, ValidationError
-from lib.i18n import set_language, t
-from lib.models import Meta, SignInAttempt, User
-from lib.queries.accounts import failed_sign_ins, failed_sign_ins_by_address
-from lib.queries.common import SIGN_IN_SECRET_KEY, meta
-from lib.schema import downgrade, upgrade
-from lib.services.accounts import clear_sign_in_failures, create_user_service
 
 PASSWORD = "correct horse"
 T0 = dt.datetime(2020, 10, 31, 9, 0)
@@ -52,7 +54,7 @@ def session(empty_engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def _try(session: Session, username: str, password: str, at: dt.datetime) -> auth.Actor | None:
+def _try(session: Session, username: str, password: str, at: dt.datetime) -> permissions.Actor | None:
     actor = authenticate(session, username, password, now=at)
     session.commit()
     return actor

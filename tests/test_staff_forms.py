@@ -15,10 +15,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.db import make_engine
-from lib.i18n import CATALOGS
-from lib.models import Attendance, AuditEntry, Posting, Village
+from lib.core.db import make_engine
+from lib.core.i18n import CATALOGS
+from lib.core.models import Attendance, AuditEntry, Posting, Village
+from lib.rules import permissions
+from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.training import record_attendance
 from lib.services.villages import update_signature_product
@@ -27,8 +28,8 @@ from tests.support.accounts import store_accounts
 PAGE = "pages/updates.py"
 TOWN_A, A2 = "349901100", "349901100202"
 AS_OF = dt.date(2020, 10, 31)
-OTHER = auth.Actor(user_id=None, username="other", display_name="Other", role=auth.Role.ADMIN)
-OTHER_EDITOR = auth.Actor(
+OTHER = permissions.Actor(user_id=None, username="other", display_name="Other", role=auth.Role.ADMIN)
+OTHER_EDITOR = permissions.Actor(
     user_id=None, username="other-editor", display_name="Other", role=auth.Role.TOWN_EDITOR, town_code=TOWN_A
 )
 
@@ -45,7 +46,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
         ):
             create_user_service(
                 session,
-                actor=auth.COMMAND_LINE,
+                actor=permissions.COMMAND_LINE,
                 username=username,
                 password=f"{username}-password",
                 display_name=username.title(),

@@ -22,11 +22,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from lib import brief, briefing, config, village_view
-from lib.db import make_engine
-from lib.markup import escape_markdown
-from lib.models import Attendance
-from lib.schema import upgrade
+from lib.core import config
+from lib.core.db import make_engine
+from lib.core.models import Attendance
+from lib.core.schema import upgrade
+from lib.files import brief, briefing
+from lib.present import village_view
+from lib.present.markup import escape_markdown
 from tests.planted_text import (
     A1,
     ARCHIVES,

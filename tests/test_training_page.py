@@ -10,9 +10,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.db import make_engine
-from lib.models import Attendance, TrainingSession
+from lib.core.db import make_engine
+from lib.core.models import Attendance, TrainingSession
+from lib.services import auth
 from lib.services.accounts import create_user_service
 from tests.support.apptest import open_tab
 

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.training_plan import ALLOCATION_COLUMNS, fair_shares, free_seats, propose_allocation
+from lib.rules.training_plan import ALLOCATION_COLUMNS, fair_shares, free_seats, propose_allocation
 
 A, B, C = "349901100", "349901101", "349901102"
 D = dt.date

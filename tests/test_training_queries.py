@@ -49,8 +49,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lib.db import make_engine
-from lib.models import (
+from lib.core.db import make_engine
+from lib.core.models import (
     Attendance,
     Cadre,
     Meta,
@@ -62,7 +62,7 @@ from lib.models import (
     Village,
 )
 from lib.queries import overview, training
-from lib.training_plan import propose_allocation
+from lib.rules.training_plan import propose_allocation
 from tests.db_fixtures import copy_database
 from tests.hand_county import load_hand_county
 

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.errors import PermissionDenied, ValidationError
-from lib.models import Attendance, AuditEntry, Role
+from lib.core.domain import Role
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.models import Attendance, AuditEntry
 from lib.queries.common import data_version
+from lib.rules.permissions import Actor
 from lib.services.training import enrol
 from tests.hand_county import UPCOMING_SESSION, add_upcoming_session
 from tests.support.accounts import module_actors, store_accounts

@@ -8,9 +8,9 @@ from argon2 import PasswordHasher
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.db import make_engine
-from lib.schema import upgrade
+from lib.core.db import make_engine
+from lib.core.schema import upgrade
+from lib.services import auth
 from tests.hand_county import load_hand_county
 from tests.support.accounts import add_village_editor
 from tests.support.browser import running_app

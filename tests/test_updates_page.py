@@ -8,9 +8,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.db import make_engine
-from lib.models import AuditEntry, VerificationVisit
+from lib.core.db import make_engine
+from lib.core.models import AuditEntry, VerificationVisit
+from lib.rules import permissions
+from lib.services import auth
 from lib.services.accounts import create_user_service
 from tests.support.accounts import store_accounts
 
@@ -26,7 +27,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
         for username, role, village in (("vera", "village_editor", A2), ("lee", "leader", None)):
             create_user_service(
                 session,
-                actor=auth.COMMAND_LINE,
+                actor=permissions.COMMAND_LINE,
                 username=username,
                 password=f"{username}-password",
                 display_name="Vera Li" if username == "vera" else "Lee",
@@ -119,7 +120,7 @@ def test_status_form_reports_a_stale_edit_and_shows_the_new_values(open_app, url
     # someone else saves h4 first
     engine = make_engine(url)
     with Session(engine) as session:
-        editor = auth.Actor(
+        editor = permissions.Actor(
             user_id=None, username="other", display_name="Other", role=auth.Role.VILLAGE_EDITOR,
             town_code="349901100", village_code=A2,
         )  # fmt: skip

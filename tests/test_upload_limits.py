@@ -12,9 +12,9 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from lib import imports
-from lib.i18n import CATALOGS, set_language, t
-from lib.imports import VISITS, parse_upload
+from lib.core.i18n import CATALOGS, set_language, t
+from lib.files import imports
+from lib.files.imports import VISITS, parse_upload
 from tests.support import workbooks
 
 GOOD = [

@@ -32,10 +32,10 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from lib.models import IndustryPlan, Organisation, OrganisationLink
-from lib.privacy import mask_id_number, mask_name, names_visible
+from lib.core.models import IndustryPlan, Organisation, OrganisationLink
 from lib.queries import village_detail
 from lib.queries.villages import village_measures
+from lib.rules.privacy import mask_id_number, mask_name, names_visible
 
 A1 = "349901100201"
 A2 = "349901100202"

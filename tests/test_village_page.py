@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from lib import config, village_view
-from lib.i18n import set_language
+from lib.core import config
+from lib.core.i18n import set_language
+from lib.present import village_view
 
 APP = str(config.ROOT / "app.py")
 PAGE = "pages/village.py"

@@ -21,14 +21,15 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from lib.auth import Actor
-from lib.db import make_engine
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import set_language, t
-from lib.models import AuditEntry, Cadre, Posting, Role, Village
+from lib.core.db import make_engine
+from lib.core.domain import Role
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import set_language, t
+from lib.core.models import AuditEntry, Cadre, Posting, Village
+from lib.core.schema import upgrade
 from lib.queries.common import data_version
 from lib.queries.training import coverage_by_town
-from lib.schema import upgrade
+from lib.rules.permissions import Actor
 from lib.services.villages import (
     NewCadre,
     add_team_member,

@@ -16,11 +16,10 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib import auth
-from lib.auth import Actor
-from lib.errors import PermissionDenied, ServiceError, ValidationError
-from lib.models import Attendance, AuditEntry, CorrectionRequest, Posting, User
-from lib.services import accounts, corrections, households, training, villages
+from lib.core.errors import PermissionDenied, ServiceError, ValidationError
+from lib.core.models import Attendance, AuditEntry, CorrectionRequest, Posting, User
+from lib.rules.permissions import Actor
+from lib.services import accounts, auth, corrections, households, training, villages
 from tests.hand_county import UPCOMING_SESSION, add_upcoming_session
 from tests.support.accounts import created_actor
 from tests.support.concurrency import race

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.models import Meta, SignInAttempt, Town, User, Village
+from lib.core.models import Meta, SignInAttempt, Town, User, Village
 
 # app_meta key: "1" lets anyone browse the dashboards without signing in; missing or "0": nobody.
 BROWSE_KEY = "browse_without_sign_in"

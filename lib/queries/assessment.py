@@ -5,7 +5,7 @@ a SQL condition, so a check runs over a city's ~300k households in the database.
 
 - `income_below_line` — an *exited* household (status exited, or monitored with an exit year)
   whose latest per-capita income up to as_of's year is not above that year's poverty line
-  (`lib.domain.poverty_line`, as the exit service requires). Risk of a wrong exit.
+  (`lib.core.domain.poverty_line`, as the exit service requires). Risk of a wrong exit.
 - `guarantee_not_met` — an exited household with any of the six exit checks (food, clothing,
   compulsory education, basic medical care, safe housing, safe water) not met. Risk of a wrong exit.
 - `exit_steps_missing` — an exited household with an exit step undated, or any household with a
@@ -27,7 +27,7 @@ Readiness counts, per town or village: households; exited; verified_current (nei
 `income_below_line` or `guarantee_not_met`); visited (households with a visit up to as_of);
 found_need (visited households with `unregistered_need`); answered / satisfied (the latest visit
 that asked about satisfaction, and whether the household was satisfied); one count per check; and
-with_issues (households tripping any check). `lib.assessment.readiness_table` turns them into
+with_issues (households tripping any check). `lib.rules.assessment.readiness_table` turns them into
 rates and statuses.
 
 As elsewhere, functions take `town_codes` (none or empty = all) and `as_of` (app_meta's date);
@@ -45,13 +45,11 @@ import pandas as pd
 from sqlalchemy import CTE, ColumnElement, Subquery, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import assessment
-from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
-from lib.models import (
+from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, HousingGrade
+from lib.core.models import (
     Household,
     HouseholdDerivedFacts,
     HouseholdIncome,
-    HousingGrade,
     Town,
     VerificationVisit,
     Village,
@@ -59,6 +57,7 @@ from lib.models import (
 from lib.queries import rollups
 from lib.queries.common import AnySelect, count_if, frames_in_chunks, poverty_line_sql, town_filter
 from lib.queries.industry import months_before
+from lib.rules import assessment
 
 Level = Literal["town", "village"]
 MISMATCH_FACTOR = 2  # a per-capita income more than doubling or halving in a year is suspicious
@@ -712,7 +711,7 @@ def mock_sample(
     within_months: int = 12,
     town_codes: Sequence[str] | None = None,
 ) -> MockSample:
-    """Draw the mock assessment (`lib.assessment.draw_sample`) and read each drawn household's
+    """Draw the mock assessment (`lib.rules.assessment.draw_sample`) and read each drawn household's
     facts and its first visit on or after `drawn_on` — the mock visit, recorded through the
     visit form. Households in town, village and archive-number order.
 

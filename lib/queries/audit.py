@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lib.models import AuditEntry
+from lib.core.models import AuditEntry
 from lib.queries.common import bounded_search, frames_in_chunks
 
 CHANGE_COLUMNS = [

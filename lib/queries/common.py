@@ -9,8 +9,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, case, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lib.domain import POVERTY_LINE_BY_YEAR, poverty_line
-from lib.models import Meta, PlanStage, Town
+from lib.core.domain import POVERTY_LINE_BY_YEAR, PlanStage, poverty_line
+from lib.core.models import Meta, Town
 
 AnySelect = Select[*tuple[Any, ...]]
 GroupKey = ColumnElement[int] | InstrumentedAttribute[int]  # what per-town/-village counts group by
@@ -53,7 +53,7 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def poverty_line_sql(year: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[int]:
-    """`lib.domain.poverty_line(year)` as a SQL expression."""
+    """`lib.core.domain.poverty_line(year)` as a SQL expression."""
     known = sorted(POVERTY_LINE_BY_YEAR)
     outside = case((year > known[-1], poverty_line(known[-1])), else_=poverty_line(known[0]))
     return case(POVERTY_LINE_BY_YEAR, value=year, else_=outside)
@@ -105,7 +105,7 @@ def towns(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "name_zh", "name_en"])
 
 
-# app_meta key of the secret that keys sign-in names (lib.auth.name_key): never among the facts.
+# app_meta key of the secret that keys sign-in names (lib.services.auth.name_key): never among the facts.
 SIGN_IN_SECRET_KEY = "sign_in_name_key"
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
-from lib.models import AuditEntry, CorrectionRequest, CorrectionStatus, Role, Town, User, Village
+from lib.core.domain import CorrectionStatus, Role
+from lib.core.models import AuditEntry, CorrectionRequest, Town, User, Village
 
 REVIEW_COLUMNS = [
     "audit_id",

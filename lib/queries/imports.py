@@ -6,8 +6,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.domain import STATUS_FIELDS
-from lib.models import Household, Town, Village
+from lib.core.domain import STATUS_FIELDS
+from lib.core.models import Household, Town, Village
 
 STATUS_COLUMNS = (*STATUS_FIELDS, "version")
 HOUSEHOLD_STATUS_COLUMNS = ["archive_no", "village_zh", "village_en", "head_name", *STATUS_COLUMNS]

@@ -57,18 +57,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from lib.domain import poverty_line
-from lib.models import (
-    BenefitType,
+from lib.core.domain import BenefitType, IndustryCategory, PlanStage, poverty_line
+from lib.core.models import (
     Household,
     HouseholdIncome,
     Industry,
-    IndustryCategory,
     IndustryPlan,
     Organisation,
     OrganisationLink,
     OrganisationVillageLinks,
-    PlanStage,
     PlanStageChange,
     Town,
     Village,
@@ -890,7 +887,7 @@ def income_by_link(session: Session, *, town_codes: Sequence[str] | None = None)
 
     Columns: year, linked, unlinked (mean per-capita income in yuan; NaN when no household of
     the group has a figure that year), linked_households, unlinked_households (households with
-    a figure), poverty_line (`lib.domain.poverty_line`), linked_below_line, unlinked_below_line
+    a figure), poverty_line (`lib.core.domain.poverty_line`), linked_below_line, unlinked_below_line
     (households with a figure below that year's line).
     """
     if rollups.counts_ready(session):

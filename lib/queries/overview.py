@@ -13,15 +13,12 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lib.models import (
+from lib.core.domain import AttendanceStatus, HouseholdStatus, PlanStage, PostingRole
+from lib.core.models import (
     Attendance,
-    AttendanceStatus,
     Household,
-    HouseholdStatus,
     IndustryPlan,
-    PlanStage,
     Posting,
-    PostingRole,
     Town,
     TrainingProgramme,
     TrainingSession,

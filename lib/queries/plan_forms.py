@@ -8,7 +8,8 @@ import pandas as pd
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from lib.models import Household, Industry, IndustryCategory, IndustryPlan, Organisation, Town, Village
+from lib.core.domain import IndustryCategory
+from lib.core.models import Household, Industry, IndustryPlan, Organisation, Town, Village
 
 PLAN_COLUMNS = [
     "plan_id",

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.models import Meta
+from lib.core.models import Meta
 from lib.queries.common import DATA_VERSION_KEY
 
 ROLLUP_VERSION_KEY = "rollup_version"

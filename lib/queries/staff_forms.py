@@ -15,13 +15,12 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from lib.models import (
+from lib.core.domain import AttendanceStatus, PostingRole
+from lib.core.models import (
     Attendance,
-    AttendanceStatus,
     Cadre,
     Industry,
     Posting,
-    PostingRole,
     Town,
     TrainingProgramme,
     TrainingSession,

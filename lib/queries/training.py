@@ -26,13 +26,11 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
-from lib.models import (
+from lib.core.domain import AttendanceStatus, PostingRole, ProgrammeKind
+from lib.core.models import (
     Attendance,
-    AttendanceStatus,
     Cadre,
     Posting,
-    PostingRole,
-    ProgrammeKind,
     SessionTopic,
     Town,
     TrainingProgramme,

@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from lib.domain import STATUS_FIELDS
-from lib.models import Household, Town, VerificationVisit, Village
+from lib.core.domain import STATUS_FIELDS
+from lib.core.models import Household, Town, VerificationVisit, Village
 
 VILLAGE_CHOICE_COLUMNS = ["village_code", "name_zh", "name_en", "town_code", "town_name_zh", "town_name_en"]
 HOUSEHOLD_CHOICE_COLUMNS = [

@@ -18,18 +18,15 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Float, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from lib.models import (
+from lib.core.domain import HouseholdStatus, PlanStage, PostingRole, ProgrammeKind
+from lib.core.models import (
     Cadre,
     Household,
-    HouseholdStatus,
     Industry,
     IndustryPlan,
     Organisation,
     OrganisationLink,
-    PlanStage,
     Posting,
-    PostingRole,
-    ProgrammeKind,
     Town,
     VerificationVisit,
     Village,

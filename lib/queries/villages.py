@@ -12,7 +12,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.models import Cadre, Posting, PostingRole, Town, Village
+from lib.core.domain import PostingRole
+from lib.core.models import Cadre, Posting, Town, Village
 from lib.queries.common import AnySelect, result_frame, town_filter
 from lib.queries.overview import (
     COUNT_COLUMNS,

@@ -10,7 +10,7 @@ Audit rows never hold a password or its hash.
 
 There is always at least one active admin: nobody may deactivate or demote the last one, and no
 admin may deactivate or demote their own account (ask another admin), so nobody locks themselves
-out. Deactivated accounts lose their session at their next page run (`lib.auth.load_actor`).
+out. Deactivated accounts lose their session at their next page run (`lib.services.auth.load_actor`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.auth import (
-    ACCOUNTS_MANAGE,
+from lib.core.domain import Role
+from lib.core.errors import ValidationError
+from lib.core.models import Meta, SignInAttempt, Town, User, Village
+from lib.queries.accounts import BROWSE_KEY
+from lib.rules.permissions import ACCOUNTS_MANAGE, Actor
+from lib.rules.text_rules import text_problem
+from lib.services.auth import (
     DISPLAY_NAME_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -34,7 +39,6 @@ from lib.auth import (
     USERNAME_MAX,
     USERNAME_MIN,
     USERNAME_PATTERN,
-    Actor,
     actor_for,
     clean_address,
     hash_password,
@@ -43,11 +47,7 @@ from lib.auth import (
     require,
     utcnow,
 )
-from lib.errors import ValidationError
-from lib.models import Meta, Role, SignInAttempt, Town, User, Village
-from lib.queries.accounts import BROWSE_KEY
 from lib.services.common import AUDIT_KEY_MAX, bump_data_version, record_audit, transactional
-from lib.text_rules import text_problem
 
 AUDIT_CREATE = "user.create"
 AUDIT_UPDATE = "user.update"
@@ -491,7 +491,7 @@ def clear_sign_in_failures(
     """Stop counting the recent failed sign-ins of `username`, or from `address` (give one), so a
     locked-out account or address may try again at once; returns how many failures that was.
 
-    Needs ACCOUNTS_MANAGE. The failures stay listed on /admin but lib.auth's throttling no longer
+    Needs ACCOUNTS_MANAGE. The failures stay listed on /admin but lib.services.auth's throttling no longer
     counts them. Audited (the name or address and the count); nothing is written when there is
     nothing to clear.
     """

@@ -1,10 +1,10 @@
 """Pieces every write-side service shares: the transaction, the audit row and the data version.
 
-A service runs: check permission (`lib.auth.require`) → validate (raise `ValidationError` with
+A service runs: check permission (`lib.services.auth.require`) → validate (raise `ValidationError` with
 every bad field) → change rows → `record_audit` → `bump_data_version` → commit, all in one
 transaction, so either everything is stored or nothing is.
 
-The refusals (`ValidationError`, `PermissionDenied`, `StaleEdit`) live in lib.errors.
+The refusals (`ValidationError`, `PermissionDenied`, `StaleEdit`) live in lib.core.errors.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.db import begin_write, holds_write_lock
-from lib.errors import StaleEdit
-from lib.models import AuditEntry, Base, Meta
+from lib.core.db import begin_write, holds_write_lock
+from lib.core.errors import StaleEdit
+from lib.core.models import AuditEntry, Base, Meta
 from lib.queries.common import DATA_VERSION_KEY
 from lib.services import rollups
 
 if TYPE_CHECKING:
-    from lib.auth import Actor
+    from lib.rules.permissions import Actor
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -225,7 +225,7 @@ def save_versioned(
 
 
 def transactional(work: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
-    """Run a service in one write transaction (`lib.db.begin_write`: BEGIN IMMEDIATE on SQLite):
+    """Run a service in one write transaction (`lib.core.db.begin_write`: BEGIN IMMEDIATE on SQLite):
     commit when it returns, roll back whatever it raises."""
 
     @functools.wraps(work)

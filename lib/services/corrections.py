@@ -16,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, Actor, require, require_role, utcnow
-from lib.errors import StaleEdit, ValidationError
-from lib.models import AuditEntry, CorrectionRequest, CorrectionStatus, Role, Town, User, Village
+from lib.core.domain import CorrectionStatus, Role
+from lib.core.errors import StaleEdit, ValidationError
+from lib.core.models import AuditEntry, CorrectionRequest, Town, User, Village
+from lib.rules.permissions import CORRECTION_REQUEST, CORRECTION_RESOLVE, Actor
+from lib.services.auth import require, require_role, utcnow
 from lib.services.common import bump_data_version, is_row_id, record_audit, save_versioned, transactional
 from lib.services.households import _check_text, _Errors
 

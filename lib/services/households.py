@@ -24,20 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, can, require, require_role
-from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, STATUS_FIELDS, poverty_line
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.models import (
-    AuditEntry,
-    Household,
-    HouseholdIncome,
-    HouseholdStatus,
-    Town,
-    VerificationVisit,
-    Village,
-)
+from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, STATUS_FIELDS, HouseholdStatus, poverty_line
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.models import AuditEntry, Household, HouseholdIncome, Town, VerificationVisit, Village
+from lib.rules.permissions import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, can
+from lib.rules.text_rules import text_problem
+from lib.services.auth import require, require_role
 from lib.services.common import audit_values, bump_data_version, insert_many, is_row_id, transactional
-from lib.text_rules import text_problem
 
 EARLIEST_DATE = dt.date(2014, 1, 1)  # the national register of poor households began in 2014
 VISITOR_NAME_MAX = 40  # VerificationVisit.visitor_name is String(40)
@@ -70,7 +63,7 @@ class _Errors:
 
 
 def field_messages(error: ValidationError, translate: Callable[..., str]) -> dict[str, str]:
-    """Each field's message via `translate` (e.g. `lib.i18n.t`), naming missing fields in its language.
+    """Each field's message via `translate` (e.g. `lib.core.i18n.t`), naming missing fields in its language.
 
     Exit refusals carry the missing field names in `fields`; this swaps `missing` for their labels.
     """

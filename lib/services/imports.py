@@ -30,12 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.auth import Actor, require_role
-from lib.db import begin_write
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.imports import ImportReport, Problem, RecordType, Row, Upload, duplicate_problems, normalize
-from lib.imports import record_type as find_type
-from lib.models import Household, Industry
+from lib.core.db import begin_write
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.models import Household, Industry
+from lib.files.imports import ImportReport, Problem, RecordType, Row, Upload, duplicate_problems, normalize
+from lib.files.imports import record_type as find_type
+from lib.rules.permissions import Actor
+from lib.services.auth import require_role
 from lib.services.common import bump_data_version, record_audit
 
 IMPORT_ACTION = "data.import"
@@ -179,7 +180,7 @@ def check_import(
     """Dry run in a read transaction: every row through its service's checks, every refusal
     reported, nothing written and no write lock taken.
 
-    `rows` is what `lib.imports.parse_upload` read (its problems are part of the report) or
+    `rows` is what `lib.files.imports.parse_upload` read (its problems are part of the report) or
     clean rows. The session must have no pending work of its own: its transaction is ended.
     """
     kind = _kind(record_type)

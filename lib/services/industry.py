@@ -24,20 +24,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.auth import PLAN_UPDATE, Actor, require, require_role
-from lib.errors import StaleEdit, ValidationError
-from lib.models import (
+from lib.core.domain import IndustryCategory, PlanStage
+from lib.core.errors import StaleEdit, ValidationError
+from lib.core.models import (
     AuditEntry,
     Household,
     Industry,
-    IndustryCategory,
     IndustryPlan,
     Organisation,
-    PlanStage,
     PlanStageChange,
     Town,
     Village,
 )
+from lib.rules.permissions import PLAN_UPDATE, Actor
+from lib.services.auth import require, require_role
 from lib.services.common import audit_values, bump_data_version, insert_many, save_versioned, transactional
 from lib.services.households import (
     LOOKUP_CHUNK,

@@ -18,7 +18,7 @@ from typing import cast
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from lib.models import (
+from lib.core.models import (
     Base,
     Household,
     HouseholdDerivedFacts,

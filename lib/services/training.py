@@ -16,19 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.auth import ATTENDANCE_RECORD, TRAINING_ENROL, Actor, can, require_role
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.models import (
-    Attendance,
-    AttendanceStatus,
-    Cadre,
-    Posting,
-    PostingRole,
-    Town,
-    TrainingSession,
-    Village,
-)
+from lib.core.domain import AttendanceStatus, PostingRole
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.models import Attendance, Cadre, Posting, Town, TrainingSession, Village
 from lib.queries.staff_forms import current_postings
+from lib.rules.permissions import ATTENDANCE_RECORD, TRAINING_ENROL, Actor, can
+from lib.services.auth import require_role
 from lib.services.common import bump_data_version, is_row_id, record_audit, transactional
 from lib.services.households import _check_text, _Errors
 

@@ -21,18 +21,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.auth import POSTING_UPDATE, VILLAGE_PRODUCT_UPDATE, Actor, require, require_role
-from lib.errors import StaleEdit, ValidationError
-from lib.i18n import localized
-from lib.models import Cadre, Industry, Posting, PostingRole, Town, Village
+from lib.core.domain import PostingRole
+from lib.core.errors import StaleEdit, ValidationError
+from lib.core.i18n import localized
+from lib.core.models import Cadre, Industry, Posting, Town, Village
+from lib.rules.permissions import POSTING_UPDATE, VILLAGE_PRODUCT_UPDATE, Actor
+from lib.rules.text_rules import text_problem
+from lib.services.auth import require, require_role
 from lib.services.common import bump_data_version, is_row_id, record_audit, save_versioned, transactional
-from lib.services.households import (
-    _check_date,
-    _check_text,
-    _Errors,
-    field_messages,
-)
-from lib.text_rules import text_problem
+from lib.services.households import _check_date, _check_text, _Errors, field_messages
 
 MIN_TERM_YEARS = 2  # a stationed term is at least two years; ending one sooner needs a reason
 MIN_TEAM = 2  # a work team has at least two people (the first secretary counts)

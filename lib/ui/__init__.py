@@ -25,13 +25,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lib import config
-from lib.auth import PASSWORD_MAX, USERNAME_MAX, Actor, SignInThrottled, authenticate, load_actor
-from lib.db import DatabaseError, begin_write, error_summary, explain_failure, make_engine
-from lib.i18n import LANGUAGE_NAMES, format_count, get_language, localized, set_language, t
-from lib.markup import escape_markdown, t_md  # lib.ui's own: pages and forms use ui.escape_markdown
+from lib.core import config
+from lib.core.db import DatabaseError, begin_write, error_summary, explain_failure, make_engine
+from lib.core.i18n import LANGUAGE_NAMES, format_count, get_language, localized, set_language, t
+from lib.present.markup import escape_markdown, t_md
 from lib.queries import accounts as account_queries
 from lib.queries import common
+from lib.rules.permissions import Actor
+from lib.services.auth import PASSWORD_MAX, USERNAME_MAX, SignInThrottled, authenticate, load_actor
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def data_version() -> str:
 
 def save_failed(exc: BaseException) -> None:
     """A save failed for a reason the services do not foresee (the database refused, went away or
-    broke a rule of its own): log it without the row's values (`lib.db.error_summary`, and the
+    broke a rule of its own): log it without the row's values (`lib.core.db.error_summary`, and the
     stack without the error's own message), and show the app's message at the top of the next run
     instead of Streamlit's crash box. Nothing was saved: the service's transaction rolled back."""
     SAVE_LOG.error(
@@ -465,7 +466,7 @@ def exportable_chart(chart: Any, *, title: str) -> Any:
 
     Legends are part of the chart's spec, so they come out as on the page.
     """
-    from lib.maps import CJK_FONTS
+    from lib.present.maps import CJK_FONTS
 
     titled = chart.properties(title=title)
     try:
@@ -519,7 +520,7 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
     The pictures carry `title` (the page's subheader, which the chart itself omits) and the legend;
     they are rendered with vl-convert (offline) only when a button is clicked.
     """
-    from lib import export
+    from lib.files import export
 
     st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
     stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
@@ -551,13 +552,13 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
 
 def geodata() -> tuple[dict[str, Any], dict[str, Any]]:
     """The town and county outlines: the shipped county's, or for a demo city or province the
-    shipped county moved onto each demo county's place (lib.geo.region_outlines)."""
+    shipped county moved onto each demo county's place (lib.present.geo.region_outlines)."""
     return _outlines(max(1, query(common.county_count)))
 
 
 @st.cache_resource(show_spinner=False)
 def _outlines(counties: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    from lib import geo
+    from lib.present import geo
 
     return geo.outlines(counties)
 
@@ -592,7 +593,7 @@ def village_select(label: str, labels: dict[str, str], *, key: str, placeholder:
     search box comes first and the selectbox lists its matches (at most SEARCH_MATCHES) and the
     current choice, so a province's 30,000 names are not sent with every rerun.
     """
-    from lib import village_view
+    from lib.present import village_view
 
     if st.session_state.get(key) not in labels:
         st.session_state[key] = None
@@ -624,7 +625,7 @@ def village_card(frame: Any, /, **scope: Any) -> None:
     queried with; the selection lives in `st.session_state["map_pick"]` (set by a click on the
     map or by the picker).
     """
-    from lib.mapview import localized_column
+    from lib.present.mapview import localized_column
 
     def picker_labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
         names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))
@@ -644,7 +645,7 @@ def village_card(frame: Any, /, **scope: Any) -> None:
 
 
 def _village_card_body(row: Any, name: str, town: str) -> None:
-    from lib.i18n import format_count, format_share
+    from lib.core.i18n import format_count, format_share
 
     if row["exit_status"] == "exited":
         status = t("map.card.exit_year", year=int(row["actual_exit_year"]))
@@ -716,7 +717,7 @@ def _number(value: Any) -> float | None:
 
 # --- accounts: who is signed in, the sign-in form -------------------------------------------------
 # Browsing without an account is a setting (app_meta `browse_without_sign_in`; `browse_gate` applies
-# it for every page); writes check `current_actor()` through lib.auth in lib/services.
+# it for every page); writes check `current_actor()` through lib.services.auth in lib/services.
 
 STATE_ACCOUNT = "account"  # {"user_id": …, "username": …} of the signed-in user; never a password
 STATE_ACCOUNT_NOTICE = "account_notice"
@@ -760,7 +761,7 @@ def client_address() -> str | None:
 def sign_in(username: str, password: str) -> tuple[str, dict[str, Any]] | None:
     """Check the credentials and remember the user; when refused, the error's label key and params.
 
-    Too many recent failures for the name refuse it for a while (`lib.auth.authenticate`).
+    Too many recent failures for the name refuse it for a while (`lib.services.auth.authenticate`).
     """
     if not username.strip() or not password:
         return "accounts.sign_in_missing", {}
@@ -895,8 +896,8 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
     The service checks the permission again and validates capacity; on success every view
     refreshes (the data version moved) and the outcome is shown after the rerun.
     """
-    from lib.auth import TRAINING_ENROL, can
-    from lib.errors import PermissionDenied, ValidationError
+    from lib.core.errors import PermissionDenied, ValidationError
+    from lib.rules.permissions import TRAINING_ENROL, can
     from lib.services import training as training_service
 
     pop_notice(STATE_TRAINING_FLASH, "success", icon="✅")

@@ -16,14 +16,15 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import auth, ui
-from lib.auth import ACCOUNTS_MANAGE, Actor, can
-from lib.errors import PermissionDenied, ValidationError
-from lib.i18n import localized, t
-from lib.models import Role
+from lib import ui
+from lib.core.domain import Role
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.i18n import localized, t
 from lib.queries import accounts as account_queries
 from lib.queries import updates
+from lib.rules.permissions import ACCOUNTS_MANAGE, Actor, can
 from lib.services import accounts as account_services
+from lib.services import auth
 from lib.ui import form_parts as parts
 
 STATE_ERRORS = "admin_errors"  # {form: {field: message}}

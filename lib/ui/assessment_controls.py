@@ -10,8 +10,9 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import assessment, ui
-from lib.i18n import t
+from lib import ui
+from lib.core.i18n import t
+from lib.rules import assessment
 
 STATE_SEED = "mock_seed"
 STATE_DRAWN = "mock_drawn"

@@ -8,12 +8,13 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import audit_view, ui
-from lib.auth import CORRECTION_REQUEST, CORRECTION_RESOLVE, RULES, Actor
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import t
-from lib.mapview import localized_column
+from lib import ui
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import t
+from lib.present import audit_view
+from lib.present.mapview import localized_column
 from lib.queries import corrections as queries
+from lib.rules.permissions import CORRECTION_REQUEST, CORRECTION_RESOLVE, RULES, Actor
 from lib.services import corrections
 from lib.services.households import field_messages
 from lib.ui import form_parts as parts

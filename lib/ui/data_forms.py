@@ -13,13 +13,17 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lib import config, export, imports, privacy, ui
-from lib.auth import RULES, Actor, Role
-from lib.db import explain_failure
-from lib.i18n import get_language, localized, t
+from lib import ui
+from lib.core import config
+from lib.core.db import explain_failure
+from lib.core.i18n import get_language, localized, t
+from lib.files import export, imports
 from lib.queries import audit, overview, villages
 from lib.queries import imports as import_queries
+from lib.rules import privacy
+from lib.rules.permissions import RULES, Actor
 from lib.services import imports as import_service
+from lib.services.auth import Role
 from lib.ui.downloads import excel_download
 
 STATE_TYPE = "data_type"

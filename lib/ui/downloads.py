@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib import export
-from lib.i18n import CATALOGS, t
+from lib.core.i18n import CATALOGS, t
+from lib.files import export
 
 
 def _label(key_or_label: str) -> str:

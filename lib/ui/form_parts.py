@@ -8,11 +8,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib import audit_view, privacy, ui
-from lib.auth import Actor
-from lib.i18n import t
-from lib.mapview import localized_column
+from lib import ui
+from lib.core.i18n import t
+from lib.present import audit_view
+from lib.present.mapview import localized_column
 from lib.queries import audit, updates
+from lib.rules import privacy
+from lib.rules.permissions import Actor
 
 
 def field_error(errors: dict[str, str], *fields: str) -> None:

@@ -9,11 +9,11 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from lib import ui
-from lib.auth import RULES, VISIT_RECORD, Actor
-from lib.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import t
+from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import t
 from lib.queries import updates
+from lib.rules.permissions import RULES, VISIT_RECORD, Actor
 from lib.services import households
 from lib.ui import form_parts as parts
 

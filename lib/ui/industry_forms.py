@@ -10,10 +10,10 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from lib import ui
-from lib.auth import PLAN_UPDATE, RULES, Actor
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import localized, t
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import localized, t
 from lib.queries import plan_forms
+from lib.rules.permissions import PLAN_UPDATE, RULES, Actor
 from lib.services import industry
 from lib.services.households import EARLIEST_DATE, field_messages
 from lib.ui import form_parts as parts

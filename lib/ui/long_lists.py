@@ -14,8 +14,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from lib import assessment_view, export, industry_view, ui
-from lib.i18n import t
+from lib import ui
+from lib.core.i18n import t
+from lib.files import export
+from lib.present import assessment_view, industry_view
 from lib.queries import assessment as assessment_queries
 from lib.queries import industry
 

@@ -1,5 +1,5 @@
-"""The meeting deck: the current selection's slides (lib.briefing), cached on the data version,
-and the buttons that download them as PowerPoint (lib.deck) and as a printable brief (lib.brief).
+"""The meeting deck: the current selection's slides (lib.files.briefing), cached on the data version,
+and the buttons that download them as PowerPoint (lib.files.deck) and as a printable brief (lib.files.brief).
 
 The slideshow shows the same slides, so the room sees what the deck holds.
 """
@@ -10,10 +10,11 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import brief, briefing, deck, ui
-from lib.briefing import Slide
-from lib.i18n import get_language, t
-from lib.training_view import parse_as_of
+from lib import ui
+from lib.core.i18n import get_language, t
+from lib.files import brief, briefing, deck
+from lib.files.briefing import Slide
+from lib.present.training_view import parse_as_of
 
 
 def as_of_date() -> dt.date:
@@ -23,7 +24,7 @@ def as_of_date() -> dt.date:
 
 def slides(filters: ui.Filters) -> list[Slide]:
     """The selection's slides in the current language, built once per data version; their
-    pictures are rendered when shown or downloaded (lib.export renders one at a time)."""
+    pictures are rendered when shown or downloaded (lib.files.export renders one at a time)."""
     return ui.query(
         briefing.build_slides, town_codes=list(filters.town_codes), as_of=as_of_date(), lang=get_language()
     )

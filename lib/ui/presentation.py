@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.i18n import t
+from lib.core.i18n import t
 
 BODY_PX = 22  # body text; readable from the back of a room on a 1280×720 projector
 TITLE_PX = 46

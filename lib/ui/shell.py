@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lib import ui
-from lib.i18n import t
+from lib.core.i18n import t
 from lib.ui import presentation
 
 

@@ -1,6 +1,6 @@
 """The slideshow (/slideshow): the meeting deck's slides one at a time, for the projector.
 
-The slides are lib.briefing's (lib/ui/meeting.py caches them on the data version), so the room
+The slides are lib.files.briefing's (lib/ui/meeting.py caches them on the data version), so the room
 sees what the downloaded deck holds. Next/previous buttons answer the arrow keys (st.button's
 `shortcut`); an optional interval turns the slides in a fragment (`st.fragment(run_every=…)`),
 and each new round reads the data version again, so an update saved meanwhile shows up then.
@@ -14,9 +14,10 @@ import time
 
 import streamlit as st
 
-from lib import export, ui
-from lib.briefing import Slide
-from lib.i18n import t
+from lib import ui
+from lib.core.i18n import t
+from lib.files import export
+from lib.files.briefing import Slide
 from lib.ui import meeting
 
 KINDS = ("title", "overview", "ranking", "funnel", "map", "training", "industry", "town")

@@ -8,11 +8,11 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from lib import ui
-from lib.auth import ATTENDANCE_RECORD, RULES, Actor
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import localized, t
-from lib.models import AttendanceStatus, Role
+from lib.core.domain import AttendanceStatus, Role
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import localized, t
 from lib.queries import staff_forms
+from lib.rules.permissions import ATTENDANCE_RECORD, RULES, Actor
 from lib.services import training
 from lib.services.households import field_messages
 

@@ -14,12 +14,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from lib import ui
-from lib.auth import POSTING_UPDATE, RULES, VILLAGE_PRODUCT_UPDATE, Actor, can
-from lib.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.i18n import localized, t
-from lib.mapview import localized_column
-from lib.models import PostingRole, Role
+from lib.core.domain import PostingRole, Role
+from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
+from lib.core.i18n import localized, t
+from lib.present.mapview import localized_column
 from lib.queries import staff_forms, updates
+from lib.rules.permissions import POSTING_UPDATE, RULES, VILLAGE_PRODUCT_UPDATE, Actor, can
 from lib.services import villages
 from lib.services.households import EARLIEST_DATE
 from lib.ui import form_parts as parts

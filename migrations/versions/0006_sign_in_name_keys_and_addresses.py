@@ -7,10 +7,10 @@ Create Date: 2026-11-25
 Until now every failed sign-in kept the name typed in clear, so a password typed into the name
 box sat in sign_in_attempts and showed on /admin. From here each attempt keeps `name_key`, an
 HMAC-SHA256 of the normalised name under a secret this database keeps in app_meta
-(`sign_in_name_key`: made here when there are rows to convert, else by lib.auth at the first
+(`sign_in_name_key`: made here when there are rows to convert, else by lib.services.auth at the first
 sign-in, so a fresh database stays the same for the same demo seed), and `username` only when
 the name is an account's. The rows
-already stored are converted the same way (lib.auth.name_key must agree with `_key` below).
+already stored are converted the same way (lib.services.auth.name_key must agree with `_key` below).
 `address` is the client's address (throttling by address); `cleared` marks failures that
 `python -m lib.admin unlock` stopped counting.
 """
@@ -49,7 +49,7 @@ def upgrade() -> None:
     secret = conn.execute(
         sa.text('SELECT value FROM app_meta WHERE key = :key'), {'key': SECRET_KEY}
     ).scalar()
-    if secret is None and names:  # otherwise lib.auth makes it at the first sign-in
+    if secret is None and names:  # otherwise lib.services.auth makes it at the first sign-in
         secret = secrets.token_hex(32)
         conn.execute(
             sa.text('INSERT INTO app_meta (key, value) VALUES (:key, :value)'),

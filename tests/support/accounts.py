@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from lib.auth import COMMAND_LINE, Actor, load_actor
-from lib.models import Town, User, Village
+from lib.core.models import Town, User, Village
+from lib.rules.permissions import COMMAND_LINE, Actor
+from lib.services.auth import load_actor
 
 
 def store_accounts(session: Session, *actors: Actor) -> None:
@@ -68,7 +69,7 @@ def created_actor(
 def add_village_editor(url: str, village_code: str) -> None:
     """Store Vera Li, an active village editor of `village_code` (vera / vera-password), in the
     database at `url`, as the first administrator would add her."""
-    from lib.db import make_engine
+    from lib.core.db import make_engine
     from lib.services import accounts
 
     engine = make_engine(url)

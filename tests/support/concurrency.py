@@ -50,7 +50,7 @@ def race(url: str, *works: Any, meet_for: float = 1.0, meet_after_reads: int | N
     """
     import threading
 
-    from lib.db import make_engine
+    from lib.core.db import make_engine
 
     meeting = threading.Barrier(len(works), timeout=meet_for)
     results: list[Any] = [None] * len(works)

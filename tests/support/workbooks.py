@@ -16,7 +16,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from lib import imports
+from lib.files import imports
 
 SHEET = "xl/worksheets/sheet1.xml"
 LAST_COLUMN = "XFD"  # column 16,384, the last Excel has

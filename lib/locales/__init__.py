@@ -1,4 +1,0 @@
-"""Label catalogs, one module per area of the app, each with a ZH and an EN dict.
-
-`lib.i18n` merges every module in this package; a key must be unique across them.
-"""
