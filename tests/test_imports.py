@@ -637,3 +637,11 @@ def test_industry_plans_import_by_industry_name_or_code(hand_engine: Engine) -> 
             (5, "planned", None),
             (4, "started", 3000),
         ]
+
+
+def test_every_record_type_has_its_importer() -> None:
+    from lib.files.imports import REGISTRY
+    from lib.services.imports import IMPORTERS
+
+    assert set(IMPORTERS) == set(REGISTRY)
+    assert all(IMPORTERS[code].action == kind.action for code, kind in REGISTRY.items())

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.core.db import make_engine
-from lib.core.domain import Role
+from lib.core.domain import INCOME_MAX, Role
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import get_language, set_language, t
 from lib.core.models import AuditEntry, Industry, IndustryPlan, Organisation, PlanStageChange
@@ -32,7 +32,7 @@ from lib.queries import overview, plan_forms
 from lib.queries.common import data_version
 from lib.rules.permissions import Actor
 from lib.services.households import field_messages
-from lib.services.industry import INCOME_MAX, STAGES, create_plan, plan_key, update_plan
+from lib.services.industry import STAGES, create_plan, plan_key, update_plan
 from tests.hand_county import load_hand_county
 from tests.support.accounts import module_actors, store_accounts
 from tests.support.concurrency import write_before_first_flush

@@ -27,6 +27,11 @@ MAX_MISSED_IDENTIFICATION_RATE = 0.01
 MIN_SATISFACTION = 0.90
 
 # A household's "two no-worries, three guarantees" and safe water: yes/no columns of Household.
+# Limits on what forms and imports accept.
+VISITOR_NAME_MAX = 40  # VerificationVisit.visitor_name is String(40)
+FREE_TEXT_MAX = 2000  # problems found on a visit; reasons for a change
+INCOME_MAX = 1_000_000  # yuan a year from one plan: anything above is a typing slip
+
 HOUSEHOLD_FLAGS = (
     "no_worry_food",
     "no_worry_clothing",
@@ -143,3 +148,9 @@ class Role(StrEnum):
     TOWN_EDITOR = "town_editor"
     VILLAGE_EDITOR = "village_editor"
     ADMIN = "admin"
+
+
+STAGES = [stage.value for stage in PlanStage]  # planned → started → producing → stable
+NO_PLAN = "none"  # a household without an industry plan, in stage counts
+STAGE_ORDER = [NO_PLAN, *STAGES]
+SEARCH_MAX = 100  # matches a search lists (a picker past its list limit searches instead)

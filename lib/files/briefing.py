@@ -16,13 +16,13 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from lib.core import config
+from lib.core.figures import OverviewTotals, StageFunnel
 from lib.core.i18n import format_count, format_share, get_language, localized, set_language, t
 from lib.files import export
 from lib.present import charts, geo, maps, mapview, overview_view
 from lib.present import industry_view as industry_labels
 from lib.present import training_view as training_labels
 from lib.queries import common, industry, overview, training, villages
-from lib.queries.industry import StageFunnel
 
 LAGGING_TOWNS = 3  # one slide each for the towns lowest on overall progress
 SHARE_MEASURES = ["exited_share", "plan_share", "stable_share", "verified_share", "training_share"]
@@ -193,7 +193,7 @@ def _chart_ends(ordered: Sequence[str]) -> tuple[list[str], list[str]]:
     return names[:half] + names[-half:], [t("briefing.chart_ends", half=half, n=len(names))]
 
 
-def _overall(totals: overview.OverviewTotals) -> float | None:
+def _overall(totals: OverviewTotals) -> float | None:
     """Overall progress of a set of towns: the mean of its progress shares, as a town's is."""
     parts = [getattr(totals, part) for part in overview.PROGRESS_PARTS]
     known = [part for part in parts if part is not None]
@@ -211,7 +211,7 @@ def _share_frame(series: Mapping[str, Mapping[str, float | None]], measures: Seq
     return frame
 
 
-def _shares(totals: overview.OverviewTotals) -> dict[str, float | None]:
+def _shares(totals: OverviewTotals) -> dict[str, float | None]:
     return {measure: getattr(totals, measure) for measure in SHARE_MEASURES}
 
 

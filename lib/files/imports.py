@@ -1,12 +1,12 @@
 """Excel imports: which record types can be imported, their templates, and reading an upload.
 
 Pure: no streamlit and no SQL. A record type names its columns (headers in both languages, type,
-required or not, help text), the service that stores its records (split for imports: see
-`lib.services.common.RowImporter`) and how a row's values become that service's keyword
-arguments. `template_bytes` writes a type's .xlsx template; `parse_upload` reads a filled one into
-clean rows and `Problem`s (row, column, label key + parameters), never raising on a bad file.
+required or not, help text) and how a row's values become the keyword arguments of the service
+that stores its records (`lib.services.imports.IMPORTERS`: one per type). `template_bytes` writes
+a type's .xlsx template; `parse_upload` reads a filled one into clean rows and `Problem`s (row,
+column, label key + parameters), never raising on a bad file.
 `lib.services.imports` then runs the rows through the services, all or nothing. Adding a record
-type is one `RecordType(...)` entry in `REGISTRY`.
+type is one `RecordType(...)` entry in `REGISTRY` and its importer in `IMPORTERS`.
 
 Reading is bounded: a sheet wider or longer than the template allows is refused from its stated
 size before a cell is read, only the columns a template can have are read, reading stops at the
@@ -36,12 +36,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, PlanStage
+from lib.core.domain import (
+    EXIT_STEPS,
+    FREE_TEXT_MAX,
+    HOUSEHOLD_FLAGS,
+    INCOME_MAX,
+    VISITOR_NAME_MAX,
+    PlanStage,
+)
 from lib.core.i18n import CATALOGS
 from lib.files.excel import FORMULA_START, put
 from lib.rules.permissions import HOUSEHOLD_UPDATE, PLAN_UPDATE, VISIT_RECORD
-from lib.services import households, industry
-from lib.services.common import RowImporter
 
 MAX_BYTES = 5 * 1024 * 1024  # an upload larger than this is refused before it is opened
 MAX_UNPACKED = 100 * 1024 * 1024  # the xlsx (a zip) unpacked; guards against zip bombs
@@ -132,12 +137,11 @@ class Column:
 
 @dataclass(frozen=True)
 class RecordType:
-    """An importable record type: its columns and the service that stores its records.
+    """An importable record type: its columns and how its rows become a service's arguments.
 
-    `importer` is that service split in two (`lib.services.common.RowImporter`): a check that
-    reads nothing row by row, so a whole file is checked in a read transaction, and a write of
-    many records at once. `build(values, ids)` turns a row's values (column code → value) and the
-    ids its `lookups` resolved (column code → id) into the service's keyword arguments, less
+    The service that stores its records is `lib.services.imports.IMPORTERS[code]`.
+    `build(values, ids)` turns a row's values (column code → value) and the ids its `lookups`
+    resolved (column code → id) into the service's keyword arguments, less
     `actor` and `as_of`. `fields` maps the service's error fields to columns; `unique` names the
     columns no two rows of a file may share: rows of one file are checked each on its own, so
     two rows that would change the same record must be refused here.
@@ -146,7 +150,6 @@ class RecordType:
     code: str
     action: str
     columns: tuple[Column, ...]
-    importer: RowImporter[Any, Any]
     build: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
     lookups: Mapping[str, str] = field(default_factory=dict)  # column code → lookup name
     fields: Mapping[str, str] = field(default_factory=dict)  # service field → column code
@@ -200,13 +203,12 @@ VISITS = RecordType(
     columns=(
         Column("archive_no", "text", required=True, max_length=24),
         Column("visited_on", "date", required=True),
-        Column("visitor_name", "text", required=True, max_length=households.VISITOR_NAME_MAX),
+        Column("visitor_name", "text", required=True, max_length=VISITOR_NAME_MAX),
         Column("ledger_verified", "bool", required=True),
-        Column("problems", "text", max_length=households.TEXT_MAX),
+        Column("problems", "text", max_length=FREE_TEXT_MAX),
         Column("satisfied", "bool"),
         Column("found_unregistered_need", "bool"),
     ),
-    importer=households.VISIT_IMPORT,
     build=_visit_kwargs,
     lookups={"archive_no": "household"},
     fields={"household_id": "archive_no"},
@@ -229,10 +231,9 @@ HOUSEHOLD_STATUS = RecordType(
         ),
         *(Column(flag, "bool", required=True, help_key="data.colhelp.flag") for flag in HOUSEHOLD_FLAGS),
         *(Column(step, "date", help_key="data.colhelp.step") for step in EXIT_STEPS),
-        Column("reason", "text", max_length=households.TEXT_MAX),
+        Column("reason", "text", max_length=FREE_TEXT_MAX),
         Column("version", "int", required=True, minimum=1),
     ),
-    importer=households.STATUS_IMPORT,
     build=_status_kwargs,
     lookups={"archive_no": "household"},
     fields={"household_id": "archive_no", "expected_version": "version"},
@@ -272,11 +273,10 @@ INDUSTRY_PLANS = RecordType(
         Column("planned_on", "date", required=True),
         Column("started_on", "date"),
         Column("stage_changed_on", "date"),
-        Column("expected_income", "int", maximum=industry.INCOME_MAX),
-        Column("actual_income", "int", maximum=industry.INCOME_MAX),
-        Column("reason", "text", max_length=households.TEXT_MAX),
+        Column("expected_income", "int", maximum=INCOME_MAX),
+        Column("actual_income", "int", maximum=INCOME_MAX),
+        Column("reason", "text", max_length=FREE_TEXT_MAX),
     ),
-    importer=industry.PLAN_IMPORT,
     build=_plan_kwargs,
     lookups={"archive_no": "household", "industry": "industry"},
     fields={"household_id": "archive_no", "partner_org_id": "industry"},

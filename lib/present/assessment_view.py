@@ -16,9 +16,8 @@ import pandas as pd
 from lib.core.i18n import format_count, format_share, get_language, localized, t
 from lib.present.markup import escape_markdown
 from lib.present.training_view import Tile
-from lib.queries.assessment import CHECK_KEYS, CHECKS, COUNT_COLUMNS
 from lib.rules import assessment, privacy
-from lib.rules.assessment import MEASURES, RATES, Thresholds
+from lib.rules.assessment import CHECK_FAMILIES, CHECK_KEYS, COUNT_COLUMNS, MEASURES, RATES, Thresholds
 
 DOTS = {assessment.GREEN: "🟢", assessment.AMBER: "🟡", assessment.RED: "🔴", assessment.NONE: "⚪"}
 COLOURS = {
@@ -270,11 +269,13 @@ def check_summary(total: Mapping[str, Any], thresholds: Thresholds) -> pd.DataFr
     """Every check with its kind, what it means and how many households it finds."""
     return pd.DataFrame(
         {
-            t("assessment.col.check"): [t(f"assessment.check.{c.key}") for c in CHECKS],
-            t("assessment.col.family"): [t(f"assessment.family.{c.family}") for c in CHECKS],
-            t("assessment.col.households"): [int(total[c.key]) for c in CHECKS],
+            t("assessment.col.check"): [t(f"assessment.check.{key}") for key in CHECK_KEYS],
+            t("assessment.col.family"): [
+                t(f"assessment.family.{family}") for family in CHECK_FAMILIES.values()
+            ],
+            t("assessment.col.households"): [int(total[key]) for key in CHECK_KEYS],
             t("assessment.col.explanation"): [
-                t(f"assessment.explain.{c.key}", months=thresholds.verified_within_months) for c in CHECKS
+                t(f"assessment.explain.{key}", months=thresholds.verified_within_months) for key in CHECK_KEYS
             ],
         }
     )

@@ -11,9 +11,10 @@ from typing import Any
 
 import pandas as pd
 
+from lib.core.domain import STAGES
+from lib.core.figures import StageFunnel
 from lib.core.i18n import format_count, format_share, localized, t
 from lib.present.training_view import Tile
-from lib.queries.industry import STAGES, StageFunnel
 from lib.rules import privacy
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lib.core.figures import OverviewTotals
 from lib.core.i18n import format_count, format_share, t
-from lib.queries.overview import OverviewTotals
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from lib.core.domain import NO_PLAN, SEARCH_MAX, STAGE_ORDER
+from lib.core.figures import VisitSummary
 from lib.core.i18n import format_count, format_share, localized, t
 from lib.present.markup import escape_markdown, t_md
-from lib.queries.common import SEARCH_MAX
-from lib.queries.village_detail import NO_PLAN, STAGE_ORDER, VisitSummary
 from lib.rules.privacy import mask_name
 
 

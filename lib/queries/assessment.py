@@ -58,6 +58,7 @@ from lib.queries import rollups
 from lib.queries.common import AnySelect, count_if, frames_in_chunks, poverty_line_sql, town_filter
 from lib.queries.industry import months_before
 from lib.rules import assessment
+from lib.rules.assessment import CHECK_FAMILIES, CHECK_KEYS, COUNT_COLUMNS
 
 Level = Literal["town", "village"]
 MISMATCH_FACTOR = 2  # a per-capita income more than doubling or halving in a year is suspicious
@@ -330,19 +331,21 @@ class Check:
     condition: CheckFunction
 
 
-CHECKS: tuple[Check, ...] = (
-    Check("income_below_line", "wrong_exit", income_below_line),
-    Check("guarantee_not_met", "wrong_exit", guarantee_not_met),
-    Check("exit_steps_missing", "exit_steps", exit_steps_missing),
-    Check("exit_steps_out_of_order", "exit_steps", exit_steps_out_of_order),
-    Check("fields_missing", "fields", fields_missing),
-    Check("not_verified", "verification", not_verified),
-    Check("verified_long_ago", "verification", verified_long_ago),
-    Check("members_income_mismatch", "contradiction", members_income_mismatch),
-    Check("housing_contradiction", "contradiction", housing_contradiction),
-    Check("unregistered_need", "missed", unregistered_need),
+CONDITIONS: dict[str, CheckFunction] = {
+    "income_below_line": income_below_line,
+    "guarantee_not_met": guarantee_not_met,
+    "exit_steps_missing": exit_steps_missing,
+    "exit_steps_out_of_order": exit_steps_out_of_order,
+    "fields_missing": fields_missing,
+    "not_verified": not_verified,
+    "verified_long_ago": verified_long_ago,
+    "members_income_mismatch": members_income_mismatch,
+    "housing_contradiction": housing_contradiction,
+    "unregistered_need": unregistered_need,
+}
+CHECKS: tuple[Check, ...] = tuple(
+    Check(key, family, CONDITIONS[key]) for key, family in CHECK_FAMILIES.items()
 )
-CHECK_KEYS = [check.key for check in CHECKS]
 CHECKS_BY_KEY = {check.key: check for check in CHECKS}
 # Stored per household in the rollup; verified_long_ago depends on a setting (within_months).
 STORED_CHECKS = [key for key in CHECK_KEYS if key != "verified_long_ago"]
@@ -421,18 +424,6 @@ def _any_flag(flags: CTE, keys: Sequence[str]) -> ColumnElement[bool]:
 
 # --- readiness counts -------------------------------------------------------------------------
 
-COUNT_COLUMNS = [
-    "households",
-    "exited",
-    "verified_current",
-    "wrong_exits",
-    "visited",
-    "found_need",
-    "answered",
-    "satisfied",
-    *CHECK_KEYS,
-    "with_issues",
-]
 TOWN_COLUMNS = ["town_code", "name_zh", "name_en"]
 VILLAGE_COLUMNS = ["village_code", "name_zh", "name_en", "town_code", "town_name_zh", "town_name_en"]
 

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, case, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lib.core.domain import POVERTY_LINE_BY_YEAR, PlanStage, poverty_line
+from lib.core.domain import POVERTY_LINE_BY_YEAR, SEARCH_MAX, PlanStage, poverty_line
 from lib.core.models import Meta, Town
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -20,7 +20,6 @@ SelectT = TypeVar("SelectT", bound=AnySelect)  # any Select that involves Town
 # What a search box may hold (characters): longer searches are cut to this in the queries, and the
 # boxes stop typing there. SQLite refuses LIKE patterns over 50,000 bytes, and a village search
 # compares every word with every name.
-SEARCH_MAX = 100
 
 
 # The longest code a query parameter may name (Village.code is String(12), Industry.code String(30));

@@ -36,7 +36,6 @@ import calendar
 import datetime as dt
 import typing
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -57,7 +56,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from lib.core.domain import BenefitType, IndustryCategory, PlanStage, poverty_line
+from lib.core.domain import STAGES, BenefitType, IndustryCategory, PlanStage, poverty_line
+from lib.core.figures import StageFunnel
 from lib.core.models import (
     Household,
     HouseholdIncome,
@@ -86,7 +86,6 @@ from lib.queries.common import (
 from lib.queries.overview import household_counts_for
 from lib.queries.training import months_between
 
-STAGES = [stage.value for stage in PlanStage]
 CATEGORIES = [category.value for category in IndustryCategory]
 BENEFIT_TYPES = [benefit.value for benefit in BenefitType]
 FUNNEL_TOTALS = [
@@ -239,33 +238,6 @@ def _as_int(frame: pd.DataFrame, columns: Sequence[str]) -> None:
 
 
 # --- progress ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StageFunnel:
-    """Households by their most advanced plan's stage, with the totals the shares are read from.
-
-    `stages` has one row per stage in order: stage, rank (1…4), households (best stage is this
-    one), reached (best stage is this one or later), share (households / households_with_plan,
-    NaN when no household has a plan).
-    """
-
-    households: int
-    households_with_labour: int
-    labour_households_with_plan: int
-    households_with_plan: int
-    stages: pd.DataFrame
-
-    @property
-    def plan_share(self) -> float | None:
-        """Households with labour that have a plan, of all households with labour (None if none)."""
-        if not self.households_with_labour:
-            return None
-        return self.labour_households_with_plan / self.households_with_labour
-
-    def stage(self, stage: str) -> int:
-        """Households whose best stage is `stage`."""
-        return int(self.stages.set_index("stage").at[stage, "households"])
 
 
 def stage_funnel(session: Session, *, town_codes: Sequence[str] | None = None) -> StageFunnel:

@@ -7,13 +7,13 @@ Overview's tiles and its town table always agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lib.core.domain import AttendanceStatus, HouseholdStatus, PlanStage, PostingRole
+from lib.core.figures import OverviewTotals
 from lib.core.models import (
     Attendance,
     Household,
@@ -55,44 +55,6 @@ COUNT_COLUMNS = [
 
 SHARE_COLUMNS = ["exited_share", "plan_share", "stable_share", "verified_share", "training_share"]
 PROGRESS_PARTS = ["exited_share", "plan_share", "verified_share", "training_share"]
-
-
-@dataclass(frozen=True)
-class OverviewTotals:
-    """Counts for the selected towns, with the shares leaders read."""
-
-    towns: int
-    counts: dict[str, int]
-
-    def __getitem__(self, key: str) -> int:
-        return self.counts[key]
-
-    def share(self, part: str, whole: str) -> float | None:
-        return _share(self.counts[part], self.counts[whole])
-
-    @property
-    def exited_share(self) -> float | None:
-        return self.share("households_exited", "households")
-
-    @property
-    def plan_share(self) -> float | None:
-        return self.share("labour_households_with_plan", "households_with_labour")
-
-    @property
-    def stable_share(self) -> float | None:
-        return self.share("stage_stable", "households_with_plan")
-
-    @property
-    def verified_share(self) -> float | None:
-        return self.share("households_verified", "households")
-
-    @property
-    def training_share(self) -> float | None:
-        return self.share("secretaries_trained", "secretaries_serving")
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def village_counts(key: GroupKey, town_codes: Sequence[str] | None) -> AnySelect:

@@ -10,15 +10,14 @@ missing value.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Float, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from lib.core.domain import HouseholdStatus, PlanStage, PostingRole, ProgrammeKind
+from lib.core.domain import NO_PLAN, STAGE_ORDER, HouseholdStatus, PlanStage, PostingRole, ProgrammeKind
+from lib.core.figures import VisitSummary
 from lib.core.models import (
     Cadre,
     Household,
@@ -34,9 +33,7 @@ from lib.core.models import (
 from lib.queries.common import AnySelect, count_if, rows_frame, stage_rank, town_filter
 from lib.queries.overview import attended_cadres, trained_cadres
 
-NO_PLAN = "none"
 STATUS_ORDER = [status.value for status in HouseholdStatus]
-STAGE_ORDER = [NO_PLAN, *(stage.value for stage in PlanStage)]
 
 
 def _in_village(code: str) -> ColumnElement[bool]:
@@ -389,23 +386,6 @@ def visits(session: Session, *, code: str) -> pd.DataFrame:
     )
     frame["ledger_verified"] = frame["ledger_verified"].astype(bool)
     return frame
-
-
-@dataclass(frozen=True)
-class VisitSummary:
-    """The village's verification work in a few counts."""
-
-    visits: int
-    households_visited: int
-    visits_with_problems: int
-    satisfied: int
-    satisfaction_answers: int
-    last_visit: dt.date | None
-
-    @property
-    def satisfaction(self) -> float | None:
-        """Share of visits that asked whose household was satisfied (the assessment wants ≥ 90%)."""
-        return self.satisfied / self.satisfaction_answers if self.satisfaction_answers else None
 
 
 def visit_summary(session: Session, *, code: str) -> VisitSummary:

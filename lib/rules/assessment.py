@@ -402,3 +402,33 @@ def with_readiness(
         }
     )
     return frame.drop(columns="readiness", errors="ignore").merge(classes, on=key, how="left")
+
+
+# The data checks (labels `assessment.check.<key>`) and the family each belongs to, in the order
+# pages list them; lib.queries.assessment holds their SQL.
+CHECK_FAMILIES: dict[str, str] = {
+    "income_below_line": "wrong_exit",
+    "guarantee_not_met": "wrong_exit",
+    "exit_steps_missing": "exit_steps",
+    "exit_steps_out_of_order": "exit_steps",
+    "fields_missing": "fields",
+    "not_verified": "verification",
+    "verified_long_ago": "verification",
+    "members_income_mismatch": "contradiction",
+    "housing_contradiction": "contradiction",
+    "unregistered_need": "missed",
+}
+CHECK_KEYS = list(CHECK_FAMILIES)
+# The readiness counts per town or village (lib.queries.assessment.readiness_counts).
+COUNT_COLUMNS = [
+    "households",
+    "exited",
+    "verified_current",
+    "wrong_exits",
+    "visited",
+    "found_need",
+    "answered",
+    "satisfied",
+    *CHECK_KEYS,
+    "with_issues",
+]

@@ -24,7 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, STATUS_FIELDS, HouseholdStatus, poverty_line
+from lib.core.domain import (
+    EXIT_STEPS,
+    FREE_TEXT_MAX,
+    HOUSEHOLD_FLAGS,
+    STATUS_FIELDS,
+    VISITOR_NAME_MAX,
+    HouseholdStatus,
+    poverty_line,
+)
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.models import AuditEntry, Household, HouseholdIncome, Town, VerificationVisit, Village
 from lib.rules.permissions import HOUSEHOLD_UPDATE, VISIT_RECORD, Actor, can
@@ -33,8 +41,6 @@ from lib.services.auth import require, require_role
 from lib.services.common import audit_values, bump_data_version, insert_many, is_row_id, transactional
 
 EARLIEST_DATE = dt.date(2014, 1, 1)  # the national register of poor households began in 2014
-VISITOR_NAME_MAX = 40  # VerificationVisit.visitor_name is String(40)
-TEXT_MAX = 2000  # problems found on a visit; reasons for a change
 
 AUDITED = (*STATUS_FIELDS, "exit_year")
 LOOKUP_CHUNK = 500  # ids per IN (…) when an import reads many households at once
@@ -159,15 +165,15 @@ def _check_bool(errors: _Errors, field: str, value: object, *, optional: bool = 
 
 
 def _check_text(errors: _Errors, field: str, value: object) -> str | None:
-    """Optional multi-line text: None or blank → None; trimmed, at most TEXT_MAX characters."""
+    """Optional multi-line text: None or blank → None; trimmed, at most FREE_TEXT_MAX characters."""
     if value is None:
         return None
     if not isinstance(value, str):
         errors.fail(field, "updates.error.text_invalid")
         return None
     text = value.strip()
-    if len(text) > TEXT_MAX:
-        errors.fail(field, "updates.error.text_long", max=TEXT_MAX)
+    if len(text) > FREE_TEXT_MAX:
+        errors.fail(field, "updates.error.text_long", max=FREE_TEXT_MAX)
     elif problem := text_problem(text, multiline=True, control_key="updates.error.text_chars"):
         errors.fail(field, problem[0], **problem[1])
     return text or None

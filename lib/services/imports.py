@@ -36,11 +36,20 @@ from lib.core.models import Household, Industry
 from lib.files.imports import ImportReport, Problem, RecordType, Row, Upload, duplicate_problems, normalize
 from lib.files.imports import record_type as find_type
 from lib.rules.permissions import Actor
+from lib.services import households, industry
 from lib.services.auth import require_role
-from lib.services.common import bump_data_version, record_audit
+from lib.services.common import RowImporter, bump_data_version, record_audit
 
 IMPORT_ACTION = "data.import"
 LOOKUP_CHUNK = 500  # values per IN (…) when resolving archive numbers to ids
+
+# record type code (lib.files.imports.REGISTRY) → the service that stores its rows, split so a whole
+# file is checked in a read transaction (nothing read row by row) and written at once
+IMPORTERS: dict[str, RowImporter[Any, Any]] = {
+    "visits": households.VISIT_IMPORT,
+    "household_status": households.STATUS_IMPORT,
+    "industry_plans": industry.PLAN_IMPORT,
+}
 
 
 def _households(session: Session, values: Sequence[str]) -> dict[str, int]:
@@ -154,7 +163,7 @@ def _prepare(
     requests = {
         row.number: kind.build(row.values, ids[row.number]) for row in data if row.number not in skipped
     }
-    loaded = kind.importer.load(session, list(requests.values()), as_of=as_of, lock=lock)
+    loaded = IMPORTERS[kind.code].load(session, list(requests.values()), as_of=as_of, lock=lock)
     found: list[Problem] = [*duplicates, *unknown]
     prepared: list[Any] = []
     for row in data:
@@ -162,7 +171,7 @@ def _prepare(
         if request is None:
             continue
         try:
-            prepared.append(kind.importer.prepare(loaded, fresh, request, as_of=as_of))
+            prepared.append(IMPORTERS[kind.code].prepare(loaded, fresh, request, as_of=as_of))
         except (ValidationError, PermissionDenied, StaleEdit) as error:
             found.extend(_refusal(kind, row, error))
     report.problems.extend(_with_letters(found, letters))
@@ -232,7 +241,7 @@ def run_import(
             return report
         fresh, prepared = checked
         try:
-            changed = kind.importer.write(session, fresh, prepared)
+            changed = IMPORTERS[kind.code].write(session, fresh, prepared)
         except (StaleDataError, IntegrityError):
             # Only a writer the locks do not keep out gets here (none is known): nothing is kept.
             session.rollback()

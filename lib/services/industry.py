@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.core.domain import IndustryCategory, PlanStage
+from lib.core.domain import INCOME_MAX, IndustryCategory, PlanStage
 from lib.core.errors import StaleEdit, ValidationError
 from lib.core.models import (
     AuditEntry,
@@ -52,7 +52,6 @@ from lib.services.households import (
 
 PLAN_TABLE = "industry_plans"
 PLAN_CREATE = "plan.create"  # the audit action of a new plan (permission: PLAN_UPDATE, as for changes)
-INCOME_MAX = 1_000_000  # yuan a year from one plan: anything above is a typing slip
 ID_MAX = 2**63 - 1
 _CODE = re.compile(r"[A-Za-z0-9_.-]{1,30}")  # Industry.code is String(30)
 STAGES = tuple(stage.value for stage in PlanStage)

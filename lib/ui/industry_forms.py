@@ -10,6 +10,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from lib import ui
+from lib.core.domain import INCOME_MAX
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import localized, t
 from lib.queries import plan_forms
@@ -232,7 +233,7 @@ def _plan_fields(
                 t(f"plans.field.{field}"),
                 value=record[field],
                 min_value=0,
-                max_value=industry.INCOME_MAX,
+                max_value=INCOME_MAX,
                 step=100,
                 key=f"pl_{field}_{suffix}",
             )
