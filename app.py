@@ -5,8 +5,9 @@ import streamlit as st
 
 from lib import ui
 from lib.core.domain import PlanStage
-from lib.core.i18n import localized, t
+from lib.core.i18n import t
 from lib.present import charts, overview_view
+from lib.present.common import localized_column
 from lib.queries import overview, villages
 from lib.ui import downloads, meeting, shell
 
@@ -60,7 +61,7 @@ with right:
         """The ranking chart and the town table (the measure ranked by first, drawn as a bar; the
         others follow as plain percentages)."""
         ranked = overview.rank_towns(progress, by=measure)
-        town_labels = [localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)]
+        town_labels = localized_column(ranked, "name")
         bars = pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna()
         chart = charts.ranking_bars(bars, value_title=measure_labels[measure], town_title=t("col.town"))
         table = pd.DataFrame(
@@ -116,10 +117,8 @@ def due_villages() -> pd.DataFrame:
     due = villages.due_villages(measures)
     return pd.DataFrame(
         {
-            "village": [localized(zh, en) for zh, en in zip(due["name_zh"], due["name_en"], strict=True)],
-            "town": [
-                localized(zh, en) for zh, en in zip(due["town_name_zh"], due["town_name_en"], strict=True)
-            ],
+            "village": localized_column(due, "name"),
+            "town": localized_column(due, "town_name"),
             "planned": due["planned_exit_year"],
             "incidence": due["poverty_incidence"] * 100,
             "households_poor": due["households_poor"],

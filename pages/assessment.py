@@ -7,7 +7,7 @@ from lib import ui
 from lib.core.i18n import format_count, t
 from lib.files import export
 from lib.present import assessment_view as view
-from lib.present import training_view
+from lib.present.common import parse_as_of
 from lib.queries import assessment as queries
 from lib.rules import assessment, privacy
 from lib.ui import assessment_controls, long_lists, shell
@@ -15,7 +15,7 @@ from lib.ui import assessment_controls, long_lists, shell
 filters = shell.open_page("assessment")
 ui.page_header(t("assessment.title"), filters)
 towns = filters.town_codes
-as_of = training_view.parse_as_of(ui.as_of())
+as_of = parse_as_of(ui.as_of())
 thresholds = assessment.Thresholds.from_settings()
 months = thresholds.verified_within_months
 st.caption(view.intro(thresholds))

@@ -6,8 +6,9 @@ import streamlit as st
 from lib import ui
 from lib.core import config
 from lib.core.i18n import t
-from lib.present import charts, training_view
+from lib.present import charts
 from lib.present import industry_view as view
+from lib.present.common import parse_as_of
 from lib.queries import industry
 from lib.rules import privacy
 from lib.ui import downloads, long_lists, shell
@@ -15,7 +16,7 @@ from lib.ui import downloads, long_lists, shell
 filters = shell.open_page("industry")
 ui.page_header(t("industry.title"), filters)
 towns = filters.town_codes
-as_of = training_view.parse_as_of(ui.as_of())
+as_of = parse_as_of(ui.as_of())
 months = config.stuck_after_months()
 
 funnel = ui.query(industry.stage_funnel, town_codes=towns)

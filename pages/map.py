@@ -7,7 +7,8 @@ from lib import ui
 from lib.core import config
 from lib.core.i18n import t
 from lib.files import export
-from lib.present import maps, mapview, training_view
+from lib.present import maps, mapview
+from lib.present.common import localized_column, parse_as_of
 from lib.queries import assessment as assessment_queries
 from lib.queries import overview, villages
 from lib.rules import assessment
@@ -44,7 +45,7 @@ measure = maps.MEASURES[measure_key]
 readiness_key = ""  # what the readiness measure depends on besides the data
 if measure_key == "readiness":  # the overall status on /assessment, by village or town
     readiness_args = {
-        "as_of": training_view.parse_as_of(ui.as_of()),
+        "as_of": parse_as_of(ui.as_of()),
         "within_months": config.verified_within_months(),
         "town_codes": filters.town_codes,
     }
@@ -119,8 +120,8 @@ with note_col:
         st.caption(t("map.all_located"))
     else:
         places = zip(
-            mapview.localized_column(missing, "name"),
-            mapview.localized_column(missing, "town_name"),
+            localized_column(missing, "name"),
+            localized_column(missing, "town_name"),
             strict=True,
         )
         names = [f"{village} ({town})" for village, town in places]

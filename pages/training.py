@@ -8,6 +8,7 @@ from lib.core.i18n import t
 from lib.files import export
 from lib.present import charts
 from lib.present import training_view as view
+from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.rules import training_plan
 from lib.ui import downloads, shell
@@ -15,7 +16,7 @@ from lib.ui import downloads, shell
 filters = shell.open_page("training")
 ui.page_header(t("training.title"), filters)
 towns = filters.town_codes
-as_of = view.parse_as_of(ui.as_of())
+as_of = parse_as_of(ui.as_of())
 
 by_town = ui.query(training.coverage_by_town, town_codes=towns)
 if by_town.empty:

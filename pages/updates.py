@@ -4,7 +4,8 @@ import streamlit as st
 
 from lib import ui
 from lib.core.i18n import t
-from lib.present import audit_view, training_view
+from lib.present import audit_view
+from lib.present.common import parse_as_of
 from lib.queries import audit, common
 from lib.ui import correction_forms, household_forms, industry_forms, shell, training_forms, village_forms
 from lib.ui import form_parts as parts
@@ -12,7 +13,7 @@ from lib.ui import form_parts as parts
 filters = shell.open_page("updates")
 ui.page_header(t("forms.title"), filters)
 actor = ui.current_actor()
-as_of = training_view.parse_as_of(ui.as_of())
+as_of = parse_as_of(ui.as_of())
 correction_forms.correction_banner(actor)
 
 visit_tab, status_tab, plan_tab, village_tab, attendance_tab, review_tab, log_tab = st.tabs(

@@ -9,6 +9,7 @@ import streamlit as st
 from lib import ui
 from lib.core.i18n import localized, t
 from lib.present import village_view as view
+from lib.present.common import Tile
 from lib.queries import common, village_detail, villages
 from lib.rules import privacy
 from lib.ui import downloads, shell
@@ -17,7 +18,7 @@ filters = shell.open_page("village")
 code = ui.code_param("code")
 
 
-def tiles(items: Sequence[view.Tile]) -> None:
+def tiles(items: Sequence[Tile]) -> None:
     for cell, tile in zip(st.columns(len(items)), items, strict=True):
         with cell:
             ui.kpi(tile.label, tile.value, tile.detail, tile.help)

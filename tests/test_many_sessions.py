@@ -249,16 +249,16 @@ def test_a_rerun_of_the_map_reuses_the_village_pickers_labels(
 ) -> None:
     """The card's picker names every village on the map (a city's 3,600): the names are worked
     out once per data version, language and selection, not on every leader's run."""
-    from lib.present import mapview
+    from lib.present import common
 
     named: list[int] = []
-    localized_column = mapview.localized_column
+    localized_column = common.localized_column
 
     def counted(frame: pd.DataFrame, prefix: str) -> list[str]:
         named.append(len(frame))
         return localized_column(frame, prefix)
 
-    monkeypatch.setattr(mapview, "localized_column", counted)
+    monkeypatch.setattr(common, "localized_column", counted)
     at = open_app(hand_sqlite_url, page="pages/map.py", lang="en")
     assert not at.exception
     every_village = max(named)

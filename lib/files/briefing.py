@@ -22,6 +22,7 @@ from lib.files import export
 from lib.present import charts, geo, maps, mapview, overview_view
 from lib.present import industry_view as industry_labels
 from lib.present import training_view as training_labels
+from lib.present.common import localized_column
 from lib.queries import common, industry, overview, training, villages
 
 LAGGING_TOWNS = 3  # one slide each for the towns lowest on overall progress
@@ -246,7 +247,7 @@ def _overview_slide(context: _Context) -> Slide:
 def _ranking_slide(context: _Context) -> Slide:
     ranked = overview.rank_towns(context.progress, by="progress")
     with_data = ranked[ranked["progress"].notna()]
-    names = [localized(zh, en) for zh, en in zip(with_data["name_zh"], with_data["name_en"], strict=True)]
+    names = localized_column(with_data, "name")
     bullets = []
     if len(names) == 1:
         bullets.append(t("briefing.value", label=names[0], value=_share(with_data["progress"].iloc[0])))
@@ -260,7 +261,7 @@ def _ranking_slide(context: _Context) -> Slide:
     )
     without = ranked[ranked["progress"].isna()]
     if not without.empty:
-        missing = [localized(zh, en) for zh, en in zip(without["name_zh"], without["name_en"], strict=True)]
+        missing = localized_column(without, "name")
         bullets.append(t("briefing.ranking.no_data", n=len(missing), names=_join(missing)))
     chart = None
     if names:
@@ -348,9 +349,7 @@ def _map_slide(context: _Context) -> Slide:
     ]
     missing = maps.unlocated(frame)
     if not missing.empty:
-        bullets.append(
-            t("map.no_coords", n=len(missing), names=_join(mapview.localized_column(missing, "name")))
-        )
+        bullets.append(t("map.no_coords", n=len(missing), names=_join(localized_column(missing, "name"))))
     return context.slide("map", t("briefing.map.title", measure=label), bullets, chart=chart)
 
 

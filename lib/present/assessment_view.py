@@ -14,8 +14,8 @@ import altair as alt
 import pandas as pd
 
 from lib.core.i18n import format_count, format_share, get_language, localized, t
+from lib.present.common import Tile, localized_column
 from lib.present.markup import escape_markdown
-from lib.present.training_view import Tile
 from lib.rules import assessment, privacy
 from lib.rules.assessment import CHECK_FAMILIES, CHECK_KEYS, COUNT_COLUMNS, MEASURES, RATES, Thresholds
 
@@ -27,10 +27,6 @@ COLOURS = {
     assessment.NONE: "#bdbdbd",
 }
 SEVERITY = {assessment.RED: 0, assessment.AMBER: 1, assessment.NONE: 2, assessment.GREEN: 3}
-
-
-def _names(zh: Iterable[Any], en: Iterable[Any]) -> list[str]:
-    return [localized(a, b) for a, b in zip(zh, en, strict=True)]
 
 
 def _number(value: Any) -> float | None:
@@ -163,7 +159,7 @@ def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     shown = _by_severity(ready, "town_code")
     return pd.DataFrame(
         {
-            t("assessment.col.town"): _names(shown["name_zh"], shown["name_en"]),
+            t("assessment.col.town"): localized_column(shown, "name"),
             t("assessment.col.readiness"): [status_text(s) for s in shown["readiness"]],
             t("assessment.col.reasons"): [reasons(row, thresholds) for row in shown.to_dict("records")],
             t("assessment.col.households"): shown["households"],
@@ -190,8 +186,8 @@ def village_table(ready: pd.DataFrame, thresholds: Thresholds, *, attention_only
     shown = _by_severity(shown, "village_code")
     return pd.DataFrame(
         {
-            t("assessment.col.village"): _names(shown["name_zh"], shown["name_en"]),
-            t("assessment.col.town"): _names(shown["town_name_zh"], shown["town_name_en"]),
+            t("assessment.col.village"): localized_column(shown, "name"),
+            t("assessment.col.town"): localized_column(shown, "town_name"),
             t("assessment.col.readiness"): [status_text(s) for s in shown["readiness"]],
             t("assessment.col.reasons"): [reasons(row, thresholds) for row in shown.to_dict("records")],
             **_measure_cells(shown),
@@ -305,8 +301,8 @@ def issue_table(issues: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
     statuses = {status: t(f"village.status.{status}") for status in set(issues["status"])}
     return pd.DataFrame(
         {
-            t("assessment.col.town"): _names(issues["town_name_zh"], issues["town_name_en"]),
-            t("assessment.col.village"): _names(issues["village_name_zh"], issues["village_name_en"]),
+            t("assessment.col.town"): localized_column(issues, "town_name"),
+            t("assessment.col.village"): localized_column(issues, "village_name"),
             t("assessment.col.archive"): issues["archive_no"],
             t("assessment.col.head"): _heads(issues["head_name"], show_names),
             t("assessment.col.status"): [statuses[s] for s in issues["status"]],
@@ -334,8 +330,8 @@ def visit_list(sample: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
     """The drawn households for the work teams, with the mock visit's answers (blank until visited)."""
     return pd.DataFrame(
         {
-            t("assessment.col.town"): _names(sample["town_name_zh"], sample["town_name_en"]),
-            t("assessment.col.village"): _names(sample["village_name_zh"], sample["village_name_en"]),
+            t("assessment.col.town"): localized_column(sample, "town_name"),
+            t("assessment.col.village"): localized_column(sample, "village_name"),
             t("assessment.col.archive"): sample["archive_no"],
             t("assessment.col.head"): _heads(sample["head_name"], show_names),
             t("assessment.col.status"): [t(f"village.status.{s}") for s in sample["status"]],

@@ -13,13 +13,9 @@ import pandas as pd
 
 from lib.core.domain import STAGES
 from lib.core.figures import StageFunnel
-from lib.core.i18n import format_count, format_share, localized, t
-from lib.present.training_view import Tile
+from lib.core.i18n import format_count, format_share, t
+from lib.present.common import Tile, localized_column
 from lib.rules import privacy
-
-
-def _names(zh: Iterable[Any], en: Iterable[Any]) -> list[str]:
-    return [localized(a, b) for a, b in zip(zh, en, strict=True)]
 
 
 def stage_labels() -> list[str]:
@@ -85,7 +81,7 @@ def town_stage_frame(by_town: pd.DataFrame) -> pd.DataFrame:
     shown = by_town[by_town["households"] > 0].sort_values(
         ["plan_share", "town_code"], ascending=[False, True]
     )
-    names = _names(shown["name_zh"], shown["name_en"])
+    names = localized_column(shown, "name")
     rows = []
     for rank, (stage, label) in enumerate(zip(STAGES, stage_labels(), strict=True), start=1):
         rows += [
@@ -119,8 +115,8 @@ def gaps_table(gaps: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
             t("industry.col.members"): gaps["members"],
             t("industry.col.labour"): gaps["labour_count"],
             t("industry.col.status"): [t(f"village.status.{s}") for s in gaps["status"]],
-            t("industry.col.village"): _names(gaps["village_name_zh"], gaps["village_name_en"]),
-            t("col.town"): _names(gaps["town_name_zh"], gaps["town_name_en"]),
+            t("industry.col.village"): localized_column(gaps, "village_name"),
+            t("col.town"): localized_column(gaps, "town_name"),
         }
     )
 
@@ -130,12 +126,12 @@ def stuck_table(stuck: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
         {
             t("industry.col.archive"): stuck["archive_no"],
             t("industry.col.head"): _heads(stuck["head_name"], show_names),
-            t("industry.col.industry"): _names(stuck["industry_name_zh"], stuck["industry_name_en"]),
+            t("industry.col.industry"): localized_column(stuck, "industry_name"),
             t("industry.col.stage"): [t(f"stage.{s}") for s in stuck["stage"]],
             t("industry.col.since"): stuck["stage_since"],
             t("industry.col.months"): stuck["months_in_stage"],
-            t("industry.col.village"): _names(stuck["village_name_zh"], stuck["village_name_en"]),
-            t("col.town"): _names(stuck["town_name_zh"], stuck["town_name_en"]),
+            t("industry.col.village"): localized_column(stuck, "village_name"),
+            t("col.town"): localized_column(stuck, "town_name"),
         }
     )
 
@@ -149,9 +145,9 @@ def products_table(products: pd.DataFrame) -> pd.DataFrame:
     shown = products[products["has_product"]]
     return pd.DataFrame(
         {
-            t("industry.col.village"): _names(shown["name_zh"], shown["name_en"]),
-            t("col.town"): _names(shown["town_name_zh"], shown["town_name_en"]),
-            t("industry.col.product"): _names(shown["signature_product_zh"], shown["signature_product_en"]),
+            t("industry.col.village"): localized_column(shown, "name"),
+            t("col.town"): localized_column(shown, "town_name"),
+            t("industry.col.product"): localized_column(shown, "signature_product"),
             t("industry.col.households"): shown["households"],
             t("industry.col.in_product"): shown["households_in_product"],
             t("industry.col.share"): shown["share"] * 100,
@@ -163,8 +159,8 @@ def no_product_table(products: pd.DataFrame) -> pd.DataFrame:
     shown = products[~products["has_product"]]
     return pd.DataFrame(
         {
-            t("industry.col.village"): _names(shown["name_zh"], shown["name_en"]),
-            t("col.town"): _names(shown["town_name_zh"], shown["town_name_en"]),
+            t("industry.col.village"): localized_column(shown, "name"),
+            t("col.town"): localized_column(shown, "town_name"),
             t("industry.col.households"): shown["households"],
         }
     )
@@ -174,12 +170,10 @@ def organisations_table(organisations: pd.DataFrame) -> pd.DataFrame:
     benefits = ["land_rent", "dividend", "wages", "guaranteed_purchase"]
     return pd.DataFrame(
         {
-            t("industry.col.organisation"): _names(organisations["name_zh"], organisations["name_en"]),
+            t("industry.col.organisation"): localized_column(organisations, "name"),
             t("industry.col.kind"): [t(f"village.kind.{k}") for k in organisations["kind"]],
-            t("industry.col.industry"): _names(
-                organisations["industry_name_zh"], organisations["industry_name_en"]
-            ),
-            t("col.town"): _names(organisations["town_name_zh"], organisations["town_name_en"]),
+            t("industry.col.industry"): localized_column(organisations, "industry_name"),
+            t("col.town"): localized_column(organisations, "town_name"),
             t("industry.col.villages_served"): organisations["villages_served"],
             t("industry.col.linked"): organisations["linked_households"],
             **{t(f"village.benefit.{b}"): organisations[b] for b in benefits},
@@ -193,14 +187,12 @@ def single_link_table(single: pd.DataFrame, *, show_names: bool) -> pd.DataFrame
         {
             t("industry.col.archive"): single["archive_no"],
             t("industry.col.head"): _heads(single["head_name"], show_names),
-            t("industry.col.organisation"): _names(
-                single["organisation_name_zh"], single["organisation_name_en"]
-            ),
+            t("industry.col.organisation"): localized_column(single, "organisation_name"),
             t("industry.col.benefits"): [
                 "、".join(t(f"village.benefit.{b}") for b in types) for types in single["benefit_types"]
             ],
-            t("industry.col.village"): _names(single["village_name_zh"], single["village_name_en"]),
-            t("col.town"): _names(single["town_name_zh"], single["town_name_en"]),
+            t("industry.col.village"): localized_column(single, "village_name"),
+            t("col.town"): localized_column(single, "town_name"),
         }
     )
 

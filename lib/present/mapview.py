@@ -12,8 +12,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from lib.core.i18n import CATALOGS, format_count, format_share, localized, t
+from lib.core.i18n import CATALOGS, format_count, format_share, t
 from lib.present import maps
+from lib.present.common import localized_column
 
 
 def measure_label(key: str, level: maps.Level) -> str:
@@ -22,13 +23,6 @@ def measure_label(key: str, level: maps.Level) -> str:
     if level == "town" and town_key in CATALOGS["en"]:
         return t(town_key)
     return t(f"map.measure.{key}")
-
-
-def localized_column(frame: pd.DataFrame, prefix: str) -> list[str]:
-    """`<prefix>_zh` / `<prefix>_en` of each row in the current language."""
-    # tolist first: iterating an Arrow-backed string column item by item is several times slower
-    pairs = zip(frame[f"{prefix}_zh"].tolist(), frame[f"{prefix}_en"].tolist(), strict=True)
-    return [localized(zh, en) for zh, en in pairs]
 
 
 def value_texts(

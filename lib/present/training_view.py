@@ -1,31 +1,17 @@
 """What the training page shows, in the current language: tiles, chart frames and tables.
 
 Pure (no streamlit, no SQL): it turns `lib.queries.training` results into labelled pieces so
-views/training_page.py only lays them out.
+pages/training.py only lays them out.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from lib.core.i18n import format_count, format_share, localized, t
-
-
-@dataclass(frozen=True)
-class Tile:
-    label: str
-    value: str
-    detail: str
-    help: str | None = None
-
-
-def _names(zh: Iterable[Any], en: Iterable[Any]) -> list[str]:
-    return [localized(a, b) for a, b in zip(zh, en, strict=True)]
+from lib.present.common import Tile, localized_column
 
 
 def target_share(programmes: pd.DataFrame) -> float | None:
@@ -35,7 +21,7 @@ def target_share(programmes: pd.DataFrame) -> float | None:
 
 
 def topic_names(topics: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(topics["code"], _names(topics["name_zh"], topics["name_en"]), strict=True))
+    return dict(zip(topics["code"], localized_column(topics, "name"), strict=True))
 
 
 def tiles(
@@ -49,7 +35,7 @@ def tiles(
     share = trained / serving if serving else None
     target_text = t("training.target", target=format_share(target)) if target is not None else ""
     enrolled = int(waiting["enrolled_upcoming"].sum()) if not waiting.empty else 0
-    tour_names = "、".join(dict.fromkeys(_names(tours["programme_name_zh"], tours["programme_name_en"])))
+    tour_names = "、".join(dict.fromkeys(localized_column(tours, "programme_name")))
     return [
         Tile(
             t("training.kpi.coverage"),
@@ -82,7 +68,7 @@ def tiles(
 def town_shares(by_town: pd.DataFrame) -> pd.DataFrame:
     """Chart frame: town, value (share trained), only towns with serving secretaries."""
     shown = by_town[by_town["serving"] > 0]
-    return pd.DataFrame({"town": _names(shown["name_zh"], shown["name_en"]), "value": shown["share"]})
+    return pd.DataFrame({"town": localized_column(shown, "name"), "value": shown["share"]})
 
 
 def trend(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,9 +80,7 @@ def phases_table(phases: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         {
             "phase": [
                 t("training.session_label", programme=name, phase=phase)
-                for name, phase in zip(
-                    _names(phases["name_zh"], phases["name_en"]), phases["phase"], strict=True
-                )
+                for name, phase in zip(localized_column(phases, "name"), phases["phase"], strict=True)
             ],
             "attended": phases["attended"],
             "serving": phases["attended_serving"],
@@ -110,7 +94,7 @@ def heatmap_frame(coverage: pd.DataFrame, topics: Mapping[str, str]) -> pd.DataF
     shown = coverage[coverage["serving"] > 0]
     return pd.DataFrame(
         {
-            "row": _names(shown["town_name_zh"], shown["town_name_en"]),
+            "row": localized_column(shown, "town_name"),
             "column": [topics.get(code, code) for code in shown["topic_code"]],
             "value": shown["share"],
         }
@@ -125,16 +109,16 @@ def missing_table(missing: pd.DataFrame, topics: Mapping[str, str]) -> pd.DataFr
     return pd.DataFrame(
         {
             t("training.col.name"): missing["name"],
-            t("col.town"): _names(missing["town_name_zh"], missing["town_name_en"]),
-            t("map.col.village"): _names(missing["village_name_zh"], missing["village_name_en"]),
+            t("col.town"): localized_column(missing, "town_name"),
+            t("map.col.village"): localized_column(missing, "village_name"),
             t("training.col.missing"): [_topic_list(codes, topics) for codes in missing["missing"]],
         }
     )
 
 
 def timeline_frame(schedule: pd.DataFrame) -> pd.DataFrame:
-    names = _names(schedule["name_zh"], schedule["name_en"])
-    places = _names(schedule["place_zh"], schedule["place_en"])
+    names = localized_column(schedule, "name")
+    places = localized_column(schedule, "place")
     return pd.DataFrame(
         {
             "label": [
@@ -159,9 +143,9 @@ def timeline_frame(schedule: pd.DataFrame) -> pd.DataFrame:
 def schedule_table(schedule: pd.DataFrame, topics: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            t("training.col.programme"): _names(schedule["name_zh"], schedule["name_en"]),
+            t("training.col.programme"): localized_column(schedule, "name"),
             t("training.col.phase"): schedule["phase"],
-            t("training.col.place"): _names(schedule["place_zh"], schedule["place_en"]),
+            t("training.col.place"): localized_column(schedule, "place"),
             t("training.col.start"): schedule["start_date"],
             t("training.col.end"): schedule["end_date"],
             t("training.col.days"): schedule["days"],
@@ -180,10 +164,10 @@ def schedule_table(schedule: pd.DataFrame, topics: Mapping[str, str]) -> pd.Data
 def tour_table(tours: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            t("training.col.programme"): _names(tours["programme_name_zh"], tours["programme_name_en"]),
+            t("training.col.programme"): localized_column(tours, "programme_name"),
             t("training.col.name"): tours["name"],
-            t("col.town"): _names(tours["town_name_zh"], tours["town_name_en"]),
-            t("map.col.village"): _names(tours["village_name_zh"], tours["village_name_en"]),
+            t("col.town"): localized_column(tours, "town_name"),
+            t("map.col.village"): localized_column(tours, "village_name"),
             t("training.col.selected"): tours["selected"],
             t("training.col.serving"): tours["serving"],
         }
@@ -194,9 +178,9 @@ def waiting_table(waiting: pd.DataFrame, topics: Mapping[str, str]) -> pd.DataFr
     return pd.DataFrame(
         {
             t("training.col.name"): waiting["name"],
-            t("col.town"): _names(waiting["town_name_zh"], waiting["town_name_en"]),
-            t("map.col.village"): _names(waiting["village_name_zh"], waiting["village_name_en"]),
-            t("training.col.unit"): _names(waiting["sent_by_unit_zh"], waiting["sent_by_unit_en"]),
+            t("col.town"): localized_column(waiting, "town_name"),
+            t("map.col.village"): localized_column(waiting, "village_name"),
+            t("training.col.unit"): localized_column(waiting, "sent_by_unit"),
             t("training.col.since"): waiting["since"],
             t("training.col.months"): waiting["months_in_post"],
             t("training.col.enrolled_upcoming"): waiting["enrolled_upcoming"],
@@ -242,11 +226,3 @@ def proposal_table(proposal: pd.DataFrame, waiting: pd.DataFrame, schedule: pd.D
             ],
         }
     )
-
-
-def parse_as_of(value: str) -> dt.date:
-    """The data's "as of" date from app_meta; today when the database does not say."""
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return dt.date.today()

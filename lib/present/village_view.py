@@ -17,18 +17,9 @@ import pandas as pd
 from lib.core.domain import NO_PLAN, SEARCH_MAX, STAGE_ORDER
 from lib.core.figures import VisitSummary
 from lib.core.i18n import format_count, format_share, localized, t
+from lib.present.common import Tile, localized_column
 from lib.present.markup import escape_markdown, t_md
 from lib.rules.privacy import mask_name
-
-
-@dataclass(frozen=True)
-class Tile:
-    """A KPI tile: label, the figure, the counts behind it, and what it means."""
-
-    label: str
-    value: str
-    detail: str | None = None
-    help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,13 +43,6 @@ def _labels(values: Iterable[Any], prefix: str) -> list[str]:
 
 def stage_label(stage: str) -> str:
     return t("village.stage.none") if stage == NO_PLAN else t(f"stage.{stage}")
-
-
-def _names(zh: Iterable[Any], en: Iterable[Any]) -> list[str]:
-    return [
-        localized(a if isinstance(a, str) else None, b if isinstance(b, str) else None)
-        for a, b in zip(zh, en, strict=True)
-    ]
 
 
 def _table(columns: Mapping[str, Any]) -> Table:
@@ -246,7 +230,7 @@ def team_table(team: pd.DataFrame, *, serving: bool) -> Table:
     columns: dict[str, Any] = {
         "name": rows["name"],
         "role": _labels(rows["role"], "village.role"),
-        "unit": _names(rows["unit_zh"], rows["unit_en"]),
+        "unit": localized_column(rows, "unit"),
         "start": rows["start_date"],
         "end": rows["end_date"],
         "trained": rows["trained"],
@@ -263,7 +247,7 @@ def team_table(team: pd.DataFrame, *, serving: bool) -> Table:
 def top_industries_table(top: pd.DataFrame) -> Table:
     """Industry (★ marks the village's signature industry), households, share (in percent, for a
     progress bar)."""
-    names = _names(top["industry_zh"], top["industry_en"])
+    names = localized_column(top, "industry")
     columns = {
         "industry": [
             f"{name} ★" if mark else name for name, mark in zip(names, top["signature"], strict=True)
@@ -278,11 +262,11 @@ def plans_table(plans: pd.DataFrame) -> Table:
     """One row per plan; the partner column only when some plan has a partner."""
     columns = {
         "archive_no": list(plans["archive_no"]),
-        "industry": _names(plans["industry_zh"], plans["industry_en"]),
+        "industry": localized_column(plans, "industry"),
         "category": _labels(plans["category"], "village.category"),
         "stage": [stage_label(stage) for stage in plans["stage"]],
         "stage_since": list(plans["stage_since"]),
-        "partner": _names(plans["partner_zh"], plans["partner_en"]),
+        "partner": localized_column(plans, "partner"),
         "expected_income": list(plans["expected_income"]),
         "actual_income": list(plans["actual_income"]),
     }
@@ -293,7 +277,7 @@ def plans_table(plans: pd.DataFrame) -> Table:
 
 def links_table(links: pd.DataFrame) -> Table:
     columns = {
-        "organisation": _names(links["name_zh"], links["name_en"]),
+        "organisation": localized_column(links, "name"),
         "kind": _labels(links["kind"], "village.kind"),
         "benefit": _labels(links["benefit_type"], "village.benefit"),
         "linked": list(links["households"]),

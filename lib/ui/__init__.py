@@ -625,7 +625,7 @@ def village_card(frame: Any, /, **scope: Any) -> None:
     queried with; the selection lives in `st.session_state["map_pick"]` (set by a click on the
     map or by the picker).
     """
-    from lib.present.mapview import localized_column
+    from lib.present.common import localized_column
 
     def picker_labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
         names = dict(zip(frame["village_code"], localized_column(frame, "name"), strict=True))

@@ -12,7 +12,7 @@ from lib import ui
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import t
 from lib.present import audit_view
-from lib.present.mapview import localized_column
+from lib.present.common import localized_column
 from lib.queries import corrections as queries
 from lib.rules.permissions import CORRECTION_REQUEST, CORRECTION_RESOLVE, RULES, Actor
 from lib.services import corrections

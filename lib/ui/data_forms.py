@@ -18,6 +18,7 @@ from lib.core import config
 from lib.core.db import explain_failure
 from lib.core.i18n import get_language, localized, t
 from lib.files import export, imports
+from lib.present.common import localized_column
 from lib.queries import audit, overview, villages
 from lib.queries import imports as import_queries
 from lib.rules import privacy
@@ -199,9 +200,7 @@ def town_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("col.rank"): ranked["rank"],
-            t("col.town"): [
-                localized(zh, en) for zh, en in zip(ranked["name_zh"], ranked["name_en"], strict=True)
-            ],
+            t("col.town"): localized_column(ranked, "name"),
             t("col.villages"): ranked["villages"],
             t("col.households"): ranked["households"],
             **{f"{t(f'col.{column}')} (%)": (ranked[column] * 100).round(1) for column in columns},
@@ -216,9 +215,7 @@ def village_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("map.col.code"): measures["village_code"],
-            t("map.col.village"): [
-                localized(zh, en) for zh, en in zip(measures["name_zh"], measures["name_en"], strict=True)
-            ],
+            t("map.col.village"): localized_column(measures, "name"),
             t("col.town"): [
                 localized(zh, en)
                 for zh, en in zip(measures["town_name_zh"], measures["town_name_en"], strict=True)

@@ -11,7 +11,7 @@ import streamlit as st
 from lib import ui
 from lib.core.i18n import t
 from lib.present import audit_view
-from lib.present.mapview import localized_column
+from lib.present.common import localized_column
 from lib.queries import audit, updates
 from lib.rules import privacy
 from lib.rules.permissions import Actor

@@ -14,7 +14,7 @@ from lib import ui
 from lib.core.i18n import get_language, t
 from lib.files import brief, briefing, deck
 from lib.files.briefing import Slide
-from lib.present.training_view import parse_as_of
+from lib.present.common import parse_as_of
 
 
 def as_of_date() -> dt.date:

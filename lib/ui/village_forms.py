@@ -17,7 +17,7 @@ from lib import ui
 from lib.core.domain import PostingRole, Role
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import localized, t
-from lib.present.mapview import localized_column
+from lib.present.common import localized_column
 from lib.queries import staff_forms, updates
 from lib.rules.permissions import POSTING_UPDATE, RULES, VILLAGE_PRODUCT_UPDATE, Actor, can
 from lib.services import villages
