@@ -3,29 +3,30 @@
 import pandas as pd
 import streamlit as st
 
-from lib import ui
 from lib.core.domain import PlanStage
 from lib.core.i18n import t
 from lib.present import charts, overview_view
 from lib.present.common import localized_column
 from lib.queries import overview, villages
-from lib.ui import downloads, meeting, shell
+from lib.ui import cache, downloads, meeting, shell, widgets
 
 filters = shell.open_page("")
-ui.page_header(t("overview.title"), filters)
+widgets.page_header(t("overview.title"), filters)
 meeting.deck_buttons(filters, key="overview")
 
-progress = ui.query(overview.town_progress, town_codes=filters.town_codes)
-totals = ui.derived("overview.totals", lambda: overview.totals(progress), towns=filters.town_codes)
+progress = cache.query(overview.town_progress, town_codes=filters.town_codes)
+totals = cache.derived("overview.totals", lambda: overview.totals(progress), towns=filters.town_codes)
 if totals["villages"] == 0 and totals["households"] == 0:
     st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
     st.stop()
 
-figures = ui.derived("overview.figures", lambda: overview_view.key_figures(totals), towns=filters.town_codes)
+figures = cache.derived(
+    "overview.figures", lambda: overview_view.key_figures(totals), towns=filters.town_codes
+)
 tile_keys = ["villages", "households", "exited", "training", "plans", "verified"]
 for tile, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
     with tile:
-        ui.kpi(figures[key].label, figures[key].value, figures[key].detail, figures[key].about)
+        widgets.kpi(figures[key].label, figures[key].value, figures[key].detail, figures[key].about)
 
 measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
 left, right = st.columns([2, 3])
@@ -40,13 +41,13 @@ with left:
             stages, x_title=t("overview.households_axis"), y_title=t("overview.stage_axis")
         )
 
-    ui.chart_with_downloads(
-        ui.derived("overview.stages", stage_chart, towns=filters.town_codes),
+    widgets.chart_with_downloads(
+        cache.derived("overview.stages", stage_chart, towns=filters.town_codes),
         title=t("overview.stages_title"),
         key="chart_overview_stages_title",
     )
     stable = figures["stable"]
-    ui.kpi(stable.label, stable.value, stable.detail, stable.about)
+    widgets.kpi(stable.label, stable.value, stable.detail, stable.about)
 
 with right:
     st.subheader(t("overview.ranking_title"))
@@ -77,8 +78,10 @@ with right:
         return chart, table
 
     share_columns = [measure, *(c for c in ["progress", *overview.SHARE_COLUMNS] if c != measure)]
-    ranking_chart, table = ui.derived("overview.ranking", ranking, towns=filters.town_codes, measure=measure)
-    ui.chart_with_downloads(
+    ranking_chart, table = cache.derived(
+        "overview.ranking", ranking, towns=filters.town_codes, measure=measure
+    )
+    widgets.chart_with_downloads(
         ranking_chart,
         title=t("overview.ranking_title"),
         key="chart_overview_ranking_title",
@@ -111,7 +114,7 @@ st.subheader(t("overview.due_title"))
 
 def due_villages() -> pd.DataFrame:
     """The registered poor villages not yet exited, highest poverty incidence first."""
-    measures = ui.query(
+    measures = cache.query(
         villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
     )
     due = villages.due_villages(measures)
@@ -128,7 +131,9 @@ def due_villages() -> pd.DataFrame:
     )
 
 
-due_table = ui.derived("overview.due", due_villages, towns=filters.town_codes, villages=filters.village_codes)
+due_table = cache.derived(
+    "overview.due", due_villages, towns=filters.town_codes, villages=filters.village_codes
+)
 if due_table.empty:
     st.success(t("overview.none_due"))
 else:

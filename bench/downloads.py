@@ -50,19 +50,18 @@ def _builders(as_of: dt.date) -> tuple[dict[str, Callable[[], bytes]], dict[str,
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from lib import ui
     from lib.core.models import Village
     from lib.files import export
     from lib.queries import assessment, audit, industry
-    from lib.ui import data_forms, long_lists
+    from lib.ui import cache, data_forms, long_lists, paging
 
     months = config.stuck_after_months()
-    with Session(ui.engine()) as session:
+    with Session(cache.engine()) as session:
         counts = {
-            "gaps": min(industry.gaps_no_plan_count(session), ui.EXPORT_LIMIT)
-            + min(industry.stuck_plans_count(session, as_of=as_of, months=months), ui.EXPORT_LIMIT),
-            "single_link": min(industry.single_link_count(session), ui.EXPORT_LIMIT),
-            "issues": min(assessment.issue_count(session, as_of=as_of), ui.EXPORT_LIMIT),
+            "gaps": min(industry.gaps_no_plan_count(session), paging.EXPORT_LIMIT)
+            + min(industry.stuck_plans_count(session, as_of=as_of, months=months), paging.EXPORT_LIMIT),
+            "single_link": min(industry.single_link_count(session), paging.EXPORT_LIMIT),
+            "issues": min(assessment.issue_count(session, as_of=as_of), paging.EXPORT_LIMIT),
             "change_log": len(audit.change_log(session, limit=5000)),
             "villages": int(session.scalar(select(func.count(Village.id))) or 0),
         }
@@ -87,10 +86,10 @@ def measure_one(url: str, name: str) -> dict[str, Any]:
     os.environ["DATABASE_URL"] = url
     from sqlalchemy.orm import Session
 
-    from lib import ui
     from lib.queries.common import meta
+    from lib.ui import cache
 
-    with Session(ui.engine()) as session:
+    with Session(cache.engine()) as session:
         as_of = dt.date.fromisoformat(meta(session).get("as_of") or dt.date.today().isoformat())
     builders, counts = _builders(as_of)
     before = _status_mb("VmRSS")

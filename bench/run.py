@@ -117,7 +117,7 @@ def _read(chunks: Iterable[Any]) -> int:
 
 def _queries(village_code: str) -> dict[str, Callable[[Session], object]]:
     from lib.queries import assessment, industry, overview, training, village_detail, villages
-    from lib.ui import EXPORT_LIMIT
+    from lib.ui.paging import EXPORT_LIMIT
 
     whole = EXPORT_LIMIT  # what a download holds at most
     return {

@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
-from lib.ui import admin_forms, shell
+from lib.ui import admin_forms, shell, signed_in
 
 shell.open_page("admin")
 
 st.title(t("admin.title"))
-actor = ui.current_actor()
+actor = signed_in.current_actor()
 
 if actor is None:
     st.info(t("admin.sign_in"), icon="🔒")

@@ -3,30 +3,29 @@ readiness by town and village, the data checks behind it, and a mock assessment 
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import format_count, t
 from lib.files import export
 from lib.present import assessment_view as view
 from lib.present.common import parse_as_of
 from lib.queries import assessment as queries
 from lib.rules import assessment, privacy
-from lib.ui import assessment_controls, long_lists, shell
+from lib.ui import assessment_controls, cache, long_lists, reader, shell, signed_in, widgets
 
 filters = shell.open_page("assessment")
-ui.page_header(t("assessment.title"), filters)
+widgets.page_header(t("assessment.title"), filters)
 towns = filters.town_codes
-as_of = parse_as_of(ui.as_of())
+as_of = parse_as_of(widgets.as_of())
 thresholds = assessment.Thresholds.from_settings()
 months = thresholds.verified_within_months
 st.caption(view.intro(thresholds))
 
-counts = ui.query(queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns)
+counts = cache.query(queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns)
 if counts.empty or int(counts["households"].sum()) == 0:
     st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
     st.stop()
-# What the counts come from, besides the data version and the language (ui.derived keeps them).
+# What the counts come from, besides the data version and the language (cache.derived keeps them).
 scope = {"as_of": as_of, "months": months, "towns": towns, "thresholds": repr(thresholds)}
-ready, total = ui.derived(
+ready, total = cache.derived(
     "assessment.readiness",
     lambda: (
         assessment.readiness_table(counts, thresholds),
@@ -34,14 +33,14 @@ ready, total = ui.derived(
     ),
     **scope,
 )
-show_names = privacy.names_visible(ui.current_actor())
+show_names = privacy.names_visible(signed_in.current_actor())
 
 tiles = view.tiles(total, ready, thresholds)
 for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
     with column:
-        ui.kpi(tile.label, tile.value, tile.detail, tile.help)
+        widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
 
-towns_tab, villages_tab, issues_tab, mock_tab, method_tab = ui.lazy_tabs(
+towns_tab, villages_tab, issues_tab, mock_tab, method_tab = widgets.lazy_tabs(
     {key: t(f"assessment.tab.{key}") for key in ("readiness", "villages", "issues", "mock", "method")},
     key="assessment_tab",
     default="mock" if assessment_controls.mock_in_link() else None,
@@ -49,7 +48,7 @@ towns_tab, villages_tab, issues_tab, mock_tab, method_tab = ui.lazy_tabs(
 
 if towns_tab.open:
     with towns_tab:
-        failing, grid, grid_towns, town_table = ui.derived(
+        failing, grid, grid_towns, town_table = cache.derived(
             "assessment.towns",
             lambda: (
                 view.failing_lines(ready, thresholds),
@@ -68,7 +67,7 @@ if towns_tab.open:
         left, right = st.columns([1, 1.2])
         with left:
             st.subheader(t("assessment.grid_title"))
-            ui.chart_with_downloads(
+            widgets.chart_with_downloads(
                 grid,
                 title=t("assessment.grid_title"),
                 key="chart_assessment_grid_title",
@@ -92,7 +91,7 @@ if villages_tab.open:
             default="attention",
             key="assessment_villages",
         )
-        village_counts = ui.query(
+        village_counts = cache.query(
             queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns, level="village"
         )
         villages = view.village_table(
@@ -124,14 +123,14 @@ if issues_tab.open:
             towns=towns,
             check=check,
             show_names=show_names,
-            scope=ui.scope_line(filters),
+            scope=widgets.scope_line(filters),
         )
 
 if mock_tab.open:
     with mock_tab:
         st.caption(t("assessment.mock_intro"))
         seed, sizes, drawn_on = assessment_controls.mock_settings(as_of)
-        mock = ui.query(
+        mock = cache.query(
             queries.mock_sample,
             as_of=as_of,
             drawn_on=drawn_on,
@@ -150,7 +149,7 @@ if mock_tab.open:
             )
             st.subheader(t("assessment.mock.estimates_title"))
             st.dataframe(
-                view.estimates_table(estimates, ui.all_town_names()), hide_index=True, width="stretch"
+                view.estimates_table(estimates, reader.all_town_names()), hide_index=True, width="stretch"
             )
             st.caption(t("assessment.mock.estimates_caption"))
             st.subheader(t("assessment.mock.list_title"))
@@ -159,13 +158,13 @@ if mock_tab.open:
             download, record = st.columns(2)
             download.download_button(
                 t("assessment.mock.download"),
-                data=ui.in_current_language(
+                data=cache.in_current_language(
                     lambda: export.excel_bytes(
                         {t("assessment.mock.sheet"): visits},
                         title_lines={
                             t("assessment.mock.sheet"): [
                                 t("assessment.mock.list_title"),
-                                ui.scope_line(filters),
+                                widgets.scope_line(filters),
                                 f"{t('assessment.mock.seed')} {seed} · "
                                 f"{t('assessment.mock.drawn_on')} {drawn_on}",
                             ]

@@ -3,7 +3,6 @@ gaps, products, the enterprises and cooperatives that carry households, income a
 
 import streamlit as st
 
-from lib import ui
 from lib.core import config
 from lib.core.i18n import t
 from lib.present import charts
@@ -11,33 +10,33 @@ from lib.present import industry_view as view
 from lib.present.common import parse_as_of
 from lib.queries import industry
 from lib.rules import privacy
-from lib.ui import downloads, long_lists, shell
+from lib.ui import cache, downloads, long_lists, shell, signed_in, widgets
 
 filters = shell.open_page("industry")
-ui.page_header(t("industry.title"), filters)
+widgets.page_header(t("industry.title"), filters)
 towns = filters.town_codes
-as_of = parse_as_of(ui.as_of())
+as_of = parse_as_of(widgets.as_of())
 months = config.stuck_after_months()
 
-funnel = ui.query(industry.stage_funnel, town_codes=towns)
+funnel = cache.query(industry.stage_funnel, town_codes=towns)
 if funnel.households == 0:
     st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
     st.stop()
-products = ui.query(industry.village_products, town_codes=towns)
-organisations = ui.query(industry.organisations, town_codes=towns)
-income = ui.query(industry.income_by_link, town_codes=towns)
-stuck = ui.query(industry.stuck_plans_count, town_codes=towns, as_of=as_of, months=months)
+products = cache.query(industry.village_products, town_codes=towns)
+organisations = cache.query(industry.organisations, town_codes=towns)
+income = cache.query(industry.income_by_link, town_codes=towns)
+stuck = cache.query(industry.stuck_plans_count, town_codes=towns, as_of=as_of, months=months)
 linked = int(income["linked_households"].iloc[-1]) if not income.empty else 0
-show_names = privacy.names_visible(ui.current_actor())
+show_names = privacy.names_visible(signed_in.current_actor())
 
 tiles = view.tiles(
     funnel, products, organisations, linked, stuck, target=config.plan_coverage_target(), months=months
 )
 for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
     with column:
-        ui.kpi(tile.label, tile.value, tile.detail, tile.help)
+        widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
 
-progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab = ui.lazy_tabs(
+progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab = widgets.lazy_tabs(
     {
         key: t(f"industry.tab.{key}")
         for key in ("progress", "gaps", "products", "organisations", "income", "trend")
@@ -47,22 +46,22 @@ progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab =
 stage_order = view.stage_labels()
 
 if progress_tab.open:
-    # The same three charts for every leader until the data changes (ui.derived keeps them).
-    funnel_chart, category_chart, town_chart = ui.derived(
+    # The same three charts for every leader until the data changes (cache.derived keeps them).
+    funnel_chart, category_chart, town_chart = cache.derived(
         "industry.progress",
         lambda: (
             charts.funnel(
                 view.funnel_frame(funnel), x_title=t("industry.households"), y_title=t("industry.reached")
             ),
             charts.stacked_stages(
-                view.category_stage_frame(ui.query(industry.stages_by_category, town_codes=towns)),
+                view.category_stage_frame(cache.query(industry.stages_by_category, town_codes=towns)),
                 stage_order=stage_order,
                 x_title=t("industry.plans"),
                 y_title=t("industry.col.category"),
                 legend_title=t("industry.stage"),
             ),
             charts.stacked_stages(
-                view.town_stage_frame(ui.query(industry.stages_by_town, town_codes=towns)),
+                view.town_stage_frame(cache.query(industry.stages_by_town, town_codes=towns)),
                 stage_order=stage_order,
                 x_title=t("industry.households"),
                 y_title=t("col.town"),
@@ -75,15 +74,19 @@ if progress_tab.open:
         left, right = st.columns([2, 3])
         with left:
             st.subheader(t("industry.funnel"))
-            ui.chart_with_downloads(funnel_chart, title=t("industry.funnel"), key="chart_industry_funnel")
+            widgets.chart_with_downloads(
+                funnel_chart, title=t("industry.funnel"), key="chart_industry_funnel"
+            )
             st.caption(t("industry.funnel_caption"))
             st.subheader(t("industry.by_category"))
-            ui.chart_with_downloads(
+            widgets.chart_with_downloads(
                 category_chart, title=t("industry.by_category"), key="chart_industry_by_category"
             )
         with right:
             st.subheader(t("industry.by_town"))
-            ui.chart_with_downloads(town_chart, title=t("industry.by_town"), key="chart_industry_by_town")
+            widgets.chart_with_downloads(
+                town_chart, title=t("industry.by_town"), key="chart_industry_by_town"
+            )
 
 if gaps_tab.open:
     with gaps_tab:
@@ -95,7 +98,7 @@ if gaps_tab.open:
             months=months,
             stuck_total=stuck,
             show_names=show_names,
-            scope=ui.scope_line(filters),
+            scope=widgets.scope_line(filters),
         )
 
 if products_tab.open:
@@ -142,7 +145,7 @@ if organisations_tab.open:
 if income_tab.open:
     with income_tab:
         st.subheader(t("industry.income_title"))
-        ui.chart_with_downloads(
+        widgets.chart_with_downloads(
             charts.income_lines(
                 view.income_frame(income),
                 x_title=t("industry.axis.year"),
@@ -168,8 +171,8 @@ if income_tab.open:
 if trend_tab.open:
     with trend_tab:
         st.subheader(t("industry.trend_title"))
-        trend = ui.query(industry.stage_trend, town_codes=towns, as_of=as_of)
-        ui.chart_with_downloads(
+        trend = cache.query(industry.stage_trend, town_codes=towns, as_of=as_of)
+        widgets.chart_with_downloads(
             charts.monthly_bars(
                 view.trend_frame(trend),
                 stage_order=stage_order,

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from lib import ui
 from lib.core import config
 from lib.core.i18n import t
 from lib.files import export
@@ -12,12 +11,12 @@ from lib.present.common import localized_column, parse_as_of
 from lib.queries import assessment as assessment_queries
 from lib.queries import overview, villages
 from lib.rules import assessment
-from lib.ui import shell
+from lib.ui import cache, map_card, reader, shell, widgets
 
 filters = shell.open_page("map")
-ui.page_header(t("map.title"), filters)
+widgets.page_header(t("map.title"), filters)
 
-frame = ui.query(
+frame = cache.query(
     villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
 )
 if frame.empty:
@@ -25,8 +24,8 @@ if frame.empty:
     st.stop()
 
 controls = st.columns([1.2, 2, 1.4])
-ui.state_from_param("map_level", "level", ["village", "town"], default="village")
-ui.state_from_param("map_measure", "measure", list(maps.MEASURES), default="exit_status")
+reader.state_from_param("map_level", "level", ["village", "town"], default="village")
+reader.state_from_param("map_measure", "measure", list(maps.MEASURES), default="exit_status")
 level_labels = {"village": t("map.level.village"), "town": t("map.level.town")}
 chosen_level = controls[0].segmented_control(
     t("map.level"),
@@ -40,32 +39,32 @@ measure_key = controls[1].selectbox(
     t("map.measure"), list(measure_labels), format_func=measure_labels.__getitem__, key="map_measure"
 )
 size_by_households = controls[2].toggle(t("map.size_by_households"), key="map_size", disabled=level == "town")
-ui.sync_params(level=level, measure=measure_key)
+reader.sync_params(level=level, measure=measure_key)
 measure = maps.MEASURES[measure_key]
 readiness_key = ""  # what the readiness measure depends on besides the data
 if measure_key == "readiness":  # the overall status on /assessment, by village or town
     readiness_args = {
-        "as_of": parse_as_of(ui.as_of()),
+        "as_of": parse_as_of(widgets.as_of()),
         "within_months": config.verified_within_months(),
         "town_codes": filters.town_codes,
     }
     thresholds = assessment.Thresholds.from_settings()
-    village_readiness = ui.query(assessment_queries.readiness_counts, level="village", **readiness_args)
+    village_readiness = cache.query(assessment_queries.readiness_counts, level="village", **readiness_args)
     frame = assessment.with_readiness(frame, village_readiness, thresholds, key="village_code")
     readiness_key = repr((readiness_args, thresholds))
-towns_geo, county_geo = ui.geodata()
-town_names = ui.all_town_names()
+towns_geo, county_geo = map_card.geodata()
+town_names = reader.all_town_names()
 
 
 def town_units() -> pd.DataFrame:
-    units = ui.query(overview.town_progress, town_codes=filters.town_codes)
+    units = cache.query(overview.town_progress, town_codes=filters.town_codes)
     if measure_key == "readiness":
-        town_readiness = ui.query(assessment_queries.readiness_counts, level="town", **readiness_args)
+        town_readiness = cache.query(assessment_queries.readiness_counts, level="town", **readiness_args)
         units = assessment.with_readiness(units, town_readiness, thresholds, key="town_code")
     return units
 
 
-model = ui.memo(
+model = cache.memo(
     "map",
     lambda: mapview.map_model(
         frame,
@@ -94,18 +93,18 @@ units, classes, points, legend_rows = model.units, model.classes, model.points, 
 @st.fragment
 def map_and_card() -> None:
     """The map and the card of the selected village; a click reruns only this part."""
-    ui.choose_language()  # a fragment rerun skips app.py, so restore this user's language
+    reader.choose_language()  # a fragment rerun skips app.py, so restore this user's language
     left, right = st.columns([3, 1.25], gap="medium")
     with left:
         event = st.pydeck_chart(
             model.deck, on_select="rerun", selection_mode="single-object", key="village_map", height=640
         )
-    clicked = ui.selected_object(event, "villages", "village_code")
+    clicked = map_card.selected_object(event, "villages", "village_code")
     if clicked and clicked != st.session_state.get("map_clicked"):
         st.session_state["map_clicked"] = clicked
         st.session_state["map_pick"] = clicked
     with right:
-        ui.village_card(frame, town_codes=filters.town_codes, village_codes=filters.village_codes)
+        map_card.village_card(frame, town_codes=filters.town_codes, village_codes=filters.village_codes)
 
 
 map_and_card()
@@ -113,7 +112,7 @@ map_and_card()
 legend_col, note_col = st.columns([1.2, 2])
 with legend_col:
     unit_key = "map.legend_villages" if level == "village" else "map.legend_towns"
-    ui.map_legend(legend_rows, title=measure_labels[measure_key], unit_key=unit_key)
+    map_card.map_legend(legend_rows, title=measure_labels[measure_key], unit_key=unit_key)
 with note_col:
     missing = maps.unlocated(frame)
     if missing.empty:
@@ -126,18 +125,18 @@ with note_col:
         )
         names = [f"{village} ({town})" for village, town in places]
         separator = "、" if filters.lang == "zh" else ", "
-        ui.notice("warning", t("map.no_coords", n=len(missing), names=separator.join(names)), icon="📍")
+        widgets.notice("warning", t("map.no_coords", n=len(missing), names=separator.join(names)), icon="📍")
 
     title = f"{t('app.county')} · {measure_labels[measure_key]}"
     subtitle = [
-        t("map.png_subtitle", scope=ui.scope_line(filters), date=ui.as_of()),
+        t("map.png_subtitle", scope=widgets.scope_line(filters), date=widgets.as_of()),
         t("map.png_source", app=t("app.title")),
     ]
     table = model.table
     png_column, excel_column = st.columns(2)
     png_column.download_button(
         t("map.download_png"),
-        data=ui.in_current_language(
+        data=cache.in_current_language(
             lambda: export.chart_png(
                 mapview.static_map_chart(
                     points,
@@ -160,7 +159,7 @@ with note_col:
     )
     excel_column.download_button(
         t("map.download_excel"),
-        data=ui.in_current_language(
+        data=cache.in_current_language(
             lambda: export.excel_bytes({measure_key: table}, title_lines={measure_key: [title, *subtitle]})
         ),
         file_name=f"map_{measure_key}_{level}.xlsx",

@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
 from lib.queries import common
-from lib.ui import meeting, shell, slideshow
+from lib.ui import cache, meeting, shell, slideshow, widgets
 
 filters = shell.open_page("slideshow")
-if ui.query(common.towns).empty:
-    ui.page_header(t("slideshow.title"), filters)
+if cache.query(common.towns).empty:
+    widgets.page_header(t("slideshow.title"), filters)
     st.info(t("slideshow.no_data"), icon="ℹ️")
     st.stop()
 

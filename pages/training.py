@@ -3,7 +3,6 @@ the waiting list and a fair plan for the next phase."""
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
 from lib.files import export
 from lib.present import charts
@@ -11,29 +10,29 @@ from lib.present import training_view as view
 from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.rules import training_plan
-from lib.ui import downloads, shell
+from lib.ui import cache, downloads, shell, training_forms, widgets
 
 filters = shell.open_page("training")
-ui.page_header(t("training.title"), filters)
+widgets.page_header(t("training.title"), filters)
 towns = filters.town_codes
-as_of = parse_as_of(ui.as_of())
+as_of = parse_as_of(widgets.as_of())
 
-by_town = ui.query(training.coverage_by_town, town_codes=towns)
+by_town = cache.query(training.coverage_by_town, town_codes=towns)
 if by_town.empty:
     st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
     st.stop()
-phases = ui.query(training.coverage_by_phase, town_codes=towns, as_of=as_of)
-tours = ui.query(training.tour_participants, town_codes=towns)
-waiting = ui.query(training.waiting_list, town_codes=towns, as_of=as_of)
-schedule = ui.query(training.schedule, as_of=as_of)
-topics = view.topic_names(ui.query(training.topics))
-target = view.target_share(ui.query(training.programmes))
+phases = cache.query(training.coverage_by_phase, town_codes=towns, as_of=as_of)
+tours = cache.query(training.tour_participants, town_codes=towns)
+waiting = cache.query(training.waiting_list, town_codes=towns, as_of=as_of)
+schedule = cache.query(training.schedule, as_of=as_of)
+topics = view.topic_names(cache.query(training.topics))
+target = view.target_share(cache.query(training.programmes))
 
 for column, tile in zip(st.columns(4), view.tiles(by_town, phases, tours, waiting, target), strict=True):
     with column:
-        ui.kpi(tile.label, tile.value, tile.detail, tile.help)
+        widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
 
-coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = ui.lazy_tabs(
+coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tabs(
     {key: t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")},
     key="training_tab",
 )
@@ -43,7 +42,7 @@ if coverage_tab.open:
         left, right = st.columns([1, 1])
         with left:
             st.subheader(t("training.by_town"))
-            ui.chart_with_downloads(
+            widgets.chart_with_downloads(
                 charts.coverage_bars(
                     view.town_shares(by_town),
                     target=target,
@@ -56,8 +55,8 @@ if coverage_tab.open:
             st.caption(t("training.by_town_caption"))
         with right:
             st.subheader(t("training.trend"))
-            trend = ui.query(training.coverage_trend, town_codes=towns, as_of=as_of)
-            ui.chart_with_downloads(
+            trend = cache.query(training.coverage_trend, town_codes=towns, as_of=as_of)
+            widgets.chart_with_downloads(
                 charts.trend_line(
                     view.trend(trend),
                     target=target,
@@ -92,9 +91,9 @@ if coverage_tab.open:
 if topics_tab.open:
     with topics_tab:
         st.subheader(t("training.heatmap"))
-        ui.chart_with_downloads(
+        widgets.chart_with_downloads(
             charts.heatmap(
-                view.heatmap_frame(ui.query(training.topic_coverage, town_codes=towns), topics),
+                view.heatmap_frame(cache.query(training.topic_coverage, town_codes=towns), topics),
                 x_title=t("training.axis.topic"),
                 y_title=t("col.town"),
                 value_title=t("training.axis.share"),
@@ -103,7 +102,7 @@ if topics_tab.open:
             key="chart_training_heatmap",
         )
         st.subheader(t("training.missing"))
-        missing = ui.query(training.missing_topics, town_codes=towns)
+        missing = cache.query(training.missing_topics, town_codes=towns)
         if missing.empty:
             st.success(t("training.none_missing"))
         else:
@@ -116,7 +115,7 @@ if topics_tab.open:
 if schedule_tab.open:
     with schedule_tab:
         st.subheader(t("training.timeline"))
-        ui.chart_with_downloads(
+        widgets.chart_with_downloads(
             charts.timeline(
                 view.timeline_frame(schedule),
                 kind_title=t("training.col.programme"),
@@ -151,11 +150,11 @@ if waiting_tab.open:
             st.dataframe(waiting_table, hide_index=True, width="stretch")
             st.download_button(
                 t("training.download"),
-                data=ui.in_current_language(
+                data=cache.in_current_language(
                     lambda: export.excel_bytes(
                         {t("training.tab.waiting"): waiting_table},
                         title_lines={
-                            t("training.tab.waiting"): [t("training.title"), ui.scope_line(filters)]
+                            t("training.tab.waiting"): [t("training.title"), widgets.scope_line(filters)]
                         },
                     )
                 ),
@@ -191,4 +190,4 @@ if plan_tab.open:
                 downloads.excel_download(
                     "data.download", proposal_shown, file_name="training_proposal.xlsx", key="dl_proposal"
                 )
-            ui.confirm_enrolments(proposal, as_of=as_of)
+            training_forms.confirm_enrolments(proposal, as_of=as_of)

@@ -2,18 +2,27 @@
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
 from lib.present import audit_view
 from lib.present.common import parse_as_of
 from lib.queries import audit, common
-from lib.ui import correction_forms, household_forms, industry_forms, shell, training_forms, village_forms
+from lib.ui import (
+    cache,
+    correction_forms,
+    household_forms,
+    industry_forms,
+    shell,
+    signed_in,
+    training_forms,
+    village_forms,
+    widgets,
+)
 from lib.ui import form_parts as parts
 
 filters = shell.open_page("updates")
-ui.page_header(t("forms.title"), filters)
-actor = ui.current_actor()
-as_of = parse_as_of(ui.as_of())
+widgets.page_header(t("forms.title"), filters)
+actor = signed_in.current_actor()
+as_of = parse_as_of(widgets.as_of())
 correction_forms.correction_banner(actor)
 
 visit_tab, status_tab, plan_tab, village_tab, attendance_tab, review_tab, log_tab = st.tabs(
@@ -83,12 +92,12 @@ with log_tab:
         st.caption(t("forms.log_intro"))
         search_col, table_col = st.columns([3, 1])
         search = search_col.text_input(t("forms.search"), key="log_search", max_chars=common.SEARCH_MAX)
-        tables = {name: name or t("forms.all_tables") for name in ["", *ui.query(audit.audited_tables)]}
+        tables = {name: name or t("forms.all_tables") for name in ["", *cache.query(audit.audited_tables)]}
         table = table_col.selectbox(
             t("forms.table"), list(tables), format_func=tables.__getitem__, key="log_table"
         )
         log = audit_view.with_change_column(
-            ui.query(audit.change_log, search=search or None, table=table or None)
+            cache.query(audit.change_log, search=search or None, table=table or None)
         )
         if log.empty:
             st.caption(t("forms.log_empty"))

@@ -6,22 +6,22 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import localized, t
 from lib.present import village_view as view
 from lib.present.common import Tile
+from lib.present.markup import escape_markdown, t_md
 from lib.queries import common, village_detail, villages
 from lib.rules import privacy
-from lib.ui import downloads, shell
+from lib.ui import cache, downloads, map_card, reader, shell, signed_in, widgets
 
 filters = shell.open_page("village")
-code = ui.code_param("code")
+code = reader.code_param("code")
 
 
 def tiles(items: Sequence[Tile]) -> None:
     for cell, tile in zip(st.columns(len(items)), items, strict=True):
         with cell:
-            ui.kpi(tile.label, tile.value, tile.detail, tile.help)
+            widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
 
 
 def table(shown: view.Table, empty: str, *, name: str = "", **columns: Any) -> None:
@@ -45,10 +45,10 @@ def money(key: str) -> Any:
 
 def picker() -> None:
     """The selected towns' villages as "village — town"; picking one opens it through `code`."""
-    names = view.picker_options(ui.query(village_detail.village_list, town_codes=filters.town_codes))
+    names = view.picker_options(cache.query(village_detail.village_list, town_codes=filters.town_codes))
     if filters.village_codes:  # the sidebar's village filter narrows the list
         names = {code: name for code, name in names.items() if code in filters.village_codes}
-    picked = ui.village_select(
+    picked = map_card.village_select(
         t("village.picker"), names, key="village_picker", placeholder=t("village.picker_placeholder")
     )
     if picked and picked != code:
@@ -56,27 +56,27 @@ def picker() -> None:
         st.rerun()
 
 
-found = ui.query(villages.village_measures, village_codes=[code]) if code else pd.DataFrame()
+found = cache.query(villages.village_measures, village_codes=[code]) if code else pd.DataFrame()
 if found.empty:
-    ui.page_header(t("village.title"), filters)
-    if ui.query(village_detail.village_list).empty:
+    widgets.page_header(t("village.title"), filters)
+    if cache.query(village_detail.village_list).empty:
         st.info(t("village.empty"), icon="ℹ️")
         st.stop()
-    st.info(ui.t_md("village.unknown", code=code) if code else t("village.missing"), icon="ℹ️")
+    st.info(t_md("village.unknown", code=code) if code else t("village.missing"), icon="ℹ️")
     picker()
     st.stop()
 
 village = found.iloc[0]
-st.title(ui.escape_markdown(localized(village.name_zh, village.name_en)))
+st.title(escape_markdown(localized(village.name_zh, village.name_en)))
 head, switch = st.columns([5, 1], vertical_alignment="center")
-head.caption(view.caption_line(village, ui.query(common.meta)))
+head.caption(view.caption_line(village, cache.query(common.meta)))
 with head:  # the map page is registered in app.py; a page link stays in the tab and the shell
     st.page_link("pages/map.py", label=t("village.back_to_map"))
 with switch.popover(t("village.switch"), width="stretch"):
     picker()
 tiles(view.kpi_tiles(village))
 
-team = ui.query(village_detail.work_team, code=code)
+team = cache.query(village_detail.work_team, code=code)
 st.subheader(t("village.team.title"))
 secretary = view.secretary_lines(team)
 for line in secretary:
@@ -96,10 +96,10 @@ with st.expander(t("village.team.history")):
 
 st.subheader(t("village.industry.title"))
 product_side, industries_side = st.columns([2, 3], gap="large")
-top = ui.query(village_detail.top_industries, code=code, limit=5)
+top = cache.query(village_detail.top_industries, code=code, limit=5)
 with product_side:
     product = localized(village.signature_product_zh, village.signature_product_en)
-    signature = ui.t_md("village.industry.signature", product=product) if product else None
+    signature = t_md("village.industry.signature", product=product) if product else None
     st.markdown(signature or t("village.industry.no_signature"))
     if not top.empty:
         st.caption(t("village.industry.top_caption"))
@@ -114,27 +114,27 @@ verification, households, plans, links = st.tabs(
 )
 with verification:
     st.markdown(f"**{t('village.verify.title')}**")
-    tiles(view.visit_tiles(ui.query(village_detail.visit_summary, code=code)))
+    tiles(view.visit_tiles(cache.query(village_detail.visit_summary, code=code)))
     st.markdown(f"**{t('village.verify.history')}**")
-    table(view.visits_table(ui.query(village_detail.visits, code=code)), "village.verify.empty")
+    table(view.visits_table(cache.query(village_detail.visits, code=code)), "village.verify.empty")
 
 with households:
     st.markdown(f"**{t('village.households.by_stage')}**")
     table(
-        view.status_stage_table(ui.query(village_detail.status_by_stage, code=code)),
+        view.status_stage_table(cache.query(village_detail.status_by_stage, code=code)),
         "village.households.empty",
         name="households_by_stage",
     )
     st.caption(t("village.households.by_stage_caption"))
     st.markdown(f"**{t('village.households.list')}**")
-    show_names = privacy.names_visible(ui.current_actor())
-    register = view.households_table(ui.query(village_detail.households, code=code), show_names=show_names)
+    show_names = privacy.names_visible(signed_in.current_actor())
+    register = view.households_table(cache.query(village_detail.households, code=code), show_names=show_names)
     table(register, "village.households.empty")
     if not show_names and not register.frame.empty:
         st.caption(t("village.households.masked"))
 
 with plans:
-    plan_table = view.plans_table(ui.query(village_detail.industry_plans, code=code))
+    plan_table = view.plans_table(cache.query(village_detail.industry_plans, code=code))
     table(
         plan_table,
         "village.plans.empty",
@@ -143,7 +143,7 @@ with plans:
     )
 
 with links:
-    link_table = view.links_table(ui.query(village_detail.organisation_links, code=code))
+    link_table = view.links_table(cache.query(village_detail.organisation_links, code=code))
     table(link_table, "village.links.empty", amount=money("amount"))
     if not link_table.frame.empty:
         st.caption(t("village.links.caption"))

@@ -181,9 +181,9 @@ def test_village_readiness_on_the_demo_county(open_app: AppFactory, demo_engine:
 def test_issue_list_is_paged_with_of_n_and_next(
     open_app: AppFactory, county_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lib import ui
+    from lib.ui import paging
 
-    monkeypatch.setattr(ui, "PAGE_SIZE", 3)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
     at = open_app(county_sqlite_url, page=PAGE, lang="en")
     assert not at.exception
     _open_tab(at, "Data issues")

@@ -423,12 +423,12 @@ def test_long_list_downloads_keep_their_rows_labels_and_formats(  # type: ignore
 ) -> None:
     """The gaps, single-link, issue and change-log downloads of four towns of the demo county,
     read 150 rows at a time, hold cell for cell what the whole lists written at once held."""
-    from lib import ui
     from lib.core import config
     from lib.core.i18n import set_language, t
     from lib.present import assessment_view, industry_view
     from lib.queries import assessment as assessment_queries
     from lib.queries import audit, common, industry
+    from lib.ui import paging
 
     monkeypatch.setattr(common, "CHUNK_ROWS", 150)
     towns = ["349901100", "349901101", "349901102", "349901103"]
@@ -451,7 +451,7 @@ def test_long_list_downloads_keep_their_rows_labels_and_formats(  # type: ignore
     with Session(engine) as session:
         as_of = dt.date.fromisoformat(session.scalar(select(Meta.value).where(Meta.key == "as_of")) or "")
         months = config.stuck_after_months()
-        whole = ui.EXPORT_LIMIT
+        whole = paging.EXPORT_LIMIT
         no_plan, stuck = industry_view.gap_sheet_names(months)
         gaps = {
             no_plan: industry_view.gaps_table(

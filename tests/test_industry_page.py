@@ -43,9 +43,9 @@ def test_industry_page_in_chinese(open_app, hand_sqlite_url: str) -> None:  # ty
 
 
 def test_long_lists_are_paged_with_of_n_and_next(open_app, hand_sqlite_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from lib import ui
+    from lib.ui import paging
 
-    monkeypatch.setattr(ui, "PAGE_SIZE", 2)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
     at = open_app(hand_sqlite_url, PAGE, lang="en")
     assert not at.exception
     open_tab(at, "industry_tab", "Gaps")

@@ -12,7 +12,7 @@ import pytest
 from altair.utils import schemapi
 from streamlit.testing.v1 import AppTest
 
-from lib import ui
+from lib.ui import widgets
 
 AppFactory = Callable[..., AppTest]
 
@@ -31,7 +31,7 @@ def schema_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(schemapi.SchemaBase, "validate", classmethod(counted))
     # Start from no spec seen: other tests in this process have drawn the same charts.
-    monkeypatch.setattr(ui, "_VALID_SPECS", type(ui._VALID_SPECS)())
+    monkeypatch.setattr(widgets, "_VALID_SPECS", type(widgets._VALID_SPECS)())
     yield checks
 
 
@@ -63,15 +63,15 @@ def test_a_chart_that_breaks_the_schema_still_fails(schema_checks: list[str]) ->
     chart = alt.Chart(frame, width=not_a_width).mark_bar().encode(x="households:Q", y="town:N")
     for _ in range(2):  # a spec that failed is not remembered as checked
         with pytest.raises(schemapi.SchemaValidationError):
-            ui.validated_once(chart).to_dict()
+            widgets.validated_once(chart).to_dict()
     assert len(schema_checks) == 2
 
 
 def test_a_new_spec_is_checked_once(schema_checks: list[str]) -> None:
     frame = pd.DataFrame({"town": ["甲", "乙"], "households": [3, id(schema_checks) % 1000]})
     chart = alt.Chart(frame).mark_bar().encode(x="households:Q", y="town:N")
-    first = ui.validated_once(chart).to_dict()
-    assert ui.validated_once(chart).to_dict() == first
+    first = widgets.validated_once(chart).to_dict()
+    assert widgets.validated_once(chart).to_dict() == first
     assert len(schema_checks) == 1
 
 

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import ui
 from lib.core.i18n import set_language
 from lib.present.markup import WORD_JOINER, escape_markdown, t_md
 
@@ -105,11 +104,6 @@ def test_directives_need_a_colon_before_a_letter() -> None:
 def test_non_text_values_are_shown_as_their_text() -> None:
     assert escape_markdown(12.5) == "12.5"
     assert escape_markdown(None) == "None"
-
-
-def test_lib_ui_exports_the_same_helper() -> None:
-    assert ui.escape_markdown is escape_markdown
-    assert ui.t_md is t_md
 
 
 def test_t_md_escapes_the_parameters_and_keeps_the_label_markdown() -> None:

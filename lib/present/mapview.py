@@ -164,7 +164,7 @@ def static_map_chart(
 @dataclass(frozen=True)
 class MapModel:
     """Everything the map page draws from one set of choices; built once per data version,
-    language and choice (`lib.ui.memo`), then only read."""
+    language and choice (`lib.ui.cache.memo`), then only read."""
 
     units: pd.DataFrame  # villages or towns, one row per map unit
     classes: pd.Series  # each unit's class key

@@ -2,7 +2,7 @@
 the "browse without signing in" setting and recent failed sign-ins.
 
 Offered to actors who may manage accounts (`may_manage`); the services check again on every write.
-Account data is read uncached (`ui.fresh`): its writes do not move the data version. Each form's
+Account data is read uncached (`cache.fresh`): its writes do not move the data version. Each form's
 callback reloads the signed-in actor, calls one service, and leaves field errors or a success line
 in session state for the rerun, so messages show beside the fields they concern.
 """
@@ -16,7 +16,6 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import ui
 from lib.core.domain import Role
 from lib.core.errors import PermissionDenied, ValidationError
 from lib.core.i18n import localized, t
@@ -25,6 +24,7 @@ from lib.queries import updates
 from lib.rules.permissions import ACCOUNTS_MANAGE, Actor, can
 from lib.services import accounts as account_services
 from lib.services import auth
+from lib.ui import cache, reader, signed_in, widgets
 from lib.ui import form_parts as parts
 
 STATE_ERRORS = "admin_errors"  # {form: {field: message}}
@@ -40,7 +40,7 @@ def may_manage(actor: Actor | None) -> bool:
 
 def accounts() -> pd.DataFrame:
     """Every account as the database has it now (uncached)."""
-    return ui.fresh(account_queries.accounts)
+    return cache.fresh(account_queries.accounts)
 
 
 # --- shared pieces ---------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def _header(form: str) -> dict[str, str]:
     """Show the form's success line (once) or its error summary; return its field errors."""
     flashes: dict[str, str] = st.session_state.get(STATE_FLASH, {})
     if form in flashes:
-        ui.notice("success", flashes[form], icon="✅")
+        widgets.notice("success", flashes[form], icon="✅")
         st.session_state[STATE_FLASH] = {k: v for k, v in flashes.items() if k != form}
     errors = _messages(form)
     if errors:
@@ -75,10 +75,10 @@ def _header(form: str) -> dict[str, str]:
 
 def _run(form: str, work: Any) -> bool:
     """Call `work(actor)` with the actor as the database has them now; record errors; True on success."""
-    ui.choose_language()  # callbacks run before the script: use this reader's language
+    reader.choose_language()  # callbacks run before the script: use this reader's language
     try:
-        with Session(ui.engine()) as session:
-            work(session, ui.current_actor())
+        with Session(cache.engine()) as session:
+            work(session, signed_in.current_actor())
     except ValidationError as error:
         _set_errors(form, error.messages(t))
         return False
@@ -86,15 +86,15 @@ def _run(form: str, work: Any) -> bool:
         _set_errors(form, {"user_id": t("admin.not_allowed")})
         return False
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
         return False
     return True
 
 
 def _places() -> tuple[dict[str, str], dict[str, str]]:
     """Towns and villages to choose from, by code, as "" (none) + names in this language."""
-    towns = {"": t("admin.none"), **ui.all_town_names()}
-    villages = ui.query(updates.village_choices)
+    towns = {"": t("admin.none"), **reader.all_town_names()}
+    villages = cache.query(updates.village_choices)
     names = {
         str(row.village_code): f"{localized(row.name_zh, row.name_en)} · "
         f"{localized(row.town_name_zh, row.town_name_en)}"
@@ -122,7 +122,9 @@ def _profile_fields(prefix: str, errors: dict[str, str], current: dict[str, Any]
     )
     parts.field_error(errors, "display_name")
     role = current.get("role", Role.LEADER.value)
-    roles = {value: ui.role_label(value) for value in ROLES}  # labels fixed now, in this reader's language
+    roles = {
+        value: signed_in.role_label(value) for value in ROLES
+    }  # labels fixed now, in this reader's language
     st.selectbox(
         t("admin.field.role"),
         ROLES,
@@ -188,7 +190,7 @@ def account_list(frame: pd.DataFrame) -> None:
         {
             "username": frame["username"],
             "display_name": frame["display_name"],
-            "role": [ui.role_label(role) for role in frame["role"]],
+            "role": [signed_in.role_label(role) for role in frame["role"]],
             "town": [
                 localized(zh, en) if code else ""
                 for code, zh, en in zip(
@@ -326,7 +328,7 @@ def _submit_password(user_id: int, username: str) -> None:
     password, again = str(state.get("password_new") or ""), str(state.get("password_again") or "")
     state["password_new"] = state["password_again"] = ""
     if password != again:
-        ui.choose_language()
+        reader.choose_language()
         _set_errors("password", {"password_again": t("accounts.error.password_mismatch")})
         return
 
@@ -350,7 +352,7 @@ def _submit_password(user_id: int, username: str) -> None:
 def browse_setting() -> None:
     """The on/off switch for browsing the dashboards without an account, saved as soon as it moves."""
     errors = _header("browse")
-    enabled = ui.fresh(account_queries.browse_without_sign_in)
+    enabled = cache.fresh(account_queries.browse_without_sign_in)
     key = f"admin_browse_{int(enabled)}"  # a new widget whenever the stored value changes
     st.toggle(t("admin.browse_toggle"), value=enabled, key=key, on_change=_submit_browse, args=(key,))
     st.caption(t("admin.browse_on" if enabled else "admin.browse_off"))
@@ -384,7 +386,7 @@ def failed_sign_ins(*, now: dt.datetime | None = None) -> None:
         )
     )
     since = (now or auth.utcnow()) - dt.timedelta(days=FAILURE_DAYS)
-    failures = ui.fresh(account_queries.failed_sign_ins, since=since)
+    failures = cache.fresh(account_queries.failed_sign_ins, since=since)
     if failures.empty:
         st.caption(t("admin.failures_none", days=FAILURE_DAYS))
         return
@@ -398,7 +400,7 @@ def failed_sign_ins(*, now: dt.datetime | None = None) -> None:
         width="stretch",
         column_config={"username": t("admin.col.username"), "failures": counted, "last_at": failed_at},
     )
-    by_address = ui.fresh(account_queries.failed_sign_ins_by_address, since=since)
+    by_address = cache.fresh(account_queries.failed_sign_ins_by_address, since=since)
     if not by_address.empty:
         st.markdown(f"**{t('admin.failures_by_address')}**")
         st.dataframe(

@@ -10,9 +10,9 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
 from lib.rules import assessment
+from lib.ui import reader
 
 STATE_SEED = "mock_seed"
 STATE_DRAWN = "mock_drawn"
@@ -67,7 +67,7 @@ def mock_settings(as_of: dt.date) -> tuple[int, dict[str, int], dt.date]:
     }
     drawn = columns[4].date_input(t("assessment.mock.drawn_on"), max_value=as_of, key=STATE_DRAWN)
     drawn_on = drawn if isinstance(drawn, dt.date) else as_of
-    ui.sync_params(
+    reader.sync_params(
         seed=str(int(seed)),
         sample="-".join(str(sizes[s]) for s in assessment.SAMPLE_STATUSES),
         drawn=drawn_on.isoformat(),

@@ -8,15 +8,16 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import ui
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import t
 from lib.present import audit_view
 from lib.present.common import localized_column
+from lib.present.markup import escape_markdown, t_md
 from lib.queries import corrections as queries
 from lib.rules.permissions import CORRECTION_REQUEST, CORRECTION_RESOLVE, RULES, Actor
 from lib.services import corrections
 from lib.services.households import field_messages
+from lib.ui import cache, reader, signed_in, widgets
 from lib.ui import form_parts as parts
 
 RESOLVED_COLUMNS = [
@@ -51,7 +52,7 @@ def _scope(actor: Actor) -> dict[str, str | None]:
 
 
 def _open_requests(actor: Actor) -> pd.DataFrame:
-    return ui.query(queries.correction_requests, status="open", **_scope(actor))
+    return cache.query(queries.correction_requests, status="open", **_scope(actor))
 
 
 def correction_banner(actor: Actor | None) -> None:
@@ -69,9 +70,9 @@ def _when(value: Any) -> str:
 
 def review_panel(actor: Actor) -> None:
     """Town editors: pick a recent village change and send it back with a comment; then the open list."""
-    ui.pop_notice(STATE_REVIEW_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_REVIEW_FLASH, "success", icon="✅")
     st.caption(t("corrections.review_intro"))
-    changes = ui.query(queries.reviewable_changes, town_code=actor.town_code or "")
+    changes = cache.query(queries.reviewable_changes, town_code=actor.town_code or "")
     if changes.empty:
         st.info(t("corrections.no_changes"))
     else:
@@ -107,17 +108,17 @@ def review_panel(actor: Actor) -> None:
         if chosen in labels:
             row = changes.loc[changes["audit_id"] == chosen].iloc[0]
             change = audit_view.change_text(row.old_values, row.new_values)
-            st.caption(f"{t('forms.col.change')}: {ui.escape_markdown(change)}")
+            st.caption(f"{t('forms.col.change')}: {escape_markdown(change)}")
     requests_list(actor)
 
 
 def _submit_send_back(village_of: dict[int, str]) -> None:
-    ui.choose_language()
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     audit_id = int(state.get("review_change") or 0)
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             corrections.send_back(
                 session, actor=actor, audit_id=audit_id, comment=str(state.get("review_comment") or "")
             )
@@ -126,7 +127,7 @@ def _submit_send_back(village_of: dict[int, str]) -> None:
     except PermissionDenied:
         state[STATE_REVIEW_ERRORS] = {"audit_id": t("forms.not_allowed")}
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         state[STATE_REVIEW_ERRORS] = {}
         state["review_comment"] = ""
@@ -135,8 +136,8 @@ def _submit_send_back(village_of: dict[int, str]) -> None:
 
 def requests_list(actor: Actor) -> None:
     """Open requests in the actor's town or village, each with a form to mark it corrected."""
-    ui.pop_notice(STATE_RESOLVE_FLASH, "success", icon="✅")
-    ui.pop_notice(STATE_RESOLVE_STALE, "warning", icon="🔄")
+    widgets.pop_notice(STATE_RESOLVE_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_RESOLVE_STALE, "warning", icon="🔄")
     waiting = _open_requests(actor)
     st.subheader(t("corrections.open_title", n=len(waiting)))
     if waiting.empty:
@@ -145,7 +146,7 @@ def requests_list(actor: Actor) -> None:
     villages = localized_column(waiting, "village_name") if not waiting.empty else []
     for row, village in zip(waiting.itertuples(), villages, strict=True):
         request_id = int(row.request_id)
-        title = ui.t_md(
+        title = t_md(
             "corrections.item",
             village=village,
             action=row.action,
@@ -154,13 +155,13 @@ def requests_list(actor: Actor) -> None:
             at=_when(row.requested_at),
         )
         with st.expander(title, expanded=True):
-            st.markdown(f"**{t('corrections.col.comment')}**: {ui.escape_markdown(row.comment)}")
+            st.markdown(f"**{t('corrections.col.comment')}**: {escape_markdown(row.comment)}")
             change = audit_view.change_text(None, row.new_values)
-            st.caption(f"{t('forms.col.change')}: {ui.escape_markdown(change)}")
+            st.caption(f"{t('forms.col.change')}: {escape_markdown(change)}")
             with st.form(f"resolve_{request_id}_{int(row.version)}"):
                 st.text_area(t("corrections.note"), key=f"resolve_note_{request_id}", max_chars=2000)
                 for message in errors.get(request_id, {}).values():
-                    ui.notice("error", message, icon="⚠️")
+                    widgets.notice("error", message, icon="⚠️")
                 st.form_submit_button(
                     t("corrections.resolve"),
                     on_click=_submit_resolve,
@@ -170,7 +171,7 @@ def requests_list(actor: Actor) -> None:
 
 
 def _resolved_list(actor: Actor) -> None:
-    done = ui.query(queries.correction_requests, status="resolved", **_scope(actor))
+    done = cache.query(queries.correction_requests, status="resolved", **_scope(actor))
     if done.empty:
         return
     with st.expander(f"{t('corrections.history_title')} ({len(done)})"):
@@ -204,12 +205,12 @@ def _resolved_list(actor: Actor) -> None:
 
 
 def _submit_resolve(request_id: int, version: int) -> None:
-    ui.choose_language()
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     errors: dict[int, dict[str, str]] = dict(state.get(STATE_RESOLVE_ERRORS, {}))
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             corrections.resolve(
                 session,
                 actor=actor,
@@ -225,7 +226,7 @@ def _submit_resolve(request_id: int, version: int) -> None:
         errors.pop(request_id, None)
         state[STATE_RESOLVE_STALE] = t("corrections.stale")
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         errors.pop(request_id, None)
         state[STATE_RESOLVE_FLASH] = t("corrections.resolved")

@@ -13,7 +13,6 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lib import ui
 from lib.core import config
 from lib.core.db import explain_failure
 from lib.core.i18n import get_language, localized, t
@@ -25,6 +24,7 @@ from lib.rules import privacy
 from lib.rules.permissions import RULES, Actor
 from lib.services import imports as import_service
 from lib.services.auth import Role
+from lib.ui import cache, reader, widgets
 from lib.ui.downloads import excel_download
 
 STATE_TYPE = "data_type"
@@ -55,7 +55,7 @@ def template_rows(kind: imports.RecordType, actor: Actor | None) -> list[dict[st
     scope = {"village_code": actor.village_code} if actor.role == Role.VILLAGE_EDITOR else {}
     if actor.role == Role.TOWN_EDITOR:
         scope = {"town_code": actor.town_code}
-    frame = ui.query(import_queries.household_status_rows, **scope)
+    frame = cache.query(import_queries.household_status_rows, **scope)
     show_names = privacy.names_visible(actor)
     records: list[dict[str, Any]] = frame.to_dict("records")
     for record in records:
@@ -71,7 +71,7 @@ def template_button(kind: imports.RecordType, actor: Actor | None) -> None:
     rows = template_rows(kind, actor)
     st.download_button(
         t("data.template"),
-        data=ui.in_current_language(lambda: imports.template_bytes(kind, lang=lang, rows=rows)),
+        data=cache.in_current_language(lambda: imports.template_bytes(kind, lang=lang, rows=rows)),
         file_name=f"{kind.code}_template_{lang}.xlsx",
         mime=export.EXCEL_MIME,
         key=f"data_template_{kind.code}",
@@ -87,7 +87,7 @@ def check_upload(
     """Read the file and check every row with its service's checks, in a read transaction:
     nothing is stored and no one else's save waits."""
     upload = imports.parse_upload(data, kind)
-    with Session(ui.engine()) as session:
+    with Session(cache.engine()) as session:
         report = import_service.check_import(session, actor=actor, record_type=kind, rows=upload, as_of=as_of)
     return upload, report
 
@@ -123,14 +123,14 @@ def show_report(report: imports.ImportReport) -> None:
 
 def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) -> None:
     """Upload a filled template, see every problem, and import when every row passed."""
-    ui.pop_notice(STATE_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_FLASH, "success", icon="✅")
     failed = bool(st.session_state.pop(STATE_FAILED, False))
     round_ = int(st.session_state.setdefault(STATE_ROUND, 0))
     uploaded = st.file_uploader(t("data.upload"), type=["xlsx"], key=f"data_upload_{kind.code}_{round_}")
     if uploaded is None:
         return
     data = uploaded.getvalue()
-    signature = (hashlib.sha256(data).hexdigest(), kind.code, ui.data_version(), get_language())
+    signature = (hashlib.sha256(data).hexdigest(), kind.code, cache.data_version(), get_language())
     held = st.session_state.get(STATE_CHECK)
     try:
         if held is None or held[0] != signature:
@@ -151,7 +151,7 @@ def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) ->
             t("data.import", n=report.row_count), type="primary", key="data_import", icon="📥"
         ):
             try:
-                with Session(ui.engine()) as session:
+                with Session(cache.engine()) as session:
                     done = import_service.run_import(
                         session,
                         actor=actor,
@@ -161,19 +161,19 @@ def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) ->
                         file_name=uploaded.name,
                     )
             except Exception as exc:  # the database failed: the app's own message, a log line without values
-                ui.save_failed(exc)
+                cache.save_failed(exc)
                 st.rerun()
             if done.committed:
                 st.session_state.pop(STATE_CHECK, None)
                 st.session_state[STATE_FLASH] = t("data.imported", n=done.imported, type=t(kind.title_key))
                 st.session_state[STATE_ROUND] = round_ + 1
             else:  # the rows made wrong since the check are the report now, until the data changes again
-                fresh = (signature[0], kind.code, ui.data_version(), get_language())
+                fresh = (signature[0], kind.code, cache.data_version(), get_language())
                 st.session_state[STATE_CHECK] = (fresh, upload, done)
                 st.session_state[STATE_FAILED] = True
             st.rerun()
     except SQLAlchemyError as exc:
-        ui._fail(explain_failure(exc, config.database_url()))
+        cache.fail(explain_failure(exc, config.database_url()))
 
 
 def import_section(actor: Actor | None, *, as_of: dt.date) -> None:
@@ -195,7 +195,7 @@ def import_section(actor: Actor | None, *, as_of: dt.date) -> None:
 
 def town_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
     """Every selected town's progress, ranked, with labelled columns (shares in percent)."""
-    ranked = overview.rank_towns(ui.query(overview.town_progress, town_codes=town_codes), by="progress")
+    ranked = overview.rank_towns(cache.query(overview.town_progress, town_codes=town_codes), by="progress")
     columns = ["progress", *overview.SHARE_COLUMNS]
     return pd.DataFrame(
         {
@@ -210,7 +210,7 @@ def town_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
 
 def village_table(town_codes: tuple[str, ...]) -> pd.DataFrame:
     """Every selected village's key measures, with labelled columns (shares in percent)."""
-    measures = ui.query(villages.village_measures, town_codes=town_codes)
+    measures = cache.query(villages.village_measures, town_codes=town_codes)
     shares = ["poverty_incidence", "plan_share", "stable_share", "verified_share"]
     return pd.DataFrame(
         {
@@ -243,15 +243,15 @@ CHANGE_LOG_LABELS = {
 def change_log_chunks(labels: Mapping[str, str]) -> Iterator[pd.DataFrame]:
     """The newest 5,000 changes, columns named by `labels` (CHANGE_LOG_LABELS in the reader's
     language, worked out before a click's thread runs this), read a chunk at a time."""
-    for chunk in ui.streamed(audit.change_log_chunks, limit=5000):
+    for chunk in cache.streamed(audit.change_log_chunks, limit=5000):
         yield chunk.rename(columns=dict(labels))
 
 
-def exports_section(actor: Actor | None, filters: ui.Filters, *, as_of: dt.date) -> None:
+def exports_section(actor: Actor | None, filters: reader.Filters, *, as_of: dt.date) -> None:
     """Downloads of the lists the app holds, for the towns selected in the sidebar."""
     st.subheader(t("data.exports_title"))
     st.caption(t("data.exports_intro"))
-    scope = [t("data.title"), ui.scope_line(filters)]
+    scope = [t("data.title"), widgets.scope_line(filters)]
     lists: list[tuple[str, str, pd.DataFrame | Callable[[], Iterator[pd.DataFrame]]]] = [
         ("towns", "data.export.towns", town_table(filters.town_codes)),
         ("villages", "data.export.villages", village_table(filters.town_codes)),

@@ -8,20 +8,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
 from lib.present import audit_view
 from lib.present.common import localized_column
 from lib.queries import audit, updates
 from lib.rules import privacy
 from lib.rules.permissions import Actor
+from lib.ui import cache, widgets
 
 
 def field_error(errors: dict[str, str], *fields: str) -> None:
     """The message for each of `fields` that has one, shown where the call is (beside the field)."""
     for field in fields:
         if field in errors:
-            ui.notice("error", errors[field], icon="⚠️")
+            widgets.notice("error", errors[field], icon="⚠️")
 
 
 def pick_household(actor: Actor, prefix: str) -> tuple[Any, dict[int, str]] | None:
@@ -32,7 +32,7 @@ def pick_household(actor: Actor, prefix: str) -> tuple[Any, dict[int, str]] | No
         if actor.role == "town_editor"
         else {"village_code": actor.village_code}
     )
-    villages = ui.query(updates.village_choices, **scope)
+    villages = cache.query(updates.village_choices, **scope)
     labels = [
         f"{village} · {town}"
         for village, town in zip(
@@ -43,7 +43,7 @@ def pick_household(actor: Actor, prefix: str) -> tuple[Any, dict[int, str]] | No
     code = st.selectbox(
         t("forms.village"), list(names), format_func=names.__getitem__, key=f"{prefix}_village"
     )
-    homes = ui.query(updates.household_choices, village_code=code) if code else None
+    homes = cache.query(updates.household_choices, village_code=code) if code else None
     if homes is None or homes.empty:
         st.info(t("forms.no_households"))
         return None
@@ -63,7 +63,7 @@ def pick_household(actor: Actor, prefix: str) -> tuple[Any, dict[int, str]] | No
 
 def history(records: Sequence[tuple[str, str]], *, title_key: str) -> None:
     """Every recorded change to the given (table, record key) pairs, oldest first, in an expander."""
-    frames = [ui.query(audit.record_history, table=table, key=key) for table, key in records]
+    frames = [cache.query(audit.record_history, table=table, key=key) for table, key in records]
     found = [frame for frame in frames if not frame.empty]
     changes = pd.concat(found, ignore_index=True).sort_values("at", kind="stable") if found else frames[0]
     with st.expander(t(title_key, n=len(changes))):

@@ -8,13 +8,13 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import ui
 from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import t
 from lib.queries import updates
 from lib.rules.permissions import RULES, VISIT_RECORD, Actor
 from lib.services import households
+from lib.ui import cache, reader, signed_in, widgets
 from lib.ui import form_parts as parts
 
 # --- a verification visit ------------------------------------------------------------------
@@ -32,7 +32,7 @@ def may_record_visits(actor: Actor) -> bool:
 
 def visit_form(actor: Actor, *, as_of: Any) -> None:
     """Record a verification visit to a household in the actor's town or village."""
-    ui.pop_notice(STATE_VISIT_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_VISIT_FLASH, "success", icon="✅")
     picked = parts.pick_household(actor, "visit")
     if picked is None:
         return
@@ -72,12 +72,12 @@ def visit_form(actor: Actor, *, as_of: Any) -> None:
 def _submit_visit(as_of: Any, archive_numbers: dict[int, str]) -> None:
     """The visit form's callback: one service call; field errors or a success line for the rerun."""
 
-    ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     household_id = int(state["visit_household"])
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             households.record_visit(
                 session,
                 actor=actor,
@@ -95,7 +95,7 @@ def _submit_visit(as_of: Any, archive_numbers: dict[int, str]) -> None:
     except PermissionDenied:
         state[STATE_VISIT_ERRORS] = {"household_id": t("forms.not_allowed")}
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         state[STATE_VISIT_ERRORS] = {}
         state["visit_problems"] = ""
@@ -117,8 +117,8 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
     Widgets are keyed on the household and its version, so after a save — or when someone else
     saved first — the form shows the values now in the database.
     """
-    ui.pop_notice(STATE_STATUS_FLASH, "success")
-    ui.pop_notice(STATE_STATUS_STALE, "warning")
+    widgets.pop_notice(STATE_STATUS_FLASH, "success")
+    widgets.pop_notice(STATE_STATUS_STALE, "warning")
     picked = parts.pick_household(actor, "status")
     if picked is None:
         return
@@ -126,7 +126,7 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
     household_id = st.selectbox(
         t("forms.household"), list(options), format_func=options.__getitem__, key="status_household"
     )
-    record = ui.query(updates.household_record, household_id=int(household_id))
+    record = cache.query(updates.household_record, household_id=int(household_id))
     if record is None:
         return
     suffix = f"{household_id}_{record['version']}"
@@ -174,11 +174,11 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
 
 def _submit_status(as_of: Any, household_id: int, version: int, suffix: str, archive_no: str) -> None:
 
-    ui.choose_language()
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             households.update_household_status(
                 session,
                 actor=actor,
@@ -198,7 +198,7 @@ def _submit_status(as_of: Any, household_id: int, version: int, suffix: str, arc
     except PermissionDenied:
         state[STATE_STATUS_ERRORS] = {"status": t("forms.not_allowed")}
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         state[STATE_STATUS_ERRORS] = {}
         state[STATE_STATUS_FLASH] = t("forms.status_saved", archive=archive_no)

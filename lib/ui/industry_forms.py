@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import ui
 from lib.core.domain import INCOME_MAX
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import localized, t
@@ -17,6 +16,7 @@ from lib.queries import plan_forms
 from lib.rules.permissions import PLAN_UPDATE, RULES, Actor
 from lib.services import industry
 from lib.services.households import EARLIEST_DATE, field_messages
+from lib.ui import cache, reader, signed_in, widgets
 from lib.ui import form_parts as parts
 
 STATE_ERRORS = "plan_errors"  # (form suffix, {field: message}): shown only on the form they belong to
@@ -37,8 +37,8 @@ def industry_plan_form(actor: Actor, *, as_of: dt.date) -> None:
     Widgets are keyed on the household, the plan and its version, so after a save — or when
     someone else saved first — the form shows the values now in the database.
     """
-    ui.pop_notice(STATE_FLASH, "success")
-    ui.pop_notice(STATE_STALE, "warning")
+    widgets.pop_notice(STATE_FLASH, "success")
+    widgets.pop_notice(STATE_STALE, "warning")
     picked = parts.pick_household(actor, "plan")
     if picked is None:
         return
@@ -48,12 +48,12 @@ def industry_plan_form(actor: Actor, *, as_of: dt.date) -> None:
             t("forms.household"), list(options), format_func=options.__getitem__, key="plan_household"
         )
     )
-    household = ui.query(plan_forms.plan_household, household_id=household_id)
+    household = cache.query(plan_forms.plan_household, household_id=household_id)
     if household is None:
         return
     labour = int(household["labour_count"])
     st.caption(t("plans.labour", n=labour) if labour else t("plans.no_labour"))
-    plans = ui.query(plan_forms.household_plans, household_id=household_id)
+    plans = cache.query(plan_forms.household_plans, household_id=household_id)
     _plans_table(plans)
 
     stages = {stage: t(f"stage.{stage}") for stage in industry.STAGES}
@@ -159,7 +159,7 @@ def _plan_fields(
     errors: dict[str, str] = saved[1] if saved and saved[0] == suffix else {}
     if errors:
         st.error(t("forms.fix_errors"), icon="⚠️")
-    industries = ui.query(plan_forms.industry_choices)
+    industries = cache.query(plan_forms.industry_choices)
     industry_labels = {
         str(row.code): t(
             "plans.industry_option",
@@ -168,7 +168,7 @@ def _plan_fields(
         )
         for row in industries.itertuples()
     }
-    partners = ui.query(plan_forms.partner_choices, household_id=int(household["household_id"]))
+    partners = cache.query(plan_forms.partner_choices, household_id=int(household["household_id"]))
     partner_labels = {NO_PARTNER: t("plans.no_partner")} | {
         int(row.organisation_id): t(
             "plans.partner_option",
@@ -252,8 +252,8 @@ def _plan_fields(
 
 def _submit_plan(as_of: dt.date, household: dict[str, Any], plan_id: int, version: int, suffix: str) -> None:
     """The form's callback: one service call; field errors, a stale warning or a success line."""
-    ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     archive_no = str(household["archive_no"])
     household_id = int(household["household_id"])
@@ -270,7 +270,7 @@ def _submit_plan(as_of: dt.date, household: dict[str, Any], plan_id: int, versio
         "reason": str(state.get(f"pl_reason_{suffix}") or "") or None,
     }
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             if plan_id == NEW_PLAN:
                 new_id = industry.create_plan(
                     session, actor=actor, household_id=household_id, as_of=as_of, **values
@@ -287,7 +287,7 @@ def _submit_plan(as_of: dt.date, household: dict[str, Any], plan_id: int, versio
     except PermissionDenied:
         state[STATE_ERRORS] = (suffix, {"household_id": t("plans.not_allowed")})
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         state[STATE_ERRORS] = None
         if plan_id == NEW_PLAN:

@@ -1,8 +1,8 @@
 """The long household lists of /industry and /assessment, paged in SQL.
 
-Each shows one page (`ui.PAGE_SIZE` rows) at a time with "rows 1–200 of N" and previous / next
+Each shows one page (`paging.PAGE_SIZE` rows) at a time with "rows 1–200 of N" and previous / next
 (the page kept in session state), and an Excel download of the whole list, built only when
-clicked, in the viewer's language, holding at most `ui.EXPORT_LIMIT` rows (with a note if longer).
+clicked, in the viewer's language, holding at most `paging.EXPORT_LIMIT` rows (with a note if longer).
 The downloads read their list a chunk at a time in one query and write it row by row
 (`*_workbook`), so a province's 100,000 rows never sit in memory at once.
 """
@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
 from lib.files import export
 from lib.present import assessment_view, industry_view
 from lib.queries import assessment as assessment_queries
 from lib.queries import industry
+from lib.ui import cache, paging
 
 
 def industry_gaps(
@@ -32,15 +32,15 @@ def industry_gaps(
     scope: str,
 ) -> None:
     """Households with labour and no plan, then plans stuck over `months` months; one workbook."""
-    gap_total = ui.query(industry.gaps_no_plan_count, town_codes=towns)
+    gap_total = cache.query(industry.gaps_no_plan_count, town_codes=towns)
     st.subheader(t("industry.no_plan"))
     if not gap_total:
         st.success(t("industry.no_plan_none"))
     else:
-        ui.paged_table(
+        paging.paged_table(
             gap_total,
             lambda limit, offset: industry_view.gaps_table(
-                ui.query(industry.gaps_no_plan, town_codes=towns, limit=limit, offset=offset),
+                cache.query(industry.gaps_no_plan, town_codes=towns, limit=limit, offset=offset),
                 show_names=show_names,
             ),
             key="industry_gaps_page",
@@ -49,10 +49,10 @@ def industry_gaps(
     if not stuck_total:
         st.success(t("industry.stuck_none"))
     else:
-        ui.paged_table(
+        paging.paged_table(
             stuck_total,
             lambda limit, offset: industry_view.stuck_table(
-                ui.query(
+                cache.query(
                     industry.stuck_plans,
                     town_codes=towns,
                     as_of=as_of,
@@ -66,14 +66,14 @@ def industry_gaps(
         )
     st.download_button(
         t("industry.download_gaps"),
-        data=ui.in_current_language(
+        data=cache.in_current_language(
             lambda: gaps_workbook(towns=towns, as_of=as_of, months=months, show_names=show_names, scope=scope)
         ),
         file_name=f"industry_gaps_{as_of}.xlsx",
         mime=export.EXCEL_MIME,
         on_click="ignore",
     )
-    ui.export_note(max(gap_total, stuck_total))
+    paging.export_note(max(gap_total, stuck_total))
 
 
 def gaps_workbook(
@@ -81,9 +81,9 @@ def gaps_workbook(
 ) -> bytes:
     """The gaps download: households with labour and no plan, then stuck plans (a sheet each, at
     most EXPORT_LIMIT rows), read and written a chunk at a time."""
-    no_plan = ui.streamed(industry.gaps_no_plan_chunks, town_codes=towns, limit=ui.EXPORT_LIMIT)
-    stuck = ui.streamed(
-        industry.stuck_plans_chunks, town_codes=towns, as_of=as_of, months=months, limit=ui.EXPORT_LIMIT
+    no_plan = cache.streamed(industry.gaps_no_plan_chunks, town_codes=towns, limit=paging.EXPORT_LIMIT)
+    stuck = cache.streamed(
+        industry.stuck_plans_chunks, town_codes=towns, as_of=as_of, months=months, limit=paging.EXPORT_LIMIT
     )
     names = industry_view.gap_sheet_names(months)
     return export.workbook_bytes(
@@ -103,21 +103,21 @@ def gaps_workbook(
 def industry_single_links(*, towns: Sequence[str], as_of: dt.date, show_names: bool) -> None:
     """Households whose every link goes to one enterprise or cooperative."""
     st.subheader(t("industry.single_link"))
-    total = ui.query(industry.single_link_count, town_codes=towns)
+    total = cache.query(industry.single_link_count, town_codes=towns)
     if not total:
         st.success(t("industry.single_link_none"))
         return
-    ui.paged_table(
+    paging.paged_table(
         total,
         lambda limit, offset: industry_view.single_link_table(
-            ui.query(industry.single_link_households, town_codes=towns, limit=limit, offset=offset),
+            cache.query(industry.single_link_households, town_codes=towns, limit=limit, offset=offset),
             show_names=show_names,
         ),
         key="industry_single_page",
     )
     st.download_button(
         t("data.download"),
-        data=ui.in_current_language(
+        data=cache.in_current_language(
             lambda: single_links_workbook(towns=towns, as_of=as_of, show_names=show_names)
         ),
         file_name=f"single_link_{as_of}.xlsx",
@@ -127,12 +127,14 @@ def industry_single_links(*, towns: Sequence[str], as_of: dt.date, show_names: b
         icon="📥",
         type="tertiary",
     )
-    ui.export_note(total)
+    paging.export_note(total)
 
 
 def single_links_workbook(*, towns: Sequence[str], as_of: dt.date, show_names: bool) -> bytes:
     """The single-link households' download (at most EXPORT_LIMIT rows), a chunk at a time."""
-    chunks = ui.streamed(industry.single_link_households_chunks, town_codes=towns, limit=ui.EXPORT_LIMIT)
+    chunks = cache.streamed(
+        industry.single_link_households_chunks, town_codes=towns, limit=paging.EXPORT_LIMIT
+    )
     return export.workbook_bytes(
         [
             export.Sheet(
@@ -160,10 +162,10 @@ def assessment_issues(
         st.success(t("assessment.issues_none"))
         return
     checks = [check] if check else None
-    ui.paged_table(
+    paging.paged_table(
         total,
         lambda limit, offset: assessment_view.issue_table(
-            ui.query(
+            cache.query(
                 assessment_queries.issue_households,
                 as_of=as_of,
                 within_months=months,
@@ -179,7 +181,7 @@ def assessment_issues(
     )
     st.download_button(
         t("assessment.download_issues"),
-        data=ui.in_current_language(
+        data=cache.in_current_language(
             lambda: issues_workbook(
                 towns=towns, as_of=as_of, months=months, checks=checks, show_names=show_names, scope=scope
             )
@@ -188,7 +190,7 @@ def assessment_issues(
         mime=export.EXCEL_MIME,
         on_click="ignore",
     )
-    ui.export_note(total)
+    paging.export_note(total)
 
 
 def issues_workbook(
@@ -202,13 +204,13 @@ def issues_workbook(
 ) -> bytes:
     """The households with data issues (`checks`, every check when None; at most EXPORT_LIMIT
     rows), read and written a chunk at a time."""
-    chunks = ui.streamed(
+    chunks = cache.streamed(
         assessment_queries.issue_households_chunks,
         as_of=as_of,
         within_months=months,
         town_codes=towns,
         checks=checks,
-        limit=ui.EXPORT_LIMIT,
+        limit=paging.EXPORT_LIMIT,
     )
     return export.workbook_bytes(
         [

@@ -10,34 +10,34 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import get_language, t
 from lib.files import brief, briefing, deck
 from lib.files.briefing import Slide
 from lib.present.common import parse_as_of
+from lib.ui import cache, reader, widgets
 
 
 def as_of_date() -> dt.date:
     """The data's "as of" date (today when the database does not say)."""
-    return parse_as_of(ui.as_of())
+    return parse_as_of(widgets.as_of())
 
 
-def slides(filters: ui.Filters) -> list[Slide]:
+def slides(filters: reader.Filters) -> list[Slide]:
     """The selection's slides in the current language, built once per data version; their
     pictures are rendered when shown or downloaded (lib.files.export renders one at a time)."""
-    return ui.query(
+    return cache.query(
         briefing.build_slides, town_codes=list(filters.town_codes), as_of=as_of_date(), lang=get_language()
     )
 
 
-def deck_buttons(filters: ui.Filters, *, key: str) -> None:
+def deck_buttons(filters: reader.Filters, *, key: str) -> None:
     """Two buttons: the meeting deck (.pptx) and the printable brief (.html), built when clicked."""
     lang = get_language()
     as_of = as_of_date().isoformat()
     with st.container(horizontal=True, gap="small", key=f"{key}_meeting"):
         st.download_button(
             t("meeting.deck"),
-            data=ui.in_current_language(lambda: deck.deck_bytes(slides(filters), lang=lang)),
+            data=cache.in_current_language(lambda: deck.deck_bytes(slides(filters), lang=lang)),
             file_name=deck.file_name(as_of=as_of, lang=lang),
             mime=deck.PPTX_MIME,
             key=f"{key}_deck",
@@ -47,7 +47,7 @@ def deck_buttons(filters: ui.Filters, *, key: str) -> None:
         )
         st.download_button(
             t("meeting.brief"),
-            data=ui.in_current_language(lambda: brief.brief_html(slides(filters), lang=lang)),
+            data=cache.in_current_language(lambda: brief.brief_html(slides(filters), lang=lang)),
             file_name=brief.file_name(as_of=as_of, lang=lang),
             mime=brief.HTML_MIME,
             key=f"{key}_brief",

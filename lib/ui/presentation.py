@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
+from lib.ui import reader
 
 BODY_PX = 22  # body text; readable from the back of a room on a 1280×720 projector
 TITLE_PX = 46
@@ -110,23 +110,23 @@ def apply() -> None:
 
     app.py calls this once per run, before the page, so every page gets it.
     """
-    if not ui.presenting():
+    if not reader.presenting():
         return
-    st.html(css(ui.presentation_theme()))
+    st.html(css(reader.presentation_theme()))
     with st.container(horizontal=True, horizontal_alignment="right", gap="small", key="present_bar"):
         st.button(
             t("present.theme"),
             key="present_theme_toggle",
             icon="🌓",
             help=t("present.theme_help"),
-            on_click=ui.toggle_presentation_theme,
+            on_click=reader.toggle_presentation_theme,
             type="tertiary",
         )
         st.button(
             t("present.leave"),
             key="present_leave",
             icon="✖️",
-            on_click=ui.set_presenting,
+            on_click=reader.set_presenting,
             args=(False,),
             type="tertiary",
         )

@@ -10,13 +10,14 @@ machines without an emoji font). No page can be reached without it: each page's 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
 
-from lib import ui
-from lib.core.i18n import t
-from lib.ui import presentation
+from lib.core.i18n import LANGUAGE_NAMES, localized, set_language, t
+from lib.queries import common
+from lib.ui import cache, presentation, reader, signed_in
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def label(page: Page) -> str:
     return t(f"nav.{page.name or 'overview'}")
 
 
-def open_page(name: str) -> ui.Filters:
+def open_page(name: str) -> reader.Filters:
     """Everything around a page, before its own content; returns the reader's filters.
 
     Stops the page (after the sidebar, whose sign-in box stays) when browsing needs an account and
@@ -53,16 +54,16 @@ def open_page(name: str) -> ui.Filters:
     """
     page = BY_NAME[name]
     _keep_sidebar_state()
-    ui.choose_language()
+    reader.choose_language()
     st.set_page_config(
         page_title=f"{label(page)} · {t('app.title')}",
         page_icon="🌾",
         layout="wide",
-        initial_sidebar_state="collapsed" if ui.presenting() else "auto",
+        initial_sidebar_state="collapsed" if reader.presenting() else "auto",
     )
-    filters = ui.sidebar(menu=_menu)
+    filters = sidebar(menu=_menu)
     presentation.apply()  # presentation mode (`present=1`): no sidebar or chrome, large type
-    ui.browse_gate()
+    signed_in.browse_gate()
     return filters
 
 
@@ -72,14 +73,92 @@ def _keep_sidebar_state() -> None:
     # value through the Session State API first hands it on (the documented way to keep a widget's
     # value across pages), so the language and filters follow the reader from page to page.
     state = st.session_state
-    for key in (ui.STATE_LANG, ui.STATE_TOWNS, ui.STATE_VILLAGES):
+    for key in (reader.STATE_LANG, reader.STATE_TOWNS, reader.STATE_VILLAGES):
         if key in state:
             state[key] = state[key]
 
 
-def _menu(filters: ui.Filters) -> None:
+def _menu(filters: reader.Filters) -> None:
     # The links carry the language and filters, so a page opened in a new tab shows the same view.
     params = {"lang": filters.lang, "town": list(filters.town_codes), "village": list(filters.village_codes)}
     kept = {name: value for name, value in params.items() if value}
     for page in PAGES:
         st.page_link(page.script, label=label(page), icon=page.icon, query_params=kept)
+
+
+def sidebar(*, menu: Callable[[reader.Filters], None]) -> reader.Filters:
+    """The shared sidebar: the menu, language switch, demo badge, town filter; kept in the query params."""
+    reader.init_state()
+    cache.start_run()
+    with st.sidebar:
+        menu_slot = st.container()  # drawn last, with the filters as checked below
+        st.radio(
+            t("sidebar.language"),
+            options=list(LANGUAGE_NAMES),
+            format_func=LANGUAGE_NAMES.__getitem__,
+            key=reader.STATE_LANG,
+            horizontal=True,
+        )
+        lang = set_language(st.session_state[reader.STATE_LANG])
+        facts = cache.query(common.meta)
+        if facts.get("dataset") == "demo":
+            st.badge(t("app.demo_badge"), color="orange", help=t("app.demo_help"))
+        names = reader.all_town_names()
+        known = [code for code in st.session_state[reader.STATE_TOWNS] if code in names]
+        if known != st.session_state[reader.STATE_TOWNS]:
+            st.session_state[reader.STATE_TOWNS] = known
+        st.multiselect(
+            t("sidebar.towns"),
+            options=list(names),
+            format_func=lambda code: names.get(code, code),
+            key=reader.STATE_TOWNS,
+            placeholder=t("sidebar.all_towns"),
+        )
+        _village_filter(st.session_state[reader.STATE_TOWNS])
+        st.button(
+            t("present.enter"),
+            key="present_enter",
+            icon="📽️",
+            help=t("present.enter_help"),
+            on_click=reader.set_presenting,
+            args=(True,),
+        )
+    filters = reader.Filters(
+        lang=lang,
+        town_codes=tuple(st.session_state[reader.STATE_TOWNS]),
+        village_codes=tuple(st.session_state[reader.STATE_VILLAGES]),
+    )
+    st.session_state["filters"] = filters
+    with menu_slot:
+        menu(filters)
+    reader.sync_query_params(filters)
+    signed_in.account_box()
+    cache.show_save_failure()
+    return filters
+
+
+def _village_filter(town_codes: Sequence[str]) -> None:
+    """The villages of the chosen towns (none chosen = all of them); hidden while no town is picked.
+
+    Picking a town thus selects its villages; choosing some narrows the pages that list villages.
+    """
+    if not town_codes:
+        st.session_state[reader.STATE_VILLAGES] = []
+        return
+    from lib.queries import village_detail
+
+    frame = cache.query(village_detail.village_list, town_codes=list(town_codes))
+    names = {
+        row.code: f"{localized(row.name_zh, row.name_en)} · {localized(row.town_name_zh, row.town_name_en)}"
+        for row in frame.itertuples()
+    }
+    known = [code for code in st.session_state[reader.STATE_VILLAGES] if code in names]
+    if known != st.session_state[reader.STATE_VILLAGES]:
+        st.session_state[reader.STATE_VILLAGES] = known
+    st.multiselect(
+        t("sidebar.villages"),
+        options=list(names),
+        format_func=lambda code: names.get(code, code),
+        key=reader.STATE_VILLAGES,
+        placeholder=t("sidebar.all_villages"),
+    )

@@ -14,11 +14,11 @@ import time
 
 import streamlit as st
 
-from lib import ui
 from lib.core.i18n import t
 from lib.files import export
 from lib.files.briefing import Slide
-from lib.ui import meeting
+from lib.present.markup import escape_markdown, t_md
+from lib.ui import cache, meeting, reader
 
 KINDS = ("title", "overview", "ranking", "funnel", "map", "training", "industry", "town")
 AUTO_SECONDS = ("0", "15", "30", "60", "120")
@@ -48,7 +48,7 @@ def settings() -> tuple[list[str], int]:
     if STATE_KINDS not in st.session_state:
         wanted = [kind for kind in (st.query_params.get("slides") or "").split(",") if kind in KINDS]
         st.session_state[STATE_KINDS] = wanted or list(KINDS)
-    ui.state_from_param(STATE_AUTO, "auto", AUTO_SECONDS, default="0")
+    reader.state_from_param(STATE_AUTO, "auto", AUTO_SECONDS, default="0")
     kind_labels = {kind: t(f"slideshow.kind.{kind}") for kind in KINDS}
     auto_labels = {
         value: t("slideshow.auto_off") if value == "0" else t("slideshow.seconds", n=int(value))
@@ -64,31 +64,31 @@ def settings() -> tuple[list[str], int]:
         st.caption(t("slideshow.keys"))
     kinds = [kind for kind in KINDS if kind in st.session_state[STATE_KINDS]]
     auto = str(st.session_state[STATE_AUTO])
-    ui.sync_params(slides=",".join(kinds), auto=auto)
+    reader.sync_params(slides=",".join(kinds), auto=auto)
     return kinds, int(auto)
 
 
 def turn(step: int) -> None:
     """A button's callback: the next (+1) or previous (−1) slide; wrapping starts a new round."""
-    ui.choose_language()
+    reader.choose_language()
     st.session_state[STATE_INDEX] = int(st.session_state.get(STATE_INDEX, 0)) + step
     st.session_state[STATE_TURNED] = time.monotonic()
 
 
-def show(filters: ui.Filters, kinds: list[str], auto: int) -> None:
+def show(filters: reader.Filters, kinds: list[str], auto: int) -> None:
     """The current slide with its controls; re-run every `auto` seconds when that is not 0."""
     st.html(STYLE)
 
     @st.fragment(run_every=auto or None)
     def stage() -> None:
-        ui.choose_language()  # a fragment rerun skips app.py, so restore this user's language
+        reader.choose_language()  # a fragment rerun skips app.py, so restore this user's language
         now = time.monotonic()
         if auto and now - float(st.session_state.get(STATE_TURNED, now)) >= auto - 0.5:
             turn(+1)
         st.session_state.setdefault(STATE_TURNED, now)
         index = int(st.session_state.get(STATE_INDEX, 0))
         if STATE_READ_AT not in st.session_state or index < 0 or index >= _count(filters, kinds):
-            ui.refresh_data_version()  # a new round: read the data again
+            cache.refresh_data_version()  # a new round: read the data again
             st.session_state[STATE_READ_AT] = dt.datetime.now().strftime("%H:%M:%S")
         with st.spinner(t("slideshow.building")):
             shown = [slide for slide in meeting.slides(filters) if kind_of(slide) in kinds]
@@ -99,7 +99,7 @@ def show(filters: ui.Filters, kinds: list[str], auto: int) -> None:
         st.session_state[STATE_INDEX] = index
         _slide(shown[index], index, len(shown))
         st.caption(
-            ui.t_md(
+            t_md(
                 "slideshow.as_of", date=meeting.as_of_date().isoformat(), time=st.session_state[STATE_READ_AT]
             )
         )
@@ -107,7 +107,7 @@ def show(filters: ui.Filters, kinds: list[str], auto: int) -> None:
     stage()
 
 
-def _count(filters: ui.Filters, kinds: list[str]) -> int:
+def _count(filters: reader.Filters, kinds: list[str]) -> int:
     return sum(1 for slide in meeting.slides(filters) if kind_of(slide) in kinds)
 
 
@@ -120,7 +120,7 @@ def _png(spec: str) -> bytes:
 def _slide(slide: Slide, index: int, total: int) -> None:
     """The slide's title beside the controls, then its picture and figures, then its source."""
     heading, previous, position, following = st.columns([5, 1.6, 1.3, 1.6], vertical_alignment="center")
-    heading.header(ui.escape_markdown(slide.title), anchor=False)  # a town slide's title is its name
+    heading.header(escape_markdown(slide.title), anchor=False)  # a town slide's title is its name
     previous.button(
         t("slideshow.previous"),
         key="slide_previous",
@@ -144,7 +144,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
         width="stretch",
         type="primary",
     )
-    st.caption(ui.escape_markdown(slide.subtitle))
+    st.caption(escape_markdown(slide.subtitle))
     bullets = "".join(f"<li>{html.escape(line)}</li>" for line in slide.bullets)
     listing = f'<ul class="slide-bullets" data-testid="slide-bullets">{bullets}</ul>' if bullets else ""
     if slide.spec is None:
@@ -153,7 +153,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     else:
         picture, facts = st.columns([3, 2], gap="large")
         with picture, st.container(key="slide_picture"):
-            st.image(_png(slide.spec), caption=ui.escape_markdown(slide.note) if slide.note else None)
+            st.image(_png(slide.spec), caption=escape_markdown(slide.note) if slide.note else None)
         if listing:
             facts.html(listing)
-    st.caption(ui.escape_markdown(slide.source))
+    st.caption(escape_markdown(slide.source))

@@ -7,14 +7,15 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import ui
 from lib.core.domain import AttendanceStatus, Role
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import localized, t
+from lib.present.markup import t_md
 from lib.queries import staff_forms
 from lib.rules.permissions import ATTENDANCE_RECORD, RULES, Actor
 from lib.services import training
 from lib.services.households import field_messages
+from lib.ui import cache, reader, signed_in, widgets
 
 STATE_ERRORS = "attendance_errors"
 STATE_FLASH = "attendance_flash"
@@ -35,7 +36,7 @@ def _place(row: Any) -> str:
 def _field_errors(errors: dict[str, str], match: Any) -> None:
     for field, message in errors.items():
         if match(field):
-            ui.notice("error", message, icon="⚠️")
+            widgets.notice("error", message, icon="⚠️")
 
 
 def attendance_form(actor: Actor, *, as_of: Any) -> None:
@@ -44,9 +45,9 @@ def attendance_form(actor: Actor, *, as_of: Any) -> None:
     Each tick box is keyed on the person's status, so after a save — or when someone else saved
     first — the roster shows the statuses now in the database.
     """
-    ui.pop_notice(STATE_FLASH, "success")
-    ui.pop_notice(STATE_STALE, "warning")
-    sessions = ui.query(staff_forms.started_sessions, as_of=as_of)
+    widgets.pop_notice(STATE_FLASH, "success")
+    widgets.pop_notice(STATE_STALE, "warning")
+    sessions = cache.query(staff_forms.started_sessions, as_of=as_of)
     if sessions.empty:
         st.info(t("attendance.no_sessions"))
         return
@@ -65,8 +66,8 @@ def attendance_form(actor: Actor, *, as_of: Any) -> None:
         st.selectbox(t("attendance.session"), list(labels), format_func=labels.__getitem__, key="att_session")
     )
     town = actor.town_code if actor.role == Role.TOWN_EDITOR else None
-    roster = ui.query(staff_forms.session_roster, session_id=session_id, town_code=town)
-    candidates = ui.query(staff_forms.walk_in_candidates, session_id=session_id, town_code=town)
+    roster = cache.query(staff_forms.session_roster, session_id=session_id, town_code=town)
+    candidates = cache.query(staff_forms.walk_in_candidates, session_id=session_id, town_code=town)
     attended = int((roster["status"] == AttendanceStatus.ATTENDED.value).sum())
     st.caption(t("attendance.counts", attended=attended, n=len(roster)))
     if roster.empty and candidates.empty:
@@ -85,7 +86,7 @@ def attendance_form(actor: Actor, *, as_of: Any) -> None:
             expected[cadre_id] = status
             keys[cadre_id] = f"att_{session_id}_{cadre_id}_{status}"
             st.checkbox(
-                ui.t_md(
+                t_md(
                     "attendance.roster_option",
                     name=row.name,
                     place=_place(row),
@@ -123,15 +124,15 @@ def _submit(
     people: dict[int, str],
 ) -> None:
     """The form's callback: one service call; field errors, a stale warning or a success line."""
-    ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     attended, absent = AttendanceStatus.ATTENDED.value, AttendanceStatus.ABSENT.value
     marks = {cadre_id: attended if state.get(key) else absent for cadre_id, key in keys.items()}
     walk_ins_key, reason_key = f"att_walkins_{session_id}", f"att_reason_{session_id}"
     walk_ins = [int(cadre_id) for cadre_id in state.get(walk_ins_key) or []]
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             changed = training.record_attendance(
                 session,
                 actor=actor,
@@ -161,9 +162,56 @@ def _submit(
     except PermissionDenied:
         state[STATE_ERRORS] = {"session_id": t("attendance.not_allowed")}
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         state[STATE_ERRORS] = {}
         state[walk_ins_key] = []
         state[reason_key] = ""
         state[STATE_FLASH] = t("attendance.saved", n=changed)
+
+
+STATE_TRAINING_FLASH = "training_flash"
+
+
+def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
+    """Let a signed-in user who may enrol these secretaries confirm the proposal (their part of it).
+
+    The service checks the permission again and validates capacity; on success every view
+    refreshes (the data version moved) and the outcome is shown after the rerun.
+    """
+    from lib.core.errors import PermissionDenied, ValidationError
+    from lib.rules.permissions import TRAINING_ENROL, can
+    from lib.services import training as training_service
+
+    widgets.pop_notice(STATE_TRAINING_FLASH, "success", icon="✅")
+    actor = signed_in.current_actor()
+    if actor is None:
+        st.info(t("training.sign_in_to_confirm"), icon="🔒")
+        return
+    mine = proposal[[can(actor, TRAINING_ENROL, town_code=code) for code in proposal["town_code"]]]
+    if mine.empty:
+        st.warning(t("training.not_allowed"), icon="🔒")
+        return
+    if len(mine) < len(proposal):
+        st.caption(t("training.confirm_partial", n=len(mine), total=len(proposal)))
+    with st.form("confirm_enrolments"):
+        reason = st.text_input(t("training.confirm_reason"), max_chars=200)
+        submitted = st.form_submit_button(f"{t('training.confirm')} ({len(mine)})", type="primary")
+    if not submitted:
+        return
+    allocations = list(zip(mine["cadre_id"], mine["session_id"], strict=True))
+    try:
+        with Session(cache.engine()) as session:
+            count = training_service.enrol(
+                session, actor=actor, allocations=allocations, as_of=as_of, reason=reason.strip() or None
+            )
+    except ValidationError as error:
+        widgets.notice("error", "\n\n".join(error.messages(t).values()), icon="⚠️")
+    except PermissionDenied:
+        st.error(t("training.not_allowed"), icon="🔒")
+    except Exception as exc:
+        cache.save_failed(exc)
+        st.rerun()
+    else:
+        st.session_state[STATE_TRAINING_FLASH] = t("training.confirmed", n=count)
+        st.rerun()

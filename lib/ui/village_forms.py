@@ -13,15 +13,16 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from lib import ui
 from lib.core.domain import PostingRole, Role
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.i18n import localized, t
 from lib.present.common import localized_column
+from lib.present.markup import t_md
 from lib.queries import staff_forms, updates
 from lib.rules.permissions import POSTING_UPDATE, RULES, VILLAGE_PRODUCT_UPDATE, Actor, can
 from lib.services import villages
 from lib.services.households import EARLIEST_DATE
+from lib.ui import cache, reader, signed_in, widgets
 from lib.ui import form_parts as parts
 
 STATE_ERRORS = "village_errors"  # {form: {field: message}} for the form submitted last
@@ -37,9 +38,9 @@ def may_edit_villages(actor: Actor) -> bool:
 
 
 def _flash_messages() -> None:
-    ui.pop_notice(STATE_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_FLASH, "success", icon="✅")
     for warning in st.session_state.pop(STATE_WARNINGS, []):
-        ui.notice("warning", warning, icon="⚠️")
+        widgets.notice("warning", warning, icon="⚠️")
 
 
 def village_form(actor: Actor, *, as_of: Any) -> None:
@@ -50,7 +51,7 @@ def village_form(actor: Actor, *, as_of: Any) -> None:
         if actor.role == Role.TOWN_EDITOR
         else {"village_code": actor.village_code}
     )
-    choices = ui.query(updates.village_choices, **scope)
+    choices = cache.query(updates.village_choices, **scope)
     if choices.empty:
         st.info(t("staff.no_villages"))
         return
@@ -63,7 +64,7 @@ def village_form(actor: Actor, *, as_of: Any) -> None:
     names = dict(zip(choices["village_code"], labels, strict=True))
     towns = dict(zip(choices["village_code"], choices["town_code"], strict=True))
     code = str(st.selectbox(t("forms.village"), list(names), format_func=names.__getitem__, key="vf_village"))
-    staff = ui.query(staff_forms.village_staff, village_code=code)
+    staff = cache.query(staff_forms.village_staff, village_code=code)
     errors: dict[str, dict[str, str]] = st.session_state.get(STATE_ERRORS, {})
 
     _show_staff(staff)
@@ -76,11 +77,11 @@ def village_form(actor: Actor, *, as_of: Any) -> None:
         st.caption(t("staff.postings_read_only"))
 
     st.markdown(f"**{t('village.industry.title')}**")
-    product = ui.query(staff_forms.village_product, village_code=code)
+    product = cache.query(staff_forms.village_product, village_code=code)
     if product is not None:
         if product["product_zh"]:
             st.markdown(
-                ui.t_md(
+                t_md(
                     "village.industry.signature",
                     product=localized(product["product_zh"], product["product_en"]),
                 )
@@ -100,7 +101,7 @@ def _show_staff(staff: pd.DataFrame) -> None:
     else:
         row = first.iloc[0]
         st.markdown(
-            ui.t_md(
+            t_md(
                 "village.team.secretary",
                 name=row["name"],
                 unit=localized(row["unit_zh"], row["unit_en"]) or "—",
@@ -117,7 +118,7 @@ def _show_staff(staff: pd.DataFrame) -> None:
         )
         for row in team.itertuples()
     ]
-    st.markdown(ui.t_md("staff.team", members="；".join(members) if members else t("common.none")))
+    st.markdown(t_md("staff.team", members="；".join(members) if members else t("common.none")))
     if len(staff) < villages.MIN_TEAM:
         st.warning(t("staff.team_below_minimum", n=len(staff), min=villages.MIN_TEAM), icon="⚠️")
 
@@ -127,7 +128,7 @@ def _show_staff(staff: pd.DataFrame) -> None:
 
 def _person_fields(prefix: str, mode: str, errors: dict[str, str], *, as_of: Any) -> None:
     if mode == "existing":
-        free = ui.query(staff_forms.appointable_cadres)
+        free = cache.query(staff_forms.appointable_cadres)
         options = {
             int(row.cadre_id): t(
                 "staff.cadre_option", name=row.name, unit=localized(row.unit_zh, row.unit_en) or "—"
@@ -268,7 +269,7 @@ def _end_member_form(
 
 def _product_form(actor: Actor, code: str, product: dict[str, Any], errors: dict[str, str]) -> None:
     version = int(product["version"])
-    industries = ui.query(staff_forms.industries)
+    industries = cache.query(staff_forms.industries)
     labels = {"": t("staff.industry_none")}
     labels.update({str(row.code): localized(row.name_zh, row.name_en) for row in industries.itertuples()})
     current = product["industry_code"] or ""
@@ -335,12 +336,12 @@ def _refused(form: str, error: Exception) -> None:
 
 
 def _submit_secretary(as_of: Any, code: str, expected: int | None, prefix: str, mode: str) -> None:
-    ui.choose_language()  # callbacks run before the script, so set this user's language for the labels
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()  # callbacks run before the script, so set this user's language for the labels
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     cadre_id, person = _person(prefix, mode)
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             change = villages.replace_first_secretary(
                 session,
                 actor=actor,
@@ -356,17 +357,17 @@ def _submit_secretary(as_of: Any, code: str, expected: int | None, prefix: str, 
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("secretary", error)
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         _saved(t("staff.secretary_saved"), change)
 
 
 def _submit_add(as_of: Any, code: str, prefix: str, mode: str) -> None:
-    ui.choose_language()
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     cadre_id, person = _person(prefix, mode)
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             change = villages.add_team_member(
                 session,
                 actor=actor,
@@ -380,17 +381,17 @@ def _submit_add(as_of: Any, code: str, prefix: str, mode: str) -> None:
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("add", error)
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         _saved(t("staff.member_added"), change)
 
 
 def _submit_end(as_of: Any, code: str, prefix: str) -> None:
-    ui.choose_language()
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             change = villages.end_team_member(
                 session,
                 actor=actor,
@@ -403,17 +404,17 @@ def _submit_end(as_of: Any, code: str, prefix: str) -> None:
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("end", error)
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         _saved(t("staff.member_ended"), change)
 
 
 def _submit_product(code: str, version: int, prefix: str) -> None:
-    ui.choose_language()
-    actor = ui.current_actor()  # who is signed in now: the form may have been drawn for another
+    reader.choose_language()
+    actor = signed_in.current_actor()  # who is signed in now: the form may have been drawn for another
     state = st.session_state
     try:
-        with Session(ui.engine()) as session:
+        with Session(cache.engine()) as session:
             villages.update_signature_product(
                 session,
                 actor=actor,
@@ -427,6 +428,6 @@ def _submit_product(code: str, version: int, prefix: str) -> None:
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("product", error)
     except Exception as exc:  # the database failed: the app's own message, a log line without values
-        ui.save_failed(exc)
+        cache.save_failed(exc)
     else:
         _saved(t("staff.product_saved"))

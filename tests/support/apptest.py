@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:
-    """Select the tab labelled `label` of the lazy tabs `key` (`lib.ui.lazy_tabs`: a tab's content
+    """Select the tab labelled `label` of the lazy tabs `key` (`lib.ui.widgets.lazy_tabs`: a tab's content
     runs only while it is open) and run the page again."""
     assert label in [tab.label for tab in at.tabs], f"no tab {label!r}"
     at.session_state[key] = label

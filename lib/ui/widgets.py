@@ -1,0 +1,196 @@
+"""Shared widgets: the page header and scope line, notices that show text as typed, lazy tabs, KPI
+tiles and charts with their downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import threading
+from collections import OrderedDict
+from typing import Any, Literal
+
+import streamlit as st
+
+from lib.core.i18n import get_language, t
+from lib.present.markup import escape_markdown
+from lib.queries import common
+from lib.ui import cache, reader
+
+
+def scope_line(filters: reader.Filters) -> str:
+    """Which towns (and, when chosen, how many of their villages) a view covers, in words."""
+    if filters.town_codes:
+        shown = reader.town_names(filters.town_codes)
+        names = "、".join(shown) if get_language() == "zh" else ", ".join(shown)
+        line = t("overview.scope_some", n=len(shown), names=names)
+        if filters.village_codes:
+            line = f"{line} · {t('present.villages', n=len(filters.village_codes))}"
+        return line
+    return t("overview.scope_all", n=len(cache.query(common.towns)))
+
+
+def as_of() -> str:
+    """The data's "as of" date ('' when the database does not say)."""
+    return cache.query(common.meta).get("as_of", "")
+
+
+def page_header(title: str, filters: reader.Filters) -> None:
+    """Title, the selection it covers, the demo badge and the data's "as of" date.
+
+    In presentation mode the selection is a title line of its own, in large type.
+    """
+    st.title(title)
+    facts = cache.query(common.meta)
+    parts = [scope_line(filters)]
+    if facts.get("as_of"):
+        parts.append(t("app.as_of", date=facts["as_of"]))
+    line = " · ".join(parts)
+    if reader.presenting():
+        st.html(f'<div class="present-scope" data-testid="present-scope">{html.escape(line)}</div>')
+        return
+    line = escape_markdown(line)  # town names are typed or imported
+    if facts.get("dataset") == "demo":
+        line = f":orange-badge[{t('app.demo_badge')}] {line}"
+    st.caption(line)
+
+
+NoticeKind = Literal["success", "info", "warning", "error"]
+
+
+def notice(kind: NoticeKind, message: str, *, icon: str | None = None) -> None:
+    """A success, info, warning or error box showing `message` exactly as it reads: for messages
+    that carry what people typed (an archive number, a village's name, a field's error), which
+    those boxes would otherwise read as Markdown."""
+    show = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[kind]
+    show(escape_markdown(message), icon=icon)
+
+
+def pop_notice(state_key: str, kind: NoticeKind, *, icon: str | None = None) -> None:
+    """Show (once) the message a form's callback left in session state under `state_key`."""
+    message = st.session_state.pop(state_key, None)
+    if message:
+        notice(kind, str(message), icon=icon)
+
+
+def lazy_tabs(labels: dict[str, str], *, key: str, default: str | None = None) -> list[Any]:
+    """Tabs labelled by `labels` (name → label, in order) whose content should run only while
+    open: a page tests a tab's `.open` before its queries, so a cold visit pays for one tab.
+    The open tab is session state `key` (its label); `default` names the tab opened first."""
+    names = list(labels)
+    containers = st.tabs(
+        [labels[name] for name in names],
+        key=key,
+        on_change="rerun",
+        default=labels[default] if default else None,
+    )
+    return list(containers)
+
+
+def kpi(label: str, value: str, detail: str | None = None, help_text: str | None = None) -> None:
+    """A KPI tile: the figure large, with the counts behind it in a line underneath.
+
+    All four are shown as text (a detail may name study tours or towns as they were typed)."""
+    with st.container(border=True):
+        st.metric(
+            escape_markdown(label),
+            escape_markdown(value),
+            help=escape_markdown(help_text) if help_text else None,
+        )
+        if detail:
+            st.caption(escape_markdown(detail))
+
+
+EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide
+
+
+def exportable_chart(chart: Any, *, title: str) -> Any:
+    """`chart` for a downloaded picture: with its title, a fixed width and a font with Chinese glyphs.
+
+    Legends are part of the chart's spec, so they come out as on the page.
+    """
+    from lib.present.maps import CJK_FONTS
+
+    titled = chart.properties(title=title)
+    try:
+        sized = titled.properties(width=EXPORT_WIDTH)
+        sized.to_dict()  # concatenated charts take no width: keep theirs
+    except Exception:  # altair schema errors share no narrower base
+        sized = titled
+    return sized.configure(font=CJK_FONTS).configure_title(anchor="start", fontSize=16)
+
+
+# Altair checks a chart's whole spec against the Vega-Lite JSON schema each time Streamlit turns
+# it into a spec: on every run of every session, the same charts again. With 30 leaders at once
+# (city, SQLite) that was a seventh of the server's GIL time; a spec is now checked the first
+# time it is seen (it names its data by a hash of the data, so new data is checked again).
+_VALID_SPECS: OrderedDict[str, None] = OrderedDict()
+
+
+_VALID_SPECS_MAX = 4096
+
+
+_valid_specs_lock = threading.Lock()
+
+
+def validated_once(chart: Any) -> Any:
+    """`chart`, whose conversion to a spec runs Altair's schema check only for a spec not seen
+    before; an invalid chart still raises Altair's SchemaValidationError."""
+    if "to_dict" in vars(chart):  # a chart kept by `derived` is drawn again
+        return chart
+    convert = chart.to_dict
+
+    def to_dict(*args: Any, validate: bool = True, **kwargs: Any) -> Any:
+        spec = convert(*args, validate=False, **kwargs)
+        if not validate:
+            return spec
+        text = json.dumps(spec, sort_keys=True, default=repr).encode()
+        digest = hashlib.blake2b(text, digest_size=16).hexdigest()
+        with _valid_specs_lock:
+            if digest in _VALID_SPECS:
+                _VALID_SPECS.move_to_end(digest)
+                return spec
+        convert(*args, validate=True, **kwargs)
+        with _valid_specs_lock:
+            _VALID_SPECS[digest] = None
+            while len(_VALID_SPECS) > _VALID_SPECS_MAX:
+                _VALID_SPECS.popitem(last=False)
+        return spec
+
+    object.__setattr__(chart, "to_dict", to_dict)  # Altair's own __setattr__ sets chart properties
+    return chart
+
+
+def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None = "streamlit") -> None:
+    """An Altair chart on the page and, under it, two buttons downloading it as PNG and SVG.
+
+    The pictures carry `title` (the page's subheader, which the chart itself omits) and the legend;
+    they are rendered with vl-convert (offline) only when a button is clicked.
+    """
+    from lib.files import export
+
+    st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
+    stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
+        t("chart.download_png"),
+        data=cache.in_current_language(lambda: export.chart_png(exportable_chart(chart, title=title))),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        on_click="ignore",
+        icon="🖼️",
+        type="tertiary",
+    )
+    row.download_button(
+        t("chart.download_svg"),
+        data=cache.in_current_language(lambda: export.chart_svg(exportable_chart(chart, title=title))),
+        file_name=f"{stem}.svg",
+        mime="image/svg+xml",
+        key=f"{key}_svg",
+        on_click="ignore",
+        icon="📐",
+        type="tertiary",
+    )
