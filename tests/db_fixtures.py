@@ -211,7 +211,7 @@ def clean_streamlit_caches() -> Iterator[None]:
 
 
 @pytest.fixture
-def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):  # type: ignore[no-untyped-def]
+def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):
     """Run app.py under AppTest against a database URL, with query params, optionally on a page.
 
     `open_app(url, page="pages/map.py", lang="en")` returns the finished run of that page

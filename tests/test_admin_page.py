@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.models import AuditEntry, User
@@ -16,6 +17,7 @@ from lib.queries.accounts import browse_without_sign_in
 from lib.rules.permissions import COMMAND_LINE
 from lib.services import auth
 from lib.services.accounts import create_user_service
+from tests.support.apptest import AppFactory
 
 PAGE = "pages/admin.py"
 PASSWORD = "correct horse"
@@ -53,17 +55,17 @@ def url(hand_sqlite_url: str) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str = PASSWORD):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(password)
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
 
 
-def _button(at, label: str):  # type: ignore[no-untyped-def]
+def _button(at: AppTest, label: str):
     return next(b for b in at.main.button if b.label == label)
 
 
-def _edit_widget(at, kind: str, field: str):  # type: ignore[no-untyped-def]
+def _edit_widget(at: AppTest, kind: str, field: str):
     return next(
         w for w in getattr(at, kind) if w.key and w.key.startswith("edit_") and w.key.endswith(f"_{field}")
     )
@@ -87,7 +89,7 @@ def _audit_count(url: str) -> int:
     return count
 
 
-def test_signed_out_and_non_admins_see_a_notice(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_and_non_admins_see_a_notice(open_app: AppFactory, url: str) -> None:
     at = open_app(url, PAGE, lang="en")
     assert not at.exception
     assert at.info[0].value == "Sign in first. Administrators manage accounts."
@@ -99,7 +101,7 @@ def test_signed_out_and_non_admins_see_a_notice(open_app, url: str) -> None:  # 
         at.sidebar.button(key="sign_out").click().run()
 
 
-def test_the_admin_sees_every_account_and_recent_failed_sign_ins(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_sees_every_account_and_recent_failed_sign_ins(open_app: AppFactory, url: str) -> None:
     at = open_app(url, PAGE, lang="en")
     at = _sign_in(at, "vera", "wrong password")
     at = _sign_in(at, "ghost", "wrong password")
@@ -131,7 +133,7 @@ def test_the_admin_sees_every_account_and_recent_failed_sign_ins(open_app, url: 
     assert "3 accounts, 3 of them active." in " ".join(c.value for c in at.caption)
 
 
-def test_the_admin_creates_an_account(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_creates_an_account(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "admin")
     at.text_input(key="new_username").input("Ted")
     at.text_input(key="new_display_name").input("甲镇录入员")
@@ -154,7 +156,7 @@ def test_the_admin_creates_an_account(open_app, url: str) -> None:  # type: igno
     assert auth.verify_password(ted.password_hash, "ted password")
 
 
-def test_the_admin_edits_an_account_and_deactivates_it(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_edits_an_account_and_deactivates_it(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "admin")
     at.selectbox(key="edit_user").set_value(3).run()
     assert _edit_widget(at, "text_input", "display_name").value == "Vera"
@@ -177,7 +179,7 @@ def test_the_admin_edits_an_account_and_deactivates_it(open_app, url: str) -> No
     assert "vera · Vera Li (deactivated)" in at.selectbox(key="edit_user").options
 
 
-def test_a_refused_edit_shows_the_field_error_and_writes_nothing(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_edit_shows_the_field_error_and_writes_nothing(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "admin")
     before = _audit_count(url)
     at.selectbox(key="edit_user").set_value(3).run()
@@ -198,7 +200,7 @@ def test_a_refused_edit_shows_the_field_error_and_writes_nothing(open_app, url: 
     assert admin is not None and admin.is_active and vera is not None and vera.role == "village_editor"
 
 
-def test_the_admin_resets_a_password(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_resets_a_password(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "admin")
     at.selectbox(key="password_user").set_value(2).run()
     at.text_input(key="password_new").input("new lee password")
@@ -216,7 +218,7 @@ def test_the_admin_resets_a_password(open_app, url: str) -> None:  # type: ignor
     assert not auth.verify_password(lee.password_hash, PASSWORD)
 
 
-def test_the_admin_turns_browsing_off(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_turns_browsing_off(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "admin")
     toggle = at.toggle(key="admin_browse_1")
     assert toggle.value is True
@@ -237,7 +239,7 @@ def test_the_admin_turns_browsing_off(open_app, url: str) -> None:  # type: igno
     )
 
 
-def test_in_chinese_the_page_speaks_chinese(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_in_chinese_the_page_speaks_chinese(open_app: AppFactory, url: str) -> None:
     at = open_app(url, PAGE, lang="zh")
     assert at.title[0].value == "账号管理"
     assert at.info[0].value == "请先登录。账号由系统管理员管理。"
@@ -257,7 +259,9 @@ def test_in_chinese_the_page_speaks_chinese(open_app, url: str) -> None:  # type
     assert at.selectbox(key="new_role").options == ["县领导", "乡镇录入员", "村级录入员", "系统管理员"]
 
 
-def test_failed_sign_ins_by_address_and_unknown_names_in_both_languages(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_failed_sign_ins_by_address_and_unknown_names_in_both_languages(
+    open_app: AppFactory, url: str
+) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
         for name in ("guess1", "guess2", "my password 1"):

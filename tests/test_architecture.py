@@ -181,13 +181,14 @@ def shell_first(path: Path) -> str | None:
     first = rest[0] if rest else None
     call = first.value if isinstance(first, ast.Expr | ast.Assign) else None
     if (
-        isinstance(call, ast.Call)
+        first is not None
+        and isinstance(call, ast.Call)
         and isinstance(call.func, ast.Attribute)
         and call.func.attr == "open_page"
         and isinstance(call.func.value, ast.Name)
         and call.func.value.id == "shell"
     ):
-        imports_before = [node for node in body if node.lineno < first.lineno]  # type: ignore[union-attr]
+        imports_before = [node for node in body if node.lineno < first.lineno]
         if all(isinstance(node, ast.Import | ast.ImportFrom | ast.Expr) for node in imports_before):
             return None
     line = first.lineno if first else 1
@@ -337,4 +338,5 @@ def test_a_page_without_the_shell_first_is_named(planted: Path) -> None:
     page.write_text(
         page.read_text(encoding="utf-8").replace("filters = shell.open_page", "filters = ui.open_page")
     )
-    assert shell_first(page) is not None and shell_first(page).startswith("pages/map.py:")  # type: ignore[union-attr]
+    problem = shell_first(page)
+    assert problem is not None and problem.startswith("pages/map.py:")

@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib import demo
 from lib.core.db import make_engine
@@ -20,6 +21,7 @@ from lib.rules.permissions import ACCOUNTS_MANAGE, RULES, TRAINING_ENROL, Actor,
 from lib.services import auth
 from lib.services.accounts import create_user, create_user_service
 from lib.services.auth import authenticate, hash_password, load_actor, needs_rehash, require, verify_password
+from tests.support.apptest import AppFactory
 
 # The hand county (tests/hand_county.py): town A and its village A1; town B and its village B1.
 TOWN_A, VILLAGE_A1 = "349901100", "349901100201"
@@ -428,18 +430,18 @@ def url_with_account(hand_sqlite_url: str) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(password)
     submit = next(b for b in at.sidebar.button if b.label == "Sign in")
     return submit.click().run()
 
 
-def _sidebar_text(at) -> str:  # type: ignore[no-untyped-def]
+def _sidebar_text(at: AppTest) -> str:
     return " ".join(str(m.value) for m in [*at.sidebar.markdown, *at.sidebar.error, *at.sidebar.warning])
 
 
-def test_sign_in_through_the_sidebar(open_app, url_with_account: str) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_through_the_sidebar(open_app: AppFactory, url_with_account: str) -> None:
     at = open_app(url_with_account, lang="en")
     assert not at.exception
     assert "Sign in" in [b.label for b in at.sidebar.button]
@@ -461,7 +463,7 @@ def test_sign_in_through_the_sidebar(open_app, url_with_account: str) -> None:  
     assert "Sign in" in [b.label for b in at.sidebar.button]
 
 
-def test_a_deactivated_account_is_signed_out(open_app, url_with_account: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_deactivated_account_is_signed_out(open_app: AppFactory, url_with_account: str) -> None:
     at = _sign_in(open_app(url_with_account, lang="en"), "ted", PASSWORD)
     assert "account" in at.session_state
     engine = make_engine(url_with_account)

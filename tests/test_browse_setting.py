@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.errors import PermissionDenied
@@ -17,6 +18,7 @@ from lib.queries.accounts import browse_without_sign_in
 from lib.rules.permissions import COMMAND_LINE
 from lib.services import auth
 from lib.services.accounts import create_user_service, set_browse_without_sign_in
+from tests.support.apptest import AppFactory
 
 PASSWORD = "correct horse"
 PROMPT = "Sign in first. This dashboard's data is shown to signed-in users only"
@@ -89,7 +91,7 @@ def closed_url(hand_sqlite_url: str) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(password)
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
@@ -97,8 +99,8 @@ def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("page", PAGES)
 def test_with_it_off_every_page_shows_only_a_sign_in_prompt(
-    open_app, closed_url: str, page: str | None
-) -> None:  # type: ignore[no-untyped-def]
+    open_app: AppFactory, closed_url: str, page: str | None
+) -> None:
     at = open_app(closed_url, page, lang="en", code="349901100201")
     assert not at.exception
     assert [i.value for i in at.main.info] == [at.info[0].value]
@@ -108,7 +110,7 @@ def test_with_it_off_every_page_shows_only_a_sign_in_prompt(
     assert "Sign in to browse the data" in " ".join(c.value for c in at.sidebar.caption)
 
 
-def test_after_signing_in_the_page_shows(open_app, closed_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_after_signing_in_the_page_shows(open_app: AppFactory, closed_url: str) -> None:
     at = open_app(closed_url, lang="en")
     assert not at.metric
     at = _sign_in(at, "lee", "wrong password")
@@ -121,13 +123,15 @@ def test_after_signing_in_the_page_shows(open_app, closed_url: str) -> None:  # 
     assert not at.metric and at.info[0].value.startswith(PROMPT)
 
 
-def test_with_it_on_nobody_needs_to_sign_in(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_with_it_on_nobody_needs_to_sign_in(open_app: AppFactory, hand_sqlite_url: str) -> None:
     at = open_app(hand_sqlite_url, lang="en")
     assert at.metric
     assert "Browsing needs no account" in " ".join(c.value for c in at.sidebar.caption)
 
 
-def test_data_without_any_account_says_how_to_make_the_first(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_data_without_any_account_says_how_to_make_the_first(
+    open_app: AppFactory, hand_sqlite_url: str
+) -> None:
     engine = make_engine(hand_sqlite_url)
     with Session(engine) as session:
         set_browse_without_sign_in(session, actor=COMMAND_LINE, enabled=False)
@@ -137,7 +141,7 @@ def test_data_without_any_account_says_how_to_make_the_first(open_app, hand_sqli
     assert "python -m lib.admin create-user" in " ".join(c.value for c in at.main.caption)
 
 
-def test_an_empty_database_still_shows_its_empty_state(open_app, empty_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_database_still_shows_its_empty_state(open_app: AppFactory, empty_engine: Engine) -> None:
     """Nothing to hide yet, so the page's help on loading data shows instead of the prompt."""
     at = open_app(empty_engine.url.render_as_string(hide_password=False), lang="en")
     assert "holds no data yet" in at.info[0].value

@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.models import CorrectionRequest
@@ -16,6 +17,7 @@ from lib.rules import permissions
 from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.households import record_visit
+from tests.support.apptest import AppFactory
 
 PAGE = "pages/updates.py"
 A2 = "349901100202"
@@ -57,7 +59,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(f"{username}-password")
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
@@ -71,7 +73,7 @@ def _requests(url: str) -> list[tuple[str, str]]:
     return [(status, comment) for status, comment in rows]
 
 
-def test_town_editor_sends_back_and_the_village_corrects(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_town_editor_sends_back_and_the_village_corrects(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "tom")
     assert not at.exception
     send = next(b for b in at.button if b.label == "Send back for correction")
@@ -97,7 +99,7 @@ def test_town_editor_sends_back_and_the_village_corrects(open_app, url: str) -> 
     assert not any("sent back by the town" in w.value for w in at.warning)
 
 
-def test_leaders_see_a_notice_only(open_app, url: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_leaders_see_a_notice_only(open_app: AppFactory, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
         create_user_service(

@@ -90,7 +90,7 @@ def _count(engine: Engine, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_town_editor_sends_a_village_change_back_and_the_village_sees_it(county) -> None:  # type: ignore[no-untyped-def]
+def test_town_editor_sends_a_village_change_back_and_the_village_sees_it(county) -> None:
     engine, actors = county
     change = _visit(engine, actors["vera"], H5)
     with Session(engine) as session:
@@ -136,7 +136,7 @@ def test_town_editor_sends_a_village_change_back_and_the_village_sees_it(county)
         (None, False),
     ],
 )
-def test_only_the_villages_town_editor_may_send_back(county, who: str | None, allowed: bool) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_villages_town_editor_may_send_back(county, who: str | None, allowed: bool) -> None:
     engine, actors = county
     change = _visit(engine, actors["vera"], H5)
     actor = actors[who] if who else None
@@ -148,7 +148,7 @@ def test_only_the_villages_town_editor_may_send_back(county, who: str | None, al
         assert _count(engine, CorrectionRequest) == 0
 
 
-def test_refusals_name_the_field_and_write_nothing(county) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_name_the_field_and_write_nothing(county) -> None:
     engine, actors = county
     village_change = _visit(engine, actors["vera"], H5)
     town_change = _visit(engine, actors["tom"], H3)
@@ -174,7 +174,7 @@ def test_refusals_name_the_field_and_write_nothing(county) -> None:  # type: ign
     assert _count(engine, CorrectionRequest) == 1
 
 
-def test_the_village_resolves_once_and_a_stale_or_foreign_resolve_is_refused(county) -> None:  # type: ignore[no-untyped-def]
+def test_the_village_resolves_once_and_a_stale_or_foreign_resolve_is_refused(county) -> None:
     engine, actors = county
     request_id = _send(engine, actors["tom"], _visit(engine, actors["vera"], H5))
     with Session(engine) as session:
@@ -215,7 +215,7 @@ def test_the_village_resolves_once_and_a_stale_or_foreign_resolve_is_refused(cou
         assert correction_requests(session, village_code=A2, status="open").empty
 
 
-def test_a_deactivated_village_editors_change_can_still_be_sent_back(county) -> None:  # type: ignore[no-untyped-def]
+def test_a_deactivated_village_editors_change_can_still_be_sent_back(county) -> None:
     engine, actors = county
     change = _visit(engine, actors["vera"], H5)
     with Session(engine) as session:

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.models import AuditEntry, User, VerificationVisit
@@ -18,6 +19,7 @@ from lib.files import imports
 from lib.rules import permissions
 from lib.services import auth
 from lib.services.accounts import create_user_service
+from tests.support.apptest import AppFactory
 from tests.support.workbooks import xfd_file
 
 PAGE = "pages/data.py"
@@ -43,7 +45,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(f"{username}-password")
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
@@ -67,11 +69,11 @@ def _count(url: str, model: type) -> int:
     return count
 
 
-def _downloads(at) -> list[str]:  # type: ignore[no-untyped-def]
+def _downloads(at: AppTest) -> list[str]:
     return [element.proto.label for element in at.get("download_button")]
 
 
-def test_signed_out_users_see_a_sign_in_notice_and_public_exports(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_users_see_a_sign_in_notice_and_public_exports(open_app: AppFactory, url: str) -> None:
     at = open_app(url, PAGE, lang="en")
     assert not at.exception
     assert at.title[0].value == "Import & export"
@@ -80,7 +82,7 @@ def test_signed_out_users_see_a_sign_in_notice_and_public_exports(open_app, url:
     assert _downloads(at) == ["Download Excel", "Download Excel"]  # towns, villages; no change log
 
 
-def test_leaders_may_download_templates_but_not_import(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_leaders_may_download_templates_but_not_import(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "lee")
     assert not at.exception
     assert "Your account reads the data" in at.info[0].value
@@ -89,7 +91,7 @@ def test_leaders_may_download_templates_but_not_import(open_app, url: str) -> No
     assert not at.get("file_uploader")
 
 
-def test_a_bad_row_is_reported_and_nothing_is_imported(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_row_is_reported_and_nothing_is_imported(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera")
     assert "Download the template" in _downloads(at)
     before = _count(url, VerificationVisit)
@@ -110,7 +112,7 @@ def test_a_bad_row_is_reported_and_nothing_is_imported(open_app, url: str) -> No
     assert _count(url, VerificationVisit) == before
 
 
-def test_a_file_refused_whole_shows_a_blank_row_cell(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_refused_whole_shows_a_blank_row_cell(open_app: AppFactory, url: str) -> None:
     """A problem with the whole file has no row: its cell is blank text, not a missing number, which
     Streamlit's table draws as "None"."""
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera")
@@ -123,7 +125,7 @@ def test_a_file_refused_whole_shows_a_blank_row_cell(open_app, url: str) -> None
     assert "XFD" in report["problem"][0]
 
 
-def test_a_good_file_imports_and_the_overview_moves(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_file_imports_and_the_overview_moves(open_app: AppFactory, url: str) -> None:
     at = open_app(url, lang="en")
     verified = next(m for m in at.metric if m.label == "Verified")
     assert verified.value == "33.3%"  # 3 of 9 households
@@ -144,7 +146,7 @@ def test_a_good_file_imports_and_the_overview_moves(open_app, url: str) -> None:
     assert verified.value == "44.4%"  # 4 of 9
 
 
-def test_lists_on_the_pages_have_excel_downloads(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_lists_on_the_pages_have_excel_downloads(open_app: AppFactory, url: str) -> None:
     at = open_app(url, lang="en")
     keys = [element.proto.id for element in at.get("download_button")]
     assert any("dl_towns" in key for key in keys) and any("dl_due" in key for key in keys)
@@ -174,7 +176,7 @@ def test_downloads_take_their_headers_from_the_column_config() -> None:
     assert [c.value for c in book["towns"][2]] == ["甲镇", 44.4]
 
 
-def test_rows_made_wrong_between_check_and_import_are_shown(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_rows_made_wrong_between_check_and_import_are_shown(open_app: AppFactory, url: str) -> None:
     """The check passes; someone saves a household before the import is confirmed: nothing is
     imported, and the report names the row and why."""
     from lib.queries.imports import household_status_rows

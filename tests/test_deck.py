@@ -6,6 +6,7 @@ import base64
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pptx import Presentation
@@ -33,7 +34,7 @@ def _open(slides: list[Slide], lang: str) -> PresentationType:
     return Presentation(io.BytesIO(deck_bytes(slides, lang=lang)))
 
 
-def _pictures(page: PptxSlide) -> list:  # type: ignore[type-arg]
+def _pictures(page: PptxSlide) -> list[Any]:
     return [shape for shape in page.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
 
 

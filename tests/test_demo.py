@@ -33,6 +33,7 @@ from lib.core.models import (
 from lib.core.schema import upgrade
 from lib.present import geo
 from lib.queries import overview
+from tests.support.apptest import AppFactory
 
 SIX_TOPICS = {
     "funds_management",
@@ -191,7 +192,9 @@ def test_cli_reports_a_bad_database_in_one_line(url: str, tmp_path: Path) -> Non
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
-def test_training_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine, open_app) -> None:  # type: ignore[no-untyped-def]
+def test_training_page_on_the_demo_agrees_with_the_overview(
+    demo_engine: Engine, open_app: AppFactory
+) -> None:
     url = demo_engine.url.render_as_string(hide_password=False)
     overview_run = open_app(url, lang="en")
     overview_figure = next(m.value for m in overview_run.metric if m.label == "Trained")
@@ -205,7 +208,9 @@ def test_training_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine,
     assert "321 attended in 2 phases" in captions and "Bijie Rural E-commerce Study Tour" in captions
 
 
-def test_industry_page_on_the_demo_agrees_with_the_overview(demo_engine: Engine, open_app) -> None:  # type: ignore[no-untyped-def]
+def test_industry_page_on_the_demo_agrees_with_the_overview(
+    demo_engine: Engine, open_app: AppFactory
+) -> None:
     url = demo_engine.url.render_as_string(hide_password=False)
     overview_metrics = {m.label: m.value for m in open_app(url, lang="en").metric}
     industry_run = open_app(url, "pages/industry.py", lang="en")

@@ -13,13 +13,14 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
 import pytest
 from argon2 import PasswordHasher
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -44,7 +45,7 @@ from lib.files import export, imports
 from lib.rules import permissions
 from lib.services import auth, rollups
 from lib.services.accounts import create_user_service
-from tests.support.apptest import open_tab
+from tests.support.apptest import AppFactory, open_tab
 
 # What a spreadsheet may take for the start of a formula (OWASP: = + - @ tab carriage return;
 # a line feed and NUL as well).
@@ -231,12 +232,12 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Calla
     add_deferred = MediaFileManager.add_deferred
     add = MediaFileManager.add
 
-    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # type: ignore[no-untyped-def]
+    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
         if (file_name or "").endswith(".xlsx"):
             found.append((file_name, data_callable))
         return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
 
-    def recording_add(self, data, mimetype, coordinates, file_name=None, **kwargs):  # type: ignore[no-untyped-def]
+    def recording_add(self, data, mimetype, coordinates, file_name=None, **kwargs):
         if (file_name or "").endswith(".xlsx"):
             found.append((file_name, lambda: data))
         return add(self, data, mimetype, coordinates, file_name, **kwargs)
@@ -301,7 +302,7 @@ def _upload_a_bad_file(at: AppTest) -> None:
     assert not at.exception, at.exception
 
 
-def test_no_download_writes_a_formula(open_app, planted_url: str, downloads) -> None:  # type: ignore[no-untyped-def]
+def test_no_download_writes_a_formula(open_app: AppFactory, planted_url: str, downloads) -> None:
     at = open_app(planted_url, lang="en")
     assert not at.exception, at.exception
     _visit_every_download(at)
@@ -409,7 +410,7 @@ def _trimmed(row: list[Any]) -> list[Any]:
 
 
 @pytest.fixture
-def demo_copy_url(demo_engine, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def demo_copy_url(demo_engine: Engine, tmp_path: Path) -> str:
     """A copy of the session's demo county (signing in writes to it)."""
     import shutil
 
@@ -418,8 +419,8 @@ def demo_copy_url(demo_engine, tmp_path) -> str:  # type: ignore[no-untyped-def]
     return f"sqlite:///{path}"
 
 
-def test_long_list_downloads_keep_their_rows_labels_and_formats(  # type: ignore[no-untyped-def]
-    open_app, demo_copy_url: str, downloads, monkeypatch: pytest.MonkeyPatch
+def test_long_list_downloads_keep_their_rows_labels_and_formats(
+    open_app: AppFactory, demo_copy_url: str, downloads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The gaps, single-link, issue and change-log downloads of four towns of the demo county,
     read 150 rows at a time, hold cell for cell what the whole lists written at once held."""
@@ -503,7 +504,9 @@ def test_long_list_downloads_keep_their_rows_labels_and_formats(  # type: ignore
             assert got[sheet] == want[sheet], (name, sheet)
 
 
-def test_lists_read_in_chunks_are_the_whole_lists(hand_engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_lists_read_in_chunks_are_the_whole_lists(
+    hand_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On both databases: one query read two rows at a time (a server-side cursor on PostgreSQL,
     with the benefit types looked up between chunks) gives the rows of the whole list, in order."""
     from lib.queries import assessment as assessment_queries

@@ -5,16 +5,19 @@ h4, h6 and h8 have labour and no plan; no village has a signature product; nobod
 
 from __future__ import annotations
 
-from tests.support.apptest import open_tab
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support.apptest import AppFactory, open_tab
 
 PAGE = "pages/industry.py"
 
 
-def _metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _metrics(at: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
 
 
-def test_industry_page_in_english(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_industry_page_in_english(open_app: AppFactory, hand_sqlite_url: str) -> None:
     at = open_app(hand_sqlite_url, PAGE, lang="en")
     assert not at.exception
     assert at.title[0].value == "One household, one industry; one village, one product"
@@ -35,14 +38,16 @@ def test_industry_page_in_english(open_app, hand_sqlite_url: str) -> None:  # ty
     assert set(stuck["Months"]) == {17}
 
 
-def test_industry_page_in_chinese(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_industry_page_in_chinese(open_app: AppFactory, hand_sqlite_url: str) -> None:
     at = open_app(hand_sqlite_url, PAGE, lang="zh")
     assert not at.exception
     assert at.title[0].value == "一户一业 · 一村一品"
     assert _metrics(at)["产业规划覆盖"] == "62.5%"
 
 
-def test_long_lists_are_paged_with_of_n_and_next(open_app, hand_sqlite_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_long_lists_are_paged_with_of_n_and_next(
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from lib.ui import paging
 
     monkeypatch.setattr(paging, "PAGE_SIZE", 2)

@@ -37,6 +37,7 @@ from lib.services.industry import create_plan
 from lib.services.training import record_attendance
 from lib.services.villages import NewCadre, add_team_member, replace_first_secretary, update_signature_product
 from tests.hand_county import load_hand_county
+from tests.support.apptest import AppFactory
 
 AS_OF = dt.date(2020, 10, 31)
 TOWN_A, A2, H5 = "349901100", "349901100202", 5
@@ -389,8 +390,8 @@ def test_a_send_back_comment_and_its_resolution_refuse_them_too(
 
 
 def test_the_visit_form_shows_the_message_beside_the_field(
-    open_app, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     engine = make_engine(hand_sqlite_url)
     with Session(engine) as session:

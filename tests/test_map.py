@@ -14,11 +14,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.i18n import set_language
 from lib.files import export
 from lib.present import geo, maps, mapview
 from lib.queries import overview, villages
+from tests.support.apptest import AppFactory
 
 A1, A2, A3, B1, B2 = "349901100201", "349901100202", "349901100203", "349901101204", "349901101205"
 
@@ -153,7 +155,8 @@ def _deck_json(measures: pd.DataFrame, **kwargs: object) -> dict[str, object]:
         view=maps.fit_view(maps.selection_bbox(towns, [])),
         **kwargs,  # type: ignore[arg-type]
     )
-    return json.loads(deck.to_json())  # type: ignore[no-any-return]
+    deck_spec: dict[str, Any] = json.loads(deck.to_json())
+    return deck_spec
 
 
 def test_deck_needs_no_internet(measures: pd.DataFrame) -> None:
@@ -259,16 +262,17 @@ def test_static_map_of_a_province_keeps_every_village_as_a_small_dot(measures: p
 
 
 @pytest.fixture
-def map_page(open_app, hand_sqlite_url: str):  # type: ignore[no-untyped-def]
+def map_page(open_app: AppFactory, hand_sqlite_url: str):
     """Open /map through app.py on the hand county; returns a function taking the language."""
     return lambda lang, **params: open_app(hand_sqlite_url, "pages/map.py", lang=lang, **params)
 
 
-def _deck(at) -> dict:  # type: ignore[no-untyped-def]
-    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)  # type: ignore[no-any-return]
+def _deck(at: AppTest) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return spec
 
 
-def test_map_page_in_english(map_page) -> None:  # type: ignore[no-untyped-def]
+def test_map_page_in_english(map_page: AppFactory) -> None:
     at = map_page("en")
     assert not at.exception
     assert at.title[0].value == "Village map"
@@ -279,10 +283,10 @@ def test_map_page_in_english(map_page) -> None:  # type: ignore[no-untyped-def]
     assert at.warning[0].value == "1 village has no coordinates and is not on the map: A3 Village (Jia Town)"
 
 
-def test_map_page_in_chinese_by_town(map_page) -> None:  # type: ignore[no-untyped-def]
+def test_map_page_in_chinese_by_town(map_page: AppFactory) -> None:
     at = map_page("zh")
     assert at.title[0].value == "村级地图"
-    at.get("button_group")[0].set_value("town").run()
+    _level_switch(at).set_value("town").run()
     at.selectbox(key="map_measure").set_value("secretary_trained").run()
     assert not at.exception
     towns_layer = next(layer for layer in _deck(at)["layers"] if layer["id"] == "towns")
@@ -293,7 +297,7 @@ def test_map_page_in_chinese_by_town(map_page) -> None:  # type: ignore[no-untyp
     assert "低于 50%" in at.get("html")[0].proto.body
 
 
-def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-untyped-def]
+def test_picking_a_village_fills_the_card(map_page: AppFactory) -> None:
     at = map_page("en")
     at.selectbox(key="map_pick").set_value(A1).run()
     assert not at.exception
@@ -309,7 +313,9 @@ def test_picking_a_village_fills_the_card(map_page) -> None:  # type: ignore[no-
     assert link.proto.page == "village" and "code=349901100201" in link.proto.query_string
 
 
-def test_past_the_list_limit_the_card_picker_searches(map_page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_past_the_list_limit_the_card_picker_searches(
+    map_page: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from lib.present import village_view
 
     monkeypatch.setattr(village_view, "LIST_ALL_MAX", 3)  # 5 villages on the hand county's map
@@ -329,11 +335,11 @@ def test_past_the_list_limit_the_card_picker_searches(map_page, monkeypatch) -> 
     assert "### A1 Village" in [m.value for m in at.markdown]  # and its card still shows
 
 
-def test_a_link_reproduces_the_map_view(map_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_link_reproduces_the_map_view(map_page: AppFactory) -> None:
     at = map_page("en", level="town", measure="verified_share")
     assert not at.exception
     assert at.selectbox(key="map_measure").value == "verified_share"
-    assert at.get("button_group")[0].value == "town"
+    assert _level_switch(at).value == "town"
     assert "villages" not in [layer["id"] for layer in _deck(at)["layers"]]
     at.selectbox(key="map_measure").set_value("plan_share").run()
     assert at.query_params["measure"] in ("plan_share", ["plan_share"])
@@ -358,3 +364,8 @@ def test_town_names_are_written_for_the_chosen_towns_and_not_for_a_whole_city() 
     assert len(codes) > maps.MAX_TOWN_LABELS
     assert labels(None) == []  # 250 names would overlap into a band
     assert labels(codes[:2]) == [names[codes[0]], names[codes[1]]]
+
+
+def _level_switch(at: AppTest) -> Any:
+    """The map's villages/towns switch (AppTest has no typed accessor for st.segmented_control)."""
+    return at.get("button_group")[0]

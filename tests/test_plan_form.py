@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.models import IndustryPlan, Organisation, PlanStageChange
@@ -17,6 +18,7 @@ from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.industry import update_plan
 from tests.support.accounts import store_accounts
+from tests.support.apptest import AppFactory
 
 PAGE = "pages/updates.py"
 TOWN_A, A1 = "349901100", "349901100201"
@@ -47,19 +49,19 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(password)
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
 
 
-def _as_vera_on_h3(open_app, url: str):  # type: ignore[no-untyped-def]
+def _as_vera_on_h3(open_app: AppFactory, url: str):
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera", "vera-password")
     assert at.selectbox(key="plan_village").value == A1
     return at.selectbox(key="plan_household").set_value(H3).run()
 
 
-def _button(at, label: str):  # type: ignore[no-untyped-def]
+def _button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
 
@@ -82,7 +84,7 @@ def _plans(url: str) -> list[tuple[int, str, dt.date | None, int | None, int]]:
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows] + [(history, "history", None, None, 0)]
 
 
-def test_signed_out_and_leaders_see_no_plan_form(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_and_leaders_see_no_plan_form(open_app: AppFactory, url: str) -> None:
     at = open_app(url, PAGE, lang="en")
     assert not at.exception
     assert any(i.value.startswith("Sign in first (sidebar). Town and village editors keep") for i in at.info)
@@ -91,7 +93,7 @@ def test_signed_out_and_leaders_see_no_plan_form(open_app, url: str) -> None:  #
     assert not [b for b in at.button if b.label in ("Add the plan", "Save the plan")]
 
 
-def test_a_village_editor_adds_a_plan_then_sees_it_with_its_history(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_village_editor_adds_a_plan_then_sees_it_with_its_history(open_app: AppFactory, url: str) -> None:
     at = _as_vera_on_h3(open_app, url)
     assert not at.exception
     assert "This household has 2 people able to work." in [c.value for c in at.caption]
@@ -121,7 +123,7 @@ def test_a_village_editor_adds_a_plan_then_sees_it_with_its_history(open_app, ur
     assert at.number_input(key=f"pl_expected_income_{suffix}").value is None
 
 
-def test_a_village_editor_moves_a_plan_on_a_stage(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_village_editor_moves_a_plan_on_a_stage(open_app: AppFactory, url: str) -> None:
     at = _as_vera_on_h3(open_app, url)
     at.selectbox(key=f"plan_choice_{H3}").set_value(PLAN_H3).run()
     suffix = f"{H3}_{PLAN_H3}_1"
@@ -138,7 +140,7 @@ def test_a_village_editor_moves_a_plan_on_a_stage(open_app, url: str) -> None:  
     assert list(history.dataframe[0].value["username"]) == ["vera"]
 
 
-def test_a_refused_plan_shows_the_field_errors_and_writes_nothing(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_plan_shows_the_field_errors_and_writes_nothing(open_app: AppFactory, url: str) -> None:
     at = _as_vera_on_h3(open_app, url)
     at.selectbox(key=f"plan_choice_{H3}").set_value(PLAN_H3).run()
     before = _plans(url)
@@ -159,7 +161,7 @@ def test_a_refused_plan_shows_the_field_errors_and_writes_nothing(open_app, url:
     assert not [e for e in at.error if e.value.startswith("Not saved")]
 
 
-def test_a_stale_edit_warns_and_shows_the_new_values(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_edit_warns_and_shows_the_new_values(open_app: AppFactory, url: str) -> None:
     at = _as_vera_on_h3(open_app, url)
     at.selectbox(key=f"plan_choice_{H3}").set_value(PLAN_H3).run()
     engine = make_engine(url)  # someone else saves the plan first

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import describe_url, explain_failure, make_engine
 from lib.present import village_view
@@ -20,6 +21,7 @@ from lib.rules import permissions
 from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.common import record_audit
+from tests.support.apptest import AppFactory
 
 LONG = "查" * 60_000
 A2 = "349901100202"
@@ -75,13 +77,13 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(password)
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
 
 
-def test_a_60000_character_change_log_search_shows_no_error(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_60000_character_change_log_search_shows_no_error(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, "pages/updates.py", lang="en"), "vera", "vera-password")
     at.text_input(key="log_search").input(LONG).run()  # AppTest does not enforce max_chars; nor need a client
     assert not at.exception
@@ -99,8 +101,8 @@ def failing_change_log(session: Session, **_: object) -> object:
 @pytest.mark.parametrize(
     ("lang", "title"), [("en", "The database could not answer"), ("zh", "数据库未能完成")]
 )
-def test_a_failed_statement_shows_the_apps_message_without_the_address(  # type: ignore[no-untyped-def]
-    open_app, url: str, monkeypatch: pytest.MonkeyPatch, lang: str, title: str
+def test_a_failed_statement_shows_the_apps_message_without_the_address(
+    open_app: AppFactory, url: str, monkeypatch: pytest.MonkeyPatch, lang: str, title: str
 ) -> None:
     at = open_app(url, "pages/updates.py", lang=lang)
     monkeypatch.setattr(audit, "change_log", failing_change_log)
@@ -115,8 +117,8 @@ def test_a_failed_statement_shows_the_apps_message_without_the_address(  # type:
 
 
 @pytest.mark.parametrize("page", ["pages/village.py", "pages/map.py"])
-def test_the_village_pickers_search_box_has_a_limit(  # type: ignore[no-untyped-def]
-    open_app, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch, page: str
+def test_the_village_pickers_search_box_has_a_limit(
+    open_app: AppFactory, hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:
     monkeypatch.setattr(village_view, "LIST_ALL_MAX", 3)  # the hand county has 5 villages
     at = open_app(hand_sqlite_url, page, lang="en")
@@ -126,7 +128,9 @@ def test_the_village_pickers_search_box_has_a_limit(  # type: ignore[no-untyped-
     assert not at.exception
 
 
-def test_an_overlong_village_code_in_the_link_is_no_village(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_overlong_village_code_in_the_link_is_no_village(
+    open_app: AppFactory, hand_sqlite_url: str
+) -> None:
     at = open_app(hand_sqlite_url, "pages/village.py", lang="en", code="3" * 60_000)
     assert not at.exception
     assert not at.error
@@ -143,8 +147,8 @@ def test_an_overlong_village_code_in_the_link_is_no_village(open_app, hand_sqlit
         ({"sample": "1" * 5_000 + "-1-1"}, 2020),
     ],
 )
-def test_odd_mock_assessment_parameters_fall_back_to_the_defaults(  # type: ignore[no-untyped-def]
-    open_app, hand_sqlite_url: str, params: dict[str, str], seed: int
+def test_odd_mock_assessment_parameters_fall_back_to_the_defaults(
+    open_app: AppFactory, hand_sqlite_url: str, params: dict[str, str], seed: int
 ) -> None:
     at = open_app(hand_sqlite_url, "pages/assessment.py", lang="en", **params)
     assert not at.exception

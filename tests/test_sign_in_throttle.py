@@ -11,6 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core import config
 from lib.core.db import make_engine
@@ -31,6 +32,7 @@ from lib.services.auth import (
     authenticate,
     throttled_until,
 )
+from tests.support.apptest import AppFactory
 
 PASSWORD = "correct horse"
 T0 = dt.datetime(2020, 10, 31, 9, 0)
@@ -189,13 +191,13 @@ def url_with_account(hand_sqlite_url: str) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(password)
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
 
 
-def test_the_sidebar_says_how_long_to_wait(open_app, url_with_account: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_sidebar_says_how_long_to_wait(open_app: AppFactory, url_with_account: str) -> None:
     at = open_app(url_with_account, lang="en")
     for _ in range(SIGN_IN_MAX_FAILURES):
         at = _sign_in(at, "ted", "wrong password")

@@ -24,6 +24,7 @@ from lib.services.accounts import create_user_service
 from lib.services.training import record_attendance
 from lib.services.villages import update_signature_product
 from tests.support.accounts import store_accounts
+from tests.support.apptest import AppFactory
 
 PAGE = "pages/updates.py"
 TOWN_A, A2 = "349901100", "349901100202"
@@ -112,7 +113,7 @@ def _audit_count(url: str) -> int:
 # --- notices ------------------------------------------------------------------------------------
 
 
-def test_signed_out_and_read_only_accounts_see_notices(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_and_read_only_accounts_see_notices(open_app: AppFactory, url: str) -> None:
     at = open_app(url, PAGE, lang="en")
     assert not at.exception
     notices = [i.value for i in at.info]
@@ -138,7 +139,7 @@ def _open_session_1(at: Any) -> Any:
     return at.selectbox(key="att_session").set_value(1).run()
 
 
-def test_a_town_editor_ticks_the_roster_and_saves(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_town_editor_ticks_the_roster_and_saves(open_app: AppFactory, url: str) -> None:
     at = _open_session_1(_sign_in(open_app(url, PAGE, lang="en"), "tina"))
     assert not at.exception
     roster = {c.key: c for c in at.checkbox if c.key and c.key.startswith("att_1_")}
@@ -156,7 +157,7 @@ def test_a_town_editor_ticks_the_roster_and_saves(open_app, url: str) -> None:  
     assert at.checkbox(key="att_1_2_attended").value is True
 
 
-def test_a_walk_in_is_added_from_the_list(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_walk_in_is_added_from_the_list(open_app: AppFactory, url: str) -> None:
     at = _open_session_1(_sign_in(open_app(url, PAGE, lang="en"), "tina"))
     walk_ins = at.multiselect(key="att_walkins_1")
     assert walk_ins.options == ["书记3 · A3 Village · Jia Town"]  # town A's serving secretaries not enrolled
@@ -167,7 +168,7 @@ def test_a_walk_in_is_added_from_the_list(open_app, url: str) -> None:  # type: 
     assert at.multiselect(key="att_walkins_1").value == []
 
 
-def test_a_stale_roster_shows_what_changed(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_roster_shows_what_changed(open_app: AppFactory, url: str) -> None:
     at = _open_session_1(_sign_in(open_app(url, PAGE, lang="en"), "tina"))
     engine = make_engine(url)
     with Session(engine) as session:  # someone else records c2 first
@@ -197,7 +198,7 @@ def _open_a2(at: Any) -> Any:
 SECRETARY = "vf_sec_349901100202_2_1"  # A2's posting widgets: open postings up to id 2, one of them
 
 
-def test_a_town_editor_replaces_the_first_secretary(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_town_editor_replaces_the_first_secretary(open_app: AppFactory, url: str) -> None:
     at = _open_a2(_sign_in(open_app(url, PAGE, lang="en"), "tina"))
     assert not at.exception
     assert any("First secretary **书记2**" in m.value for m in at.markdown)
@@ -215,7 +216,9 @@ def test_a_town_editor_replaces_the_first_secretary(open_app, url: str) -> None:
     assert "This village's staff and product history (2 changes)" in [e.label for e in at.expander]
 
 
-def test_a_refused_replacement_shows_the_field_error_and_writes_nothing(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_replacement_shows_the_field_error_and_writes_nothing(
+    open_app: AppFactory, url: str
+) -> None:
     at = _open_a2(_sign_in(open_app(url, PAGE, lang="en"), "tina"))
     audits = _audit_count(url)
     at.date_input(key=f"{SECRETARY}_end").set_value(dt.date(2018, 1, 1))  # before the term began
@@ -230,7 +233,7 @@ def test_a_refused_replacement_shows_the_field_error_and_writes_nothing(open_app
     assert _audit_count(url) == audits
 
 
-def test_a_new_person_is_appointed_with_their_unit(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_person_is_appointed_with_their_unit(open_app: AppFactory, url: str) -> None:
     at = _open_a2(_sign_in(open_app(url, PAGE, lang="en"), "tina"))
     at.radio(key="vf_sec_mode_349901100202").set_value("new").run()
     at.date_input(key=f"{SECRETARY}_end").set_value(dt.date(2020, 9, 30))
@@ -249,7 +252,7 @@ def test_a_new_person_is_appointed_with_their_unit(open_app, url: str) -> None: 
 PRODUCT = "vf_product_349901100202"
 
 
-def test_a_village_editor_edits_the_product_only(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_village_editor_edits_the_product_only(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera")
     assert not at.exception
     assert at.selectbox(key="vf_village").options == ["A2 Village · Jia Town"]
@@ -269,7 +272,7 @@ def test_a_village_editor_edits_the_product_only(open_app, url: str) -> None:  #
     assert tuple(entry) == ("vera", "villages")
 
 
-def test_a_blank_product_is_refused_beside_the_field(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_blank_product_is_refused_beside_the_field(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera")
     _button(at, "Save the signature product").click().run()
     assert not at.exception
@@ -278,7 +281,7 @@ def test_a_blank_product_is_refused_beside_the_field(open_app, url: str) -> None
     assert _product(url) == (None, None, 1)
 
 
-def test_a_stale_product_edit_warns_and_shows_the_current_values(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_product_edit_warns_and_shows_the_current_values(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera")
     engine = make_engine(url)
     with Session(engine) as session:
@@ -305,7 +308,7 @@ def test_a_stale_product_edit_warns_and_shows_the_current_values(open_app, url: 
     assert list(history.dataframe[0].value["reason"]) == ["乡镇统一调整"]
 
 
-def test_the_forms_read_in_chinese(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_forms_read_in_chinese(open_app: AppFactory, url: str) -> None:
     at = _open_a2(_open_session_1(_sign_in(open_app(url, PAGE, lang="zh"), "tina")))
     assert not at.exception
     assert "出勤 1 人 / 名单 2 人" in [c.value for c in at.caption]
@@ -315,7 +318,7 @@ def test_the_forms_read_in_chinese(open_app, url: str) -> None:  # type: ignore[
     assert any("目前驻村仅 1 人" in w.value for w in at.warning)
 
 
-def test_ending_the_last_team_member_saves_and_warns(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_ending_the_last_team_member_saves_and_warns(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "tina")  # A1 first: c1 and team member c7 (posting 8)
     assert at.selectbox(key="vf_village").value == "349901100201"
     prefix = "vf_end_349901100201_8_2"

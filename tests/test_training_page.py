@@ -9,21 +9,22 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.models import Attendance, TrainingSession
 from lib.services import auth
 from lib.services.accounts import create_user_service
-from tests.support.apptest import open_tab
+from tests.support.apptest import AppFactory, open_tab
 
 PAGE = "pages/training.py"
 
 
-def _metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _metrics(at: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
 
 
-def test_training_page_in_english(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_training_page_in_english(open_app: AppFactory, hand_sqlite_url: str) -> None:
     at = open_app(hand_sqlite_url, PAGE, lang="en")
     assert not at.exception
     assert at.title[0].value == "First-secretary training"
@@ -41,7 +42,7 @@ def test_training_page_in_english(open_app, hand_sqlite_url: str) -> None:  # ty
     assert "No upcoming required session has free seats." in [i.value for i in at.info]
 
 
-def test_training_page_in_chinese(open_app, hand_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_training_page_in_chinese(open_app: AppFactory, hand_sqlite_url: str) -> None:
     at = open_app(hand_sqlite_url, PAGE, lang="zh")
     assert not at.exception
     assert at.title[0].value == "第一书记轮训"
@@ -80,7 +81,7 @@ def with_next_phase_and_admin(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPa
     return hand_sqlite_url
 
 
-def test_an_admin_confirms_the_proposal(open_app, with_next_phase_and_admin: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_confirms_the_proposal(open_app: AppFactory, with_next_phase_and_admin: str) -> None:
     at = open_app(with_next_phase_and_admin, PAGE, lang="en")
     open_tab(at, "training_tab", "Next phase")
     assert "Sign in: an administrator, or a town editor for their town, can confirm this proposal." in [

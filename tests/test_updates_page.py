@@ -7,6 +7,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.models import AuditEntry, VerificationVisit
@@ -14,6 +15,7 @@ from lib.rules import permissions
 from lib.services import auth
 from lib.services.accounts import create_user_service
 from tests.support.accounts import store_accounts
+from tests.support.apptest import AppFactory
 
 PAGE = "pages/updates.py"
 A2 = "349901100202"
@@ -38,7 +40,7 @@ def url(hand_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return hand_sqlite_url
 
 
-def _sign_in(at, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str):
     at.sidebar.text_input(key="sign_in_username").input(username)
     at.sidebar.text_input(key="sign_in_password").input(password)
     return next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
@@ -52,7 +54,7 @@ def _visits(url: str) -> int:
     return count
 
 
-def test_signed_out_and_leaders_see_no_form(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_and_leaders_see_no_form(open_app: AppFactory, url: str) -> None:
     at = open_app(url, PAGE, lang="en")
     assert not at.exception
     assert at.info[0].value.startswith("Sign in first")
@@ -61,7 +63,7 @@ def test_signed_out_and_leaders_see_no_form(open_app, url: str) -> None:  # type
     assert not [b for b in at.button if b.label == "Save the visit"]
 
 
-def test_a_visit_with_a_wrong_ledger_needs_problems_then_saves(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_visit_with_a_wrong_ledger_needs_problems_then_saves(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera", "vera-password")
     assert at.selectbox(key="visit_village").value == A2
     before = _visits(url)
@@ -88,11 +90,11 @@ def test_a_visit_with_a_wrong_ledger_needs_problems_then_saves(open_app, url: st
     assert list(log["username"]) == ["vera"]
 
 
-def _status_form_button(at):  # type: ignore[no-untyped-def]
+def _status_form_button(at: AppTest):
     return next(b for b in at.button if b.label == "Save the status")
 
 
-def test_status_form_refuses_an_exit_without_its_steps(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_status_form_refuses_an_exit_without_its_steps(open_app: AppFactory, url: str) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en"), "vera", "vera-password")
     at.selectbox(key="status_household").set_value(5).run()  # h5, poor, no exit steps dated
     status = next(s for s in at.selectbox if s.key and s.key.startswith("st_status_5_"))
@@ -109,7 +111,7 @@ def test_status_form_refuses_an_exit_without_its_steps(open_app, url: str) -> No
     assert "not yet: No worry about food" in errors
 
 
-def test_status_form_reports_a_stale_edit_and_shows_the_new_values(open_app, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_status_form_reports_a_stale_edit_and_shows_the_new_values(open_app: AppFactory, url: str) -> None:
     import datetime as dt
 
     from lib.services.households import update_household_status

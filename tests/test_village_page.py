@@ -30,7 +30,7 @@ def app(open_app: AppFactory) -> AppFactory:
     """The village page, opened through app.py."""
 
     def run(url: str, **params: str | list[str]) -> AppTest:
-        return open_app(url, PAGE, **params)  # type: ignore[no-any-return]
+        return open_app(url, PAGE, **params)
 
     return run
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from streamlit.testing.v1 import AppTest
+
+# open_app and the modules' own page fixtures: (url, page, **query params) → the finished run
+AppFactory = Callable[..., AppTest]
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:
