@@ -10,7 +10,7 @@ machines without an emoji font). No page can be reached without it: each page's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
@@ -61,7 +61,7 @@ def open_page(name: str) -> reader.Filters:
         layout="wide",
         initial_sidebar_state="collapsed" if reader.presenting() else "auto",
     )
-    filters = sidebar(menu=_menu)
+    filters = _sidebar()
     presentation.apply()  # presentation mode (`present=1`): no sidebar or chrome, large type
     signed_in.browse_gate()
     return filters
@@ -86,7 +86,7 @@ def _menu(filters: reader.Filters) -> None:
         st.page_link(page.script, label=label(page), icon=page.icon, query_params=kept)
 
 
-def sidebar(*, menu: Callable[[reader.Filters], None]) -> reader.Filters:
+def _sidebar() -> reader.Filters:
     """The shared sidebar: the menu, language switch, demo badge, town filter; kept in the query params."""
     reader.init_state()
     cache.start_run()
@@ -103,16 +103,8 @@ def sidebar(*, menu: Callable[[reader.Filters], None]) -> reader.Filters:
         facts = cache.query(common.meta)
         if facts.get("dataset") == "demo":
             st.badge(t("app.demo_badge"), color="orange", help=t("app.demo_help"))
-        names = reader.all_town_names()
-        known = [code for code in st.session_state[reader.STATE_TOWNS] if code in names]
-        if known != st.session_state[reader.STATE_TOWNS]:
-            st.session_state[reader.STATE_TOWNS] = known
-        st.multiselect(
-            t("sidebar.towns"),
-            options=list(names),
-            format_func=lambda code: names.get(code, code),
-            key=reader.STATE_TOWNS,
-            placeholder=t("sidebar.all_towns"),
+        _places_filter(
+            reader.STATE_TOWNS, reader.all_town_names(), label="sidebar.towns", every="sidebar.all_towns"
         )
         _village_filter(st.session_state[reader.STATE_TOWNS])
         st.button(
@@ -130,7 +122,7 @@ def sidebar(*, menu: Callable[[reader.Filters], None]) -> reader.Filters:
     )
     st.session_state["filters"] = filters
     with menu_slot:
-        menu(filters)
+        _menu(filters)
     reader.sync_query_params(filters)
     signed_in.account_box()
     cache.show_save_failure()
@@ -152,13 +144,19 @@ def _village_filter(town_codes: Sequence[str]) -> None:
         row.code: f"{localized(row.name_zh, row.name_en)} · {localized(row.town_name_zh, row.town_name_en)}"
         for row in frame.itertuples()
     }
-    known = [code for code in st.session_state[reader.STATE_VILLAGES] if code in names]
-    if known != st.session_state[reader.STATE_VILLAGES]:
-        st.session_state[reader.STATE_VILLAGES] = known
+    _places_filter(reader.STATE_VILLAGES, names, label="sidebar.villages", every="sidebar.all_villages")
+
+
+def _places_filter(state_key: str, names: dict[str, str], *, label: str, every: str) -> None:
+    """A multiselect of towns or villages by code; codes the database no longer knows (an old link,
+    a typo in the URL) are dropped first."""
+    known = [code for code in st.session_state[state_key] if code in names]
+    if known != st.session_state[state_key]:
+        st.session_state[state_key] = known
     st.multiselect(
-        t("sidebar.villages"),
+        t(label),
         options=list(names),
         format_func=lambda code: names.get(code, code),
-        key=reader.STATE_VILLAGES,
-        placeholder=t("sidebar.all_villages"),
+        key=state_key,
+        placeholder=t(every),
     )
