@@ -1009,10 +1009,21 @@ def _read_sheets(
 def _read_rows(
     kind: RecordType, values_book: Any, pairs: Iterator[tuple[Any, Any]], *, max_rows: int
 ) -> Upload:
+    """The upload from a sheet's rows: its header row checked, then the data rows below it read."""
     header, header_row, pairs = _find_header(kind, pairs)
     if header is None:
         return _refused(kind, "data.error.no_header")
+    positions, refused = _header_columns(kind, values_book, header)
+    if refused is not None:
+        return refused
+    return _read_data(
+        kind, pairs, header=header, header_row=header_row, positions=positions, max_rows=max_rows
+    )
 
+
+def _header_positions(kind: RecordType, header: Any) -> tuple[dict[str, int], list[str], list[Problem]]:
+    """Where each known column is in the header row, the headers no column has, and a problem for
+    each column given twice."""
     positions: dict[str, int] = {}
     unknown: list[str] = []
     problems: list[Problem] = []
@@ -1035,59 +1046,98 @@ def _read_rows(
             )
         else:
             positions[column.code] = index
+    return positions, unknown, problems
+
+
+def _header_columns(kind: RecordType, values_book: Any, header: Any) -> tuple[dict[str, int], Upload | None]:
+    """The columns' positions, and the upload refused for its header when it is another record
+    type's file or has columns missing, unknown or given twice (else None)."""
+    positions, unknown, problems = _header_positions(kind, header)
     seen_headers = {normalize(text) for text in header if not _blank(text)}
     other = _other_type(kind, values_book.properties.subject, seen_headers)
     missing = tuple(
         column.code for column in kind.columns if column.required and column.code not in positions
     )
     if other is not None and (missing or values_book.properties.subject == other):
-        return _refused(kind, "data.error.other_type", type_code=other)
+        return positions, _refused(kind, "data.error.other_type", type_code=other)
     if missing:
         problems.append(Problem(None, None, "data.error.missing_columns", {"columns": missing}))
     if unknown:
         problems.append(Problem(None, None, "data.error.unknown_columns", {"names": ", ".join(unknown[:10])}))
-    letters = {code: get_column_letter(index + 1) for code, index in positions.items()}
     if problems:
-        return Upload(kind, (), tuple(problems), 0, letters)
+        return positions, Upload(kind, (), tuple(problems), 0, _letters(positions))
+    return positions, None
 
+
+def _letters(positions: Mapping[str, int]) -> dict[str, str]:
+    """Each column's letter in the sheet, by column code."""
+    return {code: get_column_letter(index + 1) for code, index in positions.items()}
+
+
+def _read_data(
+    kind: RecordType,
+    pairs: Iterator[tuple[Any, Any]],
+    *,
+    header: Any,
+    header_row: int,
+    positions: Mapping[str, int],
+    max_rows: int,
+) -> Upload:
+    """The data rows below the header: blank ones skipped, the rest kept as `Row`s or reported
+    cell by cell, refused past `max_rows` or when there are none."""
+    letters = _letters(positions)
     rows: list[Row] = []
+    problems: list[Problem] = []
     row_count = 0
     headerless: set[int] = set()
-    header_width = len(header)
     for number, (values, formulas) in enumerate(pairs, start=header_row + 1):
         if all(_blank(value) for value in values) and all(_blank(value) for value in formulas):
             continue
         row_count += 1
         if row_count > max_rows:
             return _refused(kind, "data.error.too_many_rows", max=f"{max_rows:,}")
-        read: dict[str, Any] = {}
-        bad = False
-        for column in kind.columns:
-            if column.kind == "info":
-                continue
-            position = positions.get(column.code)
-            value = values[position] if position is not None and position < len(values) else None
-            formula = formulas[position] if position is not None and position < len(formulas) else None
-            try:
-                read[column.code] = convert(column, value, formula)
-            except _CellError as error:
-                bad = True
-                problems.append(
-                    Problem(number, column.code, error.key, error.params, letters.get(column.code))
-                )
-        for index, value in enumerate(values):
-            if (
-                (index >= header_width or _blank(header[index]))
-                and not _blank(value)
-                and index not in headerless
-            ):
-                headerless.add(index)
-                bad = True
-                problems.append(
-                    Problem(number, None, "data.error.headerless", {}, get_column_letter(index + 1))
-                )
+        read, bad = _row_values(kind, number, values, formulas, positions, letters)
+        bad += _headerless_cells(header, number, values, headerless)
+        problems += bad
         if not bad:
             rows.append(Row(number, read))
     if row_count == 0:
         return _refused(kind, "data.error.no_rows")
     return Upload(kind, tuple(rows), tuple(problems), row_count, letters)
+
+
+def _row_values(
+    kind: RecordType,
+    number: int,
+    values: Sequence[Any],
+    formulas: Sequence[Any],
+    positions: Mapping[str, int],
+    letters: Mapping[str, str],
+) -> tuple[dict[str, Any], list[Problem]]:
+    """One data row's converted values by column code, and a problem for each cell that does not
+    convert."""
+    read: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for column in kind.columns:
+        if column.kind == "info":
+            continue
+        position = positions.get(column.code)
+        value = values[position] if position is not None and position < len(values) else None
+        formula = formulas[position] if position is not None and position < len(formulas) else None
+        try:
+            read[column.code] = convert(column, value, formula)
+        except _CellError as error:
+            problems.append(Problem(number, column.code, error.key, error.params, letters.get(column.code)))
+    return read, problems
+
+
+def _headerless_cells(header: Any, number: int, values: Sequence[Any], reported: set[int]) -> list[Problem]:
+    """A problem for each value in a column without a header, once per column: `reported` holds the
+    columns already reported, and gains the new ones."""
+    problems: list[Problem] = []
+    header_width = len(header)
+    for index, value in enumerate(values):
+        if (index >= header_width or _blank(header[index])) and not _blank(value) and index not in reported:
+            reported.add(index)
+            problems.append(Problem(number, None, "data.error.headerless", {}, get_column_letter(index + 1)))
+    return problems

@@ -155,89 +155,16 @@ def _plan_fields(
     stages: dict[str, str],
     as_of: dt.date,
 ) -> None:
-    saved = st.session_state.get(STATE_ERRORS)
-    errors: dict[str, str] = saved[1] if saved and saved[0] == suffix else {}
-    if errors:
-        st.error(t("forms.fix_errors"), icon="⚠️")
-    industries = cache.query(plan_forms.industry_choices)
-    industry_labels = {
-        str(row.code): t(
-            "plans.industry_option",
-            name=localized(row.name_zh, row.name_en),
-            category=t(f"village.category.{row.category}"),
-        )
-        for row in industries.itertuples()
-    }
-    partners = cache.query(plan_forms.partner_choices, household_id=int(household["household_id"]))
-    partner_labels = {NO_PARTNER: t("plans.no_partner")} | {
-        int(row.organisation_id): t(
-            "plans.partner_option",
-            name=localized(row.name_zh, row.name_en),
-            kind=t(f"village.kind.{row.kind}"),
-            town=localized(row.town_name_zh, row.town_name_en) if isinstance(row.town_code, str) else "—",
-        )
-        for row in partners.itertuples()
-    }
-    codes = list(industry_labels)
-    partner_ids = list(partner_labels)
+    """The plan form: its fields, each with its saved error beside it, and the submit button."""
+    errors = _form_errors(suffix)
+    industry_labels = _industry_labels()
+    partner_labels = _partner_labels(int(household["household_id"]))
     with st.form(f"plan_form_{suffix}"):
-        st.selectbox(
-            t("plans.field.industry"),
-            codes,
-            index=codes.index(record["industry_code"]) if record["industry_code"] in codes else None,
-            format_func=industry_labels.__getitem__,
-            key=f"pl_industry_{suffix}",
-        )
-        parts.field_error(errors, "industry")
-        stage_list = list(stages)
-        st.selectbox(
-            t("plans.field.stage"),
-            stage_list,
-            index=stage_list.index(record["stage"]) if record["stage"] in stage_list else 0,
-            format_func=stages.__getitem__,
-            key=f"pl_stage_{suffix}",
-        )
-        parts.field_error(errors, "stage")
-        for field in ("planned_on", "started_on"):
-            st.date_input(
-                t(f"plans.field.{field}"),
-                value=record[field],
-                min_value=EARLIEST_DATE,
-                max_value=as_of,
-                key=f"pl_{field}_{suffix}",
-            )
-            parts.field_error(errors, field)
-        if plan_id != NEW_PLAN:
-            st.date_input(
-                t("plans.field.stage_changed_on"),
-                value=None,
-                min_value=EARLIEST_DATE,
-                max_value=as_of,
-                help=t("plans.help.stage_changed_on"),
-                key=f"pl_stage_changed_on_{suffix}",
-            )
-            parts.field_error(errors, "stage_changed_on")
-        partner = record["partner_org_id"]
-        st.selectbox(
-            t("plans.field.partner_org_id"),
-            partner_ids,
-            index=partner_ids.index(int(partner))
-            if partner is not None and int(partner) in partner_ids
-            else 0,
-            format_func=partner_labels.__getitem__,
-            key=f"pl_partner_org_id_{suffix}",
-        )
-        parts.field_error(errors, "partner_org_id")
-        for field in ("expected_income", "actual_income"):
-            st.number_input(
-                t(f"plans.field.{field}"),
-                value=record[field],
-                min_value=0,
-                max_value=INCOME_MAX,
-                step=100,
-                key=f"pl_{field}_{suffix}",
-            )
-            parts.field_error(errors, field)
+        _industry_field(record, industry_labels, suffix, errors)
+        _stage_field(record, stages, suffix, errors)
+        _date_fields(record, plan_id, suffix, as_of, errors)
+        _partner_field(record, partner_labels, suffix, errors)
+        _income_fields(record, suffix, errors)
         st.text_input(t("plans.field.reason"), key=f"pl_reason_{suffix}", max_chars=2000)
         parts.field_error(errors, "reason")
         parts.field_error(errors, "household_id")
@@ -248,6 +175,125 @@ def _plan_fields(
             on_click=_submit_plan,
             args=(as_of, household, plan_id, int(record["version"]), suffix),
         )
+
+
+def _form_errors(suffix: str) -> dict[str, str]:
+    """The field errors the last save left for this form (none for another), with a line above when any."""
+    saved = st.session_state.get(STATE_ERRORS)
+    errors: dict[str, str] = saved[1] if saved and saved[0] == suffix else {}
+    if errors:
+        st.error(t("forms.fix_errors"), icon="⚠️")
+    return errors
+
+
+def _industry_labels() -> dict[str, str]:
+    """The industries a plan may name, by code: name and category."""
+    industries = cache.query(plan_forms.industry_choices)
+    return {
+        str(row.code): t(
+            "plans.industry_option",
+            name=localized(row.name_zh, row.name_en),
+            category=t(f"village.category.{row.category}"),
+        )
+        for row in industries.itertuples()
+    }
+
+
+def _partner_labels(household_id: int) -> dict[int, str]:
+    """The organisations the household's plan may partner with, by id, after "no partner"."""
+    partners = cache.query(plan_forms.partner_choices, household_id=household_id)
+    return {NO_PARTNER: t("plans.no_partner")} | {
+        int(row.organisation_id): t(
+            "plans.partner_option",
+            name=localized(row.name_zh, row.name_en),
+            kind=t(f"village.kind.{row.kind}"),
+            town=localized(row.town_name_zh, row.town_name_en) if isinstance(row.town_code, str) else "—",
+        )
+        for row in partners.itertuples()
+    }
+
+
+def _industry_field(
+    record: dict[str, Any], industry_labels: dict[str, str], suffix: str, errors: dict[str, str]
+) -> None:
+    """The industry picker: blank for a new plan (or an industry no longer offered)."""
+    codes = list(industry_labels)
+    st.selectbox(
+        t("plans.field.industry"),
+        codes,
+        index=codes.index(record["industry_code"]) if record["industry_code"] in codes else None,
+        format_func=industry_labels.__getitem__,
+        key=f"pl_industry_{suffix}",
+    )
+    parts.field_error(errors, "industry")
+
+
+def _stage_field(record: dict[str, Any], stages: dict[str, str], suffix: str, errors: dict[str, str]) -> None:
+    """The stage picker, on the plan's stage (the first stage when it has none known)."""
+    stage_list = list(stages)
+    st.selectbox(
+        t("plans.field.stage"),
+        stage_list,
+        index=stage_list.index(record["stage"]) if record["stage"] in stage_list else 0,
+        format_func=stages.__getitem__,
+        key=f"pl_stage_{suffix}",
+    )
+    parts.field_error(errors, "stage")
+
+
+def _date_fields(
+    record: dict[str, Any], plan_id: int, suffix: str, as_of: dt.date, errors: dict[str, str]
+) -> None:
+    """Planned and started on, and for a plan already kept, the day its stage changed."""
+    for field in ("planned_on", "started_on"):
+        st.date_input(
+            t(f"plans.field.{field}"),
+            value=record[field],
+            min_value=EARLIEST_DATE,
+            max_value=as_of,
+            key=f"pl_{field}_{suffix}",
+        )
+        parts.field_error(errors, field)
+    if plan_id != NEW_PLAN:
+        st.date_input(
+            t("plans.field.stage_changed_on"),
+            value=None,
+            min_value=EARLIEST_DATE,
+            max_value=as_of,
+            help=t("plans.help.stage_changed_on"),
+            key=f"pl_stage_changed_on_{suffix}",
+        )
+        parts.field_error(errors, "stage_changed_on")
+
+
+def _partner_field(
+    record: dict[str, Any], partner_labels: dict[int, str], suffix: str, errors: dict[str, str]
+) -> None:
+    """The partner picker, on "no partner" when the plan has none (or one no longer offered)."""
+    partner = record["partner_org_id"]
+    partner_ids = list(partner_labels)
+    st.selectbox(
+        t("plans.field.partner_org_id"),
+        partner_ids,
+        index=partner_ids.index(int(partner)) if partner is not None and int(partner) in partner_ids else 0,
+        format_func=partner_labels.__getitem__,
+        key=f"pl_partner_org_id_{suffix}",
+    )
+    parts.field_error(errors, "partner_org_id")
+
+
+def _income_fields(record: dict[str, Any], suffix: str, errors: dict[str, str]) -> None:
+    """Expected and actual yearly income, in steps of 100."""
+    for field in ("expected_income", "actual_income"):
+        st.number_input(
+            t(f"plans.field.{field}"),
+            value=record[field],
+            min_value=0,
+            max_value=INCOME_MAX,
+            step=100,
+            key=f"pl_{field}_{suffix}",
+        )
+        parts.field_error(errors, field)
 
 
 def _submit_plan(as_of: dt.date, household: dict[str, Any], plan_id: int, version: int, suffix: str) -> None:
