@@ -84,6 +84,7 @@ def _menu(filters: reader.Filters) -> None:
     kept = {name: value for name, value in params.items() if value}
     for page in PAGES:
         st.page_link(page.script, label=label(page), icon=page.icon, query_params=kept)
+    st.divider()
 
 
 def _sidebar() -> reader.Filters:
