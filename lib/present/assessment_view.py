@@ -1,7 +1,7 @@
 """What the assessment page shows, in the current language: tiles, tables, the status grid.
 
 Pure (no streamlit, no SQL): it turns `lib.rules.assessment` and `lib.queries.assessment` results into
-labelled pieces so views/assessment_page.py only lays them out. Heads' names are masked unless
+labelled pieces so pages/assessment.py only lays them out. Heads' names are masked unless
 the viewer may see them.
 """
 

@@ -1,7 +1,7 @@
 """What the industry page shows, in the current language: tiles, chart frames and tables.
 
 Pure (no streamlit, no SQL): it turns `lib.queries.industry` results into labelled pieces so
-views/industry_page.py only lays them out. Household heads' names are masked unless allowed.
+pages/industry.py only lays them out. Household heads' names are masked unless allowed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The village page's tiles, lines and tables, labelled in the current language.
 
 Pure (no streamlit): `lib.queries.village_detail` and `village_measures` rows in, display-ready
-text and DataFrames out, so views/village_page.py only lays them out. Codes such as `poor` or
+text and DataFrames out, so pages/village.py only lays them out. Codes such as `poor` or
 `land_rent` become their labels (`village.status.poor`, …); names pick the current language.
 """
 
