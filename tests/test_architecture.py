@@ -6,6 +6,7 @@ Each lib/ folder has one import rule (README, "Layout"); a broken rule names the
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,8 +59,14 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.cache
+def _parsed(text: str) -> ast.Module:
+    # the transitive checks read each module once per module that reaches it
+    return ast.parse(text)
+
+
 def imports(path: Path) -> Iterator[Import]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _parsed(path.read_text(encoding="utf-8"))
     top = {id(node) for node in tree.body}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -67,10 +66,17 @@ def closed_url(module_hand_sqlite_url: str) -> str:
 
 
 def _fresh_servers(url: str) -> Iterator[dict[str, str]]:
-    """One freshly started server per page path, started side by side; none has served anything yet."""
-    with ExitStack() as stack, ThreadPoolExecutor(max_workers=len(PAGES)) as pool:
-        bases = list(pool.map(lambda _: stack.enter_context(running_app(url)), PAGES))
-        yield dict(zip(PAGES, bases, strict=True))
+    """One freshly started server per page path, started (and stopped) side by side; none has served
+    anything yet."""
+    servers = [running_app(url) for _ in PAGES]
+    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+        starts = [pool.submit(server.__enter__) for server in servers]
+        started = [server for server, start in zip(servers, starts, strict=True) if start.exception() is None]
+        try:
+            yield dict(zip(PAGES, [start.result() for start in starts], strict=True))
+        finally:
+            for stop in [pool.submit(server.__exit__, None, None, None) for server in started]:
+                stop.result()
 
 
 @pytest.fixture(scope="module")
