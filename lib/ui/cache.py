@@ -75,11 +75,6 @@ def fail(error: DatabaseError) -> NoReturn:
     raise AssertionError("unreachable")  # st.stop raises; this keeps type checkers content
 
 
-def start_run() -> None:
-    """Read the data version once for this script run (the shell calls this first)."""
-    _run_version.set(data_version())
-
-
 def data_version() -> str:
     """The current data version; shows a clear error and stops the page if the database fails."""
     url = config.database_url()
@@ -110,7 +105,8 @@ def show_save_failure() -> None:
 
 
 def refresh_data_version() -> None:
-    """Read the data version again for the rest of this run (a slideshow round in a fragment)."""
+    """Read the data version for the rest of this run: once at its start (the shell), and again in a
+    fragment's round (the slideshow)."""
     _run_version.set(data_version())
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lib.core import config
-from lib.core.i18n import LANGUAGE_NAMES, get_language, localized, set_language
+from lib.core.i18n import LANGUAGE_NAMES, localized, set_language
 from lib.queries import common
 from lib.ui import cache
 
@@ -42,7 +42,7 @@ class Filters:
     village_codes: tuple[str, ...] = ()
 
 
-def init_state() -> None:
+def _init_state() -> None:
     params = st.query_params
     if STATE_LANG not in st.session_state:
         wanted = params.get("lang") or config.default_language()
@@ -60,18 +60,18 @@ def init_state() -> None:
 
 def choose_language() -> str:
     """Set this run's language from session state (first run: the `lang` query parameter)."""
-    init_state()
+    _init_state()
     return set_language(st.session_state[STATE_LANG])
 
 
 def presenting() -> bool:
     """Whether presentation mode is on (no sidebar or chrome, large type; lib/ui/presentation.py)."""
-    init_state()
+    _init_state()
     return bool(st.session_state[STATE_PRESENT])
 
 
 def presentation_theme() -> str:
-    init_state()
+    _init_state()
     return str(st.session_state[STATE_THEME])
 
 
@@ -123,14 +123,6 @@ def sync_params(**values: str) -> None:
     for param, value in values.items():
         if st.query_params.get(param) != value:
             st.query_params[param] = value
-
-
-def current_filters() -> Filters:
-    """The filters the shell chose this run (defaults when a page runs without the shell)."""
-    filters = st.session_state.get("filters")
-    if isinstance(filters, Filters):
-        return filters
-    return Filters(lang=get_language(), town_codes=(), village_codes=())
 
 
 def all_town_names() -> dict[str, str]:

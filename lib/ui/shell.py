@@ -89,8 +89,7 @@ def _menu(filters: reader.Filters) -> None:
 
 def _sidebar() -> reader.Filters:
     """The shared sidebar: the menu, language switch, demo badge, town filter; kept in the query params."""
-    reader.init_state()
-    cache.start_run()
+    cache.refresh_data_version()
     with st.sidebar:
         menu_slot = st.container()  # drawn last, with the filters as checked below
         st.radio(
@@ -121,7 +120,6 @@ def _sidebar() -> reader.Filters:
         town_codes=tuple(st.session_state[reader.STATE_TOWNS]),
         village_codes=tuple(st.session_state[reader.STATE_VILLAGES]),
     )
-    st.session_state["filters"] = filters
     with menu_slot:
         _menu(filters)
     reader.sync_query_params(filters)

@@ -46,14 +46,7 @@ def current_actor() -> Actor | None:
     account = st.session_state.get(STATE_ACCOUNT)
     if not isinstance(account, dict):
         return None
-    url = config.database_url()
-    try:
-        with Session(cache.engine_for(url)) as session:
-            actor = load_actor(session, account.get("user_id"))
-    except DatabaseError as error:
-        cache.fail(error)
-    except SQLAlchemyError as exc:
-        cache.fail(explain_failure(exc, url))
+    actor = cache.fresh(load_actor, user_id=account.get("user_id"))
     if actor is None or actor.username != account.get("username"):
         sign_out()
         st.session_state[STATE_ACCOUNT_NOTICE] = "accounts.session_ended"
