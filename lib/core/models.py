@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,12 +20,22 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    relationship,
+    with_loader_criteria,
+)
 
 from lib.core.domain import (
     AttendanceStatus,
@@ -75,6 +86,7 @@ class Town(Base):
     name_en: Mapped[str] = mapped_column(String(80))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
 
     villages: Mapped[list[Village]] = relationship(back_populates="town")
 
@@ -97,6 +109,7 @@ class Village(Base):
     signature_product_zh: Mapped[str | None] = mapped_column(String(80))
     signature_product_en: Mapped[str | None] = mapped_column(String(120))
     signature_industry_id: Mapped[int | None] = mapped_column(ForeignKey("industries.id"))
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     town: Mapped[Town] = relationship(back_populates="villages")
@@ -114,7 +127,9 @@ class Household(Base):
         _enum_check("housing_grade", HousingGrade),
         CheckConstraint("members >= 1", name="members_positive"),
         CheckConstraint("labour_count >= 0", name="labour_not_negative"),
-        Index("ix_households_village_status", "village_id", "status", "members", "labour_count"),
+        Index(
+            "ix_households_village_status", "village_id", "status", "members", "labour_count", "retired_on"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +160,7 @@ class Household(Base):
     exit_removed_on: Mapped[dt.date | None] = mapped_column(Date)
     helper_name: Mapped[str | None] = mapped_column(String(40))
     helper_unit: Mapped[str | None] = mapped_column(String(80))
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     village: Mapped[Village] = relationship()
@@ -490,6 +506,58 @@ class CorrectionRequest(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class Boundary(Base):
+    """A county's, town's or village's outline as its boundary file gave it: a GeoJSON Polygon or
+    MultiPolygon in WGS84, simplified for drawing (lib.files.boundaries), kept in the database so
+    every server of a shared database draws the same map. `code` is the division's stored code
+    (a town's 9 digits, a village's 12); `lon`/`lat` a point inside it."""
+
+    __tablename__ = "boundaries"
+    __table_args__ = (CheckConstraint("level IN ('county', 'town', 'village')", name="level_valid"),)
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    geometry: Mapped[str] = mapped_column(Text)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class HeaderMapping(Base):
+    """A header of a county's file (as `lib.files.imports.normalize` gives it) read as one column of
+    a load kind, chosen once by an administrator so next month's file maps itself. `column` ""
+    means the header is read as nothing."""
+
+    __tablename__ = "header_mappings"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    header: Mapped[str] = mapped_column(String(120), primary_key=True)
+    column: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    updated_by: Mapped[str] = mapped_column(String(40))
+
+
+class LoadedFile(Base):
+    """A file whose rows were loaded or imported, known by a hash of the rows as read (not of its
+    bytes: the same rows saved again are the same file), so a second import of it is recognised."""
+
+    __tablename__ = "loaded_files"
+    __table_args__ = (Index("ix_loaded_files_kind_hash", "kind", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[int] = mapped_column(Integer, default=0)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(40))
+
+
 class Meta(Base):
     """Small key/value facts about the database: data version, demo dataset, its "as of" date."""
 
@@ -607,3 +675,41 @@ class HouseholdDerivedFacts(Base):
     members_income_mismatch: Mapped[int] = mapped_column(Integer)
     housing_contradiction: Mapped[int] = mapped_column(Integer)
     unregistered_need: Mapped[int] = mapped_column(Integer)
+
+
+# --- retired records ---------------------------------------------------------------------------
+
+# Towns, villages and households a county's file no longer holds are retired, never deleted
+# (lib.services.loading). Every ORM query leaves them out, so no page, figure or rollup counts
+# them; a query that must see them (the loaders matching a file's rows to what is stored, the
+# audit trail) runs with execution option INCLUDE_RETIRED=True.
+INCLUDE_RETIRED = "include_retired"
+RETIRABLE: tuple[type[Town] | type[Village] | type[Household], ...] = (Town, Village, Household)
+
+
+# Said again in the rollups' sources, which run inside INSERT … SELECT where the criterion below
+# does not reach.
+LIVE_HOUSEHOLD = Household.retired_on.is_(None)
+
+
+def live_only(statement: Select[Any]) -> Select[Any]:
+    """`statement` leaving out retired records: what every ORM select gets (below), for a select
+    that runs inside another statement (INSERT … SELECT, which no ORM event sees)."""
+    return statement.options(
+        *(
+            # A lambda, so aliased(Village) gets the criterion on its own alias.
+            with_loader_criteria(model, lambda cls: cls.retired_on.is_(None), include_aliases=True)
+            for model in RETIRABLE
+        )
+    )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _leave_out_retired(state: ORMExecuteState) -> None:
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get(INCLUDE_RETIRED, False)
+    ):
+        state.statement = live_only(state.statement)  # type: ignore[arg-type]

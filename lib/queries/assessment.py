@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lib.core.domain import EXIT_STEPS, HOUSEHOLD_FLAGS, HousingGrade
 from lib.core.models import (
+    LIVE_HOUSEHOLD,
     Household,
     HouseholdDerivedFacts,
     HouseholdIncome,
@@ -230,7 +231,7 @@ def household_facts(
         .join(Village, Village.id == Household.village_id)
         .join(Town, Town.id == Village.town_id)
         .outerjoin(derived, derived.c.household_id == Household.id)
-        .where(_only(Household.id, household_ids))
+        .where(_only(Household.id, household_ids), LIVE_HOUSEHOLD)
     )
     return town_filter(stmt, town_codes).subquery("facts")
 

@@ -59,6 +59,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from lib.core.domain import STAGES, BenefitType, IndustryCategory, PlanStage, poverty_line
 from lib.core.figures import StageFunnel
 from lib.core.models import (
+    LIVE_HOUSEHOLD,
     Household,
     HouseholdIncome,
     Industry,
@@ -548,6 +549,7 @@ def households_in_product(village_ids: Sequence[int] | None = None) -> AnySelect
                 IndustryPlan.industry_id == Village.signature_industry_id,
             ),
         )
+        .where(LIVE_HOUSEHOLD)
         .group_by(Village.id)
     )
     return stmt if village_ids is None else stmt.where(Village.id.in_(list(village_ids)))
@@ -659,6 +661,7 @@ def links_by_organisation_village(village_ids: Sequence[int] | None = None) -> A
             func.coalesce(func.sum(OrganisationLink.annual_amount), 0).label("annual_amount"),
         )
         .join(Household, Household.id == OrganisationLink.household_id)
+        .where(LIVE_HOUSEHOLD)
         .group_by(OrganisationLink.organisation_id, Household.village_id)
     )
     return stmt if village_ids is None else stmt.where(Household.village_id.in_(list(village_ids)))
@@ -791,6 +794,7 @@ def plan_stages_by_village(village_ids: Sequence[int] | None = None) -> AnySelec
         .select_from(IndustryPlan)
         .join(Industry, Industry.id == IndustryPlan.industry_id)
         .join(Household, Household.id == IndustryPlan.household_id)
+        .where(LIVE_HOUSEHOLD)
         .group_by(Household.village_id, Industry.category, IndustryPlan.stage)
     )
     return stmt if village_ids is None else stmt.where(Household.village_id.in_(list(village_ids)))
@@ -821,6 +825,7 @@ def income_by_village_year(village_ids: Sequence[int] | None = None) -> AnySelec
         )
         .join(Household, Household.id == HouseholdIncome.household_id)
         .outerjoin(linked_ids, linked_ids.c.household_id == HouseholdIncome.household_id)
+        .where(LIVE_HOUSEHOLD)
         .group_by(Household.village_id, HouseholdIncome.year)
     )
     return stmt if village_ids is None else stmt.where(Household.village_id.in_(list(village_ids)))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from lib.core.domain import AttendanceStatus, HouseholdStatus, PlanStage, PostingRole
 from lib.core.figures import OverviewTotals
 from lib.core.models import (
+    LIVE_HOUSEHOLD,
     Attendance,
     Household,
     IndustryPlan,
@@ -139,7 +140,8 @@ def household_counts(
         )
         .join(Village, Village.id == Household.village_id)
         .join(Town, Town.id == Village.town_id)
-        .outerjoin(verified, verified.c.household_id == Household.id),
+        .outerjoin(verified, verified.c.household_id == Household.id)
+        .where(LIVE_HOUSEHOLD),
         town_codes,
     )
     if not correlated:
