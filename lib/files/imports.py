@@ -16,6 +16,7 @@ openpyxl loads the workbook) is refused with "the file took too long to read".
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -70,7 +71,7 @@ SCAN_CHUNK = 1024 * 1024  # bytes of unpacked XML the pre-scan looks at a time
 TEMPLATE_ROWS = 1000  # rows of the template that carry drop-down lists and date formats
 SHOWN_MAX = 40  # a cell value quoted in a message is cut to this many characters
 
-Kind = Literal["text", "int", "date", "bool", "choice", "info"]
+Kind = Literal["text", "int", "date", "bool", "choice", "info", "value"]
 LANGUAGES = ("zh", "en")
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls files and password-protected .xlsx
 EXCEL_ERROR = re.compile(r"#(DIV/0!|N/A|NAME\?|NULL!|NUM!|REF!|VALUE!|SPILL!|CALC!|GETTING_DATA)")
@@ -116,17 +117,23 @@ class Column:
     max_length: int = TEXT_MAX
     minimum: int = 0
     maximum: int = INT_MAX
+    aliases: tuple[str, ...] = ()  # more headers read as this column (a county's files' own words)
+    # For kind "value": the cell's value from a rule; a ValueError carrying `key` (and `params`)
+    # becomes the cell's problem.
+    parse: Callable[[Any], Any] | None = None
+    header_key: str = ""  # the label key of its header; by default data.col.<code>
 
     @property
     def label_key(self) -> str:
-        return f"data.col.{self.code}"
+        return self.header_key or f"data.col.{self.code}"
 
     def header(self, lang: str) -> str:
         return label(lang, self.label_key) + ("*" if self.required else "")
 
     def headers(self) -> set[str]:
         """Every header read as this column: its label in either language, or its code."""
-        return {normalize(label(lang, self.label_key)) for lang in LANGUAGES} | {normalize(self.code)}
+        names = {normalize(label(lang, self.label_key)) for lang in LANGUAGES} | {normalize(self.code)}
+        return names | {normalize(alias) for alias in self.aliases}
 
     def choice_label(self, lang: str, code: str) -> str:
         return label(lang, f"{self.choice_key}{code}")
@@ -155,6 +162,10 @@ class RecordType:
     fields: Mapping[str, str] = field(default_factory=dict)  # service field → column code
     unique: tuple[str, ...] = ()
     prefilled: bool = False  # the template holds the user's records with their current values
+    # A county's exports carry many columns we do not read: when set, unknown headers are listed
+    # (Upload.ignored), not refused, and the sheet may be this many columns wide.
+    ignore_unknown: bool = False
+    max_width: int = 0
 
     @property
     def title_key(self) -> str:
@@ -332,6 +343,8 @@ class Upload:
     row_count: int
     letters: Mapping[str, str] = field(default_factory=dict)  # column code → Excel column letter
     cells_read: int = 0
+    headers: tuple[str, ...] = ()  # the header row's texts as written (for mapping them on screen)
+    ignored: tuple[str, ...] = ()  # headers read as no column (kinds with `ignore_unknown`)
 
 
 @dataclass
@@ -373,7 +386,7 @@ def problem_text(problem: Problem, translate: Callable[..., str], kind: RecordTy
     for name in ("columns", "fields"):
         codes = params.pop(name, None)
         if codes:
-            labels = [_column_label(str(code), translate) for code in codes]
+            labels = [_column_label(str(code), translate, kind) for code in codes]
             params["names" if name == "columns" else "missing"] = ", ".join(labels)
     choices = params.pop("choice_keys", None)
     if choices:
@@ -387,16 +400,18 @@ def problem_text(problem: Problem, translate: Callable[..., str], kind: RecordTy
         return translate(problem.key)
 
 
-def _column_label(code: str, translate: Callable[..., str]) -> str:
+def _column_label(code: str, translate: Callable[..., str], kind: RecordType | None = None) -> str:
+    if kind is not None and code in kind.codes:
+        return translate(kind.column(code).label_key)
     for key in (f"data.col.{code}", f"updates.field.{code}"):
         if key in CATALOGS["en"]:
             return translate(key)
     return code
 
 
-def column_text(problem: Problem, translate: Callable[..., str]) -> str:
+def column_text(problem: Problem, translate: Callable[..., str], kind: RecordType | None = None) -> str:
     """Where the problem is, as "C · Visit date"; "" for the whole row or file."""
-    name = _column_label(problem.column, translate) if problem.column else ""
+    name = _column_label(problem.column, translate, kind) if problem.column else ""
     return " · ".join(part for part in (problem.letter, name) if part)
 
 
@@ -406,8 +421,8 @@ def report_frame(report: ImportReport, translate: Callable[..., str]) -> pd.Data
     return pd.DataFrame(
         {
             "row": pd.array([p.row for p in ordered], dtype="Int64"),
-            "column": [column_text(p, translate) for p in ordered],
-            "problem": [problem_text(p, translate) for p in ordered],
+            "column": [column_text(p, translate, report.record_type) for p in ordered],
+            "problem": [problem_text(p, translate, report.record_type) for p in ordered],
         }
     )
 
@@ -696,6 +711,13 @@ def convert(column: Column, value: object, formula: object = None) -> Any:
         return _bool(value)
     if column.kind == "choice":
         return _choice(column, value)
+    if column.kind == "value" and column.parse is not None:
+        try:
+            return column.parse(value)
+        except ValueError as error:
+            raise _CellError(
+                getattr(error, "key", "data.error.bad_value"), **getattr(error, "params", {})
+            ) from None
     return None  # info columns are not read
 
 
@@ -703,7 +725,7 @@ def _refused(kind: RecordType, key: str, **params: Any) -> Upload:
     return Upload(kind, (), (Problem(None, None, key, params),), 0)
 
 
-def _container_problem(data: bytes, max_bytes: int) -> tuple[str, dict[str, Any]] | None:
+def _container_problem(data: bytes, max_bytes: int, max_unpacked: int) -> tuple[str, dict[str, Any]] | None:
     """Why the bytes are not an .xlsx we can open, before openpyxl sees them (None: looks fine)."""
     if not data:
         return "data.error.empty_file", {}
@@ -725,14 +747,14 @@ def _container_problem(data: bytes, max_bytes: int) -> tuple[str, dict[str, Any]
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names and "[Content_Types].xml" in names:
         return "data.error.not_xlsx", {}  # a Word file, an .ods, …
-    if sum(entry.file_size for entry in entries) > MAX_UNPACKED:
+    if sum(entry.file_size for entry in entries) > max_unpacked:
         return "data.error.unpacked_too_large", {}
     return None
 
 
 def sheet_limits(kind: RecordType, *, max_rows: int = MAX_ROWS) -> tuple[int, int]:
     """The most columns and rows a data sheet for `kind` may reach (see COLUMN_MARGIN)."""
-    return len(kind.columns) + COLUMN_MARGIN, HEADER_SEARCH_ROWS + max_rows + ROW_MARGIN
+    return kind.max_width or len(kind.columns) + COLUMN_MARGIN, HEADER_SEARCH_ROWS + max_rows + ROW_MARGIN
 
 
 def parse_upload(
@@ -743,6 +765,9 @@ def parse_upload(
     max_rows: int = MAX_ROWS,
     time_limit: float = PARSE_SECONDS,
     clock: Callable[[], float] = time.monotonic,
+    mapping: Mapping[str, str] | None = None,
+    max_unpacked: int = MAX_UNPACKED,
+    max_strings: int = MAX_SHARED_STRINGS,
 ) -> Upload:
     """Read an uploaded .xlsx for `kind`: its clean rows and every problem found, never raising.
 
@@ -754,14 +779,24 @@ def parse_upload(
     before its cells are read, only the columns a sheet may have are read, reading stops past the
     rows it may have whatever the sheet states, and after `time_limit` seconds the parse stops
     (checked as the workbook's bytes are read, so also while openpyxl loads shared strings).
+
+    `mapping` (normalised header → column code, "" for none) is read before the columns' own
+    headers: the headers a user mapped on screen. A kind with `ignore_unknown` also reads CSV
+    (UTF-8 or GB 18030, comma, tab or semicolon separated).
     """
     kind = record_type(kind)
-    trouble = _container_problem(data, max_bytes)
+    deadline = _Deadline(time_limit, clock)
+    reading = _Options(max_rows=max_rows, mapping=mapping or {}, max_strings=max_strings)
+    if kind.ignore_unknown and data and len(data) <= max_bytes and _looks_like_text(data):
+        try:
+            return _read_csv(data, kind, reading, deadline)
+        except _TooSlow:
+            return _refused(kind, "data.error.too_slow", seconds=f"{time_limit:g}")
+    trouble = _container_problem(data, max_bytes, max_unpacked)
     if trouble is not None:
         return _refused(kind, trouble[0], **trouble[1])
-    deadline = _Deadline(time_limit, clock)
     try:
-        return _read(data, kind, max_rows=max_rows, deadline=deadline)
+        return _read(data, kind, reading, deadline=deadline)
     except _TooSlow:
         return _refused(kind, "data.error.too_slow", seconds=f"{time_limit:g}")
     except Exception:
@@ -868,13 +903,14 @@ def _scan(data: bytes, deadline: _Deadline) -> list[_Part]:
         return [_scan_part(archive, info, deadline) for info in archive.infolist() if not info.is_dir()]
 
 
-def _size_problem(kind: RecordType, parts: Sequence[_Part], *, max_rows: int) -> Upload | None:
+def _size_problem(kind: RecordType, parts: Sequence[_Part], options: _Options) -> Upload | None:
     """A refusal, before openpyxl opens the file, of more shared strings than a template holds, or
     of a worksheet that states no size (openpyxl would read all of it just to find one) and holds
     more rows or cells than a sheet may."""
     strings = sum(part.strings for part in parts)
-    if strings > MAX_SHARED_STRINGS:
-        return _refused(kind, "data.error.too_much_text", n=f"{strings:,}", max=f"{MAX_SHARED_STRINGS:,}")
+    if strings > options.max_strings:
+        return _refused(kind, "data.error.too_much_text", n=f"{strings:,}", max=f"{options.max_strings:,}")
+    max_rows = options.max_rows
     max_columns, max_sheet_rows = sheet_limits(kind, max_rows=max_rows)
     for part in parts:
         if not part.sheet or part.dimension:
@@ -891,9 +927,16 @@ def _size_problem(kind: RecordType, parts: Sequence[_Part], *, max_rows: int) ->
     return None
 
 
-def _read(data: bytes, kind: RecordType, *, max_rows: int, deadline: _Deadline) -> Upload:
+@dataclass(frozen=True)
+class _Options:
+    max_rows: int
+    mapping: Mapping[str, str]
+    max_strings: int
+
+
+def _read(data: bytes, kind: RecordType, options: _Options, *, deadline: _Deadline) -> Upload:
     parts = _scan(data, deadline)
-    refused = _size_problem(kind, parts, max_rows=max_rows)
+    refused = _size_problem(kind, parts, options)
     if refused is not None:
         return refused
     values_book = _open(data, data_only=True, deadline=deadline)
@@ -901,10 +944,10 @@ def _read(data: bytes, kind: RecordType, *, max_rows: int, deadline: _Deadline) 
         # Formulas are read twice (cached value, and whether there is one): a file without any is
         # read once (a 5,000-row visits file: 1.0 s of CPU → 0.45 s).
         if not any(part.formulas for part in parts if part.sheet):
-            return _read_sheets(kind, values_book, None, max_rows=max_rows, deadline=deadline)
+            return _read_sheets(kind, values_book, None, options, deadline=deadline)
         formula_book = _open(data, data_only=False, deadline=deadline)
         try:
-            return _read_sheets(kind, values_book, formula_book, max_rows=max_rows, deadline=deadline)
+            return _read_sheets(kind, values_book, formula_book, options, deadline=deadline)
         finally:
             formula_book.close()
     finally:
@@ -951,11 +994,11 @@ def _extent_problem(
 
 
 def _find_header(
-    kind: RecordType, pairs: Iterator[tuple[Any, Any]]
+    kind: RecordType, pairs: Iterator[tuple[Any, Any]], mapping: Mapping[str, str]
 ) -> tuple[Any, int, Iterator[tuple[Any, Any]]]:
     """The header row (the first with a known header among the first rows, else the first non-blank
     one), its number, and the rows after it."""
-    known = {name for column in kind.columns for name in column.headers()}
+    known = {name for column in kind.columns for name in column.headers()} | set(mapping)
     seen: list[tuple[int, tuple[Any, Any]]] = []
     for number, pair in enumerate(pairs, start=1):
         seen.append((number, pair))
@@ -972,8 +1015,9 @@ def _find_header(
 
 
 def _read_sheets(
-    kind: RecordType, values_book: Any, formula_book: Any | None, *, max_rows: int, deadline: _Deadline
+    kind: RecordType, values_book: Any, formula_book: Any | None, options: _Options, *, deadline: _Deadline
 ) -> Upload:
+    max_rows = options.max_rows
     values_sheet = _data_sheet(values_book)
     if values_sheet is None:
         return _refused(kind, "data.error.no_header")
@@ -998,7 +1042,7 @@ def _read_sheets(
         deadline=deadline,
     )
     try:
-        upload = _read_rows(kind, values_book, pairs, max_rows=max_rows)
+        upload = _read_rows(kind, values_book.properties.subject, pairs, options)
     except _TooLong:
         upload = _refused(
             kind, "data.error.sheet_too_long", last=f"{max_sheet_rows + 1:,}", max=f"{max_rows:,}"
@@ -1007,31 +1051,37 @@ def _read_sheets(
 
 
 def _read_rows(
-    kind: RecordType, values_book: Any, pairs: Iterator[tuple[Any, Any]], *, max_rows: int
+    kind: RecordType, subject: object, pairs: Iterator[tuple[Any, Any]], options: _Options
 ) -> Upload:
     """The upload from a sheet's rows: its header row checked, then the data rows below it read."""
-    header, header_row, pairs = _find_header(kind, pairs)
+    header, header_row, pairs = _find_header(kind, pairs, options.mapping)
     if header is None:
         return _refused(kind, "data.error.no_header")
-    positions, refused = _header_columns(kind, values_book, header)
+    headers = tuple(_shown(text) for text in header if not _blank(text))
+    positions, ignored, refused = _header_columns(kind, subject, header, options.mapping)
     if refused is not None:
-        return refused
-    return _read_data(
-        kind, pairs, header=header, header_row=header_row, positions=positions, max_rows=max_rows
+        return dataclasses.replace(refused, headers=headers)
+    upload = _read_data(
+        kind, pairs, header=header, header_row=header_row, positions=positions, max_rows=options.max_rows
     )
+    return dataclasses.replace(upload, headers=headers, ignored=tuple(ignored))
 
 
-def _header_positions(kind: RecordType, header: Any) -> tuple[dict[str, int], list[str], list[Problem]]:
+def _header_positions(
+    kind: RecordType, header: Any, mapping: Mapping[str, str]
+) -> tuple[dict[str, int], list[str], list[Problem]]:
     """Where each known column is in the header row, the headers no column has, and a problem for
     each column given twice."""
     positions: dict[str, int] = {}
     unknown: list[str] = []
     problems: list[Problem] = []
     by_header = {name: column for column in kind.columns for name in column.headers()}
+    by_code = {column.code: column for column in kind.columns}
     for index, text in enumerate(header):
         if _blank(text):
             continue
-        column = by_header.get(normalize(text))
+        name = normalize(text)
+        column = by_code.get(mapping[name]) if name in mapping else by_header.get(name)
         if column is None:
             unknown.append(_shown(text))
         elif column.code in positions:
@@ -1049,24 +1099,28 @@ def _header_positions(kind: RecordType, header: Any) -> tuple[dict[str, int], li
     return positions, unknown, problems
 
 
-def _header_columns(kind: RecordType, values_book: Any, header: Any) -> tuple[dict[str, int], Upload | None]:
-    """The columns' positions, and the upload refused for its header when it is another record
-    type's file or has columns missing, unknown or given twice (else None)."""
-    positions, unknown, problems = _header_positions(kind, header)
+def _header_columns(
+    kind: RecordType, subject: object, header: Any, mapping: Mapping[str, str]
+) -> tuple[dict[str, int], list[str], Upload | None]:
+    """The columns' positions, the headers read as no column (kinds that ignore unknown ones), and
+    the upload refused for its header when it is another record type's file or has columns
+    missing, unknown or given twice (else None)."""
+    positions, unknown, problems = _header_positions(kind, header, mapping)
     seen_headers = {normalize(text) for text in header if not _blank(text)}
-    other = _other_type(kind, values_book.properties.subject, seen_headers)
+    other = _other_type(kind, subject, seen_headers)
     missing = tuple(
         column.code for column in kind.columns if column.required and column.code not in positions
     )
-    if other is not None and (missing or values_book.properties.subject == other):
-        return positions, _refused(kind, "data.error.other_type", type_code=other)
+    if other is not None and (missing or subject == other):
+        return positions, [], _refused(kind, "data.error.other_type", type_code=other)
     if missing:
         problems.append(Problem(None, None, "data.error.missing_columns", {"columns": missing}))
-    if unknown:
+    ignored = unknown if kind.ignore_unknown else []
+    if unknown and not kind.ignore_unknown:
         problems.append(Problem(None, None, "data.error.unknown_columns", {"names": ", ".join(unknown[:10])}))
     if problems:
-        return positions, Upload(kind, (), tuple(problems), 0, _letters(positions))
-    return positions, None
+        return positions, ignored, Upload(kind, (), tuple(problems), 0, _letters(positions))
+    return positions, ignored, None
 
 
 def _letters(positions: Mapping[str, int]) -> dict[str, str]:
@@ -1097,7 +1151,8 @@ def _read_data(
         if row_count > max_rows:
             return _refused(kind, "data.error.too_many_rows", max=f"{max_rows:,}")
         read, bad = _row_values(kind, number, values, formulas, positions, letters)
-        bad += _headerless_cells(header, number, values, headerless)
+        if not kind.ignore_unknown:
+            bad += _headerless_cells(header, number, values, headerless)
         problems += bad
         if not bad:
             rows.append(Row(number, read))
@@ -1141,3 +1196,50 @@ def _headerless_cells(header: Any, number: int, values: Sequence[Any], reported:
             reported.add(index)
             problems.append(Problem(number, None, "data.error.headerless", {}, get_column_letter(index + 1)))
     return problems
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # Excel's "CSV UTF-8", and what Chinese Excel saves by default
+CSV_SEPARATORS = (",", "\t", ";")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Whether the bytes could be a CSV file: no zip or old-Office signature and no NUL bytes."""
+    head = data[:4096]
+    return not head.startswith((b"PK", CFB_MAGIC)) and b"\x00" not in head
+
+
+def _decoded(data: bytes) -> str | None:
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _read_csv(data: bytes, kind: RecordType, options: _Options, deadline: _Deadline) -> Upload:
+    """A CSV file read as a sheet: every cell is text, converted by its column like a typed one."""
+    text = _decoded(data)
+    if text is None:
+        return _refused(kind, "data.error.not_text")
+    first_line = text.split("\n", 1)[0]
+    separator = max(CSV_SEPARATORS, key=first_line.count)
+    max_columns, max_sheet_rows = sheet_limits(kind, max_rows=options.max_rows)
+    try:
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        reading = _Reading()
+        pairs = reading.bounded(
+            ((tuple(record[:max_columns]), ()) for record in records),
+            max_sheet_rows=max_sheet_rows,
+            deadline=deadline,
+        )
+        upload = _read_rows(kind, None, pairs, options)
+    except _TooLong:
+        return _refused(
+            kind, "data.error.sheet_too_long", last=f"{max_sheet_rows + 1:,}", max=f"{options.max_rows:,}"
+        )
+    except csv.Error:
+        return _refused(kind, "data.error.corrupt")
+    return dataclasses.replace(upload, cells_read=reading.cells)
