@@ -56,6 +56,7 @@ CORRECTION_RESOLVE = "correction.resolve"  # mark a sent-back change as correcte
 ATTENDANCE_RECORD = "training.attendance"  # mark who attended a training session that has started
 POSTING_UPDATE = "village.posting"  # appoint or replace a first secretary; add or end work-team members
 VILLAGE_PRODUCT_UPDATE = "village.product"  # change a village's signature product
+DATA_LOAD = "data.load"  # load a county's own files: divisions, boundaries, households, rosters
 
 # action → {role: scope}. A role missing from an action's rule may not do it (leaders are in none:
 # they read everything and write nothing). A new action is one line here.
@@ -66,6 +67,7 @@ RULES: dict[str, Mapping[Role, Scope]] = {
     HOUSEHOLD_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
     PLAN_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
     ACCOUNTS_MANAGE: {Role.ADMIN: Scope.COUNTY},
+    DATA_LOAD: {Role.ADMIN: Scope.COUNTY},
     CORRECTION_REQUEST: {Role.TOWN_EDITOR: Scope.TOWN},
     CORRECTION_RESOLVE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
     ATTENDANCE_RECORD: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
