@@ -3,9 +3,10 @@
     python -m lib.load divisions 区划.xlsx --dry-run        # what it would add, change, leave alone
     python -m lib.load divisions 区划.xlsx                  # load it when every row passes
     python -m lib.load households 建档立卡户.xlsx --retire-missing
+    python -m lib.load boundaries 村级界线.zip --epsg 4547   # GeoJSON or a zipped Shapefile
     python -m lib.load template households --lang zh > 建档立卡户模板.xlsx
 
-KIND is one of: divisions, households. A file is .xlsx or .csv (UTF-8 or GB 18030). Nothing is
+KIND is one of: divisions, households, boundaries. A file is .xlsx or .csv (UTF-8 or GB 18030). Nothing is
 written unless every row passes; a file that changes nothing writes nothing. Records the file no
 longer holds are listed and retired (never deleted) only with --retire-missing. The command line
 acts as an admin (audit rows say "cli"), like python -m lib.admin.
@@ -29,10 +30,19 @@ from lib.core import config
 from lib.core.db import DatabaseError, check_connection, explain_failure, make_engine
 from lib.core.i18n import set_language, t
 from lib.core.schema import upgrade
+from lib.files.boundaries import read_boundaries
 from lib.files.imports import column_text, problem_text, template_bytes
-from lib.files.loads import KINDS, LOAD_MAX_BYTES, load_kind, read_file
+from lib.files.loads import BOUNDARIES, KINDS, LOAD_MAX_BYTES, load_kind, read_file
 from lib.rules.permissions import COMMAND_LINE
-from lib.services.loading import Change, LoadReport, check_load, run_load, saved_mapping
+from lib.services.loading import (
+    Change,
+    LoadReport,
+    check_load,
+    division_codes,
+    load_boundaries,
+    run_load,
+    saved_mapping,
+)
 
 SHOWN_CHANGES = 50  # changes listed one by one (--all lists every one)
 
@@ -87,6 +97,12 @@ def report_lines(
     lines += [f"  {change_line(change)}" for change in shown]
     if len(shown) < len(report.changes):
         lines.append("  " + t("load.report.more", n=f"{len(report.changes) - len(shown):,}"))
+    if report.unmatched:
+        lines.append(t("load.report.unmatched", n=f"{len(report.unmatched):,}"))
+        lines += [
+            f"  {t('load.report.row', row=change.row)}  {change.key}  {change.new.get('name', '')}".rstrip()
+            for change in report.unmatched
+        ]
     if report.missing:
         key = "load.report.missing_retired" if retire_missing and not dry_run else "load.report.missing"
         lines.append(t(key, n=f"{len(report.missing):,}"))
@@ -116,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--as-of", type=dt.date.fromisoformat, default=None, help="the date of the data (YYYY-MM-DD)"
     )
+    parser.add_argument("--code-property", help="boundaries: the property holding the division code")
+    parser.add_argument("--epsg", type=int, help="boundaries: the EPSG code of the file's coordinates")
     return parser
 
 
@@ -130,13 +148,32 @@ def _template(kind_code: str, lang: str) -> int:
     return 0
 
 
+def _load_boundaries(session: Session, args: argparse.Namespace, data: bytes, file_name: str) -> int:
+    outlines = read_boundaries(
+        data, code_property=args.code_property, epsg=args.epsg, known_codes=division_codes(session)
+    )
+    session.rollback()
+    report = load_boundaries(
+        session, actor=COMMAND_LINE, outlines=outlines, file_name=file_name, write=not args.dry_run
+    )
+    if outlines.code_property:
+        print(t("load.report.source_crs", crs=outlines.source_crs, field=outlines.code_property))
+    for line in report_lines(report, dry_run=args.dry_run, retire_missing=False, every=args.all):
+        print(line)
+    return 2 if report.problems else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     lang = set_language(args.lang)
     if args.kind == "template":
         return _template(args.file, lang)
-    if args.kind not in KINDS:
-        print(t("load.cli.unknown_kind", kind=args.kind, kinds=", ".join(KINDS)), file=sys.stderr)
+    kinds = (*KINDS, BOUNDARIES.code)
+    if args.kind not in kinds:
+        print(t("load.cli.unknown_kind", kind=args.kind, kinds=", ".join(kinds)), file=sys.stderr)
+        return 2
+    if args.kind != BOUNDARIES.code and (args.code_property or args.epsg):
+        print(t("load.cli.boundaries_only"), file=sys.stderr)
         return 2
     path = Path(args.file)
     try:
@@ -156,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_connection(engine)
         upgrade(engine)
         with Session(engine) as session:
+            if args.kind == BOUNDARIES.code:
+                return _load_boundaries(session, args, data, path.name)
             mapping = saved_mapping(session, args.kind)
             session.rollback()
             upload = read_file(data, args.kind, mapping=mapping)

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 from pathlib import Path
 
+import shapefile
 from openpyxl import Workbook
+from pyproj import CRS, Transformer
+from pyproj.enums import WktVersion
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -627,10 +632,84 @@ def households_xlsx() -> bytes:
     return buffer.getvalue()
 
 
+# Outlines: rectangles with a ragged northern edge, the villages strips of their town.
+# code → (west, south, east, north) in degrees
+TOWN_BOXES = {
+    "349902101000": (116.48, 31.19, 116.56, 31.25),
+    "349902102000": (116.56, 31.15, 116.62, 31.20),
+    "349902201000": (116.42, 31.11, 116.48, 31.17),
+}
+VILLAGE_STRIPS = {
+    "349902101000": ["349902101201", "349902101202", "349902101203"],
+    "349902102000": ["349902102201", "349902102202"],
+    "349902201000": ["349902201202", "349902201201"],
+}
+PROJECTED_EPSG = 4548  # CGCS2000 / 3-degree Gauss-Kruger CM 117E, as county land surveys use
+
+
+def _ring(west: float, south: float, east: float, north: float) -> list[tuple[float, float]]:
+    """A closed ring, counter-clockwise, its northern edge in five ragged steps."""
+    steps = 5
+    top = [(east - (east - west) * i / steps, north - (0.004 if i % 2 else 0.0)) for i in range(steps + 1)]
+    return [(west, south), (east, south), *top, (west, south)]
+
+
+def village_boxes() -> dict[str, tuple[float, float, float, float]]:
+    boxes = {}
+    for town, villages in VILLAGE_STRIPS.items():
+        west, south, east, north = TOWN_BOXES[town]
+        width = (east - west) / len(villages)
+        for index, code in enumerate(villages):
+            boxes[code] = (west + index * width, south, west + (index + 1) * width, north)
+    return boxes
+
+
+def towns_shapefile_zip() -> bytes:
+    """The towns as a land-survey layer: a zipped Shapefile in projected metres (EPSG:4548), XZQDM
+    and XZQMC in a GBK .dbf without a .cpg, the county's outline as one more feature."""
+    to_metres = Transformer.from_crs(4326, PROJECTED_EPSG, always_xy=True)
+    names = {code: name for code, name, *_ in DIVISIONS}
+    features = [(COUNTY[0], COUNTY[1], (116.42, 31.11, 116.62, 31.25))]
+    features += [(code, names[code], box) for code, box in TOWN_BOXES.items()]
+    shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    with shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON, encoding="gbk") as writer:
+        writer.field("OBJECTID", "N", 10)
+        writer.field("XZQDM", "C", 12)
+        writer.field("XZQMC", "C", 60)
+        for number, (code, name, box) in enumerate(features, start=1):
+            ring = [to_metres.transform(lon, lat) for lon, lat in _ring(*box)]
+            writer.poly([list(reversed(ring))])  # a Shapefile's outer rings run clockwise
+            writer.record(number, code, name)
+    prj = CRS.from_epsg(PROJECTED_EPSG).to_wkt(WktVersion.WKT1_ESRI)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for suffix, part in (("shp", shp), ("shx", shx), ("dbf", dbf)):
+            archive.writestr(f"乡镇界线.{suffix}", part.getvalue())
+        archive.writestr("乡镇界线.prj", prj)
+    return buffer.getvalue()
+
+
+def villages_geojson() -> bytes:
+    """The villages as GeoJSON in WGS84, with `code` and `name`."""
+    names = {code: name for code, name, *_ in DIVISIONS}
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": code, "name": names[code]},
+            "geometry": {"type": "Polygon", "coordinates": [[list(point) for point in _ring(*box)]]},
+        }
+        for code, box in village_boxes().items()
+    ]
+    collection = {"type": "FeatureCollection", "features": features}
+    return json.dumps(collection, ensure_ascii=False, indent=1).encode("utf-8")
+
+
 def main() -> None:
     SAMPLES.mkdir(parents=True, exist_ok=True)
     (SAMPLES / "divisions.csv").write_bytes(divisions_csv())
     (SAMPLES / "households.xlsx").write_bytes(households_xlsx())
+    (SAMPLES / "towns.zip").write_bytes(towns_shapefile_zip())
+    (SAMPLES / "villages.geojson").write_bytes(villages_geojson())
     print(f"wrote {', '.join(sorted(p.name for p in SAMPLES.iterdir()))} in {SAMPLES}")
 
 

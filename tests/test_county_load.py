@@ -8,22 +8,26 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import zipfile
 from collections import Counter
 from typing import Any
 
 import pytest
+import shapefile
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from lib.core import config
 from lib.core.domain import Role
-from lib.core.models import INCLUDE_RETIRED, AuditEntry, Household, HouseholdIncome, Town, Village
+from lib.core.models import INCLUDE_RETIRED, AuditEntry, Boundary, Household, HouseholdIncome, Town, Village
+from lib.files.boundaries import read_boundaries
 from lib.files.loads import read_file
 from lib.queries.common import data_version
 from lib.queries.overview import totals, town_progress
 from lib.rules.permissions import COMMAND_LINE, Actor
-from lib.services.loading import LoadReport, check_load, run_load
+from lib.services.loading import LoadReport, check_load, division_codes, load_boundaries, run_load
 from scripts import make_samples
 
 SAMPLES = config.ROOT / "data" / "samples"
@@ -320,3 +324,85 @@ def test_samples_are_the_ones_the_script_makes() -> None:
     """data/samples matches scripts/make_samples.py (the README's walk-through uses these files)."""
     assert make_samples.divisions_csv() == _sample("divisions.csv")
     assert _household_rows(make_samples.households_xlsx()) == _household_rows()
+
+
+# --- boundaries ---------------------------------------------------------------------------------
+
+
+def _load_boundaries(engine: Engine, data: bytes, **options: Any) -> LoadReport:
+    with Session(engine) as session:
+        codes = division_codes(session)
+        session.rollback()
+        return load_boundaries(
+            session, actor=COMMAND_LINE, outlines=read_boundaries(data, known_codes=codes, **options)
+        )
+
+
+def _stored_outlines(engine: Engine) -> dict[str, str]:
+    with Session(engine) as session:
+        return dict(session.execute(select(Boundary.code, Boundary.level)).all())
+
+
+def test_boundaries_from_a_projected_shapefile_and_a_geojson_are_stored(county: Engine) -> None:
+    with zipfile.ZipFile(io.BytesIO(_sample("towns.zip"))) as archive:
+        dbf = next(name for name in archive.namelist() if name.endswith(".dbf"))
+        shp = next(name for name in archive.namelist() if name.endswith(".shp"))
+        shx = next(name for name in archive.namelist() if name.endswith(".shx"))
+        layer = shapefile.Reader(
+            shp=io.BytesIO(archive.read(shp)),
+            shx=io.BytesIO(archive.read(shx)),
+            dbf=io.BytesIO(archive.read(dbf)),
+            encoding="gbk",
+        )
+        town_codes = [record["XZQDM"] for record in layer.records()]
+    villages = json.loads(_sample("villages.geojson"))["features"]
+    assert _load_boundaries(county, _sample("towns.zip")).committed
+    assert _load_boundaries(county, _sample("villages.geojson")).committed
+    stored = _stored_outlines(county)
+    assert sorted(stored) == sorted(
+        [code[:6] if code.endswith("000000") else code[:9] for code in town_codes]
+        + [feature["properties"]["code"] for feature in villages]
+    )
+    with Session(county) as session:
+        # 新街社区 had no coordinates in the division list: it gets a point inside its outline
+        lon, lat = session.execute(
+            select(Village.lon, Village.lat).where(Village.code == "349902101203")
+        ).one()
+        west, south, east, north = make_samples.village_boxes()["349902101203"]
+        assert lon is not None and lat is not None
+        assert west < lon < east and south < lat < north
+        # the projected town came back to where it was drawn, within a metre or so
+        town = json.loads(session.scalar(select(Boundary.geometry).where(Boundary.code == "349902102")) or "")
+    xs = [x for x, _ in town["coordinates"][0]]
+    assert min(xs) == pytest.approx(116.56, abs=1e-5) and max(xs) == pytest.approx(116.62, abs=1e-5)
+    before = _state(county)
+    again = _load_boundaries(county, _sample("villages.geojson"))
+    assert not again.committed and again.changes == [] and again.unchanged == len(villages)
+    assert _state(county) == before
+
+
+def test_outlines_of_unknown_divisions_are_listed_not_stored(county: Engine) -> None:
+    villages = json.loads(_sample("villages.geojson"))
+    stray = json.loads(json.dumps(villages["features"][0]))
+    stray["properties"] = {"code": "349902101299", "name": "邻县的村"}
+    villages["features"].append(stray)
+    report = _load_boundaries(county, json.dumps(villages).encode())
+    assert report.committed
+    assert [(change.row, change.key) for change in report.unmatched] == [
+        (len(villages["features"]), "349902101299")
+    ]
+    assert "349902101299" not in _stored_outlines(county)
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (b'{"type": "FeatureCollection", "features": [', "boundaries.error.damaged"),
+        (b"not a boundary file", "boundaries.error.not_boundary_file"),
+    ],
+)
+def test_a_bad_boundary_file_writes_nothing(county: Engine, data: bytes, key: str) -> None:
+    before = _state(county)
+    report = _load_boundaries(county, data)
+    assert key in [p.key for p in report.problems] and not report.committed
+    assert _state(county) == before and _stored_outlines(county) == {}

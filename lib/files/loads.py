@@ -321,6 +321,14 @@ HOUSEHOLDS = RecordType(
 
 KINDS: dict[str, RecordType] = {kind.code: kind for kind in (DIVISIONS, HOUSEHOLDS)}
 
+# Boundary files are read by lib.files.boundaries, not as sheets; this names the kind in reports.
+BOUNDARIES = RecordType(
+    code="boundaries",
+    action=DATA_LOAD,
+    columns=(_col("code", "value", parse=division_code),),
+    build=lambda values, ids: dict(values),
+)
+
 
 def load_kind(code: str) -> RecordType:
     """The load kind called `code` (KeyError for an unknown one)."""

@@ -35,6 +35,7 @@ from lib.core.errors import PermissionDenied
 from lib.core.models import (
     INCLUDE_RETIRED,
     AuditEntry,
+    Boundary,
     HeaderMapping,
     Household,
     HouseholdCause,
@@ -43,8 +44,9 @@ from lib.core.models import (
     Town,
     Village,
 )
+from lib.files.boundaries import BoundaryFile, Outline
 from lib.files.imports import Problem, RecordType, Row, Upload, duplicate_problems, normalize
-from lib.files.loads import load_kind
+from lib.files.loads import BOUNDARIES, load_kind
 from lib.rules import register
 from lib.rules.divisions import english_name, level_of, stored_code, town_of
 from lib.rules.permissions import DATA_LOAD, Actor
@@ -84,6 +86,7 @@ class LoadReport:
     missing: list[Change] = field(default_factory=list)  # stored records the file no longer holds
     unchanged: int = 0
     ignored: tuple[str, ...] = ()  # the file's headers read as no column
+    unmatched: list[Change] = field(default_factory=list)  # outlines whose code names no division
     loaded_before: dt.datetime | None = None  # the same rows were loaded then
     committed: bool = False
 
@@ -653,6 +656,173 @@ def run_load(
             rollups.rebuild(session)
         else:
             bump_data_version(session, households=households, villages=villages)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    report.committed = True
+    return report
+
+
+# --- boundaries -------------------------------------------------------------------------------
+
+
+def _digest(geometry: str) -> str:
+    """A short stand-in for an outline in the audit log (outlines are kilobytes each)."""
+    return hashlib.sha256(geometry.encode()).hexdigest()[:12]
+
+
+def _geometry_text(outline: Outline) -> str:
+    return json.dumps(outline.geometry, separators=(",", ":"), sort_keys=True)
+
+
+def _stored_key(outline: Outline) -> str:
+    return outline.code[:COUNTY_DIGITS] if outline.level == "county" else stored_code(outline.code)
+
+
+COUNTY_DIGITS = 6
+
+
+def _plan_boundaries(
+    session: Session, outlines: Sequence[Outline], *, source: str | None
+) -> tuple[_Plan, list[Change]]:
+    """The outlines to add or change, the towns' and villages' missing coordinates to fill with a
+    point inside their outline, and the outlines whose code names no stored division."""
+    plan = _Plan()
+    unmatched: list[Change] = []
+    places = {
+        "town": {r.code: r for r in _all(session, Town.id, Town.code, Town.lon, Town.lat, Town.retired_on)},
+        "village": {
+            r.code: r
+            for r in _all(session, Village.id, Village.code, Village.lon, Village.lat, Village.retired_on)
+        },
+    }
+    counties = {code[:COUNTY_DIGITS] for code in places["town"]}
+    stored = {r.code: r for r in _all(session, Boundary.code, Boundary.level, Boundary.geometry)}
+    for outline in outlines:
+        key = _stored_key(outline)
+        place = places.get(outline.level, {}).get(key)
+        known = (
+            key in counties if outline.level == "county" else place is not None and place.retired_on is None
+        )
+        if not known:
+            unmatched.append(
+                Change(outline.number, "boundaries", outline.code, "add", {}, {"name": outline.name or ""})
+            )
+            continue
+        geometry = _geometry_text(outline)
+        lon, lat = outline.point
+        wanted = {"level": outline.level, "geometry": geometry, "lon": lon, "lat": lat, "source": source}
+        old = stored.get(key)
+        if old is None:
+            plan.changes.append(Change(outline.number, "boundaries", key, "add", {}, wanted))
+        elif old.geometry != geometry or old.level != outline.level:
+            plan.changes.append(
+                Change(outline.number, "boundaries", key, "change", {"geometry": old.geometry}, wanted)
+            )
+        else:
+            plan.unchanged += 1
+        if place is not None and (place.lon is None or place.lat is None):
+            table = "towns" if outline.level == "town" else "villages"
+            plan.changes.append(
+                Change(
+                    outline.number,
+                    table,
+                    key,
+                    "change",
+                    {"lon": None, "lat": None},
+                    {"lon": lon, "lat": lat},
+                    place.id,
+                )
+            )
+    return plan, unmatched
+
+
+def _boundary_audit(change: Change) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    if change.table != "boundaries":
+        return (dict(change.old) if change.action != "add" else None), dict(change.new)
+    new = {**change.new, "geometry": _digest(change.new["geometry"])}
+    old = {"geometry": _digest(change.old["geometry"])} if change.action == "change" else None
+    return old, new
+
+
+def _write_boundaries(session: Session, changes: Sequence[Change]) -> list[int]:
+    outlines = [c for c in changes if c.table == "boundaries"]
+    new = [{"code": c.key, **c.new, "version": 1} for c in outlines if c.action == "add"]
+    if new:
+        session.execute(insert(Boundary), new)
+    for change in outlines:
+        if change.action == "change":
+            session.execute(
+                update(Boundary)
+                .where(Boundary.code == change.key)
+                .values(**change.new, version=Boundary.version + 1)
+            )
+    _write_updates(session, Town, [c for c in changes if c.table == "towns"], dt.date.today())
+    _write_updates(session, Village, [c for c in changes if c.table == "villages"], dt.date.today())
+    return [c.record_id for c in changes if c.table == "villages" and c.record_id is not None]
+
+
+def division_codes(session: Session) -> set[str]:
+    """Every live town's and village's 12-digit code (a boundary file's codes are matched to them)."""
+    towns = {f"{code}000" for code in session.scalars(select(Town.code))}
+    return towns | set(session.scalars(select(Village.code)))
+
+
+def load_boundaries(
+    session: Session,
+    *,
+    actor: Actor | None,
+    outlines: BoundaryFile,
+    file_name: str | None = None,
+    write: bool = True,
+) -> LoadReport:
+    """Store a boundary file's outlines (upsert on the division's code), all or none.
+
+    A file with problems writes nothing. Outlines whose code names no stored division are listed
+    in `unmatched` and not stored; the rest are. A town or village without coordinates gets a
+    point inside its outline. `write=False` is the dry run (no write lock taken).
+    """
+    report = LoadReport(BOUNDARIES, outlines.feature_count, list(outlines.problems))
+    if write:
+        begin_write(session)
+    try:
+        try:
+            fresh = require_role(session, actor, DATA_LOAD)
+        except PermissionDenied:
+            report.problems.append(Problem(None, None, "load.error.may_not_load"))
+            session.rollback()
+            return report
+        if report.problems or not outlines.outlines:
+            if not report.problems:
+                report.problems.append(Problem(None, None, "boundaries.error.no_outlines"))
+            session.rollback()
+            return report
+        plan, report.unmatched = _plan_boundaries(
+            session, outlines.outlines, source=(file_name or "")[:200] or None
+        )
+        report.changes, report.unchanged = plan.changes, plan.unchanged
+        if not write or not plan.changes:
+            session.rollback()
+            return report
+        villages = _write_boundaries(session, plan.changes)
+        reason = f"boundaries: {file_name}" if file_name else "boundaries"
+        audits = []
+        for change in plan.changes:
+            old, new = _boundary_audit(change)
+            audits.append(
+                audit_values(
+                    actor=fresh,
+                    action=f"load.{change.action}",
+                    table=change.table,
+                    key=change.key,
+                    old=old,
+                    new=new,
+                    reason=reason,
+                )
+            )
+        insert_many(session, AuditEntry, audits)
+        bump_data_version(session, villages=villages)
         session.commit()
     except BaseException:
         session.rollback()
