@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 from lib.core.db import begin_write
 from lib.core.errors import PermissionDenied
 from lib.core.models import (
-    INCLUDE_RETIRED,
     AuditEntry,
     Boundary,
     HeaderMapping,
@@ -54,25 +53,23 @@ from lib.rules.privacy import mask_id_number
 from lib.services import rollups
 from lib.services.auth import require_role
 from lib.services.common import audit_values, bump_data_version, insert_many
+from lib.services.load_common import (
+    Action,
+    Change,
+    KindLoader,
+    Plan,
+    columns_of,
+    differences,
+    given_values,
+    plan_upsert,
+    read_all,
+    row_problem,
+    uniform_rows,
+    write_updates,
+)
 
-Action = Literal["add", "change", "retire", "restore"]
 ROLLUP_REBUILD_AT = 2000  # more changed households than this: rebuild the rollups whole
 LOOKUP_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class Change:
-    """One record the load adds, changes, retires or brings back: `old` and `new` hold the fields
-    that differ (all of them for an added record). `row` is the file's row; None for a record the
-    file no longer holds."""
-
-    row: int | None
-    table: str
-    key: str
-    action: Action
-    old: Mapping[str, Any]
-    new: Mapping[str, Any]
-    record_id: int | None = None
 
 
 @dataclass
@@ -101,90 +98,28 @@ class LoadReport:
 # --- the plan -------------------------------------------------------------------------------------
 
 
-def _problem(row: Row | None, column: str | None, key: str, **params: Any) -> Problem:
-    return Problem(row.number if row else None, column, key, params)
-
-
-def _differences(
-    stored: Mapping[str, Any], wanted: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    old = {name: stored[name] for name, value in wanted.items() if stored[name] != value}
-    return old, {name: wanted[name] for name in old}
-
-
-def _given(values: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The fields among `names` the row gives a value for (a blank cell leaves the stored value)."""
-    return {name: values[name] for name in names if values.get(name) is not None}
-
-
-def _all(session: Session, *columns: Any, join: Any = None) -> list[Any]:
-    """Rows of `columns`, retired records included (the loaders match them to the file's rows)."""
-    query = select(*columns)
-    if join is not None:
-        query = query.join(join)
-    return list(session.execute(query.execution_options(**{INCLUDE_RETIRED: True})))
-
-
-def _uniform(model: Any, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` with the same columns each (one INSERT for all): a column a row lacks gets its default."""
-    names = {name for row in rows for name in row}
-    defaults = {}
-    for name in names:
-        default = model.__table__.c[name].default
-        defaults[name] = default.arg if default is not None and default.is_scalar else None
-    return [{name: row.get(name, defaults[name]) for name in names} for row in rows]
-
-
 TOWN_FIELDS = ("name_zh", "name_en", "lon", "lat")
 VILLAGE_FIELDS = (*TOWN_FIELDS, "is_poor", "planned_exit_year", "actual_exit_year", "population")
 
 
-@dataclass
-class _Plan:
-    problems: list[Problem] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    missing: list[Change] = field(default_factory=list)
-    unchanged: int = 0
-
-
-def _upsert(
-    plan: _Plan,
-    row: Row,
-    *,
-    table: str,
-    key: str,
-    stored: Mapping[str, Any] | None,
-    wanted: Mapping[str, Any],
-    retired: bool,
-) -> None:
-    if stored is None:
-        plan.changes.append(Change(row.number, table, key, "add", {}, dict(wanted)))
-        return
-    old, new = _differences(stored, wanted)
-    if retired:
-        plan.changes.append(Change(row.number, table, key, "restore", old, new, stored["id"]))
-    elif new:
-        plan.changes.append(Change(row.number, table, key, "change", old, new, stored["id"]))
-    else:
-        plan.unchanged += 1
-
-
-def _plan_divisions(session: Session, rows: Sequence[Row], *, as_of: dt.date) -> _Plan:
-    plan = _Plan()
+def _plan_divisions(session: Session, rows: Sequence[Row], *, as_of: dt.date) -> Plan:
+    plan = Plan()
     towns = {
         r.code: r._asdict()
-        for r in _all(session, Town.id, Town.code, Town.retired_on, *_cols(Town, TOWN_FIELDS))
+        for r in read_all(session, Town.id, Town.code, Town.retired_on, *columns_of(Town, TOWN_FIELDS))
     }
     villages = {
         r.code: r._asdict()
-        for r in _all(session, Village.id, Village.code, Village.retired_on, *_cols(Village, VILLAGE_FIELDS))
+        for r in read_all(
+            session, Village.id, Village.code, Village.retired_on, *columns_of(Village, VILLAGE_FIELDS)
+        )
     }
     file_towns: set[str] = set()
     for row in rows:
         code = row.values["code"]
         level = level_of(code)
         if row.values.get("level") not in (None, level):
-            plan.problems.append(_problem(row, "level", "load.error.level_mismatch", code=code))
+            plan.problems.append(row_problem(row, "level", "load.error.level_mismatch", code=code))
             continue
         if level == "town":
             file_towns.add(stored_code(code))
@@ -196,16 +131,16 @@ def _plan_divisions(session: Session, rows: Sequence[Row], *, as_of: dt.date) ->
             continue  # the county's own row names no town or village
         year = row.values.get("actual_exit_year")
         if year is not None and year > as_of.year:
-            plan.problems.append(_problem(row, "actual_exit_year", "load.error.year_future", year=year))
+            plan.problems.append(row_problem(row, "actual_exit_year", "load.error.year_future", year=year))
             continue
         key = stored_code(code)
         file_codes.add(key)
         if level == "town":
             stored = towns.get(key)
-            wanted = _given(row.values, TOWN_FIELDS)
+            wanted = given_values(row.values, TOWN_FIELDS)
             if stored is None:
                 wanted.setdefault("name_en", english_name(row.values["name_zh"]))
-            _upsert(
+            plan_upsert(
                 plan,
                 row,
                 table="towns",
@@ -218,16 +153,16 @@ def _plan_divisions(session: Session, rows: Sequence[Row], *, as_of: dt.date) ->
         town = town_of(code)
         if town not in file_towns and (town not in towns or towns[town]["retired_on"] is not None):
             plan.problems.append(
-                _problem(row, "code", "load.error.town_missing", code=code, town=f"{town}000")
+                row_problem(row, "code", "load.error.town_missing", code=code, town=f"{town}000")
             )
             continue
         stored = villages.get(key)
-        wanted = _given(row.values, VILLAGE_FIELDS)
+        wanted = given_values(row.values, VILLAGE_FIELDS)
         if stored is None:
             wanted.setdefault("name_en", english_name(row.values["name_zh"]))
             wanted.setdefault("is_poor", False)
             wanted["town_code"] = town
-        _upsert(
+        plan_upsert(
             plan,
             row,
             table="villages",
@@ -241,10 +176,6 @@ def _plan_divisions(session: Session, rows: Sequence[Row], *, as_of: dt.date) ->
             if key not in file_codes and stored["retired_on"] is None:
                 plan.missing.append(Change(None, table, key, "retire", {}, {}, stored["id"]))
     return plan
-
-
-def _cols(model: Any, names: Iterable[str]) -> list[Any]:
-    return [getattr(model, name) for name in names]
 
 
 HOUSEHOLD_FIELDS = (
@@ -274,13 +205,15 @@ def _household_values(row: Row, problems: list[Problem]) -> dict[str, Any] | Non
     members, labour = values.get("members"), values.get("labour_count")
     if members is not None and labour is not None and labour > members:
         problems.append(
-            _problem(row, "labour_count", "load.error.labour_exceeds_members", labour=labour, members=members)
+            row_problem(
+                row, "labour_count", "load.error.labour_exceeds_members", labour=labour, members=members
+            )
         )
         return None
     registered, exited = values.get("registered_year"), values.get("exit_year")
     if registered is not None and exited is not None and exited < registered:
         problems.append(
-            _problem(
+            row_problem(
                 row, "exit_year", "load.error.exit_before_registered", exit=exited, registered=registered
             )
         )
@@ -290,16 +223,16 @@ def _household_values(row: Row, problems: list[Problem]) -> dict[str, Any] | Non
         try:
             register.housing(grade, "是" if dangerous else "否")
         except register.RegisterValueError as error:
-            problems.append(_problem(row, "dangerous_house", error.key, **error.params))
+            problems.append(row_problem(row, "dangerous_house", error.key, **error.params))
             return None
     if dangerous is not None and grade is None:
         values.setdefault("guarantee_housing", not dangerous)
-    return _given(values, HOUSEHOLD_FIELDS)
+    return given_values(values, HOUSEHOLD_FIELDS)
 
 
-def _village_ids(session: Session, rows: Sequence[Row], plan: _Plan) -> dict[int, int]:
+def _village_ids(session: Session, rows: Sequence[Row], plan: Plan) -> dict[int, int]:
     """Each row's village id, from its village code or its town's and village's names."""
-    live = _all(
+    live = read_all(
         session,
         Village.id,
         Village.code,
@@ -320,11 +253,13 @@ def _village_ids(session: Session, rows: Sequence[Row], plan: _Plan) -> dict[int
             if code in by_code:
                 found[row.number] = by_code[code]
             else:
-                plan.problems.append(_problem(row, "village_code", "load.error.village_unknown", code=code))
+                plan.problems.append(
+                    row_problem(row, "village_code", "load.error.village_unknown", code=code)
+                )
             continue
         town_name, village_name = row.values.get("town_name"), row.values.get("village_name")
         if not village_name:
-            plan.problems.append(_problem(row, None, "load.error.village_needed"))
+            plan.problems.append(row_problem(row, None, "load.error.village_needed"))
             continue
         ids = [
             village_id
@@ -337,31 +272,31 @@ def _village_ids(session: Session, rows: Sequence[Row], plan: _Plan) -> dict[int
         else:
             key = "load.error.village_ambiguous" if ids else "load.error.village_name_unknown"
             plan.problems.append(
-                _problem(row, "village_name", key, village=village_name, town=town_name or "")
+                row_problem(row, "village_name", key, village=village_name, town=town_name or "")
             )
     return found
 
 
-def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -> _Plan:
-    plan = _Plan()
+def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -> Plan:
+    plan = Plan()
     village_of_row = _village_ids(session, rows, plan)
     stored = {
         r.archive_no: r._asdict()
-        for r in _all(
+        for r in read_all(
             session,
             Household.id,
             Household.archive_no,
             Household.village_id,
             Household.retired_on,
-            *_cols(Household, HOUSEHOLD_FIELDS),
+            *columns_of(Household, HOUSEHOLD_FIELDS),
         )
     }
     causes: dict[int, set[str]] = {}
-    for household_id, cause in _all(session, HouseholdCause.household_id, HouseholdCause.cause):
+    for household_id, cause in read_all(session, HouseholdCause.household_id, HouseholdCause.cause):
         causes.setdefault(household_id, set()).add(cause)
     incomes = {
         (r.household_id, r.year): r.per_capita_income
-        for r in _all(
+        for r in read_all(
             session, HouseholdIncome.household_id, HouseholdIncome.year, HouseholdIncome.per_capita_income
         )
     }
@@ -381,13 +316,15 @@ def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -
         if id_number:
             if id_number in seen_ids:
                 plan.problems.append(
-                    _problem(row, "head_id_number", "load.error.id_repeated", first=seen_ids[id_number])
+                    row_problem(row, "head_id_number", "load.error.id_repeated", first=seen_ids[id_number])
                 )
                 continue
             seen_ids[id_number] = row.number
             owner = id_owner.get(id_number)
             if owner is not None and owner != archive_no:
-                plan.problems.append(_problem(row, "head_id_number", "load.error.id_taken", archive_no=owner))
+                plan.problems.append(
+                    row_problem(row, "head_id_number", "load.error.id_taken", archive_no=owner)
+                )
                 continue
         wanted["village_id"] = village_id
         record = stored.get(archive_no)
@@ -405,7 +342,7 @@ def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -
                 wanted["income"] = [year, income]
             plan.changes.append(Change(row.number, "households", archive_no, "add", {}, wanted))
             continue
-        old, new = _differences(record, wanted)
+        old, new = differences(record, wanted)
         had = causes.get(record["id"], set())
         if row_causes and not row_causes <= had:
             old["causes"], new["causes"] = sorted(had), sorted(had | row_causes)
@@ -421,8 +358,10 @@ def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -
             )
         else:
             plan.unchanged += 1
-    covered_towns = {r.town_id for r in _all(session, Village.id, Village.town_id) if r.id in file_villages}
-    village_town = {r.id: r.town_id for r in _all(session, Village.id, Village.town_id)}
+    covered_towns = {
+        r.town_id for r in read_all(session, Village.id, Village.town_id) if r.id in file_villages
+    }
+    village_town = {r.id: r.town_id for r in read_all(session, Village.id, Village.town_id)}
     for key, record in sorted(stored.items()):
         if (
             key not in file_keys
@@ -431,9 +370,6 @@ def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -
         ):
             plan.missing.append(Change(None, "households", key, "retire", {}, {}, record["id"]))
     return plan
-
-
-PLANNERS = {"divisions": _plan_divisions, "households": _plan_households}
 
 
 def rows_hash(kind: RecordType, rows: Sequence[Row]) -> str:
@@ -461,7 +397,7 @@ def _plan(
         return fresh, report
     repeated = duplicate_problems(kind, upload.rows)
     once = [row for row in upload.rows if row.number not in {p.row for p in repeated}]
-    plan = PLANNERS[kind.code](session, once, as_of=as_of)
+    plan = LOADERS[kind.code].plan(session, once, as_of=as_of)
     letters = upload.letters
     report.problems.extend(
         Problem(p.row, p.column, p.key, p.params, letters.get(p.column or ""))
@@ -504,40 +440,19 @@ def _write_divisions(
 ) -> tuple[list[int], list[int]]:
     towns = [c for c in changes if c.table == "towns"]
     new_towns = [c for c in towns if c.action == "add"]
-    insert_many(session, Town, _uniform(Town, [{"code": c.key, **c.new} for c in new_towns]))
-    town_ids = {r.code: r.id for r in _all(session, Town.id, Town.code)}
+    insert_many(session, Town, uniform_rows(Town, [{"code": c.key, **c.new} for c in new_towns]))
+    town_ids = {r.code: r.id for r in read_all(session, Town.id, Town.code)}
     villages = [c for c in changes if c.table == "villages"]
     new_villages = [c for c in villages if c.action == "add"]
     village_rows = []
     for change in new_villages:
         values = {name: value for name, value in change.new.items() if name != "town_code"}
         village_rows.append({"code": change.key, "town_id": town_ids[change.new["town_code"]], **values})
-    added = insert_many(session, Village, _uniform(Village, village_rows))
-    _write_updates(session, Town, [c for c in towns if c.action != "add"], as_of)
-    _write_updates(session, Village, [c for c in villages if c.action != "add"], as_of)
+    added = insert_many(session, Village, uniform_rows(Village, village_rows))
+    write_updates(session, Town, [c for c in towns if c.action != "add"], as_of)
+    write_updates(session, Village, [c for c in villages if c.action != "add"], as_of)
     changed = [c.record_id for c in villages if c.record_id is not None]
     return [], [*added, *changed]
-
-
-def _write_updates(session: Session, model: Any, changes: Sequence[Change], as_of: dt.date) -> None:
-    for change in changes:
-        values: dict[str, Any] = {
-            name: value for name, value in change.new.items() if name not in ("causes", "income")
-        }
-        if change.action == "retire":
-            values["retired_on"] = as_of
-        elif change.action == "restore":
-            values["retired_on"] = None
-        if not values:
-            continue
-        if hasattr(model, "version"):
-            values["version"] = model.version + 1
-        session.execute(
-            update(model)
-            .where(model.id == change.record_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _write_households(
@@ -549,10 +464,14 @@ def _write_households(
         for c in added
     ]
     new_ids = dict(
-        zip((c.key for c in added), insert_many(session, Household, _uniform(Household, fields)), strict=True)
+        zip(
+            (c.key for c in added),
+            insert_many(session, Household, uniform_rows(Household, fields)),
+            strict=True,
+        )
     )
     record_ids = {c.key: c.record_id if c.record_id is not None else new_ids[c.key] for c in changes}
-    _write_updates(session, Household, [c for c in changes if c.action != "add"], as_of)
+    write_updates(session, Household, [c for c in changes if c.action != "add"], as_of)
     cause_rows = [
         {"household_id": record_ids[c.key], "cause": cause}
         for c in changes
@@ -584,13 +503,16 @@ def _write_households(
         []
         if len(ids) > ROLLUP_REBUILD_AT
         else sorted(
-            {r.village_id for r in _all(session, Household.id, Household.village_id) if r.id in set(ids)}
+            {r.village_id for r in read_all(session, Household.id, Household.village_id) if r.id in set(ids)}
         )
     )
     return ids, villages
 
 
-WRITERS = {"divisions": _write_divisions, "households": _write_households}
+LOADERS: dict[str, KindLoader] = {
+    "divisions": KindLoader(_plan_divisions, _write_divisions),
+    "households": KindLoader(_plan_households, _write_households),
+}
 
 
 def run_load(
@@ -616,7 +538,7 @@ def run_load(
         if fresh is None or report.problems or not work:
             session.rollback()
             return report
-        households, villages = WRITERS[kind.code](session, work, as_of)
+        households, villages = LOADERS[kind.code].write(session, work, as_of)
         reason = f"{kind.code}: {file_name}" if file_name else kind.code
         insert_many(
             session,
@@ -685,20 +607,22 @@ COUNTY_DIGITS = 6
 
 def _plan_boundaries(
     session: Session, outlines: Sequence[Outline], *, source: str | None
-) -> tuple[_Plan, list[Change]]:
+) -> tuple[Plan, list[Change]]:
     """The outlines to add or change, the towns' and villages' missing coordinates to fill with a
     point inside their outline, and the outlines whose code names no stored division."""
-    plan = _Plan()
+    plan = Plan()
     unmatched: list[Change] = []
     places = {
-        "town": {r.code: r for r in _all(session, Town.id, Town.code, Town.lon, Town.lat, Town.retired_on)},
+        "town": {
+            r.code: r for r in read_all(session, Town.id, Town.code, Town.lon, Town.lat, Town.retired_on)
+        },
         "village": {
             r.code: r
-            for r in _all(session, Village.id, Village.code, Village.lon, Village.lat, Village.retired_on)
+            for r in read_all(session, Village.id, Village.code, Village.lon, Village.lat, Village.retired_on)
         },
     }
     counties = {code[:COUNTY_DIGITS] for code in places["town"]}
-    stored = {r.code: r for r in _all(session, Boundary.code, Boundary.level, Boundary.geometry)}
+    stored = {r.code: r for r in read_all(session, Boundary.code, Boundary.level, Boundary.geometry)}
     for outline in outlines:
         key = _stored_key(outline)
         place = places.get(outline.level, {}).get(key)
@@ -758,8 +682,8 @@ def _write_boundaries(session: Session, changes: Sequence[Change]) -> list[int]:
                 .where(Boundary.code == change.key)
                 .values(**change.new, version=Boundary.version + 1)
             )
-    _write_updates(session, Town, [c for c in changes if c.table == "towns"], dt.date.today())
-    _write_updates(session, Village, [c for c in changes if c.table == "villages"], dt.date.today())
+    write_updates(session, Town, [c for c in changes if c.table == "towns"], dt.date.today())
+    write_updates(session, Village, [c for c in changes if c.table == "villages"], dt.date.today())
     return [c.record_id for c in changes if c.table == "villages" and c.record_id is not None]
 
 

@@ -1,0 +1,141 @@
+"""What every load kind shares: a planned change, the plan of a file, and the helpers that read
+what is stored (retired records too) and write the changes (lib.services.loading runs them).
+
+A kind is a planner and a writer (`KindLoader`): the planner reads what is stored and compares
+each clean row of the file with it, adding a `Change` per record that differs (or a problem);
+the writer stores the changes in the caller's write transaction and says which households and
+villages changed (for the rollups). Audit rows, the data version and `loaded_files` are the
+runner's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lib.core.models import INCLUDE_RETIRED
+from lib.files.imports import Problem, Row
+
+Action = Literal["add", "change", "retire", "restore"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One record the load adds, changes, retires or brings back: `old` and `new` hold the fields
+    that differ (all of them for an added record). `row` is the file's row; None for a record the
+    file no longer holds."""
+
+    row: int | None
+    table: str
+    key: str
+    action: Action
+    old: Mapping[str, Any]
+    new: Mapping[str, Any]
+    record_id: int | None = None
+
+
+def row_problem(row: Row | None, column: str | None, key: str, **params: Any) -> Problem:
+    return Problem(row.number if row else None, column, key, params)
+
+
+def differences(
+    stored: Mapping[str, Any], wanted: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    old = {name: stored[name] for name, value in wanted.items() if stored[name] != value}
+    return old, {name: wanted[name] for name in old}
+
+
+def given_values(values: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The fields among `names` the row gives a value for (a blank cell leaves the stored value)."""
+    return {name: values[name] for name in names if values.get(name) is not None}
+
+
+def read_all(session: Session, *columns: Any, join: Any = None) -> list[Any]:
+    """Rows of `columns`, retired records included (the loaders match them to the file's rows)."""
+    query = select(*columns)
+    if join is not None:
+        query = query.join(join)
+    return list(session.execute(query.execution_options(**{INCLUDE_RETIRED: True})))
+
+
+def columns_of(model: Any, names: Iterable[str]) -> list[Any]:
+    """The model's columns called `names`."""
+    return [getattr(model, name) for name in names]
+
+
+def uniform_rows(model: Any, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with the same columns each (one INSERT for all): a column a row lacks gets its default."""
+    names = {name for row in rows for name in row}
+    defaults = {}
+    for name in names:
+        default = model.__table__.c[name].default
+        defaults[name] = default.arg if default is not None and default.is_scalar else None
+    return [{name: row.get(name, defaults[name]) for name in names} for row in rows]
+
+
+@dataclass
+class Plan:
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    missing: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def plan_upsert(
+    plan: Plan,
+    row: Row,
+    *,
+    table: str,
+    key: str,
+    stored: Mapping[str, Any] | None,
+    wanted: Mapping[str, Any],
+    retired: bool,
+) -> None:
+    if stored is None:
+        plan.changes.append(Change(row.number, table, key, "add", {}, dict(wanted)))
+        return
+    old, new = differences(stored, wanted)
+    if retired:
+        plan.changes.append(Change(row.number, table, key, "restore", old, new, stored["id"]))
+    elif new:
+        plan.changes.append(Change(row.number, table, key, "change", old, new, stored["id"]))
+    else:
+        plan.unchanged += 1
+
+
+def write_updates(session: Session, model: Any, changes: Sequence[Change], as_of: dt.date) -> None:
+    for change in changes:
+        values: dict[str, Any] = {
+            name: value for name, value in change.new.items() if name not in ("causes", "income")
+        }
+        if change.action == "retire":
+            values["retired_on"] = as_of
+        elif change.action == "restore":
+            values["retired_on"] = None
+        if not values:
+            continue
+        if hasattr(model, "version"):
+            values["version"] = model.version + 1
+        session.execute(
+            update(model)
+            .where(model.id == change.record_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+Planner = Callable[..., Plan]  # (session, rows, *, as_of) -> Plan
+Writer = Callable[[Session, Sequence[Change], dt.date], tuple[list[int], list[int]]]
+
+
+@dataclass(frozen=True)
+class KindLoader:
+    """How one kind's rows are planned and written: `write` returns (household ids, village ids)."""
+
+    plan: Planner
+    write: Writer
