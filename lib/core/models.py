@@ -257,6 +257,9 @@ class Organisation(Base):
     name_en: Mapped[str] = mapped_column(String(120))
     industry_id: Mapped[int | None] = mapped_column(ForeignKey("industries.id"))
     town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+    # 统一社会信用代码, the 18-character unified social credit code every enterprise and
+    # cooperative has: how a county's file finds the organisation again.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
 
 
 class OrganisationLink(Base):
@@ -289,6 +292,9 @@ class Cadre(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     sent_by_unit_zh: Mapped[str | None] = mapped_column(String(80))
     sent_by_unit_en: Mapped[str | None] = mapped_column(String(120))
+    # The resident identity number, when a county's roster gives it: how a file's rows find the
+    # person again (lib.services.loading); masked wherever it is shown.
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
 
 
 class Posting(Base):
