@@ -645,3 +645,38 @@ def test_every_record_type_has_its_importer() -> None:
 
     assert set(IMPORTERS) == set(REGISTRY)
     assert all(IMPORTERS[code].action == kind.action for code, kind in REGISTRY.items())
+
+
+def test_a_file_already_imported_is_recognised_and_not_imported_again(hand_engine: Engine) -> None:
+    rows = [visit(), visit("HAND0005", verified="no", problems="收入台账缺少务工收入")]
+    with Session(hand_engine) as session:
+        first = run_import(
+            session,
+            actor=VERA,
+            record_type="visits",
+            rows=parse_upload(filled(VISITS, rows), VISITS),
+            as_of=AS_OF,
+            file_name="十月.xlsx",
+        )
+    assert first.committed
+    before = counts(hand_engine)
+    # the same rows saved again in the other language's template, as another file
+    again = parse_upload(filled(VISITS, rows, lang="zh"), VISITS)
+    with Session(hand_engine) as session:
+        checked = check_import(session, actor=VERA, record_type="visits", rows=again, as_of=AS_OF)
+        report = run_import(
+            session, actor=VERA, record_type="visits", rows=again, as_of=AS_OF, file_name="十月(1).xlsx"
+        )
+    assert keys(checked.problems) == keys(report.problems) == [(None, None, "data.error.already_imported")]
+    assert report.problems[0].params["file"] == "十月.xlsx"
+    assert not report.committed and counts(hand_engine) == before
+    # one more row makes it another file
+    with Session(hand_engine) as session:
+        more = run_import(
+            session,
+            actor=VERA,
+            record_type="visits",
+            rows=parse_upload(filled(VISITS, [*rows, visit("HAND0004", day=dt.date(2020, 10, 2))]), VISITS),
+            as_of=AS_OF,
+        )
+    assert not [p for p in more.problems if p.key == "data.error.already_imported"]

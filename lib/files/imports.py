@@ -19,8 +19,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import itertools
+import json
 import math
 import re
 import time
@@ -425,6 +427,17 @@ def report_frame(report: ImportReport, translate: Callable[..., str]) -> pd.Data
             "problem": [problem_text(p, translate, report.record_type) for p in ordered],
         }
     )
+
+
+def rows_hash(kind: RecordType, rows: Iterable[Row]) -> str:
+    """A hash of a file's rows as read, in any order (not of its bytes: the same rows saved again,
+    or typed into the other language's template, are the same file)."""
+    lines = sorted(json.dumps(row.values, sort_keys=True, default=str, ensure_ascii=False) for row in rows)
+    digest = hashlib.sha256(kind.code.encode())
+    for line in lines:
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def duplicate_problems(kind: RecordType, rows: Iterable[Row]) -> list[Problem]:

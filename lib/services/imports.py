@@ -32,13 +32,22 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lib.core.db import begin_write
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
-from lib.core.models import Household, Industry
-from lib.files.imports import ImportReport, Problem, RecordType, Row, Upload, duplicate_problems, normalize
+from lib.core.models import Household, Industry, LoadedFile
+from lib.files.imports import (
+    ImportReport,
+    Problem,
+    RecordType,
+    Row,
+    Upload,
+    duplicate_problems,
+    normalize,
+    rows_hash,
+)
 from lib.files.imports import record_type as find_type
 from lib.rules.permissions import Actor
 from lib.services import households, industry
 from lib.services.auth import require_role
-from lib.services.common import RowImporter, bump_data_version, record_audit
+from lib.services.common import RowImporter, bump_data_version, insert_many, record_audit
 
 IMPORT_ACTION = "data.import"
 LOOKUP_CHUNK = 500  # values per IN (…) when resolving archive numbers to ids
@@ -157,6 +166,16 @@ def _prepare(
     if report.row_count == 0:
         report.problems.append(Problem(None, None, "data.error.no_rows"))
         return None
+    earlier = session.execute(
+        select(LoadedFile.file_name, LoadedFile.loaded_at, LoadedFile.username)
+        .where(LoadedFile.kind == _file_kind(kind), LoadedFile.content_hash == rows_hash(kind, data))
+        .order_by(LoadedFile.id)
+        .limit(1)
+    ).first()
+    if earlier is not None:
+        params = {"file": earlier.file_name or "", "at": earlier.loaded_at.strftime("%Y-%m-%d %H:%M")}
+        report.problems.append(Problem(None, None, "data.error.already_imported", params))
+        return None
     duplicates = duplicate_problems(kind, data)
     ids, unknown = _resolve(session, kind, data)
     skipped = {problem.row for problem in [*duplicates, *unknown]}
@@ -256,6 +275,21 @@ def run_import(
             old=None,
             new={"rows": len(prepared), "file": file_name},
         )
+        insert_many(
+            session,
+            LoadedFile,
+            [
+                {
+                    "kind": _file_kind(kind),
+                    "content_hash": rows_hash(kind, data),
+                    "file_name": (file_name or "")[:200] or None,
+                    "rows": len(prepared),
+                    "added": len(prepared),
+                    "user_id": fresh.user_id,
+                    "username": fresh.username,
+                }
+            ],
+        )
         if changed:
             bump_data_version(session, households=changed)
         session.commit()
@@ -265,6 +299,11 @@ def run_import(
     report.imported = len(prepared)
     report.committed = True
     return report
+
+
+def _file_kind(kind: RecordType) -> str:
+    """How loaded_files names an import of `kind` (python -m lib.load's kinds go by their code)."""
+    return f"import.{kind.code}"
 
 
 def _kind(value: RecordType | str) -> RecordType:

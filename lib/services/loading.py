@@ -44,7 +44,7 @@ from lib.core.models import (
     Village,
 )
 from lib.files.boundaries import BoundaryFile, Outline
-from lib.files.imports import Problem, RecordType, Row, Upload, duplicate_problems, normalize
+from lib.files.imports import Problem, RecordType, Row, Upload, duplicate_problems, normalize, rows_hash
 from lib.files.loads import BOUNDARIES, load_kind
 from lib.rules import register
 from lib.rules.divisions import english_name, level_of, stored_code, town_of
@@ -370,16 +370,6 @@ def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -
         ):
             plan.missing.append(Change(None, "households", key, "retire", {}, {}, record["id"]))
     return plan
-
-
-def rows_hash(kind: RecordType, rows: Sequence[Row]) -> str:
-    """A hash of the rows as read (not of the file's bytes: the same rows saved again match)."""
-    digest = hashlib.sha256(kind.code.encode())
-    for row in sorted(
-        rows, key=lambda r: json.dumps(r.values, sort_keys=True, default=str, ensure_ascii=False)
-    ):
-        digest.update(json.dumps(row.values, sort_keys=True, default=str, ensure_ascii=False).encode())
-    return digest.hexdigest()
 
 
 def _plan(

@@ -211,6 +211,7 @@ ZH.update(
     {
         "data.error.not_text": "读不了这个文件：它既不是 Excel 文件（.xlsx），也不是 UTF-8 或 GB18030 编码的 CSV 文件",
         "data.error.bad_value": "读不了这个值",
+        "data.error.already_imported": "这些行已于 {at} 从文件“{file}”导入过，不再重复导入",
         "boundaries.error.no_outlines": "文件中没有可用的边界",
         "load.report.unmatched": "{n} 个边界的代码在数据库中找不到对应的乡镇或村，未导入：",
         "load.report.source_crs": "坐标系：{crs}；代码字段：{field}",
@@ -221,6 +222,7 @@ EN.update(
     {
         "data.error.not_text": "this file cannot be read: it is neither an Excel file (.xlsx) nor a CSV file in UTF-8 or GB 18030",
         "data.error.bad_value": "this value cannot be read",
+        "data.error.already_imported": 'these rows were already imported on {at} from "{file}"; they are not imported again',
         "boundaries.error.no_outlines": "the file holds no usable outline",
         "load.report.unmatched": "{n} outlines have a code that names no town or village in the database and were not loaded:",
         "load.report.source_crs": "Coordinates: {crs}; code field: {field}",
