@@ -6,7 +6,8 @@
     python -m lib.load boundaries 村级界线.zip --epsg 4547   # GeoJSON or a zipped Shapefile
     python -m lib.load template households --lang zh > 建档立卡户模板.xlsx
 
-KIND is one of: divisions, households, boundaries. A file is .xlsx or .csv (UTF-8 or GB 18030). Nothing is
+KIND is one of: divisions, households, boundaries, postings, training, organisations, plans.
+A file is .xlsx or .csv (UTF-8 or GB 18030). Nothing is
 written unless every row passes; a file that changes nothing writes nothing. Records the file no
 longer holds are listed and retired (never deleted) only with --retire-missing. The command line
 acts as an admin (audit rows say "cli"), like python -m lib.admin.
@@ -64,9 +65,7 @@ def change_line(change: Change) -> str:
     return f"{where}  {change.key}  {what}"
 
 
-def report_lines(
-    report: LoadReport, *, dry_run: bool, retire_missing: bool, every: bool = False
-) -> list[str]:
+def report_lines(report: LoadReport, *, dry_run: bool, every: bool = False) -> list[str]:
     """The report as the command line prints it, in the current language."""
     lines: list[str] = []
     if report.problems:
@@ -104,7 +103,7 @@ def report_lines(
             for change in report.unmatched
         ]
     if report.missing:
-        key = "load.report.missing_retired" if retire_missing and not dry_run else "load.report.missing"
+        key = "load.report.missing_retired" if report.retired else "load.report.missing"
         lines.append(t(key, n=f"{len(report.missing):,}"))
         missing = report.missing if every else report.missing[:SHOWN_CHANGES]
         lines += [f"  {change.table}  {change.key}" for change in missing]
@@ -158,7 +157,7 @@ def _load_boundaries(session: Session, args: argparse.Namespace, data: bytes, fi
     )
     if outlines.code_property:
         print(t("load.report.source_crs", crs=outlines.source_crs, field=outlines.code_property))
-    for line in report_lines(report, dry_run=args.dry_run, retire_missing=False, every=args.all):
+    for line in report_lines(report, dry_run=args.dry_run, every=args.all):
         print(line)
     return 2 if report.problems else 0
 
@@ -217,9 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         print(f"Error: {explain_failure(exc, url)}", file=sys.stderr)
         return 1
-    for line in report_lines(
-        report, dry_run=args.dry_run, retire_missing=args.retire_missing, every=args.all
-    ):
+    for line in report_lines(report, dry_run=args.dry_run, every=args.all):
         print(line)
     return 2 if report.problems else 0
 

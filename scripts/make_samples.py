@@ -44,9 +44,9 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 
-def id_number(serial: int, birth: str) -> str:
-    """A well-formed identity number of a person born on `birth` (YYYYMMDD) in the county."""
-    first17 = f"349902{birth}{serial:03d}"
+def id_number(serial: int, birth: str, region: str = COUNTY[0][:6]) -> str:
+    """A well-formed identity number of a person born on `birth` (YYYYMMDD) in `region` (the county)."""
+    first17 = f"{region}{birth}{serial:03d}"
     return first17 + ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 

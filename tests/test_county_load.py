@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 
 from lib.core import config
 from lib.core.domain import Role
-from lib.core.models import INCLUDE_RETIRED, AuditEntry, Boundary, Household, HouseholdIncome, Town, Village
+from lib.core.models import (
+    INCLUDE_RETIRED,
+    AuditEntry,
+    Boundary,
+    Household,
+    HouseholdIncome,
+    Meta,
+    Town,
+    Village,
+)
 from lib.files.boundaries import read_boundaries
 from lib.files.loads import read_file
 from lib.queries.common import data_version
@@ -406,3 +415,35 @@ def test_a_bad_boundary_file_writes_nothing(county: Engine, data: bytes, key: st
     report = _load_boundaries(county, data)
     assert key in [p.key for p in report.problems] and not report.committed
     assert _state(county) == before and _stored_outlines(county) == {}
+
+
+def test_the_demo_county_is_never_mixed_with_a_countys_files(empty_engine: Engine) -> None:
+    with Session(empty_engine) as session:
+        session.add(Meta(key="dataset", value="demo"))
+        session.commit()
+    report = _load(empty_engine, "divisions", _sample("divisions.csv"))
+    assert [p.key for p in report.problems] == ["load.error.demo_database"] and not report.committed
+    boundaries = _load_boundaries(empty_engine, _sample("villages.geojson"))
+    assert "load.error.demo_database" in [p.key for p in boundaries.problems]
+    assert _stored_outlines(empty_engine) == {} and _state(empty_engine)[2] == 0
+
+
+def test_records_that_cannot_be_retired_are_only_listed(county: Engine) -> None:
+    """Plans have no retired state: --retire-missing lists a plan the file dropped and writes nothing."""
+    assert _load(county, "organisations", _sample("organisations.xlsx")).committed
+    assert _load(county, "plans", _sample("plans.xlsx")).committed
+    book = load_workbook(io.BytesIO(_sample("plans.xlsx")))
+    sheet = book.worksheets[0]
+    header = next(row for row in sheet.iter_rows(values_only=True) if "户编号" in row)
+    column = header.index("户编号")
+    archives = [row[column] for row in sheet.iter_rows(values_only=True)]
+    # a plan of a household with another plan: the file still covers the household
+    dropped = max(number for number, archive in enumerate(archives, start=1) if archives.count(archive) > 1)
+    sheet.delete_rows(dropped)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = _state(county)
+    report = _load(county, "plans", buffer.getvalue(), retire_missing=True)
+    assert len(report.missing) == 1 and report.changes == []
+    assert not report.committed and report.retired == 0
+    assert _state(county) == before

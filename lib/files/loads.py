@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from lib.files.imports import Column, RecordType, Upload, parse_upload
+from lib.files.loads_industry import ORGANISATIONS, PLANS
+from lib.files.loads_staff import POSTINGS, TRAINING
 from lib.rules import register
 from lib.rules.divisions import clean_code
 from lib.rules.permissions import DATA_LOAD
@@ -319,7 +321,9 @@ HOUSEHOLDS = RecordType(
     max_width=LOAD_MAX_WIDTH,
 )
 
-KINDS: dict[str, RecordType] = {kind.code: kind for kind in (DIVISIONS, HOUSEHOLDS)}
+KINDS: dict[str, RecordType] = {
+    kind.code: kind for kind in (DIVISIONS, HOUSEHOLDS, POSTINGS, TRAINING, ORGANISATIONS, PLANS)
+}
 
 # Boundary files are read by lib.files.boundaries, not as sheets; this names the kind in reports.
 BOUNDARIES = RecordType(

@@ -135,7 +135,12 @@ Writer = Callable[[Session, Sequence[Change], dt.date], tuple[list[int], list[in
 
 @dataclass(frozen=True)
 class KindLoader:
-    """How one kind's rows are planned and written: `write` returns (household ids, village ids)."""
+    """How one kind's rows are planned and written: `write` returns (household ids, village ids).
+
+    `retires`: whether its records can be retired (or ended). Those of a kind that cannot (links,
+    plans, attendance) are only listed when a file no longer holds them, even with retire_missing.
+    """
 
     plan: Planner
     write: Writer
+    retires: bool = True

@@ -40,6 +40,7 @@ from lib.core.models import (
     HouseholdCause,
     HouseholdIncome,
     LoadedFile,
+    Meta,
     Town,
     Village,
 )
@@ -67,6 +68,8 @@ from lib.services.load_common import (
     uniform_rows,
     write_updates,
 )
+from lib.services.loading_industry import ORGANISATIONS_LOADER, PLANS_LOADER
+from lib.services.loading_staff import plan_postings, plan_training, write_postings, write_training
 
 ROLLUP_REBUILD_AT = 2000  # more changed households than this: rebuild the rollups whole
 LOOKUP_CHUNK = 500
@@ -86,6 +89,7 @@ class LoadReport:
     unmatched: list[Change] = field(default_factory=list)  # outlines whose code names no division
     loaded_before: dt.datetime | None = None  # the same rows were loaded then
     committed: bool = False
+    retired: int = 0  # of `missing`, how many the load retired
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -372,6 +376,11 @@ def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -
     return plan
 
 
+def _holds_demo(session: Session) -> bool:
+    """Whether the database holds the demo county: a county's own files never mix with it."""
+    return session.scalar(select(Meta.value).where(Meta.key == "dataset")) == "demo"
+
+
 def _plan(
     session: Session, actor: Actor | None, kind: RecordType, upload: Upload, *, as_of: dt.date
 ) -> tuple[Actor | None, LoadReport]:
@@ -381,6 +390,9 @@ def _plan(
     except PermissionDenied:
         report.problems.append(Problem(None, None, "load.error.may_not_load"))
         return None, report
+    if _holds_demo(session):
+        report.problems.append(Problem(None, None, "load.error.demo_database"))
+        return fresh, report
     if report.problems or not upload.rows:
         if not report.problems:
             report.problems.append(Problem(None, None, "data.error.no_rows"))
@@ -502,6 +514,10 @@ def _write_households(
 LOADERS: dict[str, KindLoader] = {
     "divisions": KindLoader(_plan_divisions, _write_divisions),
     "households": KindLoader(_plan_households, _write_households),
+    "postings": KindLoader(plan_postings, write_postings),
+    "training": KindLoader(plan_training, write_training, retires=False),
+    "organisations": ORGANISATIONS_LOADER,
+    "plans": PLANS_LOADER,
 }
 
 
@@ -524,7 +540,8 @@ def run_load(
     begin_write(session)
     try:
         fresh, report = _plan(session, actor, kind, upload, as_of=as_of)
-        work = [*report.changes, *(report.missing if retire_missing else ())]
+        retiring = retire_missing and LOADERS[kind.code].retires
+        work = [*report.changes, *(report.missing if retiring else ())]
         if fresh is None or report.problems or not work:
             session.rollback()
             return report
@@ -557,7 +574,7 @@ def run_load(
                     "rows": upload.row_count,
                     "added": report.count("add"),
                     "changed": report.count("change") + report.count("restore"),
-                    "retired": len(report.missing) if retire_missing else 0,
+                    "retired": len(report.missing) if retiring else 0,
                     "user_id": fresh.user_id,
                     "username": fresh.username,
                 }
@@ -573,6 +590,7 @@ def run_load(
         session.rollback()
         raise
     report.committed = True
+    report.retired = len(report.missing) if retiring else 0
     return report
 
 
@@ -707,6 +725,8 @@ def load_boundaries(
             report.problems.append(Problem(None, None, "load.error.may_not_load"))
             session.rollback()
             return report
+        if _holds_demo(session):
+            report.problems.append(Problem(None, None, "load.error.demo_database"))
         if report.problems or not outlines.outlines:
             if not report.problems:
                 report.problems.append(Problem(None, None, "boundaries.error.no_outlines"))
@@ -750,11 +770,8 @@ def load_boundaries(
 
 def saved_mapping(session: Session, kind: str) -> dict[str, str]:
     """The headers an administrator mapped for `kind` (normalised header → column code, "" for none)."""
-    return dict(
-        session.execute(select(HeaderMapping.header, HeaderMapping.column).where(HeaderMapping.kind == kind))
-        .tuples()
-        .all()
-    )
+    query = select(HeaderMapping.header, HeaderMapping.column).where(HeaderMapping.kind == kind)
+    return {header: column for header, column in session.execute(query)}
 
 
 def save_mapping(session: Session, *, actor: Actor | None, kind: str, mapping: Mapping[str, str]) -> None:
