@@ -8,7 +8,8 @@ from lib.core.i18n import t
 from lib.present import charts, overview_view
 from lib.present.common import localized_column
 from lib.queries import overview, villages
-from lib.ui import cache, downloads, meeting, shell, widgets
+from lib.queries.setup import setup_status
+from lib.ui import cache, downloads, load_forms, meeting, shell, widgets
 
 filters = shell.open_page("")
 widgets.page_header(t("overview.title"), filters)
@@ -16,9 +17,15 @@ meeting.deck_buttons(filters, key="overview")
 
 progress = cache.query(overview.town_progress, town_codes=filters.town_codes)
 totals = cache.derived("overview.totals", lambda: overview.totals(progress), towns=filters.town_codes)
+status = cache.query(setup_status)
 if totals["villages"] == 0 and totals["households"] == 0:
-    st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
+    if filters.town_codes:
+        st.info(t("overview.no_match"), icon=":material/info:")
+    else:
+        load_forms.checklist(status)
     st.stop()
+if not status.complete:
+    load_forms.setup_notice(status)
 
 figures = cache.derived(
     "overview.figures", lambda: overview_view.key_figures(totals), towns=filters.town_codes

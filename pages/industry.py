@@ -9,8 +9,9 @@ from lib.present import charts
 from lib.present import industry_view as view
 from lib.present.common import parse_as_of
 from lib.queries import industry
+from lib.queries.setup import setup_status
 from lib.rules import privacy
-from lib.ui import cache, downloads, long_lists, shell, signed_in, widgets
+from lib.ui import cache, downloads, load_forms, long_lists, shell, signed_in, widgets
 
 filters = shell.open_page("industry")
 widgets.page_header(t("industry.title"), filters)
@@ -22,6 +23,7 @@ funnel = cache.query(industry.stage_funnel, town_codes=towns)
 if funnel.households == 0:
     st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
     st.stop()
+load_forms.missing_notice(cache.query(setup_status), "plans")
 products = cache.query(industry.village_products, town_codes=towns)
 organisations = cache.query(industry.organisations, town_codes=towns)
 income = cache.query(industry.income_by_link, town_codes=towns)

@@ -9,8 +9,9 @@ from lib.present import charts
 from lib.present import training_view as view
 from lib.present.common import parse_as_of
 from lib.queries import training
+from lib.queries.setup import setup_status
 from lib.rules import training_plan
-from lib.ui import cache, downloads, shell, training_forms, widgets
+from lib.ui import cache, downloads, load_forms, shell, training_forms, widgets
 
 filters = shell.open_page("training")
 widgets.page_header(t("training.title"), filters)
@@ -20,6 +21,8 @@ as_of = parse_as_of(widgets.as_of())
 by_town = cache.query(training.coverage_by_town, town_codes=towns)
 if by_town.empty:
     st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
+    st.stop()
+if load_forms.missing_notice(cache.query(setup_status), "postings"):
     st.stop()
 phases = cache.query(training.coverage_by_phase, town_codes=towns, as_of=as_of)
 tours = cache.query(training.tour_participants, town_codes=towns)

@@ -1112,6 +1112,22 @@ def _header_positions(
     return positions, unknown, problems
 
 
+def header_assignment(kind: RecordType, headers: Sequence[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """Each header text as written → the column code it is read as ("" for none), as the reader
+    reads it: a saved mapping first, then the columns' own headers; a column taken once only."""
+    by_header = {name: column.code for column in kind.columns for name in column.headers()}
+    assigned: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        name = normalize(header)
+        code = mapping[name] if name in mapping else by_header.get(name, "")
+        if code and (code in taken or code not in kind.codes):
+            code = ""
+        assigned[header] = code
+        taken.add(code)
+    return assigned
+
+
 def _header_columns(
     kind: RecordType, subject: object, header: Any, mapping: Mapping[str, str]
 ) -> tuple[dict[str, int], list[str], Upload | None]:

@@ -36,6 +36,7 @@ PAGES: tuple[Page, ...] = (
     Page("slideshow", "pages/slideshow.py", ":material/slideshow:"),
     Page("updates", "pages/updates.py", ":material/edit_note:"),
     Page("data", "pages/data.py", ":material/swap_vert:"),
+    Page("load", "pages/load.py", ":material/upload_file:"),
     Page("village", "pages/village.py", ":material/holiday_village:"),
     Page("admin", "pages/admin.py", ":material/manage_accounts:"),
 )

@@ -44,10 +44,13 @@ def page_header(title: str, filters: reader.Filters) -> None:
     """
     st.title(title)
     facts = cache.query(common.meta)
-    parts = [scope_line(filters)]
+    # An install with no towns yet says nothing about its scope ("all 0 towns" would be noise).
+    parts = [scope_line(filters)] if filters.town_codes or not cache.query(common.towns).empty else []
     if facts.get("as_of"):
         parts.append(t("app.as_of", date=facts["as_of"]))
     line = " · ".join(parts)
+    if not line:
+        return
     if reader.presenting():
         st.html(f'<div class="present-scope" data-testid="present-scope">{html.escape(line)}</div>')
         return
