@@ -30,6 +30,7 @@ PAGES: dict[str, str | None] = {
     "/slideshow": None,
     "/updates": "Updates",
     "/data": "Import & export",
+    "/load": "Load county data",
     "/village": None,
     "/admin": "Account management",
 }
@@ -42,6 +43,7 @@ MENU = [
     "Slideshow",
     "Updates",
     "Import & export",
+    "Load county data",
     "Village",
     "Accounts",
 ]
