@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 import shapefile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -447,3 +449,59 @@ def test_records_that_cannot_be_retired_are_only_listed(county: Engine) -> None:
     assert len(report.missing) == 1 and report.changes == []
     assert not report.committed and report.retired == 0
     assert _state(county) == before
+
+
+PLAUSIBLE_CELLS = [
+    "3499020101001",
+    "349902101201",
+    "349902101299",
+    "已脱贫",
+    "未脱贫",
+    "监测户",
+    "因病",
+    "缺技术、因学",
+    "A",
+    "D",
+    "是",
+    "否",
+    2019,
+    4,
+    0,
+    "'=1+1",
+    '=HYPERLINK("http://x")',
+    " ",
+]
+random_cell = hs.one_of(
+    hs.none(),
+    hs.sampled_from(PLAUSIBLE_CELLS),
+    hs.text(hs.characters(exclude_categories=["Cc", "Cs"]), max_size=30),
+    hs.integers(min_value=-(10**15), max_value=10**15),
+    hs.floats(allow_nan=False, allow_infinity=False),
+    hs.booleans(),
+    hs.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=hs.lists(
+        random_cell,
+        min_size=len(make_samples.HOUSEHOLD_HEADERS),
+        max_size=len(make_samples.HOUSEHOLD_HEADERS),
+    )
+)
+def test_random_cells_in_a_register_row_never_crash_and_write_only_a_clean_row(
+    county: Engine, values: list[object]
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(make_samples.HOUSEHOLD_HEADERS)
+    sheet.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = _state(county)
+    report = _load(county, "households", buffer.getvalue())
+    assert report.committed == (not report.problems and bool(report.changes))
+    if not report.committed:
+        assert _state(county) == before
