@@ -18,14 +18,15 @@ import time
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.core.db import make_engine
 from lib.core.models import Village
-from lib.present import geo, maps
-from lib.queries.common import county_count
+from lib.present import maps
+from lib.queries.boundaries import stored_outlines
 from tests.support.browser import launch_chromium, running_app
 
 VIEWPORT = {"width": 1440, "height": 1100}
@@ -49,9 +50,10 @@ def _dots(png: bytes) -> int:
     )
 
 
-def _a_village(url: str) -> tuple[str, float, float, int]:
+def _a_village(url: str) -> tuple[str, float, float, Any]:
     """The poor village farthest from any other village (name_en, lon, lat), so a click lands on
-    it and not on a neighbour drawn over it, and the number of counties."""
+    it and not on a neighbour drawn over it, and the map's first view (as the page fits it: the
+    town outlines stored in the database, or the villages while there are none)."""
     engine = make_engine(url)
     with Session(engine) as session:
         rows = session.execute(
@@ -59,8 +61,9 @@ def _a_village(url: str) -> tuple[str, float, float, int]:
             .where(Village.lon.is_not(None), Village.lat.is_not(None))
             .order_by(Village.code)
         ).all()
-        counties = county_count(session)
+        towns, _ = stored_outlines(session)
     engine.dispose()
+    view = maps.fit_view(maps.map_bbox(towns, [], pd.DataFrame(rows, columns=["name", "lon", "lat", "poor"])))
     where = np.array([(float(r[1]), float(r[2])) for r in rows])
     best, best_gap = 0, -1.0
     for index, row in enumerate(rows):
@@ -71,7 +74,7 @@ def _a_village(url: str) -> tuple[str, float, float, int]:
         if gaps.min() > best_gap:
             best, best_gap = index, float(gaps.min())
     name, lon, lat, _ = rows[best]
-    return str(name), float(lon), float(lat), counties
+    return str(name), float(lon), float(lat), view
 
 
 def _draw(page: Any, url: str) -> tuple[float, float, Any]:
@@ -91,9 +94,7 @@ def _draw(page: Any, url: str) -> tuple[float, float, Any]:
 
 
 def measure(url: str) -> dict[str, Any]:
-    name, lon, lat, counties = _a_village(url)
-    towns = geo.load_towns() if counties <= 1 else geo.region_outlines(counties)[0]
-    view = maps.fit_view(maps.selection_bbox(towns, []))
+    name, lon, lat, view = _a_village(url)
     result: dict[str, Any] = {"village": name}
     with running_app(url) as base_url, launch_chromium() as browser:
         page = browser.new_page(viewport=VIEWPORT)

@@ -54,6 +54,7 @@ if measure_key == "readiness":  # the overall status on /assessment, by village 
     readiness_key = repr((readiness_args, thresholds))
 towns_geo, county_geo = map_card.geodata()
 town_names = reader.all_town_names()
+map_card.outlines_note(towns_geo, town_names, town_codes=filters.town_codes)
 
 
 def town_units() -> pd.DataFrame:
@@ -75,7 +76,7 @@ model = cache.memo(
         towns=towns_geo,
         county=county_geo,
         town_names=town_names,
-        view=maps.fit_view(maps.selection_bbox(towns_geo, filters.town_codes)),
+        view=maps.fit_view(maps.map_bbox(towns_geo, filters.town_codes, frame)),
         tiles_style_url=config.tiles_url(),
         labelled_towns=filters.town_codes or None,
     ),

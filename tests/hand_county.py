@@ -32,16 +32,24 @@ By hand:
   county: villages 5 (poor 3, exited 2); households 9, exited 5; people 28, exited 12;
           labour 8, with plan 5 → 0.625; with plan 6; stages 1/1/2/2; verified 3 of 9;
           secretaries 5, trained 3 → 0.6.
+
+Outlines (table boundaries), drawn by hand as rectangles (west, south, east, north) around the
+villages' points: A (116.05, 32.55, 116.25, 32.65) holds A1 (116.1) and A2 (116.2); B (116.25,
+32.55, 116.55, 32.65) holds B1 (116.4) and B2 (116.5); C (116.05, 32.65, 116.55, 32.75) is empty;
+the county 349901 is their union (116.05, 32.55, 116.55, 32.75). Each town's label point is its
+lon/lat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy.orm import Session
 
 from lib.core.models import (
     Attendance,
+    Boundary,
     Cadre,
     Household,
     Industry,
@@ -59,6 +67,27 @@ from lib.services import rollups
 
 D = dt.date
 
+# (west, south, east, north) of each outline, by its stored code (see the docstring).
+OUTLINES = {
+    "349901100": (116.05, 32.55, 116.25, 32.65),
+    "349901101": (116.25, 32.55, 116.55, 32.65),
+    "349901102": (116.05, 32.65, 116.55, 32.75),
+    "349901": (116.05, 32.55, 116.55, 32.75),
+}
+# Where each outline's name is written: the town's own lon/lat, the county's middle.
+LABEL_POINTS = {
+    "349901100": (116.1, 32.6),
+    "349901101": (116.3, 32.6),
+    "349901102": (116.2, 32.7),
+    "349901": (116.3, 32.65),
+}
+
+
+def rectangle(west: float, south: float, east: float, north: float) -> str:
+    """A GeoJSON Polygon (counter-clockwise, closed) as the boundaries table stores it."""
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return json.dumps({"coordinates": [ring], "type": "Polygon"}, separators=(",", ":"))
+
 
 def load_hand_county(session: Session) -> None:
     """Insert the hand-worked county into an empty, migrated database and commit."""
@@ -69,6 +98,17 @@ def load_hand_county(session: Session) -> None:
     }
     session.add_all(towns.values())
     session.flush()
+    session.add_all(
+        Boundary(
+            code=code,
+            level="county" if len(code) == 6 else "town",
+            geometry=rectangle(*box),
+            lon=LABEL_POINTS[code][0],
+            lat=LABEL_POINTS[code][1],
+            source="tests/hand_county.py",
+        )
+        for code, box in OUTLINES.items()
+    )
     village_specs = [
         ("A1", "A", True, 2019, 2019),
         ("A2", "A", True, 2020, None),

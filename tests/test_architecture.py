@@ -221,6 +221,25 @@ def test_pages_open_with_the_shell() -> None:
     assert [problem for page in PAGES if (problem := shell_first(page))] == []
 
 
+def test_only_the_demo_reads_the_demos_outlines() -> None:
+    """data/geo is the demo's data (lib.present.geo): the map draws the outlines stored in the
+    database (lib.queries.boundaries), so every server of a shared database draws the same map."""
+    allowed = {ROOT / "lib" / "present" / "geo.py", *(ROOT / "lib" / "demo").glob("*.py")}
+    found = [
+        str(item)
+        for path in [*LIB, *PAGES]
+        if path not in allowed
+        for item in imports(path)
+        if item.module == "lib.present.geo"
+    ]
+    assert found == []
+    assert [
+        str(path.relative_to(ROOT))
+        for path in [*LIB, *PAGES]
+        if "GEO_DIR" in path.read_text(encoding="utf-8") and path not in allowed and path.name != "config.py"
+    ] == []
+
+
 def test_pages_import_neither_sqlalchemy_nor_models() -> None:
     found = [
         str(item)

@@ -32,7 +32,7 @@ from lib.core.models import (
 )
 from lib.core.schema import upgrade
 from lib.present import geo
-from lib.queries import overview
+from lib.queries import boundaries, overview
 from tests.support.apptest import AppFactory
 
 SIX_TOPICS = {
@@ -154,6 +154,28 @@ def test_every_village_with_coordinates_lies_in_its_town(demo_engine: Engine) ->
         if lon is None or lat is None or not geo.point_in_polygon(lon, lat, rings[town])
     ]
     assert outside == []
+
+
+def test_the_demo_stores_the_outlines_it_was_built_on(demo_engine: Engine) -> None:
+    """The map draws the database's outlines: for the demo, data/geo's, so it looks as it always did."""
+    with Session(demo_engine) as session:
+        towns, counties = boundaries.stored_outlines(session)
+    shipped = {f["properties"]["code"]: f for f in geo.load_towns()["features"]}
+    assert {f["properties"]["code"]: f["geometry"] for f in towns["features"]} == {
+        code: feature["geometry"] for code, feature in shipped.items()
+    }
+    for feature in towns["features"]:
+        props, original = feature["properties"], shipped[feature["properties"]["code"]]["properties"]
+        assert (props["lon"], props["lat"], props["name_zh"], props["name_en"]) == (
+            original["lon"],
+            original["lat"],
+            original["name_zh"],
+            original["name_en"],
+        )
+    (county,) = geo.load_county()["features"]
+    assert [(f["properties"]["code"], f["geometry"]) for f in counties["features"]] == [
+        ("349901", county["geometry"])
+    ]
 
 
 def test_overview_on_the_demo_shows_towns_that_lag(demo_engine: Engine) -> None:

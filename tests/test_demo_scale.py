@@ -22,6 +22,7 @@ from lib.core.schema import upgrade
 from lib.demo import county
 from lib.files.briefing import build_slides
 from lib.present import geo
+from lib.queries import boundaries
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +119,13 @@ def test_generate_streams_a_small_city_into_sqlite(
         assert session.scalar(select(Meta.value).where(Meta.key == "demo_scale")) == "city"
         assert session.scalar(select(func.count(User.id))) == len(demo.DEMO_ACCOUNTS)
 
+        # The outlines stored are the shipped county's moved onto each county's place.
+        towns, counties = boundaries.stored_outlines(session)
+        moved_towns, moved_counties = geo.region_outlines(2)
+        for stored, moved in ((towns, moved_towns), (counties, moved_counties)):
+            assert [(f["properties"]["code"], f["geometry"]) for f in stored["features"]] == [
+                (f["properties"]["code"], f["geometry"]) for f in moved["features"]
+            ]
         # The meeting deck's map shows both counties, each with its 25 towns.
         slides = build_slides(session, town_codes=None, as_of=dt.date(2020, 10, 31), lang="en")
         spec = json.loads(next(slide.spec for slide in slides if slide.key == "map") or "{}")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
@@ -12,14 +13,17 @@ import altair as alt
 import openpyxl
 import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from lib.core.db import make_engine
 from lib.core.i18n import set_language
+from lib.core.models import Boundary, Town
 from lib.files import export
 from lib.present import geo, maps, mapview
-from lib.queries import overview, villages
+from lib.queries import boundaries, overview, villages
+from tests.hand_county import LABEL_POINTS, OUTLINES, rectangle
 from tests.support.apptest import AppFactory
 
 A1, A2, A3, B1, B2 = "349901100201", "349901100202", "349901100203", "349901101204", "349901101205"
@@ -369,3 +373,160 @@ def test_town_names_are_written_for_the_chosen_towns_and_not_for_a_whole_city() 
 def _level_switch(at: AppTest) -> Any:
     """The map's villages/towns switch (AppTest has no typed accessor for st.segmented_control)."""
     return at.get("button_group")[0]
+
+
+# --- the outlines stored in the database ----------------------------------------------------------
+
+EMPTY = {"type": "FeatureCollection", "features": []}
+# A small triangle inside town A, unlike any outline the hand county or the demo stores.
+SMALL_A = {
+    "type": "Polygon",
+    "coordinates": [[[116.1, 32.58], [116.14, 32.58], [116.12, 32.62], [116.1, 32.58]]],
+}
+
+
+def _change_outlines(url: str, *statements: Any) -> None:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        for statement in statements:
+            session.execute(statement)
+        session.commit()
+    engine.dispose()
+
+
+def test_stored_outlines_are_the_towns_and_county_the_database_holds(hand_engine: Engine) -> None:
+    with Session(hand_engine) as session:
+        session.add(  # a village's outline: stored, not drawn (the map draws villages as points)
+            Boundary(code=A1, level="village", geometry=json.dumps(SMALL_A), lon=116.12, lat=32.6)
+        )
+        session.commit()
+        towns, counties = boundaries.stored_outlines(session)
+    assert [feature["properties"] for feature in towns["features"]] == [
+        {
+            "code": code,
+            "name_zh": zh,
+            "name_en": en,
+            "lon": LABEL_POINTS[code][0],
+            "lat": LABEL_POINTS[code][1],
+        }
+        for code, zh, en in (
+            ("349901100", "甲镇", "Jia Town"),
+            ("349901101", "乙镇", "Yi Town"),
+            ("349901102", "丙乡", "Bing Township"),
+        )
+    ]
+    assert towns["features"][0]["geometry"] == json.loads(rectangle(*OUTLINES["349901100"]))
+    assert [feature["properties"]["code"] for feature in counties["features"]] == ["349901"]
+    assert maps.selection_bbox(towns, []) == pytest.approx(OUTLINES["349901"])
+
+
+def test_a_retired_towns_outline_is_not_drawn(hand_engine: Engine) -> None:
+    with Session(hand_engine) as session:
+        session.execute(update(Town).where(Town.code == "349901102").values(retired_on=dt.date(2021, 1, 1)))
+        session.commit()
+        towns, counties = boundaries.stored_outlines(session)
+        assert [f["properties"]["code"] for f in towns["features"]] == ["349901100", "349901101"]
+        assert len(counties["features"]) == 1
+        session.execute(update(Town).values(retired_on=dt.date(2021, 1, 1)))
+        session.commit()
+        assert boundaries.stored_outlines(session) == (EMPTY, EMPTY)  # no live town: no county either
+
+
+def test_without_outlines_there_is_nothing_to_draw(empty_engine: Engine) -> None:
+    with Session(empty_engine) as session:
+        assert boundaries.stored_outlines(session) == (EMPTY, EMPTY)
+
+
+def test_the_map_page_draws_the_outlines_stored_in_the_database(
+    open_app: AppFactory, hand_sqlite_url: str
+) -> None:
+    _change_outlines(
+        hand_sqlite_url,
+        update(Boundary).where(Boundary.code == "349901100").values(geometry=json.dumps(SMALL_A)),
+    )
+    at = open_app(hand_sqlite_url, "pages/map.py", lang="en")
+    assert not at.exception
+    layers = {layer["id"]: layer for layer in _deck(at)["layers"]}
+    drawn = {f["properties"]["code"]: f["geometry"] for f in layers["towns"]["data"]["features"]}
+    assert drawn == {
+        "349901100": SMALL_A,
+        "349901101": json.loads(rectangle(*OUTLINES["349901101"])),
+        "349901102": json.loads(rectangle(*OUTLINES["349901102"])),
+    }
+    assert [f["properties"]["code"] for f in layers["county"]["data"]["features"]] == ["349901"]
+    names = {label["name"]: (label["lon"], label["lat"]) for label in layers["town-names"]["data"]}
+    assert names == {"Jia Town": (116.1, 32.6), "Yi Town": (116.3, 32.6), "Bing Township": (116.2, 32.7)}
+    assert not at.info  # every town has its outline: no note
+
+
+def test_with_no_outlines_loaded_the_map_shows_villages_as_points_and_says_how_to_load_them(
+    open_app: AppFactory, hand_sqlite_url: str
+) -> None:
+    _change_outlines(hand_sqlite_url, delete(Boundary))
+    at = open_app(hand_sqlite_url, "pages/map.py", lang="en")
+    assert not at.exception
+    (note,) = at.info
+    assert note.value.startswith("Town and county outlines are not loaded yet")
+    assert "`python -m lib.load boundaries FILE`" in note.value and "Load county data" in note.value
+    layers = {layer["id"]: layer for layer in _deck(at)["layers"]}
+    assert layers["towns"]["data"]["features"] == [] and layers["county"]["data"]["features"] == []
+    assert sorted(point["village_code"] for point in layers["villages"]["data"]) == [A1, A2, B1, B2]
+    view = _deck(at)["initialViewState"]
+    assert 116.1 < view["longitude"] < 116.5 and view["latitude"] == pytest.approx(32.6)  # on the villages
+    _level_switch(at).set_value("town").run()  # towns have no shapes to colour, and nothing breaks
+    assert not at.exception and at.info[0].value == note.value
+    zh = open_app(hand_sqlite_url, "pages/map.py", lang="zh")
+    assert not zh.exception and zh.info[0].value.startswith("乡镇和县的边界尚未导入")
+
+
+def test_a_town_left_out_of_the_loaded_outlines_is_named(open_app: AppFactory, hand_sqlite_url: str) -> None:
+    _change_outlines(hand_sqlite_url, delete(Boundary).where(Boundary.code == "349901102"))
+    at = open_app(hand_sqlite_url, "pages/map.py", lang="en")
+    assert not at.exception and not at.info
+    assert (
+        "1 town has no outline yet and is not drawn: Bing Township. "
+        "Load it with `python -m lib.load boundaries FILE`."
+    ) in [c.value for c in at.caption]
+    # Not when the towns shown all have theirs.
+    chosen = open_app(hand_sqlite_url, "pages/map.py", lang="en", town="349901100")
+    assert not any("no outline" in c.value for c in chosen.caption)
+
+
+def test_the_picture_without_outlines_is_the_villages_alone(measures: pd.DataFrame) -> None:
+    set_language("en")
+    spec, classes, points = _exit_points(measures)
+    chart = mapview.static_map_chart(
+        points,
+        measures,
+        classes,
+        maps.legend(classes, spec.scheme("village")),
+        level="village",
+        towns=EMPTY,
+        county=EMPTY,
+        town_labels={},
+        title="No outlines",
+        legend_title="Poor-village exit",
+        subtitle=[],
+    )
+    layers = json.loads(export.chart_spec(chart))["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["circle"]
+    assert export.chart_png(chart)[:8] == b"\x89PNG\r\n\x1a\n"
+    nothing = maps.static_map(
+        points.iloc[0:0],
+        towns=EMPTY,
+        county=EMPTY,
+        town_labels={},
+        legend_rows=mapview.legend_labels(maps.legend(classes, spec.scheme("village"))),
+        legend_title="",
+        title="",
+        subtitle=[],
+    )
+    assert export.chart_png(nothing)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_outlines_the_view_fits_the_located_villages(measures: pd.DataFrame) -> None:
+    west, south, east, north = maps.map_bbox(EMPTY, [], measures)
+    assert (west, east) == pytest.approx((116.1 - maps.POINTS_MARGIN, 116.5 + maps.POINTS_MARGIN))
+    assert (south, north) == pytest.approx((32.6 - maps.POINTS_MARGIN, 32.6 + maps.POINTS_MARGIN))
+    assert maps.map_bbox(EMPTY, [], measures.iloc[0:0]) == maps.CHINA_BBOX
+    assert 2 < maps.fit_view(maps.CHINA_BBOX).zoom < 4  # the whole country

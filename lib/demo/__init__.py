@@ -11,6 +11,8 @@ their history; rotation training and the Bijie study tour; verification visits b
 A few flaws are put in on purpose (missing or disordered exit steps, an income below the line,
 unsafe housing marked as guaranteed, villages without coordinates) so checks have something to find.
 It also adds four documented demo accounts (README, "Accounts") with the password "demo-password".
+The town and county outlines it is built on (data/geo, read through lib.present.geo) are stored in
+the table `boundaries`, as a county's own boundary file would be, and the map draws them from there.
 
 `--scale city` (10 counties, ≈3.6k villages, ≈300k households) and `--scale province` (84 counties,
 ≈30k villages, ≈3M households) run `_CountyBuilder` once per county with a derived seed, region code

@@ -4,6 +4,7 @@ one county, as rows; a city or province is a run of counties."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -29,6 +30,7 @@ from lib.core.domain import (
 from lib.core.models import (
     Attendance,
     Base,
+    Boundary,
     Cadre,
     Household,
     HouseholdCause,
@@ -219,6 +221,7 @@ INSERT_ORDER: list[type[Base]] = [
     Industry,
     Town,
     Village,
+    Boundary,
     Organisation,
     Cadre,
     Posting,
@@ -332,6 +335,7 @@ class _CountyBuilder:
                 "lat": props["lat"],
             },
         )
+        self.rows.add(Boundary, outline_row(feature, "town"))
         self.towns.append(
             _TownInfo(
                 id=town_id,
@@ -1216,6 +1220,29 @@ def _meta(session: Session, *, scale: str, seed: int) -> None:
     session.execute(insert(Meta), [{"key": k, "value": v} for k, v in values.items()])
 
 
+OUTLINE_SOURCE = "demo"  # Boundary.source of the outlines the demo stores (a loaded file's name otherwise)
+
+
+def outline_row(feature: Mapping[str, Any], level: str) -> Row:
+    """The `boundaries` row of a demo outline (a town's, or the county's): its GeoJSON geometry as
+    the loader stores one (compact, keys sorted), and the label point it was drawn with."""
+    props = feature["properties"]
+    return {
+        "code": props["code"],
+        "level": level,
+        "geometry": json.dumps(feature["geometry"], separators=(",", ":"), sort_keys=True),
+        "lon": props["lon"],
+        "lat": props["lat"],
+        "source": OUTLINE_SOURCE,
+        "version": 1,
+    }
+
+
+def _county_outlines(rows: _Rows, county: Mapping[str, Any]) -> None:
+    for feature in county["features"]:
+        rows.add(Boundary, outline_row(feature, "county"))
+
+
 def _chunks(rows: list[Row], size: int = CHUNK_SIZE) -> Iterable[list[Row]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -1308,6 +1335,7 @@ def iter_rows(
         _catalogue(rows)
         county = _CountyBuilder(rng, rows, ids)
         county.build(geo.load_towns())
+        _county_outlines(rows, geo.load_county())
         facts = dict(county.stats)
         facts.update(_training(rng, rows, county))
         yield rows, facts
@@ -1330,6 +1358,7 @@ def iter_rows(
             households_factor=spec.households_factor,
         )
         county.build(geo.moved_towns(index, county_names(index)))
+        _county_outlines(rows, geo.moved_county(index))
         facts = dict(county.stats)
         facts.update(
             _training(

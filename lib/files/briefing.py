@@ -19,11 +19,11 @@ from lib.core import config
 from lib.core.figures import OverviewTotals, StageFunnel
 from lib.core.i18n import format_count, format_share, get_language, localized, set_language, t
 from lib.files import export
-from lib.present import charts, geo, maps, mapview, overview_view
+from lib.present import charts, maps, mapview, overview_view
 from lib.present import industry_view as industry_labels
 from lib.present import training_view as training_labels
 from lib.present.common import localized_column
-from lib.queries import common, industry, overview, training, villages
+from lib.queries import boundaries, common, industry, overview, training, villages
 
 LAGGING_TOWNS = 3  # one slide each for the towns lowest on overall progress
 SHARE_MEASURES = ["exited_share", "plan_share", "stable_share", "verified_share", "training_share"]
@@ -312,7 +312,7 @@ def _map_slide(context: _Context) -> Slide:
     )
     legend_rows = maps.legend(classes, scheme)
     label = mapview.measure_label(MAP_MEASURE, "village")
-    towns, county = geo.outlines(common.county_count(context.session))
+    towns, county = boundaries.stored_outlines(context.session)
     chart = (
         mapview.static_map_chart(
             points,
@@ -350,6 +350,8 @@ def _map_slide(context: _Context) -> Slide:
     missing = maps.unlocated(frame)
     if not missing.empty:
         bullets.append(t("map.no_coords", n=len(missing), names=_join(localized_column(missing, "name"))))
+    if not towns["features"]:
+        bullets.append(t("map.outlines.none_short"))
     return context.slide("map", t("briefing.map.title", measure=label), bullets, chart=chart)
 
 

@@ -1,4 +1,9 @@
-"""The shipped county and town outlines (data/geo) and the few polygon helpers the app needs.
+"""The demo county's outlines (data/geo, the demo's data) and the polygon helpers the demo needs.
+
+data/geo is read only to generate data: lib.demo places its towns and villages in these outlines
+and stores them in the database (table `boundaries`), which is what the map draws
+(lib.queries.boundaries); tests and bench/ read them to check the demo. A county's own outlines
+come from its boundary file (`python -m lib.load boundaries FILE`), never from here.
 
 Rings are lists of (lon, lat) pairs as GeoJSON stores them; a closing point equal to the first
 is allowed and ignored. Pure Python, no streamlit, no SQL.
@@ -171,6 +176,8 @@ def moved_county(index: int, geo_dir: Path | None = None) -> dict[str, Any]:
         props = dict(feature["properties"])
         if "code" in props:
             props["code"] = county_code(index)
+        if props.get("lon") is not None and props.get("lat") is not None:
+            props["lon"], props["lat"] = _moved(props["lon"], dlon), _moved(props["lat"], dlat)
         features.append(
             {
                 "type": "Feature",
@@ -182,7 +189,8 @@ def moved_county(index: int, geo_dir: Path | None = None) -> dict[str, Any]:
 
 
 def region_outlines(counties: int, geo_dir: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(towns, counties) FeatureCollections of demo counties 1…`counties`, for a map's base layer."""
+    """(towns, counties) FeatureCollections of demo counties 1…`counties`, with the shipped names:
+    what the demo stores for a city or province (lib.demo), for tests and bench/ to compare with."""
     towns: list[dict[str, Any]] = []
     outlines: list[dict[str, Any]] = []
     for index in range(1, counties + 1):
@@ -192,11 +200,3 @@ def region_outlines(counties: int, geo_dir: Path | None = None) -> tuple[dict[st
         {"type": "FeatureCollection", "features": towns},
         {"type": "FeatureCollection", "features": outlines},
     )
-
-
-def outlines(counties: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(towns, county outlines) for a database of `counties` counties: the shipped county's, or
-    for a demo city or province the shipped county moved onto each demo county's place."""
-    if counties <= 1:
-        return load_towns(), load_county()
-    return region_outlines(counties)

@@ -3,7 +3,8 @@
 pydeck turns every unquoted string argument of a layer into a JavaScript accessor expression, so
 constant strings are passed quoted ("'pixels'").
 
-The base layer is the shipped town and county outlines (data/geo); nothing is fetched from the
+The base layer is the town and county outlines stored in the database (lib.queries.boundaries);
+while none are loaded the villages are drawn as points alone. Nothing is fetched from the
 internet unless a tile style URL is configured.
 """
 
@@ -200,6 +201,30 @@ def selection_bbox(towns: Mapping[str, Any], town_codes: Sequence[str]) -> tuple
     return geojson_bbox({"features": chosen or towns["features"]})
 
 
+# Around villages drawn without outlines (~2 km): a lone village is not seen at street level.
+POINTS_MARGIN = 0.02
+# China, for a map with neither outlines nor located villages to fit.
+CHINA_BBOX = (73.5, 18.0, 135.0, 53.5)
+
+
+def map_bbox(
+    towns: Mapping[str, Any], town_codes: Sequence[str], villages: pd.DataFrame
+) -> tuple[float, float, float, float]:
+    """What the map shows first: the selected towns' outlines (`selection_bbox`) or, while no
+    outlines are loaded, the located villages of `villages` (lon, lat columns) with a margin."""
+    if towns["features"]:
+        return selection_bbox(towns, town_codes)
+    located = villages[villages["lon"].notna() & villages["lat"].notna()]
+    if located.empty:
+        return CHINA_BBOX
+    return (
+        float(located["lon"].min()) - POINTS_MARGIN,
+        float(located["lat"].min()) - POINTS_MARGIN,
+        float(located["lon"].max()) + POINTS_MARGIN,
+        float(located["lat"].max()) + POINTS_MARGIN,
+    )
+
+
 def fit_view(
     bbox: tuple[float, float, float, float], *, width_px: int = 600, height_px: int = 600
 ) -> pdk.ViewState:
@@ -227,7 +252,7 @@ def fit_view(
 
 
 def town_label_points(towns: Mapping[str, Any], town_labels: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Where each town's name is written: its label point from the shipped GeoJSON."""
+    """Where each town's name is written: the point inside its outline stored with it."""
     return [
         {"name": town_labels.get(props["code"], ""), "lon": props["lon"], "lat": props["lat"]}
         for props in (feature["properties"] for feature in towns["features"])
@@ -500,14 +525,18 @@ def static_map(
         .mark_geoshape(filled=False, stroke="#28323c", strokeWidth=2)
         .project(type=projection)
     )
-    labels = pd.DataFrame(town_label_points(towns, town_labels))
+    labels = pd.DataFrame(town_label_points(towns, town_labels), columns=["name", "lon", "lat"])
     label_layer = (
         alt.Chart(labels)
         .mark_text(fontSize=11, color="#28323c", font=CJK_FONTS)
         .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
         .project(type=projection)
     )
-    layers: list[alt.Chart] = [town_layer, county_layer]
+    # While no outlines are loaded the picture is the villages alone (and an empty layer would
+    # leave Vega nothing to fit the projection to).
+    layers: list[alt.Chart] = [
+        layer for layer, shapes in ((town_layer, town_features), (county_layer, county["features"])) if shapes
+    ]
     if not points.empty and not town_classes:
         size = static_dot_size(len(points))
         layers.append(
@@ -522,7 +551,9 @@ def static_map(
             )
             .project(type=projection)
         )
-    if len(labels) <= MAX_TOWN_LABELS:
+    if 0 < len(labels) <= MAX_TOWN_LABELS:
+        layers.append(label_layer)
+    if not layers:  # nothing to draw: no outlines and no located village
         layers.append(label_layer)
     return (
         alt.layer(*layers)

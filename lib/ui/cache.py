@@ -48,12 +48,16 @@ def engine() -> Engine:
     return engine_for(config.database_url())
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached_call(url: str, version: str, target: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+def _call(url: str, target: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
     module_name, _, name = target.partition(":")
     function = getattr(importlib.import_module(module_name), name)
     with Session(engine_for(url)) as session:
         return function(session, **dict(frozen))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_call(url: str, version: str, target: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+    return _call(url, target, frozen)
 
 
 def _freeze(value: Any) -> Any:
@@ -118,6 +122,29 @@ def query(function: Callable[..., T], /, **kwargs: Any) -> T:
     try:
         version = _run_version.get() or data_version()
         return _cached_call(url, version, target, frozen)  # type: ignore[no-any-return]
+    except DatabaseError as error:
+        fail(error)
+    except SQLAlchemyError as exc:
+        fail(explain_failure(exc, url))
+
+
+# Few entries: a province's outlines are megabytes (2,100 towns), which st.cache_data would copy
+# on every read; kept, not copied.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _shared_call(url: str, version: str, target: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+    return _call(url, target, frozen)
+
+
+def shared(function: Callable[..., T], /, **kwargs: Any) -> T:
+    """`query` for a large result that pages only read (the map's outlines): cached on the data
+    version like `query`, but kept and shared between sessions rather than copied on every read.
+    Read it, never change it."""
+    url = config.database_url()
+    target = f"{function.__module__}:{function.__name__}"
+    frozen = tuple(sorted((key, _freeze(value)) for key, value in kwargs.items()))
+    try:
+        version = _run_version.get() or data_version()
+        return _shared_call(url, version, target, frozen)  # type: ignore[no-any-return]
     except DatabaseError as error:
         fail(error)
     except SQLAlchemyError as exc:

@@ -3,29 +3,44 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 
 from lib.core.i18n import format_count, get_language, localized, t
 from lib.present.markup import escape_markdown, t_md
-from lib.queries import common
+from lib.queries import boundaries, common
 from lib.ui import cache
 
 VILLAGE_PAGE = "pages/village.py"
+MISSING_NAMES_SHOWN = 12  # towns named in the note on towns without an outline (a province may miss hundreds)
 
 
 def geodata() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The town and county outlines: the shipped county's, or for a demo city or province the
-    shipped county moved onto each demo county's place (lib.present.geo.region_outlines)."""
-    return _outlines(max(1, cache.query(common.county_count)))
+    """The town and county outlines stored in the database (lib.queries.boundaries), kept for the
+    data version and shared between sessions: read them, never change them."""
+    return cache.shared(boundaries.stored_outlines)
 
 
-@st.cache_resource(show_spinner=False)
-def _outlines(counties: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    from lib.present import geo
-
-    return geo.outlines(counties)
+def outlines_note(
+    towns: dict[str, Any], town_names: dict[str, str], *, town_codes: Sequence[str] = ()
+) -> None:
+    """Say so when towns have no outline to draw: none loaded yet (the villages are drawn as points
+    alone), or some of the shown towns (`town_codes`, all when empty) missing from what was loaded."""
+    if not town_names:
+        return
+    drawn = {feature["properties"]["code"] for feature in towns["features"]}
+    if not drawn:
+        st.info(t_md("map.outlines.none", page=t("nav.load")), icon=":material/map:")
+        return
+    shown = [code for code in town_codes if code in town_names] or list(town_names)
+    missing = [town_names[code] for code in shown if code not in drawn]
+    if missing:
+        separator = "、" if get_language() == "zh" else ", "
+        more = "…" if len(missing) > MISSING_NAMES_SHOWN else ""
+        names = separator.join(missing[:MISSING_NAMES_SHOWN]) + more
+        st.caption(t_md("map.outlines.some_missing", n=len(missing), names=names))
 
 
 def map_legend(rows: Any, *, title: str, unit_key: str) -> None:

@@ -74,6 +74,10 @@ ZH: dict[str, str] = {
     "map.col.secretary": "第一书记",
     "map.col.lon": "经度",
     "map.col.lat": "纬度",
+    "map.outlines.none": "乡镇和县的边界尚未导入：地图上各村只显示为圆点，按乡镇显示时没有可着色的图形。请管理员导入边界文件（GeoJSON 或打包成 .zip 的 Shapefile）：运行 `python -m lib.load boundaries 文件`，或在“{page}”页面导入。",
+    "map.outlines.some_missing": "{n} 个乡镇还没有边界，未在地图上画出：{names}。可运行 `python -m lib.load boundaries 文件` 补充导入。",
+    "map.outlines.some_missing.one": "{n} 个乡镇还没有边界，未在地图上画出：{names}。可运行 `python -m lib.load boundaries 文件` 补充导入。",
+    "map.outlines.none_short": "乡镇边界尚未导入，各村显示为圆点。",
 }
 
 EN: dict[str, str] = {
@@ -150,4 +154,8 @@ EN: dict[str, str] = {
     "map.col.secretary": "First secretary",
     "map.col.lon": "Longitude",
     "map.col.lat": "Latitude",
+    "map.outlines.none": "Town and county outlines are not loaded yet: the map shows the villages as points, and the town view has no shapes to colour. An administrator loads the boundary file (GeoJSON, or a Shapefile in a .zip) with `python -m lib.load boundaries FILE`, or on the {page} page.",
+    "map.outlines.some_missing": "{n} towns have no outline yet and are not drawn: {names}. Load them with `python -m lib.load boundaries FILE`.",
+    "map.outlines.some_missing.one": "{n} town has no outline yet and is not drawn: {names}. Load it with `python -m lib.load boundaries FILE`.",
+    "map.outlines.none_short": "Town outlines are not loaded yet: villages are shown as points.",
 }
