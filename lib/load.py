@@ -32,7 +32,7 @@ from lib.core.db import DatabaseError, check_connection, explain_failure, make_e
 from lib.core.i18n import set_language, t
 from lib.core.schema import upgrade
 from lib.files.boundaries import read_boundaries
-from lib.files.imports import column_text, problem_text, template_bytes
+from lib.files.imports import RecordType, column_label, column_text, problem_text, template_bytes
 from lib.files.loads import BOUNDARIES, KINDS, LOAD_MAX_BYTES, load_kind, read_file
 from lib.rules.permissions import COMMAND_LINE
 from lib.services.loading import (
@@ -48,17 +48,21 @@ from lib.services.loading import (
 SHOWN_CHANGES = 50  # changes listed one by one (--all lists every one)
 
 
-def _shown_value(value: object) -> str:
+def _shown_value(name: str, value: object) -> str:
+    """A changed field's value as the report prints it: a status by its name, a blank as a dash."""
+    if name == "status" and isinstance(value, str):
+        return t(f"village.status.{value}")
     return "—" if value is None or value == "" else str(value)
 
 
-def change_line(change: Change) -> str:
-    """One change as a line: row, key, what happens and the fields that differ."""
+def change_line(change: Change, kind: RecordType | None = None) -> str:
+    """One change as a line: row, key, what happens and the fields that differ (by their labels)."""
     where = t("load.report.row", row=change.row) if change.row is not None else t("load.report.not_in_file")
     what = t(f"load.action.{change.action}")
     if change.action == "change" or (change.action == "restore" and change.new):
         fields = "; ".join(
-            f"{name}: {_shown_value(change.old.get(name))} → {_shown_value(value)}"
+            f"{column_label(name, t, kind)}: "
+            f"{_shown_value(name, change.old.get(name))} → {_shown_value(name, value)}"
             for name, value in change.new.items()
         )
         return f"{where}  {change.key}  {what}  {fields}"
@@ -93,7 +97,7 @@ def report_lines(report: LoadReport, *, dry_run: bool, every: bool = False) -> l
     if report.loaded_before is not None:
         lines.append(t("load.report.loaded_before", at=report.loaded_before.strftime("%Y-%m-%d %H:%M")))
     shown = report.changes if every else report.changes[:SHOWN_CHANGES]
-    lines += [f"  {change_line(change)}" for change in shown]
+    lines += [f"  {change_line(change, report.kind)}" for change in shown]
     if len(shown) < len(report.changes):
         lines.append("  " + t("load.report.more", n=f"{len(report.changes) - len(shown):,}"))
     if report.unmatched:

@@ -388,7 +388,7 @@ def problem_text(problem: Problem, translate: Callable[..., str], kind: RecordTy
     for name in ("columns", "fields"):
         codes = params.pop(name, None)
         if codes:
-            labels = [_column_label(str(code), translate, kind) for code in codes]
+            labels = [column_label(str(code), translate, kind) for code in codes]
             params["names" if name == "columns" else "missing"] = ", ".join(labels)
     choices = params.pop("choice_keys", None)
     if choices:
@@ -402,7 +402,7 @@ def problem_text(problem: Problem, translate: Callable[..., str], kind: RecordTy
         return translate(problem.key)
 
 
-def _column_label(code: str, translate: Callable[..., str], kind: RecordType | None = None) -> str:
+def column_label(code: str, translate: Callable[..., str], kind: RecordType | None = None) -> str:
     if kind is not None and code in kind.codes:
         return translate(kind.column(code).label_key)
     for key in (f"data.col.{code}", f"updates.field.{code}"):
@@ -413,7 +413,7 @@ def _column_label(code: str, translate: Callable[..., str], kind: RecordType | N
 
 def column_text(problem: Problem, translate: Callable[..., str], kind: RecordType | None = None) -> str:
     """Where the problem is, as "C · Visit date"; "" for the whole row or file."""
-    name = _column_label(problem.column, translate, kind) if problem.column else ""
+    name = column_label(problem.column, translate, kind) if problem.column else ""
     return " · ".join(part for part in (problem.letter, name) if part)
 
 

@@ -19,7 +19,15 @@ from lib.core.domain import Role
 from lib.core.i18n import format_count, get_language, t
 from lib.files import export
 from lib.files.boundaries import BoundaryFile, read_boundaries
-from lib.files.imports import Upload, column_text, header_assignment, problem_text, template_bytes
+from lib.files.imports import (
+    RecordType,
+    Upload,
+    column_label,
+    column_text,
+    header_assignment,
+    problem_text,
+    template_bytes,
+)
 from lib.files.loads import BOUNDARIES, KINDS, read_file
 from lib.queries.setup import SetupStatus
 from lib.rules.permissions import Actor
@@ -251,6 +259,13 @@ def _preview(upload: Upload) -> None:
     )
 
 
+def _value_text(name: str, value: Any) -> str:
+    """A changed field's value as the report shows it: a status by its name, a blank as a dash."""
+    if name == "status" and isinstance(value, str):
+        return t(f"village.status.{value}")
+    return _cell_text(value) or "—"
+
+
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -294,15 +309,15 @@ def _report(report: loading.LoadReport) -> None:
     if report.ignored:
         st.caption(t("load.report.ignored", names=", ".join(report.ignored[:20])))
     if report.changes:
-        st.dataframe(_change_frame(report.changes), hide_index=True, width="stretch")
+        st.dataframe(_change_frame(report.changes, report.kind), hide_index=True, width="stretch")
     if report.unmatched:
         st.warning(
             t("load.report.unmatched", n=format_count(len(report.unmatched))), icon=":material/warning:"
         )
-        st.dataframe(_change_frame(report.unmatched), hide_index=True, width="stretch")
+        st.dataframe(_change_frame(report.unmatched, report.kind), hide_index=True, width="stretch")
     if report.missing:
         st.markdown(t("load.page.missing_title"))
-        st.dataframe(_change_frame(report.missing), hide_index=True, width="stretch")
+        st.dataframe(_change_frame(report.missing, report.kind), hide_index=True, width="stretch")
     if not report.changes and not report.missing:
         st.success(t("load.report.nothing_to_do"), icon=":material/check_circle:")
 
@@ -318,12 +333,13 @@ def _problem_frame(report: loading.LoadReport) -> pd.DataFrame:
     )
 
 
-def _change_frame(changes: list[loading.Change]) -> pd.DataFrame:
+def _change_frame(changes: list[loading.Change], kind: RecordType) -> pd.DataFrame:
     def fields(change: loading.Change) -> str:
         if change.action == "add" or not change.new:
             return ""
         return "; ".join(
-            f"{name}: {_cell_text(change.old.get(name)) or '—'} → {_cell_text(value) or '—'}"
+            f"{column_label(name, t, kind)}: {_value_text(name, change.old.get(name))} → "
+            f"{_value_text(name, value)}"
             for name, value in change.new.items()
             if name != "geometry"
         )
