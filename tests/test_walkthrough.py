@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shlex
 import sys
@@ -184,3 +185,17 @@ def test_every_sample_file_is_loaded_by_the_walkthrough() -> None:
         Path(word).name for line in walkthrough_commands() for word in line.split() if "data/samples/" in word
     }
     assert named == {path.name for path in SAMPLES.iterdir()}
+
+
+def test_the_map_page_draws_the_loaded_outlines_and_villages(open_app: AppFactory, loaded: str) -> None:
+    villages = [row for row in _divisions() if not row["统计用区划代码"].endswith("000")]
+    at = open_app(loaded, "pages/map.py", lang="en")
+    assert not at.exception
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    drawn = {feature["properties"]["code"] for feature in layers["towns"]["data"]["features"]}
+    assert drawn == {"349902101", "349902102", "349902201"}
+    points = {point["village_code"] for point in layers["villages"]["data"]}
+    assert points == {
+        row["统计用区划代码"] for row in villages
+    }  # 新街社区 too: its point came from its outline
