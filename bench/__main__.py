@@ -410,6 +410,33 @@ def largest_download(run: dict[str, Any]) -> str:
     return f"+{d['added_mb']} MB ({name}, {d['rows'] or 0:,} rows, {d['seconds']:.0f} s)"
 
 
+REGISTER_RESULTS = BENCH_DIR / "register_load.json"
+
+
+def measure_register_load(households: int) -> dict[str, Any]:
+    """A city's division list and household register loaded as python -m lib.load does, into a
+    fresh SQLite file (bench/register_load.py, in its own process for its peak RSS)."""
+    DATA_DIR.mkdir(exist_ok=True)
+    target = DATA_DIR / "register-load.db"
+    for path in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        path.unlink(missing_ok=True)
+    url = f"sqlite:///{target}"
+    out = subprocess.run(
+        [_python(), "-m", "bench.register_load", "--url", url, "--households", str(households)],
+        cwd=config.ROOT,
+        env=_env(url),
+        check=False,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if out.returncode != 0:
+        return {"error": f"bench.register_load exited with {out.returncode}"}
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["machine"] = machine()
+    REGISTER_RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
 def write_results(results: list[dict[str, Any]]) -> None:
     """Write this run's results, keeping earlier results of the datasets it did not time."""
     timed = {(result["scale"], result["database"]) for result in results}
@@ -436,6 +463,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="cold/warm runs per page (median)")
     parser.add_argument("--no-browser", action="store_true", help="skip the map timings in Chromium")
     parser.add_argument("--no-uploads", action="store_true", help="skip the Excel import timings")
+    parser.add_argument(
+        "--register-households",
+        type=int,
+        default=300_000,
+        help="households in the register python -m lib.load is timed on (0 skips; bench/register_load.json)",
+    )
     parser.add_argument(
         "--readme", action="store_true", help="print the README's table from bench/results.json and stop"
     )
@@ -491,6 +524,9 @@ def main(argv: list[str] | None = None) -> int:
         if server_cm is not None:
             server_cm.__exit__(None, None, None)
     print(table(results))
+    if args.register_households:
+        loaded = measure_register_load(args.register_households)
+        print(f"\nregister load ({args.register_households:,} households): {json.dumps(loaded)}")
     for result in results:
         for miss in result["misses"]:
             print(f"MISS {result['scale']}/{result['database']}: {miss}")
