@@ -108,7 +108,7 @@ def report_lines(report: LoadReport, *, dry_run: bool, every: bool = False) -> l
         ]
     if report.missing:
         key = "load.report.missing_retired" if report.retired else "load.report.missing"
-        lines.append(t(key, n=f"{len(report.missing):,}"))
+        lines.append(t(key, n=len(report.missing), shown=f"{len(report.missing):,}"))
         missing = report.missing if every else report.missing[:SHOWN_CHANGES]
         lines += [f"  {change.table}  {change.key}" for change in missing]
     if dry_run:

@@ -190,7 +190,9 @@ def _sheet(code: str, name: str, data: bytes, actor: Actor, *, as_of: dt.date) -
     retire = False
     if report.missing:
         retire = st.checkbox(
-            t("load.page.retire", n=format_count(len(report.missing))), key="load_retire", value=False
+            t("load.page.retire", n=len(report.missing), shown=format_count(len(report.missing))),
+            key="load_retire",
+            value=False,
         )
     ready = not report.problems and (report.changes or (retire and report.missing))
     if ready and st.button(
@@ -317,7 +319,8 @@ def _report(report: loading.LoadReport) -> None:
         st.dataframe(_change_frame(report.unmatched, report.kind), hide_index=True, width="stretch")
     if report.missing:
         st.markdown(t("load.page.missing_title"))
-        st.dataframe(_change_frame(report.missing, report.kind), hide_index=True, width="stretch")
+        missing = pd.DataFrame({t("load.page.col.key"): [change.key for change in report.missing]})
+        st.dataframe(missing, hide_index=True, width="stretch")
     if not report.changes and not report.missing:
         st.success(t("load.report.nothing_to_do"), icon=":material/check_circle:")
 
