@@ -505,3 +505,64 @@ def test_random_cells_in_a_register_row_never_crash_and_write_only_a_clean_row(
     assert report.committed == (not report.problems and bool(report.changes))
     if not report.committed:
         assert _state(county) == before
+
+
+def _geojson(features: list[dict[str, Any]], **extra: Any) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": features, **extra}).encode()
+
+
+def _feature(code: object, ring: list[list[float]]) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": {"code": code},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
+SQUARE = [[116.50, 31.20], [116.51, 31.20], [116.51, 31.21], [116.50, 31.21], [116.50, 31.20]]
+BOW_TIE = [[116.50, 31.20], [116.51, 31.21], [116.51, 31.20], [116.50, 31.21], [116.50, 31.20]]
+BAD_BOUNDARIES: dict[str, tuple[bytes, dict[str, Any], str]] = {
+    "no code property": (
+        _geojson([{**_feature("x", SQUARE), "properties": {"名称": "青山村"}}]),
+        {},
+        "boundaries.error.",
+    ),
+    "self-intersecting": (
+        _geojson([_feature("349902101201", BOW_TIE)]),
+        {},
+        "boundaries.error.self_intersection",
+    ),
+    "unreadable projection": (
+        _geojson([_feature("349902101201", SQUARE)]),
+        {"epsg": 999999},
+        "boundaries.error.unknown_epsg",
+    ),
+    "projected without a system": (
+        _geojson(
+            [
+                _feature(
+                    "349902101201",
+                    [[500000, 3450000], [501000, 3450000], [501000, 3451000], [500000, 3450000]],
+                )
+            ]
+        ),
+        {},
+        "boundaries.error.looks_projected",
+    ),
+    "bad code": (
+        _geojson([_feature("34990210120X", SQUARE)]),
+        {"code_property": "code"},
+        "boundaries.error.bad_code",
+    ),
+    "too big": (_sample("villages.geojson"), {"max_bytes": 1000}, "boundaries.error.too_large"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_BOUNDARIES))
+def test_a_bad_boundary_file_is_reported_and_writes_nothing(county: Engine, name: str) -> None:
+    data, options, key = BAD_BOUNDARIES[name]
+    before = _state(county)
+    report = _load_boundaries(county, data, **options)
+    assert any(p.key.startswith(key) for p in report.problems), [p.key for p in report.problems]
+    assert not report.committed
+    assert _state(county) == before and _stored_outlines(county) == {}
