@@ -144,3 +144,29 @@ def test_a_header_the_loader_does_not_know_is_mapped_once_and_kept(open_app: App
     # next month's file with the same header maps itself
     at = _upload(at, "households", "renamed-again.xlsx", buffer.getvalue())
     assert at.selectbox(key="load_map_households_7").value == "members"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "app.py",
+        "pages/map.py",
+        "pages/industry.py",
+        "pages/assessment.py",
+        "pages/training.py",
+        "pages/slideshow.py",
+        "pages/updates.py",
+        "pages/data.py",
+        "pages/village.py",
+        "pages/admin.py",
+        PAGE,
+    ],
+)
+def test_every_page_of_an_empty_install_says_what_to_do_without_a_traceback(
+    open_app: AppFactory, url: str, page: str
+) -> None:
+    at = _sign_in(open_app(url, page, lang="en"))
+    assert not at.exception
+    assert not at.get("arrow_vega_lite_chart"), "an empty chart"
+    shown = [*(e.value for e in at.info), *(m.value for m in at.markdown), *(e.value for e in at.error)]
+    assert shown, "nothing says what to do"
