@@ -28,6 +28,7 @@ from lib.core.models import (
     AuditEntry,
     Boundary,
     Household,
+    HouseholdCause,
     HouseholdIncome,
     Meta,
     Town,
@@ -566,3 +567,22 @@ def test_a_bad_boundary_file_is_reported_and_writes_nothing(county: Engine, name
     assert any(p.key.startswith(key) for p in report.problems), [p.key for p in report.problems]
     assert not report.committed
     assert _state(county) == before and _stored_outlines(county) == {}
+
+
+def test_every_cause_the_national_system_records_loads(county: Engine) -> None:
+    data = _register_with(
+        {(3, "主要致贫原因"): "自身发展动力不足", (3, "其他致贫原因"): "交通条件落后、其他"}
+    )
+    report = _load(county, "households", data)
+    assert report.committed, [p.key for p in report.problems]
+    with Session(county) as session:
+        primary = session.scalar(
+            select(Household.primary_cause).where(Household.archive_no == "3499020101001")
+        )
+        causes = set(
+            session.scalars(
+                select(HouseholdCause.cause).join(Household).where(Household.archive_no == "3499020101001")
+            )
+        )
+    assert primary == "lack_of_motivation"
+    assert {"lack_of_motivation", "poor_transport", "other"} <= causes

@@ -87,6 +87,10 @@ class PovertyCause(StrEnum):
     LACK_OF_LAND = "lack_of_land"
     EDUCATION_COSTS = "education_costs"
     DISASTER = "disaster"
+    # The national register's last three causes (交通条件落后, 自身发展动力不足, 其他).
+    POOR_TRANSPORT = "poor_transport"
+    LACK_OF_MOTIVATION = "lack_of_motivation"
+    OTHER = "other"
 
 
 class IndustryCategory(StrEnum):

@@ -44,7 +44,6 @@ ERROR_KEYS: tuple[str, ...] = (
     "register.error.id_birth_too_early",  # born before 1900; {birth}: the date (YYYY-MM-DD)
     "register.error.status_unknown",  # not a word for a household status
     "register.error.cause_unknown",  # not a word for a cause of poverty
-    "register.error.cause_unmapped",  # a cause the national system has but the dashboard has no code for
     "register.error.housing_grade",  # not a housing safety grade A–D
     "register.error.housing_dangerous",  # 是否危房 holds neither yes nor no
     "register.error.housing_contradiction",  # {grade} and {dangerous} disagree (A/B with 是, C/D with 否)
@@ -229,12 +228,16 @@ CAUSE_WORDS: dict[str, PovertyCause] = {
     "缺水": PovertyCause.LACK_OF_LAND,
     "因学": PovertyCause.EDUCATION_COSTS,
     "因灾": PovertyCause.DISASTER,
+    "交通条件落后": PovertyCause.POOR_TRANSPORT,
+    "交通落后": PovertyCause.POOR_TRANSPORT,
+    "自身发展动力不足": PovertyCause.LACK_OF_MOTIVATION,
+    "发展动力不足": PovertyCause.LACK_OF_MOTIVATION,
+    "其他": PovertyCause.OTHER,
+    "其它": PovertyCause.OTHER,
     # the codes (lack_of_labour) and the English labels (lack of labour)
     **{cause.value: cause for cause in PovertyCause},
     **{cause.value.replace("_", " "): cause for cause in PovertyCause},
 }
-# Causes the national system records that have no PovertyCause: reported, never guessed.
-UNMAPPED_CAUSES = frozenset({"交通条件落后", "交通落后", "自身发展动力不足", "其他", "其它"})
 _CAUSE_SUFFIX = "致贫"  # 因病致贫 is 因病
 # What separates the words of 其他致贫原因 (after NFKC: ，→ , ；→ ; ／→ /); white space too.
 _CAUSE_SEPARATORS = re.compile(r"[、,;/]+")
@@ -245,15 +248,12 @@ def _cause(word: str, value: object) -> PovertyCause:
         word = word[: -len(_CAUSE_SUFFIX)]
     if word in CAUSE_WORDS:
         return CAUSE_WORDS[word]
-    if word in UNMAPPED_CAUSES:
-        raise _error("register.error.cause_unmapped", word)
     raise _error("register.error.cause_unknown", word if word else value)
 
 
 def poverty_cause(value: object) -> str | None:
     """The PovertyCause code of a 主要致贫原因 word (因病, 缺劳动力, 因学致贫, illness, …); None
-    when the cell is empty. A cause with no code here (交通条件落后, 自身发展动力不足, 其他)
-    raises register.error.cause_unmapped, any other word register.error.cause_unknown."""
+    when the cell is empty; any other word raises register.error.cause_unknown."""
     if blank(value):
         return None
     if not isinstance(value, str):
