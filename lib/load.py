@@ -64,8 +64,9 @@ def change_line(change: Change, kind: RecordType | None = None) -> str:
             f"{column_label(name, t, kind)}: "
             f"{_shown_value(name, change.old.get(name))} → {_shown_value(name, value)}"
             for name, value in change.new.items()
+            if name != "geometry"  # an outline is kilobytes of coordinates
         )
-        return f"{where}  {change.key}  {what}  {fields}"
+        return f"{where}  {change.key}  {what}  {fields}".rstrip()
     return f"{where}  {change.key}  {what}"
 
 
@@ -194,7 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         engine = make_engine(url)
         check_connection(engine)
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except (DatabaseError, SQLAlchemyError):
+            raise
+        except Exception as exc:  # a migration that cannot run here: one line, not a traceback
+            print(t("load.cli.migration_failed", reason=str(exc).splitlines()[0][:200]), file=sys.stderr)
+            return 1
         with Session(engine) as session:
             if args.kind == BOUNDARIES.code:
                 return _load_boundaries(session, args, data, path.name)

@@ -645,7 +645,9 @@ def _int(column: Column, value: object) -> int:
     else:
         raise _CellError("data.error.not_number", value=_shown(value))
     if not column.minimum <= number <= column.maximum:
-        raise _CellError("data.error.number_range", min=column.minimum, max=f"{column.maximum:,}")
+        # years (2013 to 2035) read without a thousands separator
+        shown = f"{column.maximum:,}" if column.maximum >= 10_000 else str(column.maximum)
+        raise _CellError("data.error.number_range", min=column.minimum, max=shown)
     return number
 
 
@@ -992,6 +994,11 @@ def _extent_problem(
 ) -> Upload | None:
     """A refusal when the sheet's stated size (its <dimension>) is larger than it may be."""
     columns, rows = sheet.max_column, sheet.max_row  # None when the sheet states no size
+    if isinstance(columns, int) and columns > max_columns and kind.ignore_unknown:
+        # a county's own file: any columns in any order, so no column is said to be the last one kept
+        return _refused(
+            kind, "data.error.sheet_too_wide_load", last=get_column_letter(columns), max=f"{max_columns:,}"
+        )
     if isinstance(columns, int) and columns > max_columns:
         return _refused(
             kind,
@@ -1253,11 +1260,13 @@ def _read_csv(data: bytes, kind: RecordType, options: _Options, deadline: _Deadl
     text = _decoded(data)
     if text is None:
         return _refused(kind, "data.error.not_text")
+    if "\x00" in text:  # no text file holds one; a database would store it, or refuse it mid-write
+        return _refused(kind, "data.error.nul_byte", line=text[: text.index("\x00")].count("\n") + 1)
     first_line = text.split("\n", 1)[0]
     separator = max(CSV_SEPARATORS, key=first_line.count)
     max_columns, max_sheet_rows = sheet_limits(kind, max_rows=options.max_rows)
     try:
-        records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
         reading = _Reading()
         pairs = reading.bounded(
             ((tuple(record[:max_columns]), ()) for record in records),
@@ -1269,6 +1278,6 @@ def _read_csv(data: bytes, kind: RecordType, options: _Options, deadline: _Deadl
         return _refused(
             kind, "data.error.sheet_too_long", last=f"{max_sheet_rows + 1:,}", max=f"{options.max_rows:,}"
         )
-    except csv.Error:
-        return _refused(kind, "data.error.corrupt")
+    except csv.Error:  # strict: a quote never closed, or text after a closing quote
+        return _refused(kind, "data.error.csv_quote", line=records.line_num)
     return dataclasses.replace(upload, cells_read=reading.cells)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +48,7 @@ from lib.files.boundaries import BoundaryFile, Outline
 from lib.files.imports import Problem, RecordType, Row, Upload, duplicate_problems, normalize, rows_hash
 from lib.files.loads import BOUNDARIES, load_kind
 from lib.rules import register
-from lib.rules.divisions import english_name, level_of, stored_code, town_of
+from lib.rules.divisions import CODE_DIGITS, english_name, level_of, stored_code, town_of
 from lib.rules.permissions import DATA_LOAD, Actor
 from lib.rules.privacy import mask_id_number
 from lib.services import rollups
@@ -175,10 +175,12 @@ def _plan_divisions(session: Session, rows: Sequence[Row], *, as_of: dt.date) ->
             wanted=wanted,
             retired=stored is not None and stored["retired_on"] is not None,
         )
-    for table, stored_rows in (("villages", villages), ("towns", towns)):
-        for key, stored in sorted(stored_rows.items()):
-            if key not in file_codes and stored["retired_on"] is None:
-                plan.missing.append(Change(None, table, key, "retire", {}, {}, stored["id"]))
+    # As for households: only villages of the towns the file covers count as missing, so a town's
+    # own list never retires another town's villages, and a town a file leaves out stays.
+    covered = file_towns | {town_of(code) for code in file_codes if len(code) == CODE_DIGITS}
+    for key, stored in sorted(villages.items()):
+        if key not in file_codes and stored["retired_on"] is None and town_of(key) in covered:
+            plan.missing.append(Change(None, "villages", key, "retire", {}, {}, stored["id"]))
     return plan
 
 
@@ -530,8 +532,13 @@ def run_load(
     as_of: dt.date,
     file_name: str | None = None,
     retire_missing: bool = False,
+    expected_missing: Collection[str] | None = None,
 ) -> LoadReport:
     """Load `upload` when every row passes: one write transaction, checked again under the lock.
+
+    `expected_missing`: the keys of the records the user was shown as missing and agreed to retire
+    (the page passes them): when the plan made under the lock would retire others, nothing is
+    written and the report says the data changed meanwhile.
 
     The report says what was written (`committed`); with problems nothing is. A file that changes
     nothing writes nothing: no audit row, no `loaded_files` row, no data-version bump.
@@ -541,6 +548,9 @@ def run_load(
     try:
         fresh, report = _plan(session, actor, kind, upload, as_of=as_of)
         retiring = retire_missing and LOADERS[kind.code].retires
+        shown = set(expected_missing) if expected_missing is not None else None
+        if retiring and shown is not None and {change.key for change in report.missing} != shown:
+            report.problems.append(Problem(None, None, "load.error.changed_meanwhile"))
         work = [*report.changes, *(report.missing if retiring else ())]
         if fresh is None or report.problems or not work:
             session.rollback()

@@ -29,6 +29,7 @@ from lib.files.imports import (
     template_bytes,
 )
 from lib.files.loads import BOUNDARIES, KINDS, read_file
+from lib.present.markup import escape_markdown
 from lib.queries.setup import SetupStatus
 from lib.rules.permissions import Actor
 from lib.services import loading
@@ -37,6 +38,7 @@ from lib.ui import cache, widgets
 STATE_HELD = "load_held"  # (signature, upload or outlines, report)
 STATE_FLASH = "load_flash"
 STATE_ROUND = "load_round"  # a new uploader after each load, so the old file is gone
+STATE_SHOWN_MISSING = "load_shown_missing"  # the keys listed as missing in the run before
 UPLOAD_MAX_MB = 5  # server.maxUploadSize; larger files go through python -m lib.load
 PREVIEW_ROWS = 20
 STEPS = (  # checklist step → (count shown, label key of what to do)
@@ -182,6 +184,10 @@ def _sheet(code: str, name: str, data: bytes, actor: Actor, *, as_of: dt.date) -
         held = (signature, upload, report, mapping)
         st.session_state[STATE_HELD] = held
     upload, report, mapping = held[1:]
+    # What the administrator saw when they clicked: a click reruns the page, which checks the file
+    # again when someone saved meanwhile; the load must retire only what was on the screen.
+    shown_missing = st.session_state.get(STATE_SHOWN_MISSING)
+    st.session_state[STATE_SHOWN_MISSING] = [change.key for change in report.missing]
     missing_columns = any(problem.key == "data.error.missing_columns" for problem in upload.problems)
     _mapping_step(code, upload, mapping, actor, open_=missing_columns)
     if upload.rows:
@@ -207,6 +213,7 @@ def _sheet(code: str, name: str, data: bytes, actor: Actor, *, as_of: dt.date) -
                 as_of=as_of,
                 file_name=name,
                 retire_missing=retire,
+                expected_missing=shown_missing if shown_missing is not None else None,
             )
         _finish(done)
 
@@ -223,7 +230,7 @@ def _mapping_step(code: str, upload: Upload, mapping: dict[str, str], actor: Act
         chosen: dict[str, str] = {}
         for index, header in enumerate(upload.headers):
             chosen[header] = st.selectbox(
-                t("load.page.mapping_header", header=header),
+                escape_markdown(t("load.page.mapping_header", header=header)),  # the file's own text
                 options=options,
                 index=options.index(assignment.get(header, "")),
                 format_func=lambda column: (
@@ -309,7 +316,7 @@ def _report(report: loading.LoadReport) -> None:
             icon=":material/info:",
         )
     if report.ignored:
-        st.caption(t("load.report.ignored", names=", ".join(report.ignored[:20])))
+        st.caption(escape_markdown(t("load.report.ignored", names=", ".join(report.ignored[:20]))))
     if report.changes:
         st.dataframe(_change_frame(report.changes, report.kind), hide_index=True, width="stretch")
     if report.unmatched:
@@ -416,4 +423,5 @@ def _boundaries(name: str, data: bytes, actor: Actor) -> None:
 
 def _outline_facts(outlines: BoundaryFile) -> None:
     if outlines.code_property:
-        st.caption(t("load.report.source_crs", crs=outlines.source_crs, field=outlines.code_property))
+        line = t("load.report.source_crs", crs=outlines.source_crs, field=outlines.code_property)
+        st.caption(escape_markdown(line))  # the property's name comes from the file

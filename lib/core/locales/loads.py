@@ -85,6 +85,7 @@ ZH: dict[str, str] = {
     "load.report.file": "整个文件",
     "load.report.not_in_file": "文件中没有",
     "load.report.problems": "发现 {n} 个问题（共 {rows} 行）：",
+    "load.report.problems.one": "发现 1 个问题（共 {rows} 行）：",
     "load.report.nothing_written": "未写入任何内容。改正以上问题后再导入。",
     "load.report.summary": "共 {rows} 行：新增 {added}，修改 {changed}，不变 {unchanged}；数据库中有、文件中没有的 {missing} 条。",
     "load.report.ignored": "未读取的列：{names}",
@@ -105,6 +106,7 @@ ZH: dict[str, str] = {
     "load.cli.template_to_tty": "模板是 Excel 文件：请重定向到文件，例如 > 模板.xlsx",
     "load.cli.too_big": "文件太大：最大 {max} MB",
     "load.cli.unreadable": "读不了 {path}：{reason}",
+    "load.cli.migration_failed": "错误：数据库无法升级到本程序的版本（{reason}），未载入任何内容",
 }
 
 EN: dict[str, str] = {
@@ -189,6 +191,7 @@ EN: dict[str, str] = {
     "load.report.file": "the file",
     "load.report.not_in_file": "not in the file",
     "load.report.problems": "{n} problems found (in {rows} rows):",
+    "load.report.problems.one": "1 problem found (in {rows} rows):",
     "load.report.nothing_written": "Nothing was written. Correct the problems above and load the file again.",
     "load.report.summary": "{rows} rows: {added} to add, {changed} to change, {unchanged} unchanged; {missing} stored records are not in the file.",
     "load.report.ignored": "Columns not read: {names}",
@@ -209,6 +212,7 @@ EN: dict[str, str] = {
     "load.cli.template_to_tty": "the template is an Excel file: redirect it to a file, e.g. > template.xlsx",
     "load.cli.too_big": "the file is too large: at most {max} MB",
     "load.cli.unreadable": "cannot read {path}: {reason}",
+    "load.cli.migration_failed": "Error: the database could not be brought up to this program's version ({reason}); nothing was loaded",
 }
 
 ZH.update(
@@ -216,6 +220,10 @@ ZH.update(
         "data.error.not_text": "读不了这个文件：它既不是 Excel 文件（.xlsx），也不是 UTF-8 或 GB18030 编码的 CSV 文件",
         "data.error.bad_value": "读不了这个值",
         "data.error.already_imported": "这些行已于 {at} 从文件“{file}”导入过，不再重复导入",
+        "data.error.sheet_too_wide_load": "工作表一直延伸到第 {last} 列，超过了最多 {max} 列：请删去不用的列（包括看似空白的列）后再载入",
+        "data.error.nul_byte": "文件第 {line} 行有空字符（NUL），不是正常的文本文件：请从原系统重新导出",
+        "data.error.csv_quote": "文件第 {line} 行附近的引号没有配对（少了一个 \"），后面的内容会被读错：请改正后再载入",
+        "load.error.changed_meanwhile": "检查之后数据库有了变化，要停用的记录已与上面列出的不同：未写入任何内容，请重新检查后再确认",
         "boundaries.error.no_outlines": "文件中没有可用的边界",
         "load.report.unmatched": "{n} 个边界的代码在数据库中找不到对应的乡镇或村，未导入：",
         "load.report.source_crs": "坐标系：{crs}；代码字段：{field}",
@@ -227,6 +235,10 @@ EN.update(
         "data.error.not_text": "this file cannot be read: it is neither an Excel file (.xlsx) nor a CSV file in UTF-8 or GB 18030",
         "data.error.bad_value": "this value cannot be read",
         "data.error.already_imported": 'these rows were already imported on {at} from "{file}"; they are not imported again',
+        "data.error.sheet_too_wide_load": "the sheet reaches column {last}, past the {max} columns a file may have: delete the columns you do not need (including ones that look empty) and load it again",
+        "data.error.nul_byte": "line {line} of the file holds a NUL character, which no text file has: export it again from the system it came from",
+        "data.error.csv_quote": 'a quote near line {line} of the file is never closed (a " is missing), so what follows would be read wrongly: correct it and load it again',
+        "load.error.changed_meanwhile": "the data changed after the check, and the records to retire are no longer the ones listed: nothing was written; check the file again and confirm",
         "boundaries.error.no_outlines": "the file holds no usable outline",
         "load.report.unmatched": "{n} outlines have a code that names no town or village in the database and were not loaded:",
         "load.report.source_crs": "Coordinates: {crs}; code field: {field}",
