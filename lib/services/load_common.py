@@ -18,8 +18,8 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from lib.core.models import INCLUDE_RETIRED
-from lib.files.imports import Problem, Row
+from lib.core.models import INCLUDE_RETIRED, Town, Village
+from lib.files.imports import Problem, Row, normalize
 
 Action = Literal["add", "change", "retire", "restore"]
 
@@ -144,3 +144,52 @@ class KindLoader:
     plan: Planner
     write: Writer
     retires: bool = True
+
+
+def match_villages(session: Session, rows: Sequence[Row], plan: Plan) -> tuple[dict[int, int], list[Any]]:
+    """Each row's village id (by row number), from its village_code or its town_name and
+    village_name, a problem in `plan` for each row that names no single live village; and the
+    live villages (id, code, name_zh, town_name)."""
+    live = [
+        r
+        for r in read_all(
+            session,
+            Village.id,
+            Village.code,
+            Village.name_zh,
+            Village.retired_on,
+            Town.name_zh.label("town_name"),
+            join=Village.town,
+        )
+        if r.retired_on is None
+    ]
+    by_code = {r.code: r.id for r in live}
+    found: dict[int, int] = {}
+    for row in rows:
+        code = row.values.get("village_code")
+        if code is not None:
+            if code in by_code:
+                found[row.number] = by_code[code]
+            else:
+                plan.problems.append(
+                    row_problem(row, "village_code", "load.error.village_unknown", code=code)
+                )
+            continue
+        town_name, village_name = row.values.get("town_name"), row.values.get("village_name")
+        if not village_name:
+            plan.problems.append(row_problem(row, None, "load.error.village_needed"))
+            continue
+        ids = [
+            r.id
+            for r in live
+            if normalize(r.name_zh) == normalize(village_name)
+            and (not town_name or normalize(r.town_name) == normalize(town_name))
+        ]
+        if len(ids) == 1:
+            found[row.number] = ids[0]
+        else:
+            key = "load.error.village_ambiguous" if ids else "load.error.village_name_unknown"
+            plan.problems.append(
+                row_problem(row, "village_name", key, village=village_name, town=town_name or "")
+            )
+    return found, live

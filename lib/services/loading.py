@@ -62,6 +62,7 @@ from lib.services.load_common import (
     columns_of,
     differences,
     given_values,
+    match_villages,
     plan_upsert,
     read_all,
     row_problem,
@@ -236,56 +237,9 @@ def _household_values(row: Row, problems: list[Problem]) -> dict[str, Any] | Non
     return given_values(values, HOUSEHOLD_FIELDS)
 
 
-def _village_ids(session: Session, rows: Sequence[Row], plan: Plan) -> dict[int, int]:
-    """Each row's village id, from its village code or its town's and village's names."""
-    live = read_all(
-        session,
-        Village.id,
-        Village.code,
-        Village.name_zh,
-        Village.retired_on,
-        Town.name_zh.label("town_name"),
-        join=Village.town,
-    )
-    by_code = {r.code: r.id for r in live if r.retired_on is None}
-    by_name: dict[tuple[str, str], list[int]] = {}
-    for r in live:
-        if r.retired_on is None:
-            by_name.setdefault((normalize(r.town_name), normalize(r.name_zh)), []).append(r.id)
-    found: dict[int, int] = {}
-    for row in rows:
-        code = row.values.get("village_code")
-        if code is not None:
-            if code in by_code:
-                found[row.number] = by_code[code]
-            else:
-                plan.problems.append(
-                    row_problem(row, "village_code", "load.error.village_unknown", code=code)
-                )
-            continue
-        town_name, village_name = row.values.get("town_name"), row.values.get("village_name")
-        if not village_name:
-            plan.problems.append(row_problem(row, None, "load.error.village_needed"))
-            continue
-        ids = [
-            village_id
-            for (town, village), candidates in by_name.items()
-            for village_id in candidates
-            if village == normalize(village_name) and (not town_name or town == normalize(town_name))
-        ]
-        if len(ids) == 1:
-            found[row.number] = ids[0]
-        else:
-            key = "load.error.village_ambiguous" if ids else "load.error.village_name_unknown"
-            plan.problems.append(
-                row_problem(row, "village_name", key, village=village_name, town=town_name or "")
-            )
-    return found
-
-
 def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -> Plan:
     plan = Plan()
-    village_of_row = _village_ids(session, rows, plan)
+    village_of_row, _live = match_villages(session, rows, plan)
     stored = {
         r.archive_no: r._asdict()
         for r in read_all(

@@ -65,11 +65,9 @@ from lib.core.models import (
     Cadre,
     Posting,
     SessionTopic,
-    Town,
     TrainingProgramme,
     TrainingSession,
     TrainingTopic,
-    Village,
 )
 from lib.files.imports import Problem, Row, normalize
 from lib.files.loads_staff import kind_in
@@ -81,6 +79,7 @@ from lib.services.load_common import (
     Change,
     Plan,
     differences,
+    match_villages,
     read_all,
     row_problem,
     uniform_rows,
@@ -120,52 +119,9 @@ class _Place:
 def _village_ids(
     session: Session, rows: Sequence[Row], plan: Plan
 ) -> tuple[dict[int, int], dict[int, _Place]]:
-    """Each row's village id, from its code or its town's and village's names (as the household
-    loader finds them), and every live village by id."""
-    live = [
-        r
-        for r in read_all(
-            session,
-            Village.id,
-            Village.code,
-            Village.name_zh,
-            Village.retired_on,
-            Town.name_zh.label("town_name"),
-            join=Village.town,
-        )
-        if r.retired_on is None
-    ]
-    places = {r.id: _Place(r.id, r.code, r.name_zh) for r in live}
-    by_code = {r.code: r.id for r in live}
-    found: dict[int, int] = {}
-    for row in rows:
-        code = row.values.get("village_code")
-        if code is not None:
-            if code in by_code:
-                found[row.number] = by_code[code]
-            else:
-                plan.problems.append(
-                    row_problem(row, "village_code", "load.error.village_unknown", code=code)
-                )
-            continue
-        town_name, village_name = row.values.get("town_name"), row.values.get("village_name")
-        if not village_name:
-            plan.problems.append(row_problem(row, None, "load.error.village_needed"))
-            continue
-        ids = [
-            r.id
-            for r in live
-            if normalize(r.name_zh) == normalize(village_name)
-            and (not town_name or normalize(r.town_name) == normalize(town_name))
-        ]
-        if len(ids) == 1:
-            found[row.number] = ids[0]
-        else:
-            key = "load.error.village_ambiguous" if ids else "load.error.village_name_unknown"
-            plan.problems.append(
-                row_problem(row, "village_name", key, village=village_name, town=town_name or "")
-            )
-    return found, places
+    """Each row's village id (as the household loader finds it), and every live village by id."""
+    found, live = match_villages(session, rows, plan)
+    return found, {r.id: _Place(r.id, r.code, r.name_zh) for r in live}
 
 
 # --- postings ----------------------------------------------------------------------------------
