@@ -13,7 +13,28 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from lib.core.i18n import get_language
+
 STAGE_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
+
+
+# Vega-Lite writes months in English ("March", "Mon 07") unless told a format: dates in the
+# reader's language, a month on an axis, a day in a tooltip.
+DATE_FORMATS = {"zh": ("%Y年%-m月", "%Y年%-m月%-d日"), "en": ("%b %Y", "%-d %b %Y")}
+
+
+def _date_formats() -> tuple[str, str]:
+    return DATE_FORMATS.get(get_language(), DATE_FORMATS["zh"])
+
+
+def date_axis() -> alt.Axis:
+    """A time axis labelled by month in the reader's language (2020年3月, Mar 2020)."""
+    return alt.Axis(format=_date_formats()[0], labelOverlap=True)
+
+
+def day_format() -> str:
+    """A date in a tooltip, in the reader's language (2020年3月5日, 5 Mar 2020)."""
+    return _date_formats()[1]
 
 
 def stage_bars(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.Chart:
@@ -94,10 +115,10 @@ def trend_line(
         alt.Chart(frame)
         .mark_line(point=True, interpolate="step-after", color="#2171b5")
         .encode(
-            x=alt.X("date:T", title=date_title),
+            x=alt.X("date:T", title=date_title, axis=date_axis()),
             y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             tooltip=[
-                alt.Tooltip("date:T", title=date_title),
+                alt.Tooltip("date:T", title=date_title, format=day_format()),
                 alt.Tooltip("value:Q", title=value_title, format=".1%"),
             ],
         )
@@ -151,7 +172,7 @@ def timeline(frame: pd.DataFrame, *, kind_title: str, date_title: str) -> alt.Ch
         alt.Chart(frame)
         .mark_bar(cornerRadius=3, height=14)
         .encode(
-            x=alt.X("start:T", title=date_title),
+            x=alt.X("start:T", title=date_title, axis=date_axis()),
             x2=alt.X2("end:T"),
             y=alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=260)),
             color=alt.Color(
@@ -249,7 +270,7 @@ def monthly_bars(
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("month:T", title=x_title, timeUnit="yearmonth"),
+            x=alt.X("month:T", title=x_title, timeUnit="yearmonth", axis=date_axis()),
             y=alt.Y("value:Q", title=y_title, stack="zero"),
             color=alt.Color(
                 "stage:N",
@@ -258,7 +279,7 @@ def monthly_bars(
                 scale=alt.Scale(domain=stage_order, range=STAGE_COLOURS),
             ),
             tooltip=[
-                alt.Tooltip("month:T", title=x_title, timeUnit="yearmonth"),
+                alt.Tooltip("month:T", title=x_title, timeUnit="yearmonth", format=_date_formats()[0]),
                 alt.Tooltip("stage:N", title=legend_title),
                 alt.Tooltip("value:Q", title=y_title),
             ],
