@@ -222,7 +222,7 @@ ZH.update(
         "data.error.already_imported": "这些行已于 {at} 从文件“{file}”导入过，不再重复导入",
         "data.error.sheet_too_wide_load": "工作表一直延伸到第 {last} 列，超过了最多 {max} 列：请删去不用的列（包括看似空白的列）后再载入",
         "data.error.nul_byte": "文件第 {line} 行有空字符（NUL），不是正常的文本文件：请从原系统重新导出",
-        "data.error.csv_quote": "文件第 {line} 行附近的引号没有配对（少了一个 \"），后面的内容会被读错：请改正后再载入",
+        "data.error.csv_quote": '文件第 {line} 行附近的引号没有配对（少了一个 "），后面的内容会被读错：请改正后再载入',
         "load.error.changed_meanwhile": "检查之后数据库有了变化，要停用的记录已与上面列出的不同：未写入任何内容，请重新检查后再确认",
         "boundaries.error.no_outlines": "文件中没有可用的边界",
         "load.report.unmatched": "{n} 个边界的代码在数据库中找不到对应的乡镇或村，未导入：",
