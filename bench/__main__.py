@@ -66,8 +66,10 @@ def _env(url: str) -> dict[str, str]:
 def dataset_key(scale: str) -> str:
     """Scale, seed, schema revision and a hash of the code that places the data (demo, outlines)."""
     digest = hashlib.sha256()
-    for name in ("demo.py", "geo.py"):
-        digest.update((config.ROOT / "lib" / name).read_bytes())
+    lib = config.ROOT / "lib"
+    sources = [*sorted((lib / "demo").glob("*.py")), lib / "present" / "geo.py"]
+    for path in sources:
+        digest.update(path.read_bytes())
     return f"{scale}-s{SEED}-r{head_revision()}-d{digest.hexdigest()[:10]}"
 
 
