@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from lib.core.db import begin_write
 from lib.core.errors import PermissionDenied
 from lib.core.models import (
+    INCLUDE_RETIRED,
     AuditEntry,
     Boundary,
     HeaderMapping,
@@ -89,6 +90,7 @@ class LoadReport:
     ignored: tuple[str, ...] = ()  # the file's headers read as no column
     unmatched: list[Change] = field(default_factory=list)  # outlines whose code names no division
     loaded_before: dt.datetime | None = None  # the same rows were loaded then
+    content_hash: str = ""  # lib.files.imports.rows_hash of the file's rows
     committed: bool = False
     retired: int = 0  # of `missing`, how many the load retired
 
@@ -318,10 +320,8 @@ def _plan_households(session: Session, rows: Sequence[Row], *, as_of: dt.date) -
             )
         else:
             plan.unchanged += 1
-    covered_towns = {
-        r.town_id for r in read_all(session, Village.id, Village.town_id) if r.id in file_villages
-    }
     village_town = {r.id: r.town_id for r in read_all(session, Village.id, Village.town_id)}
+    covered_towns = {village_town[village_id] for village_id in file_villages}
     for key, record in sorted(stored.items()):
         if (
             key not in file_keys
@@ -354,7 +354,8 @@ def _plan(
             report.problems.append(Problem(None, None, "data.error.no_rows"))
         return fresh, report
     repeated = duplicate_problems(kind, upload.rows)
-    once = [row for row in upload.rows if row.number not in {p.row for p in repeated}]
+    repeated_rows = {problem.row for problem in repeated}
+    once = [row for row in upload.rows if row.number not in repeated_rows]
     plan = LOADERS[kind.code].plan(session, once, as_of=as_of)
     letters = upload.letters
     report.problems.extend(
@@ -362,9 +363,10 @@ def _plan(
         for p in sorted([*repeated, *plan.problems], key=lambda p: (p.row or 0, p.column or ""))
     )
     report.changes, report.missing, report.unchanged = plan.changes, plan.missing, plan.unchanged
+    report.content_hash = rows_hash(kind, upload.rows)
     report.loaded_before = session.scalar(
         select(LoadedFile.loaded_at)
-        .where(LoadedFile.kind == kind.code, LoadedFile.content_hash == rows_hash(kind, upload.rows))
+        .where(LoadedFile.kind == kind.code, LoadedFile.content_hash == report.content_hash)
         .order_by(LoadedFile.loaded_at.desc())
         .limit(1)
     )
@@ -457,14 +459,11 @@ def _write_households(
     ids = sorted(record_ids.values())
     # Retired households' villages too: the rollups refresh by village, and a query for a retired
     # household's village (rollups.refresh) would leave it out.
-    villages = (
-        []
-        if len(ids) > ROLLUP_REBUILD_AT
-        else sorted(
-            {r.village_id for r in read_all(session, Household.id, Household.village_id) if r.id in set(ids)}
-        )
-    )
-    return ids, villages
+    if len(ids) > ROLLUP_REBUILD_AT:
+        return ids, []  # the runner rebuilds the rollups whole
+    of_households = select(Household.village_id).where(Household.id.in_(ids)).distinct()
+    villages = session.scalars(of_households.execution_options(**{INCLUDE_RETIRED: True})).all()
+    return ids, sorted(villages)
 
 
 LOADERS: dict[str, KindLoader] = {
@@ -533,7 +532,7 @@ def run_load(
             [
                 {
                     "kind": kind.code,
-                    "content_hash": rows_hash(kind, upload.rows),
+                    "content_hash": report.content_hash,
                     "file_name": (file_name or "")[:200] or None,
                     "rows": upload.row_count,
                     "added": report.count("add"),
