@@ -5,10 +5,11 @@ import streamlit as st
 
 from lib.core.domain import PlanStage
 from lib.core.i18n import t
-from lib.present import charts, overview_view
+from lib.present import charts, overview_view, status, training_view
 from lib.present.common import localized_column
-from lib.queries import overview, villages
+from lib.queries import overview, training, villages
 from lib.queries.setup import setup_status
+from lib.rules import targets
 from lib.ui import cache, downloads, load_forms, meeting, shell, widgets
 
 filters = shell.open_page("")
@@ -17,23 +18,32 @@ meeting.deck_buttons(filters, key="overview")
 
 progress = cache.query(overview.town_progress, town_codes=filters.town_codes)
 totals = cache.derived("overview.totals", lambda: overview.totals(progress), towns=filters.town_codes)
-status = cache.query(setup_status)
+setup = cache.query(setup_status)
 if totals["villages"] == 0 and totals["households"] == 0:
     if filters.town_codes:
         st.info(t("overview.no_match"), icon=":material/info:")
     else:
-        load_forms.checklist(status)
+        load_forms.checklist(setup)
     st.stop()
-if not status.complete:
-    load_forms.setup_notice(status)
+if not setup.complete:
+    load_forms.setup_notice(setup)
 
+rules = targets.share_targets(training=training_view.target_share(cache.query(training.programmes)))
 figures = cache.derived(
-    "overview.figures", lambda: overview_view.key_figures(totals), towns=filters.town_codes
+    "overview.figures", lambda: overview_view.key_figures(totals, rules=rules), towns=filters.town_codes
 )
 tile_keys = ["villages", "households", "exited", "training", "plans", "verified"]
 for tile, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
     with tile:
-        widgets.kpi(figures[key].label, figures[key].value, figures[key].detail, figures[key].about)
+        figure = figures[key]
+        widgets.kpi(
+            figure.label,
+            figure.value,
+            figure.detail,
+            figure.about,
+            judged=figure.status,
+            judged_line=figure.status_line,
+        )
 
 measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
 left, right = st.columns([2, 3])
@@ -54,7 +64,14 @@ with left:
         key="chart_overview_stages_title",
     )
     stable = figures["stable"]
-    widgets.kpi(stable.label, stable.value, stable.detail, stable.about)
+    widgets.kpi(
+        stable.label,
+        stable.value,
+        stable.detail,
+        stable.about,
+        judged=stable.status,
+        judged_line=stable.status_line,
+    )
 
 with right:
     st.subheader(t("overview.ranking_title"))
@@ -70,8 +87,17 @@ with right:
         others follow as plain percentages)."""
         ranked = overview.rank_towns(progress, by=measure)
         town_labels = localized_column(ranked, "name")
-        bars = pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna()
-        chart = charts.ranking_bars(bars, value_title=measure_labels[measure], town_title=t("col.town"))
+        rule = rules.get(measure)
+        bars = status.judge_values(
+            pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna(), rule
+        )
+        chart = charts.ranking_bars(
+            bars,
+            value_title=measure_labels[measure],
+            town_title=t("col.town"),
+            target=rule.target if rule else None,
+            colours=status.legend(),
+        )
         table = pd.DataFrame(
             {
                 "rank": ranked["rank"],
@@ -93,6 +119,8 @@ with right:
         title=t("overview.ranking_title"),
         key="chart_overview_ranking_title",
     )
+    if measure in rules:
+        st.caption(status.caption(rules[measure]))
 
 town_config = {
     "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),

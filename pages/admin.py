@@ -11,9 +11,9 @@ st.title(t("admin.title"))
 actor = signed_in.current_actor()
 
 if actor is None:
-    st.info(t("admin.sign_in"), icon="🔒")
+    st.info(t("admin.sign_in"), icon=":material/lock:")
 elif not admin_forms.may_manage(actor):
-    st.info(t("admin.only_admins"), icon="🔒")
+    st.info(t("admin.only_admins"), icon=":material/lock:")
 else:
     accounts = admin_forms.accounts()
     list_tab, create_tab, edit_tab, password_tab, browse_tab, failures_tab = st.tabs(

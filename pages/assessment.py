@@ -21,7 +21,7 @@ st.caption(view.intro(thresholds))
 
 counts = cache.query(queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns)
 if counts.empty or int(counts["households"].sum()) == 0:
-    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
+    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon=":material/info:")
     st.stop()
 # What the counts come from, besides the data version and the language (cache.derived keeps them).
 scope = {"as_of": as_of, "months": months, "towns": towns, "thresholds": repr(thresholds)}
@@ -63,7 +63,7 @@ if towns_tab.open:
                 st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
                 st.markdown("\n".join(f"- {line}" for line in failing))
         else:
-            st.success(t("assessment.failing_none"), icon="✅")
+            st.success(t("assessment.failing_none"), icon=":material/check_circle:")
         left, right = st.columns([1, 1.2])
         with left:
             st.subheader(t("assessment.grid_title"))
@@ -99,7 +99,7 @@ if villages_tab.open:
             thresholds,
             attention_only=shown != "all",
         )
-        if villages.empty:
+        if villages.data.empty:
             st.success(t("assessment.villages_none"))
         else:
             st.dataframe(villages, hide_index=True, width="stretch", height=560)
@@ -140,7 +140,7 @@ if mock_tab.open:
             town_codes=towns,
         )
         if mock.households.empty:
-            st.info(t("assessment.mock.empty"), icon="ℹ️")
+            st.info(t("assessment.mock.empty"), icon=":material/info:")
         else:
             estimates = assessment.mock_estimates(mock.households, mock.strata, thresholds)
             county = estimates.iloc[-1]
@@ -175,7 +175,9 @@ if mock_tab.open:
                 mime=export.EXCEL_MIME,
                 on_click="ignore",
             )
-            record.page_link("pages/updates.py", label=t("assessment.mock.record"), icon="📝")
+            record.page_link(
+                "pages/updates.py", label=t("assessment.mock.record"), icon=":material/edit_note:"
+            )
 
 if method_tab.open:
     with method_tab:

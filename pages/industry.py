@@ -21,7 +21,7 @@ months = config.stuck_after_months()
 
 funnel = cache.query(industry.stage_funnel, town_codes=towns)
 if funnel.households == 0:
-    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
+    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon=":material/info:")
     st.stop()
 load_forms.missing_notice(cache.query(setup_status), "plans")
 products = cache.query(industry.village_products, town_codes=towns)

@@ -20,7 +20,7 @@ frame = cache.query(
     villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
 )
 if frame.empty:
-    st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon="ℹ️")
+    st.info(t("overview.empty") if not filters.town_codes else t("overview.no_match"), icon=":material/info:")
     st.stop()
 
 controls = st.columns([1.2, 2, 1.4])
@@ -126,7 +126,11 @@ with note_col:
         )
         names = [f"{village} ({town})" for village, town in places]
         separator = "、" if filters.lang == "zh" else ", "
-        widgets.notice("warning", t("map.no_coords", n=len(missing), names=separator.join(names)), icon="📍")
+        widgets.notice(
+            "warning",
+            t("map.no_coords", n=len(missing), names=separator.join(names)),
+            icon=":material/location_off:",
+        )
 
     title = f"{t('app.county')} · {measure_labels[measure_key]}"
     subtitle = [

@@ -9,7 +9,7 @@ from lib.ui import cache, meeting, shell, slideshow, widgets
 filters = shell.open_page("slideshow")
 if cache.query(common.towns).empty:
     widgets.page_header(t("slideshow.title"), filters)
-    st.info(t("slideshow.no_data"), icon="ℹ️")
+    st.info(t("slideshow.no_data"), icon=":material/info:")
     st.stop()
 
 stage = st.container()  # the slide first; its settings and the deck buttons under it

@@ -5,12 +5,12 @@ import streamlit as st
 
 from lib.core.i18n import t
 from lib.files import export
-from lib.present import charts
+from lib.present import charts, status
 from lib.present import training_view as view
 from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.queries.setup import setup_status
-from lib.rules import training_plan
+from lib.rules import targets, training_plan
 from lib.ui import cache, downloads, load_forms, shell, training_forms, widgets
 
 filters = shell.open_page("training")
@@ -20,7 +20,7 @@ as_of = parse_as_of(widgets.as_of())
 
 by_town = cache.query(training.coverage_by_town, town_codes=towns)
 if by_town.empty:
-    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon="ℹ️")
+    st.info(t("overview.empty") if not towns else t("overview.no_match"), icon=":material/info:")
     st.stop()
 if load_forms.missing_notice(cache.query(setup_status), "postings"):
     st.stop()
@@ -30,10 +30,11 @@ waiting = cache.query(training.waiting_list, town_codes=towns, as_of=as_of)
 schedule = cache.query(training.schedule, as_of=as_of)
 topics = view.topic_names(cache.query(training.topics))
 target = view.target_share(cache.query(training.programmes))
+rules = targets.share_targets(training=target)
 
 for column, tile in zip(st.columns(4), view.tiles(by_town, phases, tours, waiting, target), strict=True):
     with column:
-        widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
+        widgets.tile(tile)
 
 coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tabs(
     {key: t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")},
@@ -46,23 +47,24 @@ if coverage_tab.open:
         with left:
             st.subheader(t("training.by_town"))
             widgets.chart_with_downloads(
-                charts.coverage_bars(
-                    view.town_shares(by_town),
-                    target=target,
+                charts.ranking_bars(
+                    status.judge_values(view.town_shares(by_town), rules[targets.TRAINING]),
+                    target=rules[targets.TRAINING].target,
+                    colours=status.legend(),
                     value_title=t("training.axis.share"),
                     town_title=t("col.town"),
                 ),
                 title=t("training.by_town"),
                 key="chart_training_by_town",
             )
-            st.caption(t("training.by_town_caption"))
+            st.caption(status.caption(rules[targets.TRAINING]))
         with right:
             st.subheader(t("training.trend"))
             trend = cache.query(training.coverage_trend, town_codes=towns, as_of=as_of)
             widgets.chart_with_downloads(
                 charts.trend_line(
                     view.trend(trend),
-                    target=target,
+                    target=rules[targets.TRAINING].target,
                     value_title=t("training.axis.share"),
                     date_title=t("training.axis.date"),
                 ),

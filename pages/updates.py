@@ -77,17 +77,17 @@ with attendance_tab:
 
 with review_tab:
     if actor is None:
-        st.info(t("forms.sign_in"), icon="🔒")
+        st.info(t("forms.sign_in"), icon=":material/lock:")
     elif correction_forms.may_review(actor):
         correction_forms.review_panel(actor)
     elif correction_forms.may_resolve(actor):
         correction_forms.requests_list(actor)
     else:
-        st.info(t("corrections.read_only"), icon="ℹ️")
+        st.info(t("corrections.read_only"), icon=":material/info:")
 
 with log_tab:
     if actor is None:
-        st.info(t("forms.sign_in"), icon="🔒")
+        st.info(t("forms.sign_in"), icon=":material/lock:")
     else:
         st.caption(t("forms.log_intro"))
         search_col, table_col = st.columns([3, 1])

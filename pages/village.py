@@ -60,9 +60,9 @@ found = cache.query(villages.village_measures, village_codes=[code]) if code els
 if found.empty:
     widgets.page_header(t("village.title"), filters)
     if cache.query(village_detail.village_list).empty:
-        st.info(t("village.empty"), icon="ℹ️")
+        st.info(t("village.empty"), icon=":material/info:")
         st.stop()
-    st.info(t_md("village.unknown", code=code) if code else t("village.missing"), icon="ℹ️")
+    st.info(t_md("village.unknown", code=code) if code else t("village.missing"), icon=":material/info:")
     picker()
     st.stop()
 
@@ -82,7 +82,7 @@ secretary = view.secretary_lines(team)
 for line in secretary:
     st.markdown(line)
 if not secretary:
-    st.warning(t("village.team.no_secretary"), icon="⚠️")
+    st.warning(t("village.team.no_secretary"), icon=":material/error:")
 narrow: dict[str, Any] = {
     key: st.column_config.Column(t(f"village.col.{key}"), width=100) for key in ("start", "end")
 }

@@ -298,6 +298,25 @@ def test_pages_show_no_hard_coded_text() -> None:
     assert found == []
 
 
+# Colour emoji (and characters asked to show as emoji by U+FE0F) show as empty boxes on machines
+# without an emoji font, which county offices' Windows and Kylin machines often are; icons are
+# Streamlit's bundled `:material/…:` symbols, status marks are colour and words.
+EMOJI = re.compile("[\U0001f000-\U0001faff]|.\ufe0f")
+
+
+def _emoji_lines(paths: list[Path]) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()[:60]}"
+        for path in paths
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if EMOJI.search(line)
+    ]
+
+
+def test_no_colour_emoji_in_what_users_see() -> None:
+    assert _emoji_lines(PAGES + LIB) == []
+
+
 # --- the checks can fail -----------------------------------------------------------------------
 
 
@@ -360,3 +379,10 @@ def test_a_page_without_the_shell_first_is_named(planted: Path) -> None:
     )
     problem = shell_first(page)
     assert problem is not None and problem.startswith("pages/map.py:")
+
+
+def test_an_emoji_icon_is_named(planted: Path) -> None:
+    target = planted / "lib" / "ui" / "shell.py"
+    _append(target, 'PLANTED = "\U0001f4e5"')
+    found = _emoji_lines([target])
+    assert len(found) == 1 and found[0].startswith("lib/ui/shell.py:")

@@ -88,8 +88,8 @@ def test_overall_status() -> None:
     assert assessment.overall_status({**green, "satisfaction": "red"}, households=5) == "red"
     assert assessment.overall_status({**green, "missed_rate": "amber"}, households=5) == "amber"
     assert assessment.overall_status({**green, "missed_rate": "none"}, households=5) == "amber"
-    # too few verified ledgers: not proven, so amber at best, never red on that alone
-    assert assessment.overall_status({**green, "verified_share": "red"}, households=5) == "amber"
+    # one rule: the worst measure, too few verified ledgers included (the rates rest on too little)
+    assert assessment.overall_status({**green, "verified_share": "red"}, households=5) == "red"
     assert assessment.overall_status(green, households=0) == "none"
 
 

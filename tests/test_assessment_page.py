@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 
 import pandas as pd
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.schema import upgrade
+from lib.present import status
 from tests.assessment_county import load_assessment_county
 from tests.support.apptest import open_tab
 
@@ -52,6 +54,19 @@ def _table(at: AppTest, column: str) -> pd.DataFrame:
     raise AssertionError(f"no table with {column!r}")
 
 
+def _tints(at: AppTest, column: str) -> pd.DataFrame:
+    """The background colour of each cell of the first dataframe on the page with `column`."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            tints = pd.DataFrame("", index=range(len(frame.value)), columns=frame.value.columns)
+            css = str(frame.proto.arrow_data.styler.styles)
+            for selectors, colour in re.findall(r"([^{}]+)\{\s*background-color:\s*(#[0-9a-f]+)", css):
+                for row, col in re.findall(r"row(\d+)_col(\d+)", selectors):
+                    tints.iat[int(row), int(col)] = colour
+            return tints
+    raise AssertionError(f"no table with {column!r}")
+
+
 def _open_tab(at: AppTest, label: str) -> AppTest:
     return open_tab(at, "assessment_tab", label)
 
@@ -80,7 +95,12 @@ def test_renders_in_chinese_on_both_databases(open_app: AppFactory, county_url: 
     assert metrics["群众满意度"] == "83.3%"  # 5 of 6 answered
     towns = _table(at, "原因")
     assert towns["乡镇"].tolist() == ["甲镇", "乙镇", "丙乡"]
-    assert towns["总体"].tolist() == ["🔴 不达标", "🔴 不达标", "⚪ 无数据"]
+    assert towns["总体"].tolist() == ["不达标", "不达标", "无数据"]
+    # status in colour as well as words, cell by cell
+    tints = _tints(at, "原因")
+    assert tints["总体"].tolist() == [status.TINTS["red"], status.TINTS["red"], status.TINTS["none"]]
+    assert tints["错退率"].iloc[0] == status.TINTS["red"]  # 33.3% > 2%
+    assert tints["原因"].tolist() == ["", "", ""]  # words only
     assert towns["原因"].iloc[2] == "没有建档立卡户"  # town C has no households
     assert "错退风险 33.3%，超过 2.0%" in towns["原因"].iloc[0]
 
@@ -93,7 +113,7 @@ def test_renders_in_english_and_explains_each_town(open_app: AppFactory, county_
     assert towns.loc["Jia Town", "Why"] == (
         "wrong-exit risk 33.3%, above 2.0%; only 33.3% verified, far below the 90.0% target"
     )
-    assert towns.loc["Yi Town", "Satisfaction"] == "🔴 66.7%"
+    assert towns.loc["Yi Town", "Satisfaction"] == "66.7% · Behind"
     _open_tab(at, "Data issues")
     checks = _table(at, "What it means").set_index("Check")
     assert checks.loc["Ledger not verified", "Households"] == 4
@@ -126,7 +146,7 @@ def test_mock_assessment_from_the_query_params_is_reproducible(
         estimates = _table(at, "Drawn")
         assert estimates["Town"].tolist() == ["All selected towns", "Jia Town", "Yi Town"]
         assert estimates["Drawn"].tolist() == [5, 3, 2]
-        assert estimates["Wrong exits"].tolist() == ["⚪ not visited yet"] * 3
+        assert estimates["Wrong exits"].tolist() == ["not visited yet"] * 3
     assert lists[0] == lists[1] and len(lists[0]) == 5
     assert at.query_params["seed"] in ("7", ["7"]) and at.query_params["sample"] in ("1-1-1", ["1-1-1"])
 
@@ -169,12 +189,12 @@ def test_village_readiness_on_the_demo_county(open_app: AppFactory, demo_engine:
     assert not at.exception
     towns = _table(at, "Why")
     overall = towns["Overall"].value_counts()
-    assert overall["🟢 Ready"] >= 2 and overall["🔴 Would fail"] >= 2 and overall["🟡 Close"] >= 2
-    failing = towns[towns["Overall"] == "🔴 Would fail"]["Why"].tolist()
+    assert overall["Ready"] >= 2 and overall["Would fail"] >= 2 and overall["Close"] >= 2
+    failing = towns[towns["Overall"] == "Would fail"]["Why"].tolist()
     assert any("wrong-exit risk" in why for why in failing)
     assert any("missed identification" in why for why in failing)
     assert any("satisfaction" in why for why in failing)
-    ready = towns[towns["Overall"] == "🟢 Ready"]["Why"]
+    ready = towns[towns["Overall"] == "Ready"]["Why"]
     assert (ready == "every measure within its threshold").all()
 
 

@@ -102,7 +102,7 @@ def test_key_figures_carry_the_hand_worked_numbers(slides: SlideCache) -> None:
     assert by_key["overview"].bullets == (
         "Villages: 5 (3 registered poor villages, 2 of them exited)",
         "Poor households: 9 (5 exited · 3 poor · 1 monitored)",
-        "Exited: 55.6% (12 of 28 people exited)",
+        "Households exited: 55.6% (5 of 9 households)",
         "Trained: 60.0% (3 of 5 first secretaries)",
         "With a plan: 62.5% (5 of 8 households with labour)",
         "Verified: 33.3% (3 of 9 households)",
@@ -127,10 +127,10 @@ def test_key_figures_carry_the_hand_worked_numbers(slides: SlideCache) -> None:
         "Not a poor village: 2 villages",
         "1 village has no coordinates and is not on the map: A3 Village",
     )
-    assert by_key["training"].bullets == (
-        "Coverage: 60.0% (3 of 5 serving first secretaries)",
+    assert by_key["training"].bullets == (  # no programme sets a target: TRAINING_TARGET's 90%
+        "Coverage: 60.0% (3 of 5 serving first secretaries; target 90.0%)",
         "2 serving first secretaries not yet trained",
-        "Lowest: Jia Town, 33.3%",
+        "1 town below the target: Jia Town",
     )
     assert by_key["industry"].bullets == (
         "Plan coverage: 62.5% (5 of 8 households with labour; target 100.0%)",
@@ -156,7 +156,7 @@ def test_lagging_towns_are_set_against_the_county(slides: SlideCache) -> None:
 def test_chinese_figures(slides: SlideCache) -> None:
     by_key = _by_key(slides("zh"))
     assert "档案已核验：33.3%（已核验 3 户，共 9 户）" in by_key["overview"].bullets
-    assert "轮训覆盖率：60.0%（在岗第一书记 5 人，已轮训 3 人）" in by_key["training"].bullets
+    assert "轮训覆盖率：60.0%（已轮训 3 人，在岗第一书记 5 人；目标 90.0%）" in by_key["training"].bullets
     assert by_key["industry"].bullets[0] == "产业规划覆盖：62.5%（有劳力户 8 户，有规划 5 户；目标 100.0%）"
     assert by_key[f"town:{TOWN_A}"].bullets[0] == "综合进度 44.2%（全县 52.8%），在 2 个乡镇中排第 2 位"
 
@@ -167,7 +167,7 @@ def test_one_town_gives_that_towns_figures(slides: SlideCache) -> None:
     assert [slide.key for slide in built] == [*KEYS[:-2], f"town:{TOWN_B}"]
     assert {slide.subtitle for slide in built} == {"1 town selected: Yi Town · Data as of 2020-10-31"}
     assert by_key["training"].bullets[:2] == (
-        "Coverage: 100.0% (2 of 2 serving first secretaries)",
+        "Coverage: 100.0% (2 of 2 serving first secretaries; target 90.0%)",
         "0 serving first secretaries not yet trained",
     )
     assert "Verified: 33.3% (1 of 3 households)" in by_key["overview"].bullets
@@ -205,18 +205,19 @@ def test_language_is_set_for_the_build_only(slides: SlideCache) -> None:
 
 
 def test_towns_below_the_training_target_on_both_backends(hand_engine: Engine) -> None:
-    """With a 90 % target, town A (1 of 3 trained) is below it and town B (2 of 2) is not."""
+    """With the programme's 50 % target (not the setting's 90 %), town A (1 of 3 trained) is below it
+    and town B (2 of 2) is not."""
     with Session(hand_engine) as session:
         programme = session.get(TrainingProgramme, 1)
         assert programme is not None
-        programme.target_share = 0.9
+        programme.target_share = 0.5
         session.commit()
         built = build_slides(
             session, town_codes=[TOWN_A, TOWN_B], as_of=AS_OF, lang="en", exported_at=EXPORTED
         )
     training = _by_key(built)["training"]
     assert training.bullets == (
-        "Coverage: 60.0% (3 of 5 serving first secretaries; target 90.0%)",
+        "Coverage: 60.0% (3 of 5 serving first secretaries; target 50.0%)",
         "2 serving first secretaries not yet trained",
         "1 town below the target: Jia Town",
     )

@@ -162,7 +162,7 @@ def test_charts_are_built_from_channel_objects(schema_tables: list[int]) -> None
         }
     )
     for target in (None, 0.8):
-        charts.coverage_bars(frame, target=target, value_title="v", town_title="t")
+        charts.ranking_bars(frame, target=target, value_title="v", town_title="t", colours={"s": "#1a9850"})
         charts.trend_line(
             frame.assign(date=pd.Timestamp("2020-01-01")), target=target, value_title="v", date_title="d"
         )

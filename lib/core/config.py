@@ -62,6 +62,22 @@ def plan_coverage_target() -> float:
     return _share_setting("PLAN_COVERAGE_TARGET", 1.0)
 
 
+def exit_target() -> float:
+    """Target share of registered households out of poverty (default: all of them)."""
+    return _share_setting("EXIT_TARGET", 1.0)
+
+
+def training_target() -> float:
+    """Target share of serving first secretaries trained, when the county's required programme
+    sets none."""
+    return _share_setting("TRAINING_TARGET", 0.90)
+
+
+def stable_income_target() -> float:
+    """Target share of households with a plan whose plan reached stable income."""
+    return _share_setting("STABLE_INCOME_TARGET", 0.50)
+
+
 def stuck_after_months() -> int:
     """A plan below "stable income" counts as stuck after this many months at one stage."""
     try:

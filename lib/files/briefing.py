@@ -19,11 +19,12 @@ from lib.core import config
 from lib.core.figures import OverviewTotals, StageFunnel
 from lib.core.i18n import format_count, format_share, get_language, localized, set_language, t
 from lib.files import export
-from lib.present import charts, maps, mapview, overview_view
+from lib.present import charts, maps, mapview, overview_view, status
 from lib.present import industry_view as industry_labels
 from lib.present import training_view as training_labels
 from lib.present.common import localized_column
 from lib.queries import boundaries, common, industry, overview, training, villages
+from lib.rules import targets
 
 LAGGING_TOWNS = 3  # one slide each for the towns lowest on overall progress
 SHARE_MEASURES = ["exited_share", "plan_share", "stable_share", "verified_share", "training_share"]
@@ -358,35 +359,32 @@ def _map_slide(context: _Context) -> Slide:
 def _training_slide(context: _Context) -> Slide:
     """Training coverage by town, as on the training page's first tab."""
     by_town = training.coverage_by_town(context.session, town_codes=context.town_codes)
-    target = training_labels.target_share(training.programmes(context.session))
+    rule = targets.share_targets(training=training_labels.target_share(training.programmes(context.session)))[
+        targets.TRAINING
+    ]
     serving, trained = int(by_town["serving"].sum()), int(by_town["trained"].sum())
-    detail = t("training.kpi.coverage_detail", trained=trained, serving=serving)
-    if target is not None:
-        detail += t("training.target", target=format_share(target))
+    share = trained / serving if serving else None
+    detail = t("training.kpi.coverage_detail", trained=format_count(trained), serving=format_count(serving))
+    detail += t("training.target", target=format_share(rule.target))
     bullets = [
-        _figure(t("training.kpi.coverage"), format_share(trained / serving if serving else None), detail),
+        _figure(t("training.kpi.coverage"), format_share(share), detail),
         t("briefing.training.waiting", n=serving - trained, count=format_count(serving - trained)),
     ]
     shares = training_labels.town_shares(by_town)
-    if target is not None:
-        below = shares[shares["value"] < target].sort_values("value", kind="stable")
-        if not below.empty:
-            bullets.append(t("briefing.below_target", n=len(below), names=_join(list(below["town"]))))
-    elif len(shares) > 1:
-        lowest = shares.sort_values("value", kind="stable").iloc[0]
-        bullets.append(t("briefing.ranking.worst", town=lowest["town"], value=_share(lowest["value"])))
+    below = shares[shares["value"] < rule.target].sort_values("value", kind="stable")
+    if not below.empty:
+        bullets.append(t("briefing.below_target", n=len(below), names=_join(list(below["town"]))))
     chart = None
     if not shares.empty:
         shown, ends = _chart_ends(list(shares.sort_values("value", ascending=False, kind="stable")["town"]))
         bullets += ends
-        bars = charts.coverage_bars(
-            shares[shares["town"].isin(shown)],
-            target=target,
+        bars = charts.ranking_bars(
+            status.judge_values(shares[shares["town"].isin(shown)], rule),
+            target=rule.target,
+            colours=status.legend(),
             value_title=t("training.axis.share"),
             town_title=t("col.town"),
         )
-        if target is not None:  # the caption explains the colours and the dashed line: the legend
-            bars = bars.properties(title=t("training.by_town_caption"))
         chart = _styled(bars, height=_height(len(shown), per_row=24))
     return context.slide("training", t("training.by_town"), bullets, chart=chart)
 

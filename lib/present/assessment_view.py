@@ -12,29 +12,26 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from lib.core.i18n import format_count, format_share, get_language, localized, t
+from lib.present import charts, status
 from lib.present.common import Tile, localized_column
 from lib.present.markup import escape_markdown
-from lib.rules import assessment, privacy
+from lib.rules import assessment, privacy, targets
 from lib.rules.assessment import CHECK_FAMILIES, CHECK_KEYS, COUNT_COLUMNS, MEASURES, RATES, Thresholds
 
-DOTS = {assessment.GREEN: "🟢", assessment.AMBER: "🟡", assessment.RED: "🔴", assessment.NONE: "⚪"}
-COLOURS = {
-    assessment.GREEN: "#1a9850",
-    assessment.AMBER: "#fdae61",
-    assessment.RED: "#d73027",
-    assessment.NONE: "#bdbdbd",
-}
-SEVERITY = {assessment.RED: 0, assessment.AMBER: 1, assessment.NONE: 2, assessment.GREEN: 3}
+COLOURS = status.COLOURS
+SEVERITY = targets.SEVERITY
 
 
 def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def status_text(status: str) -> str:
-    return f"{DOTS[status]} {t(f'assessment.status.{status}')}"
+def status_text(readiness: str) -> str:
+    """A town's or village's readiness in words (its cell is tinted in its colour)."""
+    return t(f"assessment.status.{readiness}")
 
 
 def total_counts(counts: pd.DataFrame) -> pd.DataFrame:
@@ -139,14 +136,14 @@ def failing_lines(ready: pd.DataFrame, thresholds: Thresholds) -> list[str]:
     """One markdown line per town (or village) that would fail: its name (escaped) and why."""
     failing = ready[ready["readiness"] == assessment.RED]
     return [
-        f"{DOTS[assessment.RED]} **{escape_markdown(localized(row['name_zh'], row['name_en']))}**"
+        f":red[**{escape_markdown(localized(row['name_zh'], row['name_en']))}**]"
         f"{'：' if get_language() == 'zh' else ': '}{reasons(row, thresholds)}"
         for row in failing.to_dict("records")
     ]
 
 
-def _cell(value: Any, status: str) -> str:
-    return f"{DOTS[status]} {format_share(_number(value))}"
+def _cell(value: Any, measure_status: str) -> str:
+    return f"{format_share(_number(value))} · {status.word(measure_status)}"
 
 
 def _by_severity(ready: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -154,10 +151,18 @@ def _by_severity(ready: pd.DataFrame, code: str) -> pd.DataFrame:
     return ready.assign(_order=order).sort_values(["_order", code]).drop(columns="_order")
 
 
-def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
-    """Towns, those that would fail first: overall status, why, the four measures, issues."""
+def _tinted(frame: pd.DataFrame, shown: pd.DataFrame, measures: Iterable[str]) -> Styler:
+    """`frame` (one row per row of `shown`) with its readiness and measure cells tinted by status."""
+    statuses = {t("assessment.col.readiness"): shown["readiness"].tolist()}
+    statuses.update({t(f"assessment.measure.{m}"): shown[f"{m}_status"].tolist() for m in measures})
+    return status.styled(frame, statuses)
+
+
+def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> Styler:
+    """Towns, those that would fail first: overall status, why, the four measures, issues; each
+    status cell tinted in its colour."""
     shown = _by_severity(ready, "town_code")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             t("assessment.col.town"): localized_column(shown, "name"),
             t("assessment.col.readiness"): [status_text(s) for s in shown["readiness"]],
@@ -167,6 +172,7 @@ def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
             **_measure_cells(shown),
         }
     )
+    return _tinted(frame, shown, MEASURES)
 
 
 def _measure_cells(shown: pd.DataFrame) -> dict[str, list[str]]:
@@ -178,13 +184,13 @@ def _measure_cells(shown: pd.DataFrame) -> dict[str, list[str]]:
     }
 
 
-def village_table(ready: pd.DataFrame, thresholds: Thresholds, *, attention_only: bool) -> pd.DataFrame:
-    """Villages, those that would fail first (only those not green, if asked)."""
+def village_table(ready: pd.DataFrame, thresholds: Thresholds, *, attention_only: bool) -> Styler:
+    """Villages, those that would fail first (only those not green, if asked), status cells tinted."""
     shown = ready[ready["households"] > 0]
     if attention_only:
         shown = shown[shown["readiness"] != assessment.GREEN]
     shown = _by_severity(shown, "village_code")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             t("assessment.col.village"): localized_column(shown, "name"),
             t("assessment.col.town"): localized_column(shown, "town_name"),
@@ -195,8 +201,10 @@ def village_table(ready: pd.DataFrame, thresholds: Thresholds, *, attention_only
             t("assessment.col.with_issues"): shown["with_issues"],
         }
     )
+    return _tinted(frame, shown, MEASURES)
 
 
+GRID_TITLE_ABOVE = 30  # clear of the measures' names on the top axis
 GRID_TOWNS = 40  # a city's 250 or a province's 2,000 towns would make a grid nobody can read
 
 
@@ -243,7 +251,9 @@ def status_grid(frame: pd.DataFrame, *, town_title: str) -> alt.LayerChart:
             title=None,
             axis=alt.Axis(orient="top", labelAngle=0, labelOverlap=False),
         ),
-        y=alt.Y("town:N", sort=towns, title=town_title, axis=alt.Axis(labelLimit=160)),
+        y=alt.Y(
+            "town:N", sort=towns, title=town_title, axis=charts.y_axis(above=GRID_TITLE_ABOVE, labelLimit=160)
+        ),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("colour:N", scale=None, legend=None),
@@ -348,20 +358,19 @@ def visit_list(sample: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
 
 
 def _estimate_cell(row: Mapping[str, Any], measure: str) -> str:
-    status = str(row[f"{measure}_status"])
-    if status == assessment.NONE:
-        return f"{DOTS[status]} {t('assessment.mock.not_visited')}"
+    if str(row[f"{measure}_status"]) == assessment.NONE:
+        return t("assessment.mock.not_visited")
     return (
-        f"{DOTS[status]} {format_share(_number(row[measure]))} "
+        f"{format_share(_number(row[measure]))} "
         f"({format_share(_number(row[f'{measure}_low']))}–{format_share(_number(row[f'{measure}_high']))}; "
-        f"n={int(row[f'{measure}_n'])})"
+        f"n={int(row[f'{measure}_n'])}) · {status.word(str(row[f'{measure}_status']))}"
     )
 
 
-def estimates_table(estimates: pd.DataFrame, town_names: Mapping[str, str]) -> pd.DataFrame:
+def estimates_table(estimates: pd.DataFrame, town_names: Mapping[str, str]) -> Styler:
     """All selected towns first, then each town: drawn, visited, each rate with its interval, overall."""
     estimates = pd.concat([estimates.iloc[[-1]], estimates.iloc[:-1]])
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             t("assessment.col.town"): [
                 town_names.get(code, code) if code else t("assessment.mock.all_towns")
@@ -376,6 +385,7 @@ def estimates_table(estimates: pd.DataFrame, town_names: Mapping[str, str]) -> p
             t("assessment.col.readiness"): [status_text(s) for s in estimates["readiness"]],
         }
     )
+    return _tinted(frame, estimates, RATES)
 
 
 def method_text(thresholds: Thresholds) -> str:

@@ -10,6 +10,9 @@ Charts are built on every run of every page, so two of Altair's slow paths are k
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -37,6 +40,25 @@ def day_format() -> str:
     return _date_formats()[1]
 
 
+# Vega-Lite turns a vertical axis's title on its side, which leaves Chinese lying down: in Chinese
+# it is written upright above the axis, right-aligned to it (as Chinese charts put it).
+UPRIGHT_TITLE: dict[str, Any] = {
+    "titleAngle": 0,
+    "titleAlign": "right",
+    "titleAnchor": "end",
+    "titleBaseline": "bottom",
+}
+UPRIGHT_TITLE_ABOVE = 10  # pixels between the axis's top and the title's baseline
+
+
+def y_axis(*, above: int = UPRIGHT_TITLE_ABOVE, **settings: Any) -> alt.Axis:
+    """A vertical axis with `settings`; in Chinese its title upright, `above` pixels over its top
+    (more when labels of a top axis are in the way)."""
+    if get_language() == "zh":
+        return alt.Axis(**UPRIGHT_TITLE, titleX=0, titleY=-above, **settings)
+    return alt.Axis(**settings)
+
+
 def stage_bars(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.Chart:
     """Horizontal bars of households per stage, in stage order; `frame` has label, households."""
     order = list(frame["label"])
@@ -44,7 +66,7 @@ def stage_bars(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=order, title=y_title),
+            y=alt.Y("label:N", sort=order, title=y_title, axis=y_axis()),
             x=alt.X("households:Q", title=x_title, axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color("label:N", sort=order, scale=alt.Scale(range=STAGE_COLOURS), legend=None),
             tooltip=[
@@ -56,55 +78,66 @@ def stage_bars(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.Chart:
     )
 
 
-def ranking_bars(frame: pd.DataFrame, *, value_title: str, town_title: str) -> alt.Chart:
-    """Towns as bars sorted by `value` (a share 0–1), best first; `frame` has town, value."""
-    return (
-        alt.Chart(frame)
-        .mark_bar(color="#2171b5")
-        .encode(
-            y=alt.Y("town:N", sort="-x", title=town_title, axis=alt.Axis(labelOverlap=False, labelLimit=160)),
-            x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            tooltip=[
-                alt.Tooltip("town:N", title=town_title),
-                alt.Tooltip("value:Q", title=value_title, format=".1%"),
-            ],
-        )
-        .properties(height=alt.Step(20))
-    )
+BAR_COLOUR = "#2171b5"  # a measure without a target
+LABEL_INSIDE_FROM = 0.18  # a bar this long (of the whole axis) carries its value inside its end
 
 
-def coverage_bars(
-    frame: pd.DataFrame, *, target: float | None, value_title: str, town_title: str
+def ranking_bars(
+    frame: pd.DataFrame,
+    *,
+    value_title: str,
+    town_title: str,
+    target: float | None = None,
+    colours: Mapping[str, str] | None = None,
+    worst_first: bool = False,
 ) -> alt.LayerChart:
-    """Towns as bars of a share (0–1), best first, with the target as a rule; `frame` has town, value."""
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(color="#2171b5")
-        .encode(
-            y=alt.Y("town:N", sort="-x", title=town_title, axis=alt.Axis(labelOverlap=False, labelLimit=160)),
-            x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.ColorValue(
-                **alt.condition(
-                    alt.datum.value < (target if target is not None else 0),
-                    alt.value("#d73027"),
-                    alt.value("#2171b5"),
-                )
+    """Towns as bars of a share (0–1) with the value written on each, best (or worst) first.
+
+    `frame` has town, value and, when the measure has a target, status: the status in words,
+    coloured by `colours` (word → colour, in legend order) with a legend underneath, and the
+    target drawn as a dashed line.
+    """
+    judged = colours is not None and "status" in frame.columns
+    order = "x" if worst_first else "-x"
+    base = alt.Chart().encode(
+        y=alt.Y("town:N", sort=order, title=town_title, axis=y_axis(labelOverlap=False, labelLimit=160)),
+        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    )
+    tooltip = [
+        alt.Tooltip("town:N", title=town_title),
+        alt.Tooltip("value:Q", title=value_title, format=".1%"),
+    ]
+    if judged:
+        assert colours is not None
+        shown = [word for word in colours if word in set(frame["status"])]
+        bars = base.mark_bar().encode(
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=shown, range=[colours[word] for word in shown]),
+                legend=alt.Legend(orient="bottom", title=None, symbolType="square"),
             ),
-            tooltip=[
-                alt.Tooltip("town:N", title=town_title),
-                alt.Tooltip("value:Q", title=value_title, format=".1%"),
-            ],
+            tooltip=[*tooltip, alt.Tooltip("status:N")],
         )
-        .properties(height=alt.Step(20))
+    else:
+        bars = base.mark_bar(color=BAR_COLOUR).encode(tooltip=tooltip)
+    inside = (
+        base.transform_filter(alt.datum.value >= LABEL_INSIDE_FROM)
+        .mark_text(align="right", dx=-4, color="white", fontWeight="bold")
+        .encode(text=alt.Text("value:Q", format=".1%"))
     )
-    if target is None:
-        return alt.LayerChart(layer=[bars])
-    rule = (
-        alt.Chart(pd.DataFrame({"target": [target]}))
-        .mark_rule(color="#1f2933", strokeDash=[4, 3])
-        .encode(x=alt.X("target:Q"))
+    outside = (
+        base.transform_filter(alt.datum.value < LABEL_INSIDE_FROM)
+        .mark_text(align="left", dx=4, color="#1f2933")
+        .encode(text=alt.Text("value:Q", format=".1%"))
     )
-    return alt.LayerChart(layer=[bars, rule])
+    layers: list[alt.Chart] = [bars, inside, outside]
+    if target is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"target": [target]}))
+            .mark_rule(color="#1f2933", strokeDash=[4, 3], strokeWidth=1.5)
+            .encode(x=alt.X("target:Q"))
+        )
+    return alt.LayerChart(data=frame, layer=layers).properties(height=alt.Step(22))
 
 
 def trend_line(
@@ -116,7 +149,7 @@ def trend_line(
         .mark_line(point=True, interpolate="step-after", color="#2171b5")
         .encode(
             x=alt.X("date:T", title=date_title, axis=date_axis()),
-            y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("value:Q", title=value_title, axis=y_axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             tooltip=[
                 alt.Tooltip("date:T", title=date_title, format=day_format()),
                 alt.Tooltip("value:Q", title=value_title, format=".1%"),
@@ -148,7 +181,7 @@ def heatmap(frame: pd.DataFrame, *, x_title: str, y_title: str, value_title: str
             title=x_title,
             axis=alt.Axis(labelAngle=-25, labelLimit=170, labelOverlap=False),
         ),
-        y=alt.Y("row:N", sort=rows, title=y_title, axis=alt.Axis(labelLimit=160)),
+        y=alt.Y("row:N", sort=rows, title=y_title, axis=y_axis(labelLimit=160)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -191,7 +224,7 @@ def funnel(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.LayerChart
         alt.Chart()
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=order, title=y_title),
+            y=alt.Y("label:N", sort=order, title=y_title, axis=y_axis()),
             x=alt.X("households:Q", title=x_title, axis=alt.Axis(format=",d")),
             color=alt.Color("label:N", sort=order, scale=alt.Scale(range=STAGE_COLOURS), legend=None),
             tooltip=[
@@ -215,7 +248,7 @@ def stacked_stages(
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("row:N", sort=rows, title=y_title, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
+            y=alt.Y("row:N", sort=rows, title=y_title, axis=y_axis(labelLimit=160, labelOverlap=False)),
             x=alt.X("value:Q", title=x_title, stack="zero"),
             color=alt.Color(
                 "stage:N",
@@ -242,7 +275,7 @@ def income_lines(frame: pd.DataFrame, *, x_title: str, y_title: str, legend_titl
         .mark_line(point=True)
         .encode(
             x=alt.X("year:O", title=x_title),
-            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",d")),
+            y=alt.Y("value:Q", title=y_title, axis=y_axis(format=",d")),
             color=alt.Color(
                 "series:N",
                 sort=series,
@@ -271,7 +304,7 @@ def monthly_bars(
         .mark_bar()
         .encode(
             x=alt.X("month:T", title=x_title, timeUnit="yearmonth", axis=date_axis()),
-            y=alt.Y("value:Q", title=y_title, stack="zero"),
+            y=alt.Y("value:Q", title=y_title, stack="zero", axis=y_axis(format=",d")),
             color=alt.Color(
                 "stage:N",
                 sort=stage_order,
@@ -303,7 +336,7 @@ def share_bars(
     measures = list(dict.fromkeys(frame["measure"]))
     series = list(dict.fromkeys(frame["series"]))
     base = alt.Chart().encode(
-        y=alt.Y("measure:N", sort=measures, title=measure_title, axis=alt.Axis(labelLimit=240)),
+        y=alt.Y("measure:N", sort=measures, title=measure_title, axis=y_axis(labelLimit=240)),
         yOffset=alt.YOffset("series:N", sort=series),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
     )

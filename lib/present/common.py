@@ -19,6 +19,8 @@ class Tile:
     value: str
     detail: str | None = None
     help: str | None = None
+    status: str | None = None  # red / amber / green against the measure's target, if it has one
+    status_line: str | None = None  # that status in words, with the target
 
 
 def localized_column(frame: pd.DataFrame, prefix: str) -> list[str]:

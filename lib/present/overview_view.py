@@ -1,11 +1,19 @@
-"""The Overview's key figures in the current language: the page's tiles and the deck's bullets."""
+"""The Overview's key figures in the current language: the page's tiles and the deck's bullets.
+
+Every share tile says its counts in the same unit as the share, part first ("9 of 10
+households"), and is judged against its target by the one rule of `lib.rules.targets`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lib.core.figures import OverviewTotals
 from lib.core.i18n import format_count, format_share, t
+from lib.present import status
+from lib.rules import targets
+from lib.rules.targets import Target
 
 
 @dataclass(frozen=True)
@@ -14,10 +22,20 @@ class KeyFigure:
     value: str
     detail: str
     about: str | None = None  # the tile's help text
+    status: str | None = None  # red / amber / green against its target, for shares
+    status_line: str | None = None  # that status in words, with the target
 
 
-def key_figures(totals: OverviewTotals) -> dict[str, KeyFigure]:
+def _judged(rules: Mapping[str, Target], measure: str, share: float | None) -> dict[str, str]:
+    rule = rules[measure]
+    judged = rule.status(share)
+    return {"status": judged, "status_line": status.target_line(judged, rule)}
+
+
+def key_figures(totals: OverviewTotals, *, rules: Mapping[str, Target] | None = None) -> dict[str, KeyFigure]:
     """Villages, households, exited, training, plans, verified and stable income, by key."""
+    rules = rules if rules is not None else targets.share_targets()
+    people_share = totals.share("people_exited", "people")
     return {
         "villages": KeyFigure(
             t("kpi.villages"),
@@ -38,20 +56,29 @@ def key_figures(totals: OverviewTotals) -> dict[str, KeyFigure]:
             t("kpi.exited_share"),
             format_share(totals.exited_share),
             t(
-                "kpi.people_help",
+                "kpi.exited_detail",
+                exited=format_count(totals["households_exited"]),
+                households=format_count(totals["households"]),
+            ),
+            t(
+                "kpi.exited_about",
+                share=format_share(people_share),
                 exited=format_count(totals["people_exited"]),
                 people=format_count(totals["people"]),
+                monitored=format_count(totals["households_monitored"]),
             ),
+            **_judged(rules, targets.EXITED, totals.exited_share),
         ),
         "training": KeyFigure(
             t("kpi.training"),
             format_share(totals.training_share),
             t(
                 "kpi.training_help",
-                trained=totals["secretaries_trained"],
-                serving=totals["secretaries_serving"],
+                trained=format_count(totals["secretaries_trained"]),
+                serving=format_count(totals["secretaries_serving"]),
             ),
             t("kpi.training_about"),
+            **_judged(rules, targets.TRAINING, totals.training_share),
         ),
         "plans": KeyFigure(
             t("kpi.plans"),
@@ -62,6 +89,7 @@ def key_figures(totals: OverviewTotals) -> dict[str, KeyFigure]:
                 labour=format_count(totals["households_with_labour"]),
             ),
             t("kpi.plans_about", all_planned=format_count(totals["households_with_plan"])),
+            **_judged(rules, targets.PLANS, totals.plan_share),
         ),
         "verified": KeyFigure(
             t("kpi.verified"),
@@ -72,6 +100,7 @@ def key_figures(totals: OverviewTotals) -> dict[str, KeyFigure]:
                 total=format_count(totals["households"]),
             ),
             t("kpi.verified_about"),
+            **_judged(rules, targets.VERIFIED, totals.verified_share),
         ),
         "stable": KeyFigure(
             t("kpi.stable"),
@@ -82,5 +111,6 @@ def key_figures(totals: OverviewTotals) -> dict[str, KeyFigure]:
                 planned=format_count(totals["households_with_plan"]),
             ),
             t("kpi.stable_help"),
+            **_judged(rules, targets.STABLE, totals.stable_share),
         ),
     }

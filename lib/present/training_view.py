@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from lib.core.i18n import format_count, format_share, localized, t
+from lib.present import status
 from lib.present.common import Tile, localized_column
+from lib.rules import targets
 
 
 def target_share(programmes: pd.DataFrame) -> float | None:
@@ -33,15 +35,18 @@ def tiles(
 ) -> list[Tile]:
     serving, trained = int(by_town["serving"].sum()), int(by_town["trained"].sum())
     share = trained / serving if serving else None
-    target_text = t("training.target", target=format_share(target)) if target is not None else ""
+    rule = targets.share_targets(training=target)[targets.TRAINING]
+    judged = rule.status(share)
     enrolled = int(waiting["enrolled_upcoming"].sum()) if not waiting.empty else 0
     tour_names = "、".join(dict.fromkeys(localized_column(tours, "programme_name")))
     return [
         Tile(
             t("training.kpi.coverage"),
             format_share(share),
-            t("training.kpi.coverage_detail", trained=trained, serving=serving) + target_text,
+            t("training.kpi.coverage_detail", trained=format_count(trained), serving=format_count(serving)),
             t("training.kpi.coverage_help"),
+            status=judged,
+            status_line=status.target_line(judged, rule),
         ),
         Tile(
             t("training.kpi.sessions"),

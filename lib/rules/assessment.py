@@ -10,14 +10,14 @@ Definitions:
   households, *missed identification* exceeds 1% or *satisfaction* falls below 90%
   (`Thresholds`, from settings; see lib/core/config.py). Before it, towns aim to have at least
   `verified_target` of their households' ledgers verified, recently.
-- *From the records* (readiness): each rate is **red** beyond its threshold, **amber** within it
-  but with less than a quarter of the allowance left (`WARNING_FRACTION`: wrong exits above 1.5%,
-  missed identification above 0.75%, satisfaction below 92.5%), **green** otherwise, and **none**
-  without data. The verified share is green at or above its target, amber from three quarters of
-  the target (67.5% for a 90% target), red below. A town's or village's overall
-  readiness is red when one of the three assessment rates is red; amber when one of them is
-  amber or has no data, or the verified share is not green (too few verified ledgers: the rates
-  rest on too little, so the best it can be is amber); green otherwise; none without households.
+- *From the records* (readiness), by the one rule of `lib.rules.targets`: each rate is **red**
+  beyond its threshold, **amber** within it but with less than a quarter of the allowance left
+  (wrong exits above 1.5%, missed identification above 0.75%, satisfaction below 92.5%),
+  **green** otherwise, and **none** without data. The verified share is green at or above its
+  target, amber from three quarters of the target (67.5% for a 90% target), red below. A town's
+  or village's overall readiness is the worst of its four measures, a rate without data counting
+  as amber (the rates rest on nothing yet); none without households. So a town with too few
+  ledgers verified is red like its verified share: the assessment's rates rest on too little.
 - *From a mock assessment* (a random sample): a rate is red when its estimate is beyond the
   threshold, green when its whole 95% confidence interval is within it, amber when the interval
   straddles it (the sample cannot tell yet), none before any sampled household was visited.
@@ -41,16 +41,10 @@ import pandas as pd
 
 from lib.core import config
 from lib.core.domain import MAX_MISSED_IDENTIFICATION_RATE, MAX_WRONG_EXIT_RATE, MIN_SATISFACTION
+from lib.rules import targets
+from lib.rules.targets import AMBER, EPSILON, GREEN, NONE, RED
 
-GREEN = "green"
-AMBER = "amber"
-RED = "red"
-NONE = "none"
-STATUSES = (RED, AMBER, GREEN, NONE)
-
-WARNING_FRACTION = 0.75  # amber once three quarters of a threshold's allowance is used up
 Z95 = 1.959963984540054  # two-sided 95%
-EPSILON = 1e-12
 
 # The measures judged on /assessment, in the order they are shown; rates are the assessment's.
 VERIFIED = "verified_share"
@@ -97,19 +91,19 @@ class Thresholds:
             SATISFACTION: self.min_satisfaction,
         }[measure]
 
+    def target(self, measure: str) -> targets.Target:
+        """`measure`'s target and amber line, by the one rule of `lib.rules.targets`."""
+        if measure == VERIFIED:
+            return targets.share_target(self.verified_target)
+        if HIGHER_IS_BETTER[measure]:
+            return targets.floor_target(self.limit(measure))
+        return targets.ceiling_target(self.limit(measure))
+
     def warning_line(self, measure: str) -> float:
         """Where amber starts: for a rate, a quarter of the allowance before its threshold; for
         the verified share (a target, below which it is amber), where red starts instead."""
-        limit = self.limit(measure)
-        if measure == VERIFIED:
-            return WARNING_FRACTION * limit
-        if HIGHER_IS_BETTER[measure]:
-            return 1 - WARNING_FRACTION * (1 - limit)
-        return WARNING_FRACTION * limit
-
-
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+        target = self.target(measure)
+        return target.amber_line if measure == VERIFIED else target.target
 
 
 # --- red / amber / green ---------------------------------------------------------------------
@@ -117,33 +111,17 @@ def _missing(value: float | None) -> bool:
 
 def records_status(value: float | None, measure: str, thresholds: Thresholds) -> str:
     """Red beyond the threshold, amber past the warning line, green otherwise; none without a value."""
-    if _missing(value):
-        return NONE
-    assert value is not None
-    limit, warning = thresholds.limit(measure), thresholds.warning_line(measure)
-    if measure == VERIFIED:
-        if value >= limit - EPSILON:
-            return GREEN
-        return AMBER if value >= warning - EPSILON else RED
-    if HIGHER_IS_BETTER[measure]:
-        if value < limit - EPSILON:
-            return RED
-        return AMBER if value < warning - EPSILON else GREEN
-    if value > limit + EPSILON:
-        return RED
-    return AMBER if value > warning + EPSILON else GREEN
+    return thresholds.target(measure).status(value)
 
 
 def overall_status(statuses: Mapping[str, str], *, households: int) -> str:
-    """A town's or village's readiness from its measures' statuses (see the module docstring)."""
+    """A town's or village's readiness: the worst of its measures' statuses, a rate without data
+    counting as amber (see the module docstring); none without households."""
     if households == 0:
         return NONE
-    rates = [statuses.get(measure, NONE) for measure in RATES]
-    if RED in rates:
-        return RED
-    if AMBER in rates or NONE in rates or statuses.get(VERIFIED, NONE) != GREEN:
-        return AMBER
-    return GREEN
+    return targets.worst(
+        [AMBER if statuses.get(measure, NONE) == NONE else statuses[measure] for measure in MEASURES]
+    )
 
 
 def readiness_table(counts: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:

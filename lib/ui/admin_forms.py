@@ -65,11 +65,11 @@ def _header(form: str) -> dict[str, str]:
     """Show the form's success line (once) or its error summary; return its field errors."""
     flashes: dict[str, str] = st.session_state.get(STATE_FLASH, {})
     if form in flashes:
-        widgets.notice("success", flashes[form], icon="✅")
+        widgets.notice("success", flashes[form], icon=":material/check_circle:")
         st.session_state[STATE_FLASH] = {k: v for k, v in flashes.items() if k != form}
     errors = _messages(form)
     if errors:
-        st.error(t("admin.fix_errors"), icon="⚠️")
+        st.error(t("admin.fix_errors"), icon=":material/error:")
     return errors
 
 

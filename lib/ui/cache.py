@@ -70,10 +70,11 @@ def fail(error: DatabaseError) -> NoReturn:
     """Show the database error (never its address: the server log gets that) and stop the page."""
     _log.warning("%s", error)
     if error.key == "error.db_query_failed":
-        st.error(f"**{t('error.title_query')}**\n\n{t(error.key)}", icon="⚠️")
+        st.error(f"**{t('error.title_query')}**\n\n{t(error.key)}", icon=":material/error:")
     else:
         st.error(
-            f"**{t('error.title')}**\n\n{t_md(error.key, **error.params)}\n\n{t('error.hint')}", icon="⚠️"
+            f"**{t('error.title')}**\n\n{t_md(error.key, **error.params)}\n\n{t('error.hint')}",
+            icon=":material/error:",
         )
     st.stop()
     raise AssertionError("unreachable")  # st.stop raises; this keeps type checkers content
@@ -105,7 +106,7 @@ def save_failed(exc: BaseException) -> None:
 def show_save_failure() -> None:
     """The message for a save that failed in the run before (once)."""
     if st.session_state.pop(STATE_SAVE_FAILED, False):
-        st.error(f"**{t('error.save_failed_title')}**\n\n{t('error.save_failed')}", icon="⚠️")
+        st.error(f"**{t('error.save_failed_title')}**\n\n{t('error.save_failed')}", icon=":material/error:")
 
 
 def refresh_data_version() -> None:

@@ -61,7 +61,7 @@ def correction_banner(actor: Actor | None) -> None:
         return
     waiting = _open_requests(actor)
     if not waiting.empty:
-        st.warning(t("corrections.banner", n=len(waiting)), icon="↩️")
+        st.warning(t("corrections.banner", n=len(waiting)), icon=":material/undo:")
 
 
 def _when(value: Any) -> str:
@@ -70,7 +70,7 @@ def _when(value: Any) -> str:
 
 def review_panel(actor: Actor) -> None:
     """Town editors: pick a recent village change and send it back with a comment; then the open list."""
-    widgets.pop_notice(STATE_REVIEW_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_REVIEW_FLASH, "success", icon=":material/check_circle:")
     st.caption(t("corrections.review_intro"))
     changes = cache.query(queries.reviewable_changes, town_code=actor.town_code or "")
     if changes.empty:
@@ -136,8 +136,8 @@ def _submit_send_back(village_of: dict[int, str]) -> None:
 
 def requests_list(actor: Actor) -> None:
     """Open requests in the actor's town or village, each with a form to mark it corrected."""
-    widgets.pop_notice(STATE_RESOLVE_FLASH, "success", icon="✅")
-    widgets.pop_notice(STATE_RESOLVE_STALE, "warning", icon="🔄")
+    widgets.pop_notice(STATE_RESOLVE_FLASH, "success", icon=":material/check_circle:")
+    widgets.pop_notice(STATE_RESOLVE_STALE, "warning", icon=":material/sync:")
     waiting = _open_requests(actor)
     st.subheader(t("corrections.open_title", n=len(waiting)))
     if waiting.empty:
@@ -161,7 +161,7 @@ def requests_list(actor: Actor) -> None:
             with st.form(f"resolve_{request_id}_{int(row.version)}"):
                 st.text_area(t("corrections.note"), key=f"resolve_note_{request_id}", max_chars=2000)
                 for message in errors.get(request_id, {}).values():
-                    widgets.notice("error", message, icon="⚠️")
+                    widgets.notice("error", message, icon=":material/error:")
                 st.form_submit_button(
                     t("corrections.resolve"),
                     on_click=_submit_resolve,

@@ -76,7 +76,7 @@ def template_button(kind: imports.RecordType, actor: Actor | None) -> None:
         mime=export.EXCEL_MIME,
         key=f"data_template_{kind.code}",
         on_click="ignore",
-        icon="📄",
+        icon=":material/description:",
     )
     st.caption(t("data.template_caption"))
 
@@ -95,12 +95,12 @@ def check_upload(
 def show_report(report: imports.ImportReport) -> None:
     """The summary line, then the row-by-row table of problems (with its own download)."""
     if report.ok:
-        st.success(t("data.summary.ok", n=report.row_count), icon="✅")
+        st.success(t("data.summary.ok", n=report.row_count), icon=":material/check_circle:")
         return
     if report.file_refused:
-        st.error(t("data.summary.file"), icon="⚠️")
+        st.error(t("data.summary.file"), icon=":material/error:")
     else:
-        st.error(t("data.summary.bad", ready=report.ready, bad=report.bad_rows), icon="⚠️")
+        st.error(t("data.summary.bad", ready=report.ready, bad=report.bad_rows), icon=":material/error:")
     frame = imports.report_frame(report, t)
     labels = {
         "row": st.column_config.NumberColumn(t("data.report.row"), format="%d", width="small"),
@@ -123,10 +123,10 @@ def show_report(report: imports.ImportReport) -> None:
 
 def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) -> None:
     """Upload a filled template, see every problem, and import when every row passed."""
-    widgets.pop_notice(STATE_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_FLASH, "success", icon=":material/check_circle:")
     failed = bool(st.session_state.pop(STATE_FAILED, False))
     round_ = int(st.session_state.setdefault(STATE_ROUND, 0))
-    uploaded = st.file_uploader(t("data.upload"), type=["xlsx"], key=f"data_upload_{kind.code}_{round_}")
+    uploaded = widgets.file_upload(t("data.upload"), types=["xlsx"], key=f"data_upload_{kind.code}_{round_}")
     if uploaded is None:
         return
     data = uploaded.getvalue()
@@ -145,10 +145,13 @@ def upload_section(kind: imports.RecordType, actor: Actor, *, as_of: dt.date) ->
         _signature, upload, report = held
         st.subheader(t("data.report_title"))
         if failed:
-            st.error(t("data.import_failed"), icon="⚠️")
+            st.error(t("data.import_failed"), icon=":material/error:")
         show_report(report)
         if report.ok and st.button(
-            t("data.import", n=report.row_count), type="primary", key="data_import", icon="📥"
+            t("data.import", n=report.row_count),
+            type="primary",
+            key="data_import",
+            icon=":material/download:",
         ):
             try:
                 with Session(cache.engine()) as session:
@@ -180,12 +183,12 @@ def import_section(actor: Actor | None, *, as_of: dt.date) -> None:
     """Pick a type, download its template and — for editors — upload a filled one."""
     st.subheader(t("data.import_title"))
     if actor is None:
-        st.info(t("data.sign_in"), icon="🔒")
+        st.info(t("data.sign_in"), icon=":material/lock:")
         return
     kind = pick_type()
     template_button(kind, actor)
     if not may_import(actor, kind):
-        st.info(t("data.read_only"), icon="ℹ️")
+        st.info(t("data.read_only"), icon=":material/info:")
         return
     upload_section(kind, actor, as_of=as_of)
 

@@ -80,6 +80,6 @@ def excel_download(
         mime=export.EXCEL_MIME,
         key=key,
         on_click="ignore",
-        icon="📥",
+        icon=":material/download:",
         type="tertiary",
     )

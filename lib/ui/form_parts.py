@@ -21,7 +21,7 @@ def field_error(errors: dict[str, str], *fields: str) -> None:
     """The message for each of `fields` that has one, shown where the call is (beside the field)."""
     for field in fields:
         if field in errors:
-            widgets.notice("error", errors[field], icon="⚠️")
+            widgets.notice("error", errors[field], icon=":material/error:")
 
 
 def pick_household(actor: Actor, prefix: str) -> tuple[Any, dict[int, str]] | None:
@@ -98,8 +98,8 @@ def gated(
     The service checks the permission again on every save.
     """
     if actor is None:
-        st.info(t(f"{labels}.sign_in"), icon="🔒")
+        st.info(t(f"{labels}.sign_in"), icon=":material/lock:")
     elif not may(actor):
-        st.info(t(f"{labels}.read_only"), icon="ℹ️")
+        st.info(t(f"{labels}.read_only"), icon=":material/info:")
     else:
         show(actor)

@@ -32,14 +32,14 @@ def may_record_visits(actor: Actor) -> bool:
 
 def visit_form(actor: Actor, *, as_of: Any) -> None:
     """Record a verification visit to a household in the actor's town or village."""
-    widgets.pop_notice(STATE_VISIT_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_VISIT_FLASH, "success", icon=":material/check_circle:")
     picked = parts.pick_household(actor, "visit")
     if picked is None:
         return
     homes, options = picked
     errors: dict[str, str] = st.session_state.get(STATE_VISIT_ERRORS, {})
     if errors:
-        st.error(t("forms.fix_errors"), icon="⚠️")
+        st.error(t("forms.fix_errors"), icon=":material/error:")
     with st.form("visit_form"):
         st.selectbox(
             t("forms.household"), list(options), format_func=options.__getitem__, key="visit_household"
@@ -132,7 +132,7 @@ def household_status_form(actor: Actor, *, as_of: Any) -> None:
     suffix = f"{household_id}_{record['version']}"
     errors: dict[str, str] = st.session_state.get(STATE_STATUS_ERRORS, {})
     if errors:
-        st.error(t("forms.fix_errors"), icon="⚠️")
+        st.error(t("forms.fix_errors"), icon=":material/error:")
     statuses = {status: t(f"village.status.{status}") for status in STATUSES}
     with st.form("status_form"):
         st.selectbox(

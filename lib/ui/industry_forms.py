@@ -182,7 +182,7 @@ def _form_errors(suffix: str) -> dict[str, str]:
     saved = st.session_state.get(STATE_ERRORS)
     errors: dict[str, str] = saved[1] if saved and saved[0] == suffix else {}
     if errors:
-        st.error(t("forms.fix_errors"), icon="⚠️")
+        st.error(t("forms.fix_errors"), icon=":material/error:")
     return errors
 
 

@@ -39,7 +39,6 @@ STATE_HELD = "load_held"  # (signature, upload or outlines, report)
 STATE_FLASH = "load_flash"
 STATE_ROUND = "load_round"  # a new uploader after each load, so the old file is gone
 STATE_SHOWN_MISSING = "load_shown_missing"  # the keys listed as missing in the run before
-UPLOAD_MAX_MB = 5  # server.maxUploadSize; larger files go through python -m lib.load
 PREVIEW_ROWS = 20
 STEPS = (  # checklist step → (count shown, label key of what to do)
     ("administrators", "setup.step.admin"),
@@ -149,10 +148,11 @@ def load_section(actor: Actor | None, *, as_of: dt.date) -> None:
             icon=":material/download:",
         )
     types = ["geojson", "json", "zip"] if code == BOUNDARIES.code else ["xlsx", "csv"]
-    uploaded = st.file_uploader(
-        t("load.page.upload", max=UPLOAD_MAX_MB), type=types, key=f"load_upload_{code}_{round_}"
+    limit = widgets.upload_limit_mb()  # larger files go through python -m lib.load
+    uploaded = widgets.file_upload(
+        t("load.page.upload", max=limit), types=types, key=f"load_upload_{code}_{round_}"
     )
-    st.caption(t("load.page.upload_help", max=UPLOAD_MAX_MB))
+    st.caption(t("load.page.upload_help", max=limit))
     if uploaded is None:
         return
     if code == BOUNDARIES.code:

@@ -124,7 +124,7 @@ def industry_single_links(*, towns: Sequence[str], as_of: dt.date, show_names: b
         mime=export.EXCEL_MIME,
         key="dl_single",
         on_click="ignore",
-        icon="📥",
+        icon=":material/download:",
         type="tertiary",
     )
     paging.export_note(total)

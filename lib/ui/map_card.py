@@ -165,7 +165,7 @@ def _village_card_body(row: Any, name: str, town: str) -> None:
     st.page_link(
         VILLAGE_PAGE,
         label=t("map.card.open"),
-        icon="🏘️",
+        icon=":material/holiday_village:",
         query_params={"code": row["village_code"], "lang": get_language()},
     )
 

@@ -43,7 +43,7 @@ def deck_buttons(filters: reader.Filters, *, key: str) -> None:
             key=f"{key}_deck",
             help=t("meeting.deck_help"),
             on_click="ignore",
-            icon="📊",
+            icon=":material/slideshow:",
         )
         st.download_button(
             t("meeting.brief"),
@@ -53,5 +53,5 @@ def deck_buttons(filters: reader.Filters, *, key: str) -> None:
             key=f"{key}_brief",
             help=t("meeting.brief_help"),
             on_click="ignore",
-            icon="🖨️",
+            icon=":material/print:",
         )

@@ -117,7 +117,7 @@ def apply() -> None:
         st.button(
             t("present.theme"),
             key="present_theme_toggle",
-            icon="🌓",
+            icon=":material/contrast:",
             help=t("present.theme_help"),
             on_click=reader.toggle_presentation_theme,
             type="tertiary",
@@ -125,7 +125,7 @@ def apply() -> None:
         st.button(
             t("present.leave"),
             key="present_leave",
-            icon="✖️",
+            icon=":material/close:",
             on_click=reader.set_presenting,
             args=(False,),
             type="tertiary",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -42,6 +43,10 @@ PAGES: tuple[Page, ...] = (
 )
 BY_NAME = {page.name: page for page in PAGES}
 
+# The browser tab's icon, served by this server: an emoji or `:material/…:` page_icon makes the
+# browser fetch a picture from a CDN.
+TAB_ICON = str(Path(__file__).parent / "assets" / "icon.png")
+
 
 def label(page: Page) -> str:
     return t(f"nav.{page.name or 'overview'}")
@@ -58,7 +63,7 @@ def open_page(name: str) -> reader.Filters:
     reader.choose_language()
     st.set_page_config(
         page_title=f"{label(page)} · {t('app.title')}",
-        page_icon="🌾",
+        page_icon=TAB_ICON,
         layout="wide",
         initial_sidebar_state="collapsed" if reader.presenting() else "auto",
     )
@@ -111,7 +116,7 @@ def _sidebar() -> reader.Filters:
         st.button(
             t("present.enter"),
             key="present_enter",
-            icon="📽️",
+            icon=":material/co_present:",
             help=t("present.enter_help"),
             on_click=reader.set_presenting,
             args=(True,),

@@ -102,11 +102,11 @@ def account_box() -> None:
         st.divider()
         notice = st.session_state.pop(STATE_ACCOUNT_NOTICE, None)
         if notice:
-            st.warning(t(notice), icon="🔒")
+            st.warning(t(notice), icon=":material/lock:")
         if actor is not None:
             line = t("accounts.signed_in_as", name=actor.display_name, role=role_label(actor.role.value))
             st.markdown(escape_markdown(line))
-            st.button(t("accounts.sign_out"), key="sign_out", on_click=sign_out, icon="🚪")
+            st.button(t("accounts.sign_out"), key="sign_out", on_click=sign_out, icon=":material/logout:")
             return
         with st.form(SIGN_IN_FORM, enter_to_submit=True):
             st.markdown(f"**{t('accounts.sign_in_title')}**")
@@ -127,7 +127,7 @@ def account_box() -> None:
         error = st.session_state.pop(STATE_SIGN_IN_ERROR, None)
         if error:
             key, params = error
-            st.error(t(key, **params), icon="⚠️")
+            st.error(t(key, **params), icon=":material/error:")
         browsing = account_queries.browse_enabled(cache.query(common.meta))
         st.caption(t("accounts.sign_in_hint" if browsing else "accounts.sign_in_hint_required"))
 
@@ -157,7 +157,7 @@ def browse_gate() -> None:
     if current_actor() is not None:
         return
     st.title(t("app.title"))
-    st.info(t("accounts.browse_sign_in"), icon="🔒")
+    st.info(t("accounts.browse_sign_in"), icon=":material/lock:")
     if not cache.fresh(account_queries.has_accounts):
         st.caption(t("accounts.no_accounts_yet"))
     st.stop()

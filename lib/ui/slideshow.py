@@ -54,7 +54,7 @@ def settings() -> tuple[list[str], int]:
         value: t("slideshow.auto_off") if value == "0" else t("slideshow.seconds", n=int(value))
         for value in AUTO_SECONDS
     }
-    with st.popover(t("slideshow.settings"), icon="⚙️"):
+    with st.popover(t("slideshow.settings"), icon=":material/tune:"):
         st.multiselect(
             t("slideshow.sequence"), list(KINDS), format_func=kind_labels.__getitem__, key=STATE_KINDS
         )
@@ -93,7 +93,7 @@ def show(filters: reader.Filters, kinds: list[str], auto: int) -> None:
         with st.spinner(t("slideshow.building")):
             shown = [slide for slide in meeting.slides(filters) if kind_of(slide) in kinds]
         if not shown:
-            st.info(t("slideshow.empty"), icon="ℹ️")
+            st.info(t("slideshow.empty"), icon=":material/info:")
             return
         index %= len(shown)
         st.session_state[STATE_INDEX] = index
@@ -124,7 +124,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     previous.button(
         t("slideshow.previous"),
         key="slide_previous",
-        icon="⬅️",
+        icon=":material/arrow_back:",
         on_click=turn,
         args=(-1,),
         shortcut="ArrowLeft",
@@ -137,7 +137,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     following.button(
         t("slideshow.next"),
         key="slide_next",
-        icon="➡️",
+        icon=":material/arrow_forward:",
         on_click=turn,
         args=(+1,),
         shortcut="ArrowRight",

@@ -36,7 +36,7 @@ def _place(row: Any) -> str:
 def _field_errors(errors: dict[str, str], match: Any) -> None:
     for field, message in errors.items():
         if match(field):
-            widgets.notice("error", message, icon="⚠️")
+            widgets.notice("error", message, icon=":material/error:")
 
 
 def attendance_form(actor: Actor, *, as_of: Any) -> None:
@@ -75,7 +75,7 @@ def attendance_form(actor: Actor, *, as_of: Any) -> None:
         return
     errors: dict[str, str] = st.session_state.get(STATE_ERRORS, {})
     if errors:
-        st.error(t("forms.fix_errors"), icon="⚠️")
+        st.error(t("forms.fix_errors"), icon=":material/error:")
     expected: dict[int, str] = {}
     keys: dict[int, str] = {}
     people = {int(row.cadre_id): str(row.name) for row in roster.itertuples()}
@@ -183,14 +183,14 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
     from lib.rules.permissions import TRAINING_ENROL, can
     from lib.services import training as training_service
 
-    widgets.pop_notice(STATE_TRAINING_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_TRAINING_FLASH, "success", icon=":material/check_circle:")
     actor = signed_in.current_actor()
     if actor is None:
-        st.info(t("training.sign_in_to_confirm"), icon="🔒")
+        st.info(t("training.sign_in_to_confirm"), icon=":material/lock:")
         return
     mine = proposal[[can(actor, TRAINING_ENROL, town_code=code) for code in proposal["town_code"]]]
     if mine.empty:
-        st.warning(t("training.not_allowed"), icon="🔒")
+        st.warning(t("training.not_allowed"), icon=":material/lock:")
         return
     if len(mine) < len(proposal):
         st.caption(t("training.confirm_partial", n=len(mine), total=len(proposal)))
@@ -206,9 +206,9 @@ def confirm_enrolments(proposal: Any, *, as_of: Any) -> None:
                 session, actor=actor, allocations=allocations, as_of=as_of, reason=reason.strip() or None
             )
     except ValidationError as error:
-        widgets.notice("error", "\n\n".join(error.messages(t).values()), icon="⚠️")
+        widgets.notice("error", "\n\n".join(error.messages(t).values()), icon=":material/error:")
     except PermissionDenied:
-        st.error(t("training.not_allowed"), icon="🔒")
+        st.error(t("training.not_allowed"), icon=":material/lock:")
     except Exception as exc:
         cache.save_failed(exc)
         st.rerun()

@@ -38,9 +38,9 @@ def may_edit_villages(actor: Actor) -> bool:
 
 
 def _flash_messages() -> None:
-    widgets.pop_notice(STATE_FLASH, "success", icon="✅")
+    widgets.pop_notice(STATE_FLASH, "success", icon=":material/check_circle:")
     for warning in st.session_state.pop(STATE_WARNINGS, []):
-        widgets.notice("warning", warning, icon="⚠️")
+        widgets.notice("warning", warning, icon=":material/error:")
 
 
 def village_form(actor: Actor, *, as_of: Any) -> None:
@@ -120,7 +120,9 @@ def _show_staff(staff: pd.DataFrame) -> None:
     ]
     st.markdown(t_md("staff.team", members="；".join(members) if members else t("common.none")))
     if len(staff) < villages.MIN_TEAM:
-        st.warning(t("staff.team_below_minimum", n=len(staff), min=villages.MIN_TEAM), icon="⚠️")
+        st.warning(
+            t("staff.team_below_minimum", n=len(staff), min=villages.MIN_TEAM), icon=":material/error:"
+        )
 
 
 # --- who: an existing cadre or a new person ------------------------------------------------------
@@ -198,7 +200,7 @@ def _secretary_form(
     with st.expander(t(f"{title}.title"), expanded=bool(errors)):
         mode = _mode(f"vf_sec_mode_{code}")
         if errors:
-            st.error(t("forms.fix_errors"), icon="⚠️")
+            st.error(t("forms.fix_errors"), icon=":material/error:")
         prefix = f"vf_sec_{token}"
         with st.form(f"vf_secretary_{code}"):
             if expected is not None:
@@ -223,7 +225,7 @@ def _add_member_form(actor: Actor, as_of: Any, code: str, token: str, errors: di
     with st.expander(t("staff.add.title"), expanded=bool(errors)):
         mode = _mode(f"vf_add_mode_{code}")
         if errors:
-            st.error(t("forms.fix_errors"), icon="⚠️")
+            st.error(t("forms.fix_errors"), icon=":material/error:")
         prefix = f"vf_add_{token}"
         with st.form(f"vf_add_{code}"):
             _date("staff.starts_on", f"{prefix}_start", as_of)
@@ -248,7 +250,7 @@ def _end_member_form(
     }
     with st.expander(t("staff.end.title"), expanded=bool(errors)):
         if errors:
-            st.error(t("forms.fix_errors"), icon="⚠️")
+            st.error(t("forms.fix_errors"), icon=":material/error:")
         prefix = f"vf_end_{token}"
         with st.form(f"vf_end_{code}"):
             st.selectbox(
@@ -274,7 +276,7 @@ def _product_form(actor: Actor, code: str, product: dict[str, Any], errors: dict
     labels.update({str(row.code): localized(row.name_zh, row.name_en) for row in industries.itertuples()})
     current = product["industry_code"] or ""
     if errors:
-        st.error(t("forms.fix_errors"), icon="⚠️")
+        st.error(t("forms.fix_errors"), icon=":material/error:")
     prefix = f"vf_product_{code}_{version}"
     with st.form(f"vf_product_{code}"):
         st.text_input(

@@ -15,6 +15,8 @@ from typing import Any, Literal
 import streamlit as st
 
 from lib.core.i18n import get_language, t
+from lib.present import status
+from lib.present.common import Tile
 from lib.present.markup import escape_markdown
 from lib.queries import common
 from lib.ui import cache, reader
@@ -92,18 +94,36 @@ def lazy_tabs(labels: dict[str, str], *, key: str, default: str | None = None) -
     return list(containers)
 
 
-def kpi(label: str, value: str, detail: str | None = None, help_text: str | None = None) -> None:
-    """A KPI tile: the figure large, with the counts behind it in a line underneath.
+def kpi(
+    label: str,
+    value: str,
+    detail: str | None = None,
+    help_text: str | None = None,
+    *,
+    judged: str | None = None,
+    judged_line: str | None = None,
+) -> None:
+    """A KPI tile: the figure large, the counts behind it in a line underneath and, for a measure
+    with a target, its red / amber / green in colour and words (`judged`, `judged_line`).
 
-    All four are shown as text (a detail may name study tours or towns as they were typed)."""
+    All are shown as text (a detail may name study tours or towns as they were typed)."""
     with st.container(border=True):
         st.metric(
             escape_markdown(label),
             escape_markdown(value),
             help=escape_markdown(help_text) if help_text else None,
         )
+        if judged is not None and judged_line:
+            st.badge(escape_markdown(judged_line), color=status.BADGES[judged])  # type: ignore[arg-type]
         if detail:
             st.caption(escape_markdown(detail))
+
+
+def tile(shown: Tile) -> None:
+    """A KPI tile from its parts (`lib.present.common.Tile`)."""
+    kpi(
+        shown.label, shown.value, shown.detail, shown.help, judged=shown.status, judged_line=shown.status_line
+    )
 
 
 EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide
@@ -184,7 +204,7 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
         mime="image/png",
         key=f"{key}_png",
         on_click="ignore",
-        icon="🖼️",
+        icon=":material/image:",
         type="tertiary",
     )
     row.download_button(
@@ -194,6 +214,36 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
         mime="image/svg+xml",
         key=f"{key}_svg",
         on_click="ignore",
-        icon="📐",
+        icon=":material/shape_line:",
         type="tertiary",
     )
+
+
+def upload_limit_mb() -> int:
+    """The largest upload the server takes, in MB (`server.maxUploadSize`)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def _uploader_style(key: str, types: list[str]) -> str:
+    """CSS writing the drop zone's button and limit line in Chinese (Streamlit writes them only in
+    English), for the uploader of `key` alone."""
+    scope = f".st-key-{re.sub(r'[^A-Za-z0-9_-]', '', key)} [data-testid='stFileUploaderDropzone']"
+    limit = t("upload.limit", mb=upload_limit_mb(), types="、".join(kind.upper() for kind in types))
+    button = t("upload.button")
+    return (
+        "<style>"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span {{font-size: 0}}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after "
+        f"{{content: {json.dumps(limit)}; font-size: 0.875rem}}"
+        f"{scope} button [data-testid='stMarkdownContainer'] p {{font-size: 0}}"
+        f"{scope} button [data-testid='stMarkdownContainer'] p::after "
+        f"{{content: {json.dumps(button)}; font-size: 0.875rem}}"
+        "</style>"
+    )
+
+
+def file_upload(label: str, *, types: list[str], key: str) -> Any:
+    """`st.file_uploader` whose drop zone speaks the reader's language and states the real limit."""
+    if get_language() == "zh":
+        st.html(_uploader_style(key, types))
+    return st.file_uploader(label, type=types, key=key)
