@@ -42,7 +42,7 @@ for tile, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
             figure.detail,
             figure.about,
             judged=figure.status,
-            judged_line=figure.status_line,
+            target=figure.target,
         )
 
 measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
@@ -70,7 +70,7 @@ with left:
         stable.detail,
         stable.about,
         judged=stable.status,
-        judged_line=stable.status_line,
+        target=stable.target,
     )
 
 with right:

@@ -108,7 +108,10 @@ def test_deck_of_one_town_and_language_restored(slides: SlideCache) -> None:
     assert get_language() == "zh"
     assert len(deck.slides) == len(built) == 8
     training = deck.slides[[slide.key for slide in built].index("training")]
-    assert any("Coverage: 100.0% (2 of 2 serving first secretaries; target 90.0%)" in text for text in _texts(training))
+    assert any(
+        "Coverage: 100.0% (2 of 2 serving first secretaries; target 90.0%)" in text
+        for text in _texts(training)
+    )
     assert len(Presentation(io.BytesIO(deck_bytes([], lang="en"))).slides) == 0
 
 

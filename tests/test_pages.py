@@ -120,3 +120,32 @@ def test_overview_links_towns_to_the_map_and_lists_villages_still_to_exit(
     assert list(due["households_poor"]) == [1]
     assert list(due["incidence"]) == pytest.approx([0.25])  # 5 poor people of 2,000
     assert list(due["page"]) == ["/village?code=349901100202&lang=en"]
+
+
+def test_the_ranking_bars_are_coloured_by_target_with_the_target_drawn(
+    app: AppFactory, hand_sqlite_url: str
+) -> None:
+    """Training: Yi Town 2 of 2 (100%) is green, Jia Town 1 of 3 (33.3%) red (below 67.5%), against
+    the default 90% target drawn as a rule; each bar carries its value."""
+    import json
+
+    from lib.present import status
+
+    at = app(hand_sqlite_url, lang="en")
+    at.selectbox[0].set_value("training_share").run()
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    chart = next(e for e in at.get("vega_lite_chart") if "Town" in e.proto.spec)
+    spec = json.loads(chart.proto.spec)
+    datasets = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets}
+    frame = datasets[spec["data"]["name"]]
+    rows = dict(zip(frame["town"], frame["status"], strict=True))
+    assert rows == {"Yi Town": "On target", "Jia Town": "Behind"}
+    colour = spec["layer"][0]["encoding"]["color"]
+    assert dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True)) == {
+        "On target": status.COLOURS["green"],
+        "Behind": status.COLOURS["red"],
+    }
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule", "text"]
+    assert datasets[spec["layer"][1]["data"]["name"]]["target"].tolist() == [0.9]
+    assert any("orange: close (at least 67.5%)" in caption.value for caption in at.caption)

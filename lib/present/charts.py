@@ -79,7 +79,6 @@ def stage_bars(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.Chart:
 
 
 BAR_COLOUR = "#2171b5"  # a measure without a target
-LABEL_INSIDE_FROM = 0.18  # a bar this long (of the whole axis) carries its value inside its end
 
 
 def ranking_bars(
@@ -98,7 +97,8 @@ def ranking_bars(
     target drawn as a dashed line.
     """
     judged = colours is not None and "status" in frame.columns
-    order = "x" if worst_first else "-x"
+    # An explicit order: "-x" sorts nothing once the value labels' layers filter the rows.
+    order = frame.sort_values("value", ascending=worst_first, kind="stable")["town"].tolist()
     base = alt.Chart().encode(
         y=alt.Y("town:N", sort=order, title=town_title, axis=y_axis(labelOverlap=False, labelLimit=160)),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
@@ -120,23 +120,19 @@ def ranking_bars(
         )
     else:
         bars = base.mark_bar(color=BAR_COLOUR).encode(tooltip=tooltip)
-    inside = (
-        base.transform_filter(alt.datum.value >= LABEL_INSIDE_FROM)
-        .mark_text(align="right", dx=-4, color="white", fontWeight="bold")
-        .encode(text=alt.Text("value:Q", format=".1%"))
+    # Values written past each bar's end in dark text: legible on every status colour (white on
+    # the amber bars was not), and Vega fits the plot so the longest bar's label stays inside.
+    values = base.mark_text(align="left", dx=4, color="#1f2933").encode(
+        text=alt.Text("value:Q", format=".1%")
     )
-    outside = (
-        base.transform_filter(alt.datum.value < LABEL_INSIDE_FROM)
-        .mark_text(align="left", dx=4, color="#1f2933")
-        .encode(text=alt.Text("value:Q", format=".1%"))
-    )
-    layers: list[alt.Chart] = [bars, inside, outside]
+    layers: list[alt.Chart] = [bars]
     if target is not None:
         layers.append(
             alt.Chart(pd.DataFrame({"target": [target]}))
             .mark_rule(color="#1f2933", strokeDash=[4, 3], strokeWidth=1.5)
             .encode(x=alt.X("target:Q"))
         )
+    layers.append(values)
     return alt.LayerChart(data=frame, layer=layers).properties(height=alt.Step(22))
 
 

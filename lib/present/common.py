@@ -20,7 +20,7 @@ class Tile:
     detail: str | None = None
     help: str | None = None
     status: str | None = None  # red / amber / green against the measure's target, if it has one
-    status_line: str | None = None  # that status in words, with the target
+    target: str | None = None  # the target in words ("目标 90.0%"), beside the counts
 
 
 def localized_column(frame: pd.DataFrame, prefix: str) -> list[str]:

@@ -23,13 +23,13 @@ class KeyFigure:
     detail: str
     about: str | None = None  # the tile's help text
     status: str | None = None  # red / amber / green against its target, for shares
-    status_line: str | None = None  # that status in words, with the target
+    target: str | None = None  # the target in words ("目标 90.0%"), beside the counts
 
 
 def _judged(rules: Mapping[str, Target], measure: str, share: float | None) -> dict[str, str]:
     rule = rules[measure]
     judged = rule.status(share)
-    return {"status": judged, "status_line": status.target_line(judged, rule)}
+    return {"status": judged, "target": status.target_text(rule)}
 
 
 def key_figures(totals: OverviewTotals, *, rules: Mapping[str, Target] | None = None) -> dict[str, KeyFigure]:

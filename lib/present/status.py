@@ -25,14 +25,14 @@ BADGES = {GREEN: "green", AMBER: "orange", RED: "red", NONE: "gray"}
 
 
 def word(status: str) -> str:
-    """The status in words: 达标 / 接近目标 / 落后 / 无数据 (On target / Close / Behind / No data)."""
+    """The status in words: 达标 / 接近 / 落后 / 无数据 (On target / Close / Behind / No data)."""
     return t(f"status.{status}")
 
 
-def target_line(status: str, target: Target) -> str:
-    """The word and the target: "落后 · 目标 90.0%"."""
-    key = "status.with_target" if target.higher_is_better else "status.with_limit"
-    return t(key, status=word(status), target=format_share(target.target))
+def target_text(target: Target) -> str:
+    """The target in words: "目标 90.0%" (or "上限 2.0%" for a rate that must stay below it)."""
+    key = "status.target" if target.higher_is_better else "status.limit"
+    return t(key, target=format_share(target.target))
 
 
 def caption(target: Target) -> str:

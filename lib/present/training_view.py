@@ -46,7 +46,7 @@ def tiles(
             t("training.kpi.coverage_detail", trained=format_count(trained), serving=format_count(serving)),
             t("training.kpi.coverage_help"),
             status=judged,
-            status_line=status.target_line(judged, rule),
+            target=status.target_text(rule),
         ),
         Tile(
             t("training.kpi.sessions"),

@@ -101,10 +101,10 @@ def kpi(
     help_text: str | None = None,
     *,
     judged: str | None = None,
-    judged_line: str | None = None,
+    target: str | None = None,
 ) -> None:
     """A KPI tile: the figure large, the counts behind it in a line underneath and, for a measure
-    with a target, its red / amber / green in colour and words (`judged`, `judged_line`).
+    with a target, its red / amber / green as a coloured word (`judged`) and the target in words.
 
     All are shown as text (a detail may name study tours or towns as they were typed)."""
     with st.container(border=True):
@@ -113,17 +113,16 @@ def kpi(
             escape_markdown(value),
             help=escape_markdown(help_text) if help_text else None,
         )
-        if judged is not None and judged_line:
-            st.badge(escape_markdown(judged_line), color=status.BADGES[judged])  # type: ignore[arg-type]
-        if detail:
-            st.caption(escape_markdown(detail))
+        if judged is not None:
+            st.badge(escape_markdown(status.word(judged)), color=status.BADGES[judged])  # type: ignore[arg-type]
+        line = " · ".join(part for part in (detail, target) if part)
+        if line:
+            st.caption(escape_markdown(line))
 
 
 def tile(shown: Tile) -> None:
     """A KPI tile from its parts (`lib.present.common.Tile`)."""
-    kpi(
-        shown.label, shown.value, shown.detail, shown.help, judged=shown.status, judged_line=shown.status_line
-    )
+    kpi(shown.label, shown.value, shown.detail, shown.help, judged=shown.status, target=shown.target)
 
 
 EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide

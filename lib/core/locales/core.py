@@ -138,7 +138,7 @@ EN: dict[str, str] = {
     "kpi.households_help": "{exited} exited · {poor} poor · {monitored} monitored",
     "kpi.exited_share": "Households exited",
     "kpi.exited_detail": "{exited} of {households} households",
-    "kpi.exited_about": "Counted by household: exited households ÷ registered households. Counted by person it is {share} ({exited} of {people} people). The {monitored} monitored households are not counted as exited.",
+    "kpi.exited_about": "Counted by household: exited households ÷ registered households. Counted by person it is {share} ({exited} of {people} people). Monitored households ({monitored}) are not counted as exited.",
     "kpi.training": "Trained",
     "kpi.training_help": "{trained} of {serving} first secretaries",
     "kpi.training_about": "Share of serving first secretaries who attended a required rotation-training session.",
