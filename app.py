@@ -6,7 +6,7 @@ import streamlit as st
 from lib.core.domain import PlanStage
 from lib.core.i18n import t
 from lib.present import charts, overview_view, status, training_view
-from lib.present.common import localized_column
+from lib.present.common import localized_column, parse_as_of
 from lib.queries import overview, training, villages
 from lib.queries.setup import setup_status
 from lib.rules import targets
@@ -75,17 +75,20 @@ with left:
 
 with right:
     st.subheader(t("overview.ranking_title"))
-    measure = st.selectbox(
+    by_column, order_column = st.columns([3, 2], vertical_alignment="bottom")
+    measure = by_column.selectbox(
         t("overview.rank_by"),
         options=list(measure_labels),
         format_func=measure_labels.__getitem__,
         key="overview_rank_by",
     )
+    with order_column:
+        worst_first = widgets.order_control(key="overview_order")
 
     def ranking() -> tuple[object, pd.DataFrame]:
         """The ranking chart and the town table (the measure ranked by first, drawn as a bar; the
         others follow as plain percentages)."""
-        ranked = overview.rank_towns(progress, by=measure)
+        ranked = overview.rank_towns(progress, by=measure, worst_first=worst_first)
         town_labels = localized_column(ranked, "name")
         rule = rules.get(measure)
         bars = status.judge_values(
@@ -97,6 +100,7 @@ with right:
             town_title=t("col.town"),
             target=rule.target if rule else None,
             colours=status.legend(),
+            worst_first=worst_first,
         )
         table = pd.DataFrame(
             {
@@ -112,7 +116,7 @@ with right:
 
     share_columns = [measure, *(c for c in ["progress", *overview.SHARE_COLUMNS] if c != measure)]
     ranking_chart, table = cache.derived(
-        "overview.ranking", ranking, towns=filters.town_codes, measure=measure
+        "overview.ranking", ranking, towns=filters.town_codes, measure=measure, worst_first=worst_first
     )
     widgets.chart_with_downloads(
         ranking_chart,
@@ -148,22 +152,12 @@ st.subheader(t("overview.due_title"))
 
 
 def due_villages() -> pd.DataFrame:
-    """The registered poor villages not yet exited, highest poverty incidence first."""
+    """The registered poor villages not yet exited: overdue first, then highest poverty incidence."""
     measures = cache.query(
         villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
     )
-    due = villages.due_villages(measures)
-    return pd.DataFrame(
-        {
-            "village": localized_column(due, "name"),
-            "town": localized_column(due, "town_name"),
-            "planned": due["planned_exit_year"],
-            "incidence": due["poverty_incidence"] * 100,
-            "households_poor": due["households_poor"],
-            "verified": due["verified_share"] * 100,
-            "page": [f"/village?code={code}&lang={filters.lang}" for code in due["village_code"]],
-        }
-    )
+    as_of_year = parse_as_of(widgets.as_of()).year
+    return overview_view.due_table(villages.due_villages(measures, as_of_year=as_of_year), lang=filters.lang)
 
 
 due_table = cache.derived(
@@ -173,6 +167,7 @@ if due_table.empty:
     st.success(t("overview.none_due"))
 else:
     due_config = {
+        "overdue": st.column_config.TextColumn(t("col.overdue")),
         "village": st.column_config.TextColumn(t("map.col.village")),
         "town": st.column_config.TextColumn(t("col.town")),
         "planned": st.column_config.NumberColumn(t("col.planned_exit"), format="%d"),
@@ -183,7 +178,12 @@ else:
         ),
         "page": st.column_config.LinkColumn(t("col.village_page"), display_text=t("overview.open_village")),
     }
-    st.dataframe(due_table, hide_index=True, width="stretch", column_config=due_config)
+    st.dataframe(
+        status.styled(due_table, {"overdue": overview_view.overdue_statuses(due_table)}),
+        hide_index=True,
+        width="stretch",
+        column_config=due_config,
+    )
     st.caption(t("overview.due_caption"))
     downloads.excel_download(
         "data.download", due_table, file_name="villages_due.xlsx", key="dl_due", column_config=due_config

@@ -103,6 +103,27 @@ def test_ranking_puts_best_first_and_empty_towns_last(hand_engine: Engine) -> No
         overview.rank_towns(progress, by="nonsense")
 
 
+def test_ranking_worst_first_keeps_the_ranks_and_empty_towns_last(hand_engine: Engine) -> None:
+    with Session(hand_engine) as session:
+        progress = overview.town_progress(session)
+    worst = overview.rank_towns(progress, worst_first=True)
+    assert list(worst["town_code"]) == [TOWN_A, TOWN_B, TOWN_C]
+    assert list(worst["rank"]) == [2, 1, 3]
+
+
+def test_a_village_past_its_planned_exit_year_is_overdue_and_first(hand_engine: Engine) -> None:
+    """A2 is the hand county's one poor village not yet exited, planned for 2020."""
+    from lib.queries import villages
+
+    with Session(hand_engine) as session:
+        measures = villages.village_measures(session)
+    on_time = villages.due_villages(measures, as_of_year=2020)
+    late = villages.due_villages(measures, as_of_year=2022)
+    assert list(on_time["village_code"]) == list(late["village_code"]) == ["349901100202"]
+    assert list(on_time["years_overdue"]) == [0]
+    assert list(late["years_overdue"]) == [2]
+
+
 def test_empty_database_gives_no_rows_and_zero_totals(empty_engine: Engine) -> None:
     with Session(empty_engine) as session:
         progress = overview.town_progress(session)

@@ -155,7 +155,8 @@ def _tinted(frame: pd.DataFrame, shown: pd.DataFrame, measures: Iterable[str]) -
     """`frame` (one row per row of `shown`) with its readiness and measure cells tinted by status."""
     statuses = {t("assessment.col.readiness"): shown["readiness"].tolist()}
     statuses.update({t(f"assessment.measure.{m}"): shown[f"{m}_status"].tolist() for m in measures})
-    return status.styled(frame, statuses)
+    tinted = status.styled(frame, statuses)
+    return tinted if isinstance(tinted, Styler) else tinted.style
 
 
 def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> Styler:

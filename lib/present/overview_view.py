@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from lib.core.figures import OverviewTotals
 from lib.core.i18n import format_count, format_share, t
 from lib.present import status
+from lib.present.common import localized_column
 from lib.rules import targets
 from lib.rules.targets import Target
 
@@ -114,3 +117,26 @@ def key_figures(totals: OverviewTotals, *, rules: Mapping[str, Target] | None = 
             **_judged(rules, targets.STABLE, totals.stable_share),
         ),
     }
+
+
+def due_table(due: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """The villages still to exit as the Overview lists them (`lib.queries.villages.due_villages`):
+    overdue (in words), village, town, planned year, incidence and verified share (in percent),
+    poor households and a link to the village's page."""
+    return pd.DataFrame(
+        {
+            "overdue": [t("overview.overdue_years", n=int(n)) if n > 0 else "" for n in due["years_overdue"]],
+            "village": localized_column(due, "name"),
+            "town": localized_column(due, "town_name"),
+            "planned": due["planned_exit_year"],
+            "incidence": due["poverty_incidence"] * 100,
+            "households_poor": due["households_poor"],
+            "verified": due["verified_share"] * 100,
+            "page": [f"/village?code={code}&lang={lang}" for code in due["village_code"]],
+        }
+    )
+
+
+def overdue_statuses(table: pd.DataFrame) -> list[str]:
+    """Red for an overdue village's cell, nothing for the others."""
+    return [targets.RED if text else "" for text in table["overdue"]]

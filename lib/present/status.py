@@ -44,11 +44,15 @@ def cell_style(status: str) -> str:
     return f"background-color: {TINTS.get(status, TINTS[NONE])}; color: {CELL_TEXT}"
 
 
-def styled(frame: pd.DataFrame, statuses: Mapping[str, Sequence[str]]) -> Styler:
-    """`frame` with each column named in `statuses` tinted cell by cell by its status."""
+def styled(frame: pd.DataFrame, statuses: Mapping[str, Sequence[str]]) -> pd.DataFrame | Styler:
+    """`frame` with each column named in `statuses` tinted cell by cell by its status ("" for
+    none); `frame` itself when no cell is tinted (Streamlit renders a Styler row by row on every
+    run)."""
+    if not any(any(column_statuses) for column_statuses in statuses.values()):
+        return frame
     styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
     for column, column_statuses in statuses.items():
-        styles[column] = [cell_style(status) for status in column_statuses]
+        styles[column] = [cell_style(status) if status else "" for status in column_statuses]
     return frame.style.apply(lambda _: styles, axis=None)
 
 

@@ -333,11 +333,15 @@ def has_any_town(session: Session) -> bool:
 RANKING_MEASURES = ["progress", *SHARE_COLUMNS]
 
 
-def rank_towns(progress: pd.DataFrame, *, by: str = "progress") -> pd.DataFrame:
-    """`town_progress` rows ordered best first on `by` (towns without data last), with `rank` 1…n."""
+def rank_towns(progress: pd.DataFrame, *, by: str = "progress", worst_first: bool = False) -> pd.DataFrame:
+    """`town_progress` rows with `rank` 1…n on `by` (1 the best), best first or worst first
+    (towns without data last either way)."""
     if by not in RANKING_MEASURES:
         raise ValueError(f"unknown ranking measure {by!r}")
     ranked = progress.sort_values([by, "town_code"], ascending=[False, True], na_position="last")
     ranked = ranked.reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    if worst_first:
+        with_data = ranked[ranked[by].notna()].iloc[::-1]
+        ranked = pd.concat([with_data, ranked[ranked[by].isna()]]).reset_index(drop=True)
     return ranked

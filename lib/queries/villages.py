@@ -150,7 +150,16 @@ def _secretary_names(town_codes: Sequence[str] | None) -> AnySelect:
     )
 
 
-def due_villages(measures: pd.DataFrame) -> pd.DataFrame:
-    """Registered poor villages not yet exited, highest poverty incidence first (from village_measures)."""
-    due = measures[measures["exit_status"] == "due"]
-    return due.sort_values(["poverty_incidence", "village_code"], ascending=[False, True], na_position="last")
+def due_villages(measures: pd.DataFrame, *, as_of_year: int | None = None) -> pd.DataFrame:
+    """Registered poor villages not yet exited (from village_measures): those overdue first (their
+    planned exit year before `as_of_year`), then highest poverty incidence first. Adds
+    `years_overdue` (0 when not overdue or without a plan or a date)."""
+    due = measures[measures["exit_status"] == "due"].copy()
+    planned = pd.to_numeric(due["planned_exit_year"], errors="coerce")
+    late = (as_of_year - planned).where(planned < as_of_year) if as_of_year is not None else None
+    due["years_overdue"] = late.fillna(0).astype("int64") if late is not None else 0
+    return due.sort_values(
+        ["years_overdue", "poverty_incidence", "village_code"],
+        ascending=[False, False, True],
+        na_position="last",
+    )

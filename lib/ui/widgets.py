@@ -120,6 +120,20 @@ def kpi(
             st.caption(escape_markdown(line))
 
 
+def order_control(*, key: str) -> bool:
+    """Behind first or ahead first (behind first on the projector, where the meeting looks for
+    what to act on); True for behind first."""
+    labels = {"worst": t("overview.order.worst"), "best": t("overview.order.best")}
+    chosen = st.segmented_control(
+        t("overview.order"),
+        list(labels),
+        format_func=labels.__getitem__,
+        default="worst" if reader.presenting() else "best",
+        key=key,
+    )
+    return chosen == "worst" if chosen else reader.presenting()
+
+
 def tile(shown: Tile) -> None:
     """A KPI tile from its parts (`lib.present.common.Tile`)."""
     kpi(shown.label, shown.value, shown.detail, shown.help, judged=shown.status, target=shown.target)

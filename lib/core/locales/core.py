@@ -61,6 +61,11 @@ ZH: dict[str, str] = {
     "overview.households_axis": "户数",
     "overview.ranking_title": "乡镇进度排名",
     "overview.rank_by": "排名依据",
+    "overview.order": "顺序",
+    "overview.order.worst": "落后在前",
+    "overview.order.best": "领先在前",
+    "col.overdue": "逾期",
+    "overview.overdue_years": "逾期 {n} 年",
     "overview.ranking_caption": "综合进度 = 已脱贫占比、有劳力户产业覆盖率、户档案核验率、第一书记轮训覆盖率四项的平均值。",
     "stage.planned": "已规划",
     "stage.started": "已启动",
@@ -93,7 +98,7 @@ ZH: dict[str, str] = {
     "overview.open_village": "打开",
     "overview.due_title": "尚未出列的贫困村",
     "overview.none_due": "所选乡镇的贫困村已全部出列。",
-    "overview.due_caption": "按贫困发生率从高到低排列；贫困村在贫困发生率降至 2% 以下（西部地区 3%）时出列。",
+    "overview.due_caption": "已过计划出列年份仍未出列的村排在最前，其余按贫困发生率从高到低排列；贫困村在贫困发生率降至 2% 以下（西部地区 3%）时出列。",
 }
 
 EN: dict[str, str] = {
@@ -157,6 +162,11 @@ EN: dict[str, str] = {
     "overview.households_axis": "Households",
     "overview.ranking_title": "Towns ranked by progress",
     "overview.rank_by": "Rank by",
+    "overview.order": "Order",
+    "overview.order.worst": "Behind first",
+    "overview.order.best": "Ahead first",
+    "col.overdue": "Overdue",
+    "overview.overdue_years": "{n} yr overdue",
     "overview.ranking_caption": "Overall progress = the mean of exited share, industry-plan coverage of households with labour, verified share and first-secretary training coverage.",
     "stage.planned": "Planned",
     "stage.started": "Started",
@@ -189,5 +199,5 @@ EN: dict[str, str] = {
     "overview.open_village": "Open",
     "overview.due_title": "Poor villages not yet exited",
     "overview.none_due": "Every registered poor village in the selected towns has exited.",
-    "overview.due_caption": "Highest poverty incidence first; a poor village exits once its incidence is below 2% (3% in the west).",
+    "overview.due_caption": "Villages past their planned exit year come first, then the highest poverty incidence; a poor village exits once its incidence is below 2% (3% in the west).",
 }
