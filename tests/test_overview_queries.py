@@ -137,13 +137,19 @@ def test_both_ways_of_finding_best_stages_give_the_same_counts(hand_engine: Engi
     """Per-row MAX (used on SQLite) and the grouped join (PostgreSQL): the hand county's figures
     either way, on both databases (county stages 1/1/2/2; town A's 1/1/1/1)."""
     from lib.core.models import Town, Village
+    from lib.queries import rollups
 
     with Session(hand_engine) as session:
         results = [
             {
                 row["key"]: dict(row)
                 for row in session.execute(
-                    overview.household_counts(Village.town_id, None, correlated=correlated)
+                    overview.household_counts(
+                        Village.town_id,
+                        None,
+                        correlated=correlated,
+                        verified=rollups.verified_window(session),
+                    )
                 ).mappings()
             }
             for correlated in (True, False)

@@ -56,8 +56,14 @@ from lib.core.models import (
     Village,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, count_if, frames_in_chunks, poverty_line_sql, town_filter
-from lib.queries.industry import months_before
+from lib.queries.common import (
+    AnySelect,
+    count_if,
+    frames_in_chunks,
+    months_before,
+    poverty_line_sql,
+    town_filter,
+)
 from lib.rules import assessment
 from lib.rules.assessment import CHECK_FAMILIES, CHECK_KEYS, COUNT_COLUMNS
 

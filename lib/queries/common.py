@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -25,6 +27,14 @@ SelectT = TypeVar("SelectT", bound=AnySelect)  # any Select that involves Town
 # The longest code a query parameter may name (Village.code is String(12), Industry.code String(30));
 # a longer one names nothing and is not looked up.
 CODE_MAX = 30
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The date `months` calendar months before `day`, its day clamped to the month's length."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def bounded_search(text: str | None) -> str | None:

@@ -32,7 +32,6 @@ no industry, no town) comes back as pandas' missing value (test with `pd.isna`).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import typing
 from collections.abc import Iterator, Sequence
@@ -79,6 +78,7 @@ from lib.queries.common import (
     AnySelect,
     count_if,
     frames_in_chunks,
+    months_before,
     poverty_line_sql,
     rows_frame,
     stage_rank,
@@ -377,14 +377,6 @@ def gaps_no_plan_chunks(
 def gaps_no_plan_count(session: Session, *, town_codes: Sequence[str] | None = None) -> int:
     """How many rows `gaps_no_plan` has in all."""
     return _count(session, _gaps(town_codes))
-
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The date `months` calendar months before `day`, its day clamped to the month's length."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _stuck_conditions(as_of: dt.date, months: int) -> list[ColumnElement[bool]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lib.core.domain import AttendanceStatus, HouseholdStatus, PlanStage, PostingRole
@@ -82,6 +82,35 @@ def correlated_best_stage(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def verified_household_ids(
+    verified: rollups.VerifiedWindow, only: ColumnElement[bool] | None = None
+) -> Subquery:
+    """The households whose ledger counts as verified in `verified` (see VerifiedWindow): their
+    latest visit up to its date verified the ledger and was on or after its start. `only` narrows
+    the visits read (a condition on VerificationVisit)."""
+    ranked = select(
+        VerificationVisit.household_id.label("household_id"),
+        VerificationVisit.visited_on.label("visited_on"),
+        VerificationVisit.ledger_verified.label("ledger_verified"),
+        func.row_number()
+        .over(
+            partition_by=VerificationVisit.household_id,
+            order_by=(VerificationVisit.visited_on.desc(), VerificationVisit.id.desc()),
+        )
+        .label("position"),
+    ).where(VerificationVisit.visited_on <= verified.as_of)
+    if only is not None:
+        ranked = ranked.where(only)
+    visits = ranked.subquery()
+    return (
+        select(visits.c.household_id)
+        .where(
+            visits.c.position == 1, visits.c.ledger_verified.is_(True), visits.c.visited_on >= verified.since
+        )
+        .subquery()
+    )
+
+
 def household_counts(
     key: GroupKey,
     town_codes: Sequence[str] | None,
@@ -89,6 +118,7 @@ def household_counts(
     village_codes: Sequence[str] | None = None,
     village_ids: Sequence[int] | None = None,
     correlated: bool = True,
+    verified: rollups.VerifiedWindow,
 ) -> AnySelect:
     """Household counts per `key` (a column of Village or Town) in the selected towns (and
     villages, when `village_codes` or `village_ids` is given; the ids also narrow the visits and
@@ -123,12 +153,7 @@ def household_counts(
     )
     # Not `id IN (subquery)` in the select list: PostgreSQL evaluates that per row, and when the
     # ids do not fit in work_mem it scans them for every household (minutes at city scale).
-    verified = (
-        select(VerificationVisit.household_id)
-        .where(VerificationVisit.ledger_verified.is_(True), of_villages(VerificationVisit.household_id))
-        .distinct()
-        .subquery()
-    )
+    verified_households = verified_household_ids(verified, of_villages(VerificationVisit.household_id))
     inner = town_filter(
         select(
             key.label("key"),
@@ -136,11 +161,11 @@ def household_counts(
             Household.members.label("members"),
             Household.labour_count.label("labour_count"),
             best_rank.label("best_rank"),
-            case((verified.c.household_id.is_not(None), 1), else_=0).label("verified"),
+            case((verified_households.c.household_id.is_not(None), 1), else_=0).label("verified"),
         )
         .join(Village, Village.id == Household.village_id)
         .join(Town, Town.id == Village.town_id)
-        .outerjoin(verified, verified.c.household_id == Household.id)
+        .outerjoin(verified_households, verified_households.c.household_id == Household.id)
         .where(LIVE_HOUSEHOLD),
         town_codes,
     )
@@ -223,7 +248,11 @@ def household_counts_for(
     if rollups.counts_ready(session):
         return stored_household_counts(key, town_codes, village_codes=village_codes)
     return household_counts(
-        key, town_codes, village_codes=village_codes, correlated=correlated_best_stage(session)
+        key,
+        town_codes,
+        village_codes=village_codes,
+        correlated=correlated_best_stage(session),
+        verified=rollups.verified_window(session),
     )
 
 
@@ -277,12 +306,12 @@ def town_progress(session: Session, *, town_codes: Sequence[str] | None = None) 
         town_codes,
     ).order_by(Town.code)
     frame = result_frame(session, towns)
-    for count in (village_counts, household_counts, secretary_counts):
-        part = (
-            household_counts_for(session, Village.town_id, town_codes)
-            if count is household_counts
-            else count(Village.town_id, town_codes)
-        )
+    parts = (
+        village_counts(Village.town_id, town_codes),
+        household_counts_for(session, Village.town_id, town_codes),
+        secretary_counts(Village.town_id, town_codes),
+    )
+    for part in parts:
         counts = result_frame(session, part)
         if counts.empty:
             continue

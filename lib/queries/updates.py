@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from lib.core.domain import STATUS_FIELDS
 from lib.core.models import Household, Town, VerificationVisit, Village
+from lib.queries import rollups
+from lib.queries.overview import verified_household_ids
 
 VILLAGE_CHOICE_COLUMNS = ["village_code", "name_zh", "name_en", "town_code", "town_name_zh", "town_name_en"]
 HOUSEHOLD_CHOICE_COLUMNS = [
@@ -40,13 +42,20 @@ def village_choices(
 
 
 def household_choices(session: Session, *, village_code: str) -> pd.DataFrame:
-    """The village's households with their version (for stale-edit checks) and verification state."""
+    """The village's households with their version (for stale-edit checks) and verification state
+    (verified as on every page: `rollups.VerifiedWindow`)."""
+    in_village = VerificationVisit.household_id.in_(
+        select(Household.id)
+        .join(Village, Village.id == Household.village_id)
+        .where(Village.code == village_code)
+    )
+    verified = verified_household_ids(rollups.verified_window(session), in_village)
     visits = (
         select(
             VerificationVisit.household_id,
             func.max(VerificationVisit.visited_on).label("last_visit"),
-            func.max(case((VerificationVisit.ledger_verified.is_(True), 1), else_=0)).label("verified"),
         )
+        .where(in_village)
         .group_by(VerificationVisit.household_id)
         .subquery()
     )
@@ -57,11 +66,12 @@ def household_choices(session: Session, *, village_code: str) -> pd.DataFrame:
             Household.head_name,
             Household.status,
             Household.version,
-            func.coalesce(visits.c.verified, 0),
+            case((verified.c.household_id.is_not(None), 1), else_=0),
             visits.c.last_visit,
         )
         .join(Village, Village.id == Household.village_id)
         .outerjoin(visits, visits.c.household_id == Household.id)
+        .outerjoin(verified, verified.c.household_id == Household.id)
         .where(Village.code == village_code)
         .order_by(Household.archive_no)
     )

@@ -30,8 +30,9 @@ from lib.core.models import (
     VerificationVisit,
     Village,
 )
+from lib.queries import rollups
 from lib.queries.common import AnySelect, count_if, rows_frame, stage_rank, town_filter
-from lib.queries.overview import attended_cadres, trained_cadres
+from lib.queries.overview import attended_cadres, trained_cadres, verified_household_ids
 
 STATUS_ORDER = [status.value for status in HouseholdStatus]
 
@@ -163,14 +164,18 @@ def households(session: Session, *, code: str) -> pd.DataFrame:
 
     Columns: archive_no, head_name (unmasked: the page masks it), members, labour_count, status,
     primary_cause, housing_grade, stage (most advanced plan stage, "none" without a plan),
-    verified (any visit confirmed the ledger), last_visit (date of the latest visit, or None).
+    verified (its ledger counts as verified, as on every page: `rollups.VerifiedWindow`),
+    last_visit (date of the latest visit, or None).
     """
     best = _best_stage(code).subquery()
+    village_visits = VerificationVisit.household_id.in_(
+        select(Household.id).join(Village, Village.id == Household.village_id).where(_in_village(code))
+    )
+    verified = verified_household_ids(rollups.verified_window(session), village_visits)
     visited = (
         select(
             VerificationVisit.household_id.label("household_id"),
             func.max(VerificationVisit.visited_on).label("last_visit"),
-            func.max(case((VerificationVisit.ledger_verified.is_(True), 1), else_=0)).label("verified"),
         )
         .join(Household, Household.id == VerificationVisit.household_id)
         .join(Village, Village.id == Household.village_id)
@@ -188,12 +193,13 @@ def households(session: Session, *, code: str) -> pd.DataFrame:
             Household.primary_cause,
             Household.housing_grade,
             _stage_name(best.c.best_rank),
-            func.coalesce(visited.c.verified, 0),
+            case((verified.c.household_id.is_not(None), 1), else_=0),
             visited.c.last_visit,
         )
         .join(Village, Village.id == Household.village_id)
         .outerjoin(best, best.c.household_id == Household.id)
         .outerjoin(visited, visited.c.household_id == Household.id)
+        .outerjoin(verified, verified.c.household_id == Household.id)
         .where(_in_village(code))
         .order_by(Household.archive_no)
     )

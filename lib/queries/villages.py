@@ -17,7 +17,6 @@ from lib.core.models import Cadre, Posting, Town, Village
 from lib.queries.common import AnySelect, result_frame, town_filter
 from lib.queries.overview import (
     COUNT_COLUMNS,
-    household_counts,
     household_counts_for,
     secretary_counts,
     village_counts,
@@ -103,12 +102,11 @@ def village_measures(
             ]
         )
     only = Village.code.in_(list(village_codes)) if village_codes else None
-    for count in (village_counts, household_counts, secretary_counts):
-        if count is household_counts:
-            stmt = household_counts_for(session, Village.id, town_codes, village_codes=village_codes)
-        else:
-            stmt = count(Village.id, town_codes)
-            stmt = stmt if only is None else stmt.where(only)
+    places, secretaries = village_counts(Village.id, town_codes), secretary_counts(Village.id, town_codes)
+    if only is not None:
+        places, secretaries = places.where(only), secretaries.where(only)
+    households = household_counts_for(session, Village.id, town_codes, village_codes=village_codes)
+    for stmt in (places, households, secretaries):
         counts = result_frame(session, stmt)
         if not counts.empty:
             frame = frame.merge(counts.drop(columns=["villages"], errors="ignore"), on="key", how="left")

@@ -38,7 +38,14 @@ from lib.queries.industry import (
     plan_stages_by_village,
 )
 from lib.queries.overview import HOUSEHOLD_COUNT_COLUMNS, correlated_best_stage, household_counts
-from lib.queries.rollups import ROLLUP_AS_OF_KEY, ROLLUP_VERSION_KEY, counts_ready
+from lib.queries.rollups import (
+    ROLLUP_AS_OF_KEY,
+    ROLLUP_VERIFIED_KEY,
+    ROLLUP_VERSION_KEY,
+    VerifiedWindow,
+    counts_ready,
+    verified_window,
+)
 
 AS_OF_KEY = "as_of"
 
@@ -70,12 +77,18 @@ def _replace_rows(
     session.execute(insert(table).from_select([column.name for column in inner.c], select(*inner.c)))
 
 
-def _store_village_rollups(session: Session, village_ids: Sequence[int] | None) -> None:
-    """The per-village rollups of these villages (all when None): household counts with the
-    households in the signature product, income years, plans by category and stage, organisation
-    links."""
+def _store_village_rollups(
+    session: Session, village_ids: Sequence[int] | None, verified: VerifiedWindow
+) -> None:
+    """The per-village rollups of these villages (all when None): household counts (verified
+    households in `verified`) with the households in the signature product, income years, plans by
+    category and stage, organisation links."""
     counts = household_counts(
-        Village.id, None, village_ids=village_ids, correlated=correlated_best_stage(session)
+        Village.id,
+        None,
+        village_ids=village_ids,
+        correlated=correlated_best_stage(session),
+        verified=verified,
     ).subquery()
     _replace_rows(
         session,
@@ -115,7 +128,9 @@ def _store_facts(session: Session, as_of: dt.date, household_ids: Sequence[int] 
 def rebuild(session: Session) -> None:
     """Work out both rollups afresh and mark them current; the caller commits."""
     as_of = _as_of(session)
-    _store_village_rollups(session, None)
+    verified = verified_window(session)
+    _store_village_rollups(session, None, verified)
+    _set_meta(session, ROLLUP_VERIFIED_KEY, verified.key)
     session.execute(delete(HouseholdDerivedFacts))
     session.execute(delete(Meta).where(Meta.key == ROLLUP_AS_OF_KEY))
     if as_of is not None:
@@ -128,7 +143,7 @@ def ensure_current(session: Session) -> bool:
     """Rebuild the rollups if they do not match the data (or its as-of date); True if it did."""
     as_of = _as_of(session)
     stored_as_of = session.scalar(select(Meta.value).where(Meta.key == ROLLUP_AS_OF_KEY))
-    if counts_ready(session) and stored_as_of == (as_of.isoformat() if as_of else None):
+    if counts_ready(session) and stored_as_of == (as_of.isoformat() if as_of else None):  # and the window
         return False
     rebuild(session)
     return True
@@ -143,7 +158,12 @@ def refresh(session: Session, household_ids: Sequence[int], village_ids: Sequenc
     session.flush()
     if ids:
         villages |= set(session.scalars(select(Household.village_id).where(Household.id.in_(ids))).all())
-    _store_village_rollups(session, sorted(villages))
+    stored_window = session.scalar(select(Meta.value).where(Meta.key == ROLLUP_VERIFIED_KEY))
+    window = verified_window(session)
+    if stored_window and stored_window != window.key:  # the rows stay as they were counted
+        since, day = stored_window.split("/")
+        window = VerifiedWindow(since=dt.date.fromisoformat(since), as_of=dt.date.fromisoformat(day))
+    _store_village_rollups(session, sorted(villages), window)
     stored_as_of = session.scalar(select(Meta.value).where(Meta.key == ROLLUP_AS_OF_KEY))
     if stored_as_of and ids:
         _store_facts(session, dt.date.fromisoformat(stored_as_of), ids)
