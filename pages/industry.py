@@ -4,7 +4,7 @@ gaps, products, the enterprises and cooperatives that carry households, income a
 import streamlit as st
 
 from lib.core import config
-from lib.core.i18n import t
+from lib.core.i18n import format_count, t
 from lib.present import charts
 from lib.present import industry_view as view
 from lib.present.common import parse_as_of
@@ -163,8 +163,8 @@ if income_tab.open:
                 t(
                     "industry.below_line",
                     year=int(last["year"]),
-                    linked=int(last["linked_below_line"]),
-                    unlinked=int(last["unlinked_below_line"]),
+                    linked=format_count(int(last["linked_below_line"])),
+                    unlinked=format_count(int(last["unlinked_below_line"])),
                 )
                 + " "
                 + t("industry.income_caption")

@@ -160,20 +160,26 @@ def test_downloads_take_their_headers_from_the_column_config() -> None:
     import streamlit as st
 
     from lib.files import export
-    from lib.ui.downloads import labelled
+    from lib.ui.downloads import labelled, number_formats
 
-    frame = pd.DataFrame({"town": ["甲镇"], "share": [44.4], "map": ["/map?town=1"], "secret": [1]})
+    frame = pd.DataFrame(
+        {"town": ["甲镇"], "share": [44.4], "map": ["/map?town=1"], "secret": [1], "households": [12345]}
+    )
     config = {
         "town": "Town",
         "share": st.column_config.ProgressColumn("Verified", format="%.1f%%"),
         "map": st.column_config.LinkColumn("Map"),
         "secret": None,
+        "households": st.column_config.NumberColumn("Households", format="localized"),
     }
     shown = labelled(frame, config)
-    assert list(shown.columns) == ["Town", "Verified"]
-    book = load_workbook(io.BytesIO(export.excel_bytes({"towns": shown})))
-    assert [c.value for c in book["towns"][1]] == ["Town", "Verified"]
-    assert [c.value for c in book["towns"][2]] == ["甲镇", 44.4]
+    assert list(shown.columns) == ["Town", "Verified", "Households"]
+    sheet = export.Sheet("towns", [shown], (), number_formats(config))
+    book = load_workbook(io.BytesIO(export.workbook_bytes([sheet])))
+    assert [c.value for c in book["towns"][1]] == ["Town", "Verified", "Households"]
+    # numbers stay numbers, shown as people read them: a share as a percentage, a count with separators
+    assert [c.value for c in book["towns"][2]] == ["甲镇", pytest.approx(0.444), 12345]
+    assert [c.number_format for c in book["towns"][2]][1:] == ["0.0%", "#,##0"]
 
 
 def test_rows_made_wrong_between_check_and_import_are_shown(open_app: AppFactory, url: str) -> None:

@@ -1,4 +1,4 @@
-""""Verified" means one thing on every page: the household's latest visit up to the data's date
+""" "Verified" means one thing on every page: the household's latest visit up to the data's date
 verified its ledger, within VERIFIED_WITHIN_MONTHS — the assessment's own definition.
 
 On the assessment county (tests/assessment_county.py, as of 2020-10-31, 12 months → since

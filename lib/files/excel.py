@@ -15,7 +15,7 @@ import itertools
 import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -84,6 +84,30 @@ class Sheet:
     name: str
     chunks: Iterable[pd.DataFrame]
     title_lines: Sequence[str] = ()
+    number_formats: Mapping[str, str] = field(default_factory=dict)  # header → Excel number format
+
+
+COUNT_FORMAT = "#,##0"  # whole numbers with thousands separators
+DECIMAL_FORMAT = "#,##0.0#"  # other numbers: separators, one or two decimals
+
+
+def _number_formats(workbook: xlsxwriter.Workbook, spec: Sheet, first: pd.DataFrame) -> list[Any]:
+    """Each column's number format: the sheet's own, else separators for whole numbers and
+    decimals by the column's type (None for columns that are not numbers)."""
+    made: dict[str, Any] = {}
+    shown: list[Any] = []
+    for column in first.columns:
+        dtype = first[column].dtype
+        wanted = spec.number_formats.get(str(column))
+        if wanted is None and not pd.api.types.is_bool_dtype(dtype):
+            if pd.api.types.is_integer_dtype(dtype):
+                wanted = COUNT_FORMAT
+            elif pd.api.types.is_float_dtype(dtype):
+                wanted = DECIMAL_FORMAT
+        if wanted is not None and wanted not in made:
+            made[wanted] = workbook.add_format({"num_format": wanted})
+        shown.append(made.get(wanted) if wanted else None)
+    return shown
 
 
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
@@ -154,11 +178,12 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: Sheet) 
         _write(sheet, formats, row, 0, line, formats.title if row == 0 else None)
     for index, column in enumerate(first.columns):
         _write(sheet, formats, start, index, column, formats.header)
+    number_formats = _number_formats(workbook, spec, first)
     row = start + 1
     for frame in itertools.chain(leading, chunks):
         for values in frame.itertuples(index=False, name=None):
             for index, value in enumerate(values):
-                _write(sheet, formats, row, index, value)
+                _write(sheet, formats, row, index, value, number_formats[index])
             row += 1
 
 

@@ -61,9 +61,9 @@ def tiles(total: Mapping[str, Any], towns: pd.DataFrame, thresholds: Thresholds)
             f"{int(statuses.get(assessment.GREEN, 0))} / {int(statuses.sum())}",
             t(
                 "assessment.kpi.ready_detail",
-                green=int(statuses.get(assessment.GREEN, 0)),
-                amber=int(statuses.get(assessment.AMBER, 0)),
-                red=int(statuses.get(assessment.RED, 0)),
+                green=format_count(int(statuses.get(assessment.GREEN, 0))),
+                amber=format_count(int(statuses.get(assessment.AMBER, 0))),
+                red=format_count(int(statuses.get(assessment.RED, 0))),
             ),
         ),
         Tile(

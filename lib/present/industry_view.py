@@ -55,8 +55,8 @@ def tiles(
             format_share(products["has_product"].mean() if not products.empty else None),
             t(
                 "industry.kpi.products_detail",
-                with_product=int(products["has_product"].sum()),
-                villages=len(products),
+                with_product=format_count(int(products["has_product"].sum())),
+                villages=format_count(len(products)),
             ),
         ),
         Tile(
@@ -65,7 +65,7 @@ def tiles(
             t(
                 "industry.kpi.linked_detail",
                 linked=format_count(linked_households),
-                organisations=len(organisations),
+                organisations=format_count(len(organisations)),
             ),
         ),
         Tile(t("industry.kpi.stuck"), format_count(stuck), t("industry.kpi.stuck_detail", months=months)),

@@ -43,7 +43,11 @@ def key_figures(totals: OverviewTotals, *, rules: Mapping[str, Target] | None = 
         "villages": KeyFigure(
             t("kpi.villages"),
             format_count(totals["villages"]),
-            t("kpi.villages_help", poor=totals["poor_villages"], exited=totals["poor_villages_exited"]),
+            t(
+                "kpi.villages_help",
+                poor=format_count(totals["poor_villages"]),
+                exited=format_count(totals["poor_villages_exited"]),
+            ),
         ),
         "households": KeyFigure(
             t("kpi.households"),

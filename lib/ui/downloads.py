@@ -16,8 +16,39 @@ def _label(key_or_label: str) -> str:
     return t(key_or_label) if key_or_label in CATALOGS["en"] else key_or_label
 
 
+def excel_format(printf: str | None) -> str | None:
+    """The Excel number format for a column shown with `st.column_config` format `printf`:
+    "%.1f%%" (a percentage written 0–100) → "0.0%" (the cell then holds the share, 0–1); "%d" and
+    "localized" → whole numbers with separators. None for other formats."""
+    if not printf:
+        return None
+    if printf.endswith("%%") and printf.startswith("%."):
+        decimals = int(printf[2 : printf.index("f")]) if "f" in printf else 0
+        return "0" + ("." + "0" * decimals if decimals else "") + "%"
+    if printf in ("%d", "localized"):
+        return "#,##0"
+    return None
+
+
+def _configured(column_config: Mapping[str, Any] | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for column, config in (column_config or {}).items():
+        if isinstance(config, Mapping):
+            yield column, config
+
+
+def number_formats(column_config: Mapping[str, Any] | None) -> dict[str, str]:
+    """Header → Excel number format, for the columns `column_config` formats."""
+    formats = {}
+    for column, config in _configured(column_config):
+        number_format = excel_format((config.get("type_config") or {}).get("format"))
+        if number_format is not None:
+            formats[str(config.get("label") or column)] = number_format
+    return formats
+
+
 def labelled(frame: pd.DataFrame, column_config: Mapping[str, Any] | None) -> pd.DataFrame:
     """`frame` with the headers a page's `column_config` gives it; link and hidden columns dropped.
+    Percentages shown 0–100 are written as shares (87.6 → 0.876, which "0.0%" shows as 87.6%).
 
     A config value may be a label, None (hidden) or an `st.column_config` column (its `label`).
     """
@@ -37,7 +68,18 @@ def labelled(frame: pd.DataFrame, column_config: Mapping[str, Any] | None) -> pd
                 dropped.append(column)
             else:
                 names[column] = str(config.get("label") or column)
-    return frame.drop(columns=dropped).rename(columns=names)
+    shown = frame.drop(columns=dropped)
+    shares = [
+        column
+        for column, config in _configured(column_config)
+        if column in shown.columns
+        and (excel_format((config.get("type_config") or {}).get("format")) or "").endswith("%")
+    ]
+    if shares:
+        shown = shown.assign(
+            **{column: pd.to_numeric(shown[column], errors="coerce") / 100 for column in shares}
+        )
+    return shown.rename(columns=names)
 
 
 def excel_download(
@@ -64,13 +106,15 @@ def excel_download(
         tables = {name[:31]: frame for name, frame in data.items()}
         titles = {name[:31]: list(lines) for name, lines in (title_lines or {}).items()}  # type: ignore[union-attr]
 
+    formats = number_formats(column_config)
+
     def chunks(table: pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]) -> Iterator[pd.DataFrame]:
         for frame in table() if callable(table) else [table]:
             yield labelled(frame, column_config)
 
     def build() -> bytes:
         return export.workbook_bytes(
-            export.Sheet(name, chunks(table), titles.get(name, [])) for name, table in tables.items()
+            export.Sheet(name, chunks(table), titles.get(name, []), formats) for name, table in tables.items()
         )
 
     st.download_button(

@@ -147,7 +147,11 @@ def _village_card_body(row: Any, name: str, town: str) -> None:
     second.metric(t("kpi.verified"), format_share(_number(row["verified_share"])))
     st.progress(
         _number(row["verified_share"]) or 0.0,
-        text=t("kpi.verified_help", verified=int(row["households_verified"]), total=int(row["households"])),
+        text=t(
+            "kpi.verified_help",
+            verified=format_count(int(row["households_verified"])),
+            total=format_count(int(row["households"])),
+        ),
     )
     secretary = row["secretary"] if isinstance(row["secretary"], str) else None
     if secretary:

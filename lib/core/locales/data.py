@@ -39,7 +39,7 @@ ZH: dict[str, str] = {
     "data.exports_intro": "下载当前所选乡镇的表格（Excel）。各页面的表格下方也都有下载按钮。",
     "data.export.towns": "各乡镇进度",
     "data.export.villages": "各村情况",
-    "data.export.change_log": "修改记录（最近 5000 条）",
+    "data.export.change_log": "修改记录（最近 5,000 条）",
     "data.download": "下载 Excel",
     "data.sheet.data": "数据",
     "data.sheet.instructions": "填写说明",
