@@ -7,14 +7,16 @@ from lib.core.domain import PlanStage
 from lib.core.i18n import t
 from lib.present import charts, overview_view, status, training_view
 from lib.present.common import localized_column, parse_as_of
-from lib.queries import overview, training, villages
+from lib.queries import overview, snapshots, training, villages
 from lib.queries.setup import setup_status
 from lib.rules import targets
 from lib.ui import cache, downloads, load_forms, meeting, shell, widgets
 
 filters = shell.open_page("")
 widgets.page_header(t("overview.title"), filters)
-meeting.deck_buttons(filters, key="overview")
+deck_column, compare_column = st.columns([3, 1], vertical_alignment="bottom")
+with deck_column:
+    meeting.deck_buttons(filters, key="overview")
 
 progress = cache.query(overview.town_progress, town_codes=filters.town_codes)
 totals = cache.derived("overview.totals", lambda: overview.totals(progress), towns=filters.town_codes)
@@ -32,18 +34,17 @@ rules = targets.share_targets(training=training_view.target_share(cache.query(tr
 figures = cache.derived(
     "overview.figures", lambda: overview_view.key_figures(totals, rules=rules), towns=filters.town_codes
 )
+if kept := cache.query(snapshots.snapshot_dates):
+    with compare_column:
+        default = overview_view.default_comparison(kept, parse_as_of(widgets.as_of()))
+        since = widgets.compare_picker(kept, default=default, key="overview_since")
+    before = cache.query(snapshots.figures_on, day=since, town_codes=filters.town_codes) if since else None
+    series = cache.query(snapshots.series, town_codes=filters.town_codes)
+    figures = overview_view.with_changes(figures, totals, before=before, series=series)
 tile_keys = ["villages", "households", "exited", "training", "plans", "verified"]
-for tile, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
-    with tile:
-        figure = figures[key]
-        widgets.kpi(
-            figure.label,
-            figure.value,
-            figure.detail,
-            figure.about,
-            judged=figure.status,
-            target=figure.target,
-        )
+for column, key in zip(st.columns(len(tile_keys)), tile_keys, strict=True):
+    with column:
+        widgets.tile(figures[key].tile())
 
 measure_labels = {key: t(f"measure.{key}") for key in overview.RANKING_MEASURES}
 left, right = st.columns([2, 3])
@@ -63,15 +64,7 @@ with left:
         title=t("overview.stages_title"),
         key="chart_overview_stages_title",
     )
-    stable = figures["stable"]
-    widgets.kpi(
-        stable.label,
-        stable.value,
-        stable.detail,
-        stable.about,
-        judged=stable.status,
-        target=stable.target,
-    )
+    widgets.tile(figures["stable"].tile())
 
 with right:
     st.subheader(t("overview.ranking_title"))

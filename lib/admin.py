@@ -6,6 +6,7 @@
     python -m lib.admin list-users
     python -m lib.admin set-browse on|off    # may anyone browse the dashboards without signing in?
     python -m lib.admin rebuild-rollups      # after loading data with SQL, outside the app and lib.demo
+    python -m lib.admin snapshot [--date 2024-05-31]   # keep the towns' key figures (cron: month end)
     python -m lib.admin unlock USERNAME      # a name paused by failed sign-ins may try again now
     python -m lib.admin unlock --address 10.0.0.7   # … or an address
     python -m lib.admin backup /backups/dashboard-2024-05-01.db [--force]   # safe while users save
@@ -25,6 +26,7 @@ empty).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import re
@@ -64,7 +66,7 @@ from lib.core.schema import ALEMBIC_INI, head_revision, upgrade
 from lib.queries.accounts import browse_without_sign_in
 from lib.queries.common import DATA_VERSION_KEY
 from lib.rules.permissions import COMMAND_LINE, Actor
-from lib.services import rollups
+from lib.services import rollups, snapshots
 from lib.services.accounts import clear_sign_in_failures, create_user_service, set_browse_without_sign_in
 from lib.services.auth import actor_for, normalize_username
 
@@ -210,6 +212,21 @@ def rebuild_rollups(engine: Engine) -> int:
         session.commit()
     where = describe_url(str(engine.url))
     print(f"Rollups worked out afresh in {where} in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def snapshot(args: argparse.Namespace, engine: Engine) -> int:
+    """Keep every town's key figures dated `--date` (default today), as a month end's."""
+    try:
+        taken_on = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError as exc:
+        raise CliError(f"--date {args.date!r} is not a date (YYYY-MM-DD)") from exc
+    with Session(engine) as session:
+        rows = snapshots.take_snapshot(session, taken_on=taken_on, reason=snapshots.MONTH_END)
+    if rows:
+        print(f"Kept the towns' key figures of {taken_on.isoformat()} ({rows:,} figures).")
+    else:
+        print(f"The towns' key figures of {taken_on.isoformat()} were already kept; nothing changed.")
     return 0
 
 
@@ -735,6 +752,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "rebuild-rollups", help="work out the rollup tables afresh (after loading data outside the app)"
     )
+    snapshot_ = commands.add_parser(
+        "snapshot", help="keep every town's key figures on a date (run at each month end, e.g. from cron)"
+    )
+    snapshot_.add_argument("--date", help="the date they are kept for, YYYY-MM-DD (default: today)")
     unlock_ = commands.add_parser(
         "unlock", help="let a username (or an address) paused by failed sign-ins try again at once"
     )
@@ -772,6 +793,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return rebuild_rollups(engine)
         if args.command == "unlock":
             return unlock(args, engine)
+        if args.command == "snapshot":
+            return snapshot(args, engine)
         return list_users(engine)
     except DatabaseError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -9,6 +9,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+# Each share leaders read: its part and its whole, both counts of `lib.queries.overview`. Tiles,
+# rankings and snapshots (lib/services/snapshots.py) take their shares from here.
+SHARE_PARTS: dict[str, tuple[str, str]] = {
+    "exited_share": ("households_exited", "households"),
+    "training_share": ("secretaries_trained", "secretaries_serving"),
+    "plan_share": ("labour_households_with_plan", "households_with_labour"),
+    "stable_share": ("stage_stable", "households_with_plan"),
+    "verified_share": ("households_verified", "households"),
+}
+
 
 @dataclass(frozen=True)
 class OverviewTotals:
@@ -23,25 +33,29 @@ class OverviewTotals:
     def share(self, part: str, whole: str) -> float | None:
         return _share(self.counts[part], self.counts[whole])
 
+    def measure(self, measure: str) -> float | None:
+        """One of SHARE_PARTS's shares."""
+        return self.share(*SHARE_PARTS[measure])
+
     @property
     def exited_share(self) -> float | None:
-        return self.share("households_exited", "households")
+        return self.measure("exited_share")
 
     @property
     def plan_share(self) -> float | None:
-        return self.share("labour_households_with_plan", "households_with_labour")
+        return self.measure("plan_share")
 
     @property
     def stable_share(self) -> float | None:
-        return self.share("stage_stable", "households_with_plan")
+        return self.measure("stable_share")
 
     @property
     def verified_share(self) -> float | None:
-        return self.share("households_verified", "households")
+        return self.measure("verified_share")
 
     @property
     def training_share(self) -> float | None:
-        return self.share("secretaries_trained", "secretaries_serving")
+        return self.measure("training_share")
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -6,6 +6,7 @@ parameter, so two users can read the same server in different languages.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import pkgutil
 from contextvars import ContextVar
@@ -70,3 +71,10 @@ def format_share(value: float | None) -> str:
 
 def format_count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
+
+
+def format_date(day: dt.date) -> str:
+    """A date in the reader's language: 2020年9月30日, 30 Sep 2020."""
+    if _language.get() == "en":
+        return f"{day.day} {day:%b %Y}"
+    return f"{day.year}年{day.month}月{day.day}日"

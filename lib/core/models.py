@@ -573,6 +573,23 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
+class FigureSnapshot(Base):
+    """A town's key figures kept on a date (`lib.services.snapshots`): for each measure its part
+    and whole (households exited of households, …), so a page can say what changed since then.
+    Taken at each month end (`python -m lib.admin snapshot`) and whenever a meeting deck is made."""
+
+    __tablename__ = "figure_snapshots"
+    __table_args__ = (UniqueConstraint("taken_on", "town_id", "measure"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taken_on: Mapped[dt.date] = mapped_column(Date)  # first in the unique key, which indexes it
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id", ondelete="CASCADE"))
+    measure: Mapped[str] = mapped_column(String(30))
+    part: Mapped[int] = mapped_column(Integer)
+    whole: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(20))  # month_end, meeting
+
+
 class VillageHouseholdCounts(Base):
     """Rollup: one village's household counts (`lib.queries.overview.household_counts` by village).
 

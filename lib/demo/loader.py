@@ -30,8 +30,18 @@ from lib.core.models import (
     Village,
 )
 from lib.core.schema import advance_id_sequences
+from lib.demo import history
 from lib.demo.catalogues import Row
-from lib.demo.county import INSERT_ORDER, DemoSummary, _chunks, _meta, _Rows, demo_account_rows, iter_rows
+from lib.demo.county import (
+    AS_OF,
+    INSERT_ORDER,
+    DemoSummary,
+    _chunks,
+    _meta,
+    _Rows,
+    demo_account_rows,
+    iter_rows,
+)
 from lib.services import rollups
 
 
@@ -114,6 +124,7 @@ def generate(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE"))  # fresh tables have no statistics to plan the rollups with
     rollups.rebuild(session)
+    history.add_history(session, as_of=AS_OF, seed=seed)
     return DemoSummary(
         towns=counts.get(Town, 0),
         villages=counts.get(Village, 0),

@@ -21,6 +21,9 @@ class Tile:
     help: str | None = None
     status: str | None = None  # red / amber / green against the measure's target, if it has one
     target: str | None = None  # the target in words ("目标 90.0%"), beside the counts
+    change: str | None = None  # the change since an earlier date, starting with its sign
+    change_since: str | None = None  # since when, in words
+    trend: tuple[float, ...] = ()  # earlier values, oldest first, then now
 
 
 def localized_column(frame: pd.DataFrame, prefix: str) -> list[str]:

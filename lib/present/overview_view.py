@@ -6,15 +6,18 @@ households"), and is judged against its target by the one rule of `lib.rules.tar
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from lib.core.figures import OverviewTotals
-from lib.core.i18n import format_count, format_share, t
+from lib.core.i18n import format_count, format_date, format_share, t
 from lib.present import status
-from lib.present.common import localized_column
+from lib.present.common import Tile, localized_column
 from lib.rules import targets
 from lib.rules.targets import Target
 
@@ -27,12 +30,83 @@ class KeyFigure:
     about: str | None = None  # the tile's help text
     status: str | None = None  # red / amber / green against its target, for shares
     target: str | None = None  # the target in words ("目标 90.0%"), beside the counts
+    change: str | None = None  # the change since an earlier snapshot: "+2.3 pts"
+    change_since: str | None = None  # since when: "since 30 Sep 2020"
+    trend: tuple[float, ...] = ()  # the share at each snapshot, oldest first, then now
+
+    def tile(self) -> Tile:
+        return Tile(
+            self.label,
+            self.value,
+            self.detail,
+            self.about,
+            status=self.status,
+            target=self.target,
+            change=self.change,
+            change_since=self.change_since,
+            trend=self.trend,
+        )
 
 
-def _judged(rules: Mapping[str, Target], measure: str, share: float | None) -> dict[str, str]:
+def _judged(rules: Mapping[str, Target], measure: str, share: float | None) -> dict[str, Any]:
     rule = rules[measure]
     judged = rule.status(share)
     return {"status": judged, "target": status.target_text(rule)}
+
+
+TILE_MEASURES = {
+    "exited": "exited_share",
+    "training": "training_share",
+    "plans": "plan_share",
+    "verified": "verified_share",
+    "stable": "stable_share",
+}
+
+
+def default_comparison(dates: list[dt.date], as_of: dt.date) -> dt.date | None:
+    """The snapshot to compare with unless the reader picks one: the latest at or before the end
+    of the month before `as_of` ("since the last month end"), else the latest before `as_of`."""
+    month_end = as_of.replace(day=1) - dt.timedelta(days=1)
+    for limit in (month_end, as_of - dt.timedelta(days=1)):
+        earlier = [day for day in dates if day <= limit]
+        if earlier:
+            return max(earlier)
+    return None
+
+
+def change_text(now: float | None, before: tuple[int, int] | None) -> str | None:
+    """The change in percentage points, sign first: "+2.3 pts" ("+2.3 百分点"); None without both
+    shares."""
+    if now is None or before is None or before[1] == 0:
+        return None
+    points = (now - before[0] / before[1]) * 100
+    return t("change.points", points=f"{points:+.1f}")
+
+
+def with_changes(
+    figures: dict[str, KeyFigure],
+    totals: OverviewTotals,
+    *,
+    before: tuple[dt.date, Mapping[str, tuple[int, int]]] | None,
+    series: pd.DataFrame | None = None,
+) -> dict[str, KeyFigure]:
+    """`figures` with each share's change since the snapshot `before` (its date and each measure's
+    part and whole) and its trend over `series` (`lib.queries.snapshots.series`) and now."""
+    changed = dict(figures)
+    for key, measure in TILE_MEASURES.items():
+        now = totals.measure(measure)
+        change = change_text(now, before[1].get(measure)) if before else None
+        trend: tuple[float, ...] = ()
+        if series is not None and not series.empty:
+            shares = series.loc[series["measure"] == measure, "share"].dropna().tolist()
+            trend = tuple(float(share) for share in [*shares, *([now] if now is not None else [])])
+        changed[key] = dataclasses.replace(
+            figures[key],
+            change=change,
+            change_since=t("change.since", date=format_date(before[0])) if change and before else None,
+            trend=trend if len(trend) > 1 else (),
+        )
+    return changed
 
 
 def key_figures(totals: OverviewTotals, *, rules: Mapping[str, Target] | None = None) -> dict[str, KeyFigure]:

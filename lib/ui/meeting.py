@@ -7,14 +7,20 @@ The slideshow shows the same slides, so the room sees what the deck holds.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from lib.core.i18n import get_language, t
 from lib.files import brief, briefing, deck
 from lib.files.briefing import Slide
 from lib.present.common import parse_as_of
+from lib.services import snapshots
 from lib.ui import cache, reader, widgets
+
+LOG = logging.getLogger(__name__)
 
 
 def as_of_date() -> dt.date:
@@ -30,6 +36,17 @@ def slides(filters: reader.Filters) -> list[Slide]:
     )
 
 
+def _deck(filters: reader.Filters, lang: str) -> bytes:
+    """The deck's bytes; making it keeps today's figures as a meeting's (`take_snapshot`), so the
+    next meeting can say what changed since. Keeping them never stops the download."""
+    try:
+        with Session(cache.engine()) as session:
+            snapshots.take_snapshot(session, taken_on=dt.date.today(), reason=snapshots.MEETING)
+    except SQLAlchemyError:
+        LOG.exception("could not keep the meeting's figures")
+    return deck.deck_bytes(slides(filters), lang=lang)
+
+
 def deck_buttons(filters: reader.Filters, *, key: str) -> None:
     """Two buttons: the meeting deck (.pptx) and the printable brief (.html), built when clicked."""
     lang = get_language()
@@ -37,7 +54,7 @@ def deck_buttons(filters: reader.Filters, *, key: str) -> None:
     with st.container(horizontal=True, gap="small", key=f"{key}_meeting"):
         st.download_button(
             t("meeting.deck"),
-            data=cache.in_current_language(lambda: deck.deck_bytes(slides(filters), lang=lang)),
+            data=cache.in_current_language(lambda: _deck(filters, lang)),
             file_name=deck.file_name(as_of=as_of, lang=lang),
             mime=deck.PPTX_MIME,
             key=f"{key}_deck",

@@ -4,17 +4,19 @@ tiles and charts with their downloads.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import streamlit as st
 
-from lib.core.i18n import get_language, t
+from lib.core.i18n import format_date, get_language, t
 from lib.present import status
 from lib.present.common import Tile
 from lib.present.markup import escape_markdown
@@ -102,22 +104,44 @@ def kpi(
     *,
     judged: str | None = None,
     target: str | None = None,
+    change: str | None = None,
+    change_since: str | None = None,
+    trend: Sequence[float] = (),
 ) -> None:
     """A KPI tile: the figure large, the counts behind it in a line underneath and, for a measure
-    with a target, its red / amber / green as a coloured word (`judged`) and the target in words.
+    with a target, its red / amber / green as a coloured word (`judged`) and the target in words;
+    with its change since an earlier date (`change`, starting with its sign) and a line of its
+    earlier values (`trend`) when there are any.
 
     All are shown as text (a detail may name study tours or towns as they were typed)."""
     with st.container(border=True):
         st.metric(
             escape_markdown(label),
             escape_markdown(value),
+            delta=escape_markdown(change) if change else None,
+            delta_description=escape_markdown(change_since) if change and change_since else None,
             help=escape_markdown(help_text) if help_text else None,
+            chart_data=list(trend) if trend else None,
         )
         if judged is not None:
             st.badge(escape_markdown(status.word(judged)), color=status.BADGES[judged])  # type: ignore[arg-type]
         line = " · ".join(part for part in (detail, target) if part)
         if line:
             st.caption(escape_markdown(line))
+
+
+def compare_picker(dates: Sequence[dt.date], *, default: dt.date | None, key: str) -> dt.date | None:
+    """Which kept date the tiles compare with (kept in the link as `since`); None for none."""
+    # Labels made now, in the reader's language (a format_func reading the language later may
+    # run where another language is current).
+    labels = {"": t("change.none"), **{day.isoformat(): format_date(day) for day in dates}}
+    options = list(labels)
+    reader.state_from_param(key, "since", options, default=default.isoformat() if default else "")
+    chosen = st.selectbox(
+        t("change.compare"), options, format_func=labels.__getitem__, key=key, help=t("change.compare_help")
+    )
+    reader.sync_params(since=chosen or "")
+    return dt.date.fromisoformat(chosen) if chosen else None
 
 
 def order_control(*, key: str) -> bool:
@@ -136,7 +160,17 @@ def order_control(*, key: str) -> bool:
 
 def tile(shown: Tile) -> None:
     """A KPI tile from its parts (`lib.present.common.Tile`)."""
-    kpi(shown.label, shown.value, shown.detail, shown.help, judged=shown.status, target=shown.target)
+    kpi(
+        shown.label,
+        shown.value,
+        shown.detail,
+        shown.help,
+        judged=shown.status,
+        target=shown.target,
+        change=shown.change,
+        change_since=shown.change_since,
+        trend=shown.trend,
+    )
 
 
 EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide
