@@ -33,6 +33,8 @@ KEYS = [
     "map",
     "training",
     "industry",
+    "assessment",
+    "problems",
     f"town:{TOWN_A}",
     f"town:{TOWN_B}",
 ]
@@ -44,6 +46,8 @@ TITLES_EN = [
     "Village map: Poor-village exit",
     "Coverage by town",
     "Progress by town",
+    "Third-party assessment readiness",
+    "Problems and next steps",
     "Jia Town against the county",
     "Yi Town against the county",
 ]
@@ -55,6 +59,8 @@ TITLES_ZH = [
     "村级地图：贫困村出列",
     "各乡镇轮训覆盖率",
     "各乡镇产业进度",
+    "第三方评估准备",
+    "问题与下一步",
     "甲镇：与全县对比",
     "乙镇：与全县对比",
 ]
@@ -112,6 +118,7 @@ def test_key_figures_carry_the_hand_worked_numbers(slides: SlideCache) -> None:
     assert by_key["ranking"].bullets == (
         "Highest: Yi Town, 66.7%",
         "Lowest: Jia Town, 44.2%",
+        "22.5 points between the highest and the lowest",  # 66.7 − 44.2, as the chart shows them
         "County's overall progress: 52.8%",
         "No data yet for 1 town: Bing Township",
     )

@@ -50,11 +50,11 @@ def test_deck_has_a_slide_per_figure_with_title_picture_and_footer(slides: Slide
     assert deck.slide_width is not None and deck.slide_height is not None
     assert deck.slide_width * 9 == pytest.approx(deck.slide_height * 16, rel=1e-3)  # 16:9
     assert deck.core_properties.title == built[0].title
-    assert len(deck.slides) == len(built) == 9
+    assert len(deck.slides) == len(built) == 11
     for number, (page, slide) in enumerate(zip(deck.slides, built, strict=True), start=1):
         assert page.shapes.title is not None and page.shapes.title.text == slide.title
         texts = _texts(page)
-        assert SOURCE_EN in texts and f"{number} / 9" in texts  # the footer
+        assert SOURCE_EN in texts and f"{number} / 11" in texts  # the footer
         assert slide.subtitle in texts
         pictures = _pictures(page)
         if slide.png is None:
@@ -106,7 +106,7 @@ def test_deck_of_one_town_and_language_restored(slides: SlideCache) -> None:
     set_language("zh")
     deck = _open(built, "en")
     assert get_language() == "zh"
-    assert len(deck.slides) == len(built) == 8
+    assert len(deck.slides) == len(built) == 10
     training = deck.slides[[slide.key for slide in built].index("training")]
     assert any(
         "Coverage: 100.0% (2 of 2 serving first secretaries; target 90.0%)" in text

@@ -19,12 +19,14 @@ from lib.core import config
 from lib.core.figures import OverviewTotals, StageFunnel
 from lib.core.i18n import format_count, format_share, get_language, localized, set_language, t
 from lib.files import export
-from lib.present import charts, maps, mapview, overview_view, status
+from lib.present import assessment_view, charts, maps, mapview, overview_view, status
 from lib.present import industry_view as industry_labels
 from lib.present import training_view as training_labels
 from lib.present.common import localized_column
+from lib.queries import assessment as assessment_queries
 from lib.queries import boundaries, common, industry, overview, training, villages
-from lib.rules import targets
+from lib.rules import assessment, targets
+from lib.rules.assessment import Thresholds
 
 LAGGING_TOWNS = 3  # one slide each for the towns lowest on overall progress
 SHARE_MEASURES = ["exited_share", "plan_share", "stable_share", "verified_share", "training_share"]
@@ -103,9 +105,11 @@ def build_slides(
     """The deck for the selected towns (None or empty: the whole county) in `lang` ("zh"/"en").
 
     Slides: a title slide, the Overview's key figures, the town ranking, the industry-plan
-    funnel, the village map, training coverage by town, industry-plan stages by town, and one
-    slide for each of the (at most) three towns lowest on overall progress, set against the
-    county. The language is set for the build only and restored afterwards.
+    funnel, the village map, training coverage by town, industry-plan stages by town, assessment
+    readiness (the towns that would fail and why), problems and next steps (the towns and villages
+    furthest behind on each measure), and one slide for each of the (at most) three towns lowest
+    on overall progress, set against the county. The language is set for the build only and
+    restored afterwards.
     """
     previous = get_language()
     set_language(lang)
@@ -131,6 +135,8 @@ def build_slides(
             _map_slide(context),
             _training_slide(context),
             _industry_slide(context, funnel),
+            _assessment_slide(context, as_of),
+            _problems_slide(context, as_of),
             *_town_slides(context),
         ]
         title = context.slide(
@@ -257,6 +263,9 @@ def _ranking_slide(context: _Context) -> Slide:
         bullets.append(
             t("briefing.ranking.worst", town=names[-1], value=_share(with_data["progress"].iloc[-1]))
         )
+    if len(names) > 1:
+        top, bottom = float(with_data["progress"].iloc[0]), float(with_data["progress"].iloc[-1])
+        bullets.append(t("briefing.ranking.gap", points=f"{(top - bottom) * 100:.1f}"))
     bullets.append(
         t("briefing.ranking.county", value=format_share(_overall(overview.totals(context.county))))
     )
@@ -438,6 +447,114 @@ def _industry_slide(context: _Context, funnel: StageFunnel) -> Slide:
             height=_height(frame["row"].nunique(), per_row=24),
         )
     return context.slide("industry", t("industry.by_town"), bullets, chart=chart)
+
+
+def _assessment_slide(context: _Context, as_of: dt.date) -> Slide:
+    """The assessment page's readiness: towns ready, those that would fail and why, the grid."""
+    thresholds = Thresholds.from_settings()
+    counts = assessment_queries.readiness_counts(
+        context.session,
+        as_of=as_of,
+        within_months=thresholds.verified_within_months,
+        town_codes=context.town_codes,
+    )
+    ready = assessment.readiness_table(counts, thresholds)
+    with_households = ready[ready["households"] > 0]
+    statuses = with_households["readiness"].value_counts()
+    bullets = [
+        t(
+            "briefing.assessment.ready",
+            green=format_count(int(statuses.get(assessment.GREEN, 0))),
+            total=format_count(len(with_households)),
+            red=format_count(int(statuses.get(assessment.RED, 0))),
+        )
+    ]
+    failing = with_households[with_households["readiness"] == assessment.RED]
+    for row in failing.head(PROBLEM_LINES).to_dict("records"):
+        name = localized(row["name_zh"], row["name_en"])
+        bullets.append(
+            t("briefing.assessment.failing", town=name, reasons=assessment_view.reasons(row, thresholds))
+        )
+    if len(failing) > PROBLEM_LINES:
+        bullets.append(t("briefing.more", n=len(failing) - PROBLEM_LINES))
+    chart = None
+    if not with_households.empty:
+        grid = assessment_view.status_grid(
+            assessment_view.grid_frame(ready, limit=CHART_TOWNS), town_title=t("assessment.col.town")
+        )
+        chart = _styled(grid, height=_height(min(len(with_households), CHART_TOWNS), per_row=26))
+    return context.slide(
+        "assessment", t("assessment.title"), bullets, chart=chart, note=t("assessment.grid_caption")
+    )
+
+
+PROBLEM_LINES = 6  # towns that would fail, listed on the assessment slide
+BEHIND_TOWNS = 3  # towns named per measure on the problems slide
+BEHIND_VILLAGES = 5  # villages named per list on the problems slide
+
+
+def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
+    """Problems and next steps: for each measure the towns furthest behind its target (largest
+    gap first), then the villages past their planned exit year and those with the fewest ledgers
+    verified — what the meeting assigns work on."""
+    rules = targets.share_targets(training=training_labels.target_share(training.programmes(context.session)))
+    bullets = []
+    for measure, rule in rules.items():
+        shares = context.progress[["name_zh", "name_en", measure]].dropna()
+        gaps = [
+            (rule.gap(float(value)) or 0.0, name)
+            for name, value in zip(localized_column(shares, "name"), shares[measure], strict=True)
+        ]
+        behind = sorted((gap, name) for gap, name in gaps if gap > 0)[::-1][:BEHIND_TOWNS]
+        if not behind:
+            continue
+        values = dict(zip(localized_column(shares, "name"), shares[measure], strict=True))
+        named = _join(
+            [t("briefing.problems.town", town=name, value=_share(values[name])) for _, name in behind]
+        )
+        bullets.append(
+            t(
+                "briefing.problems.measure",
+                measure=t(f"measure.{measure}"),
+                target=status.target_text(rule),
+                towns=named,
+            )
+        )
+    measures = villages.village_measures(context.session, town_codes=context.town_codes)
+    overdue = villages.due_villages(measures, as_of_year=as_of.year)
+    overdue = overdue[overdue["years_overdue"] > 0].head(BEHIND_VILLAGES)
+    if not overdue.empty:
+        names = [
+            t("briefing.problems.overdue_village", village=village, years=int(years))
+            for village, years in zip(
+                localized_column(overdue, "name"), overdue["years_overdue"], strict=True
+            )
+        ]
+        bullets.append(t("briefing.problems.overdue", villages=_join(names)))
+    verified_rule = rules[targets.VERIFIED]
+    lowest = (
+        measures[measures["households"] > 0]
+        .sort_values(["verified_share", "village_code"])
+        .head(BEHIND_VILLAGES)
+    )
+    lowest = lowest[[verified_rule.status(float(v)) != targets.GREEN for v in lowest["verified_share"]]]
+    if not lowest.empty:
+        names = [
+            t("briefing.problems.town", town=name, value=_share(value))
+            for name, value in zip(localized_column(lowest, "name"), lowest["verified_share"], strict=True)
+        ]
+        bullets.append(t("briefing.problems.unverified", villages=_join(names)))
+    if not bullets:
+        bullets.append(t("briefing.problems.none"))
+    totals = overview.totals(context.progress)
+    against: dict[str, dict[str, float | None]] = {
+        t("briefing.series.now"): {measure: totals.measure(measure) for measure in rules},
+        t("briefing.series.target"): {measure: rule.target for measure, rule in rules.items()},
+    }
+    chart = _share_chart(against, list(rules)) if context.progress["households"].sum() else None
+    return context.slide(
+        "problems", t("briefing.problems.title"), bullets, chart=chart, note=t("briefing.problems.note")
+    )
 
 
 def _town_slides(context: _Context) -> list[Slide]:

@@ -153,6 +153,8 @@ def due_villages(measures: pd.DataFrame, *, as_of_year: int | None = None) -> pd
     planned exit year before `as_of_year`), then highest poverty incidence first. Adds
     `years_overdue` (0 when not overdue or without a plan or a date)."""
     due = measures[measures["exit_status"] == "due"].copy()
+    if due.empty:
+        return due.assign(years_overdue=pd.Series(dtype="int64"))
     planned = pd.to_numeric(due["planned_exit_year"], errors="coerce")
     late = (as_of_year - planned).where(planned < as_of_year) if as_of_year is not None else None
     due["years_overdue"] = late.fillna(0).astype("int64") if late is not None else 0

@@ -20,7 +20,18 @@ from lib.files.briefing import Slide
 from lib.present.markup import escape_markdown, t_md
 from lib.ui import cache, meeting, reader
 
-KINDS = ("title", "overview", "ranking", "funnel", "map", "training", "industry", "town")
+KINDS = (
+    "title",
+    "overview",
+    "ranking",
+    "funnel",
+    "map",
+    "training",
+    "industry",
+    "assessment",
+    "problems",
+    "town",
+)
 AUTO_SECONDS = ("0", "15", "30", "60", "120")
 STATE_INDEX = "slideshow_index"
 STATE_KINDS = "slideshow_kinds"

@@ -39,6 +39,8 @@ ZH: dict[str, str] = {
     "slideshow.kind.map": "村级地图",
     "slideshow.kind.training": "第一书记轮训",
     "slideshow.kind.industry": "各乡镇产业阶段",
+    "slideshow.kind.assessment": "考核准备",
+    "slideshow.kind.problems": "问题与下一步",
     "slideshow.kind.town": "进度靠后的乡镇（每镇一页）",
 }
 
@@ -80,5 +82,7 @@ EN: dict[str, str] = {
     "slideshow.kind.map": "Village map",
     "slideshow.kind.training": "First-secretary training",
     "slideshow.kind.industry": "Industry stages by town",
+    "slideshow.kind.assessment": "Assessment readiness",
+    "slideshow.kind.problems": "Problems and next steps",
     "slideshow.kind.town": "Lagging towns (one slide each)",
 }
