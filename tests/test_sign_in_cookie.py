@@ -18,7 +18,8 @@ from lib.rules.sign_in_cookie import (
     well_formed,
 )
 
-TOKEN = secrets.token_urlsafe(TOKEN_BYTES)
+TOKEN = "q3RbN0xY8v_Kp2sWmZ-4aHc7LdTe9uFgJi1oQwErTyU"  # as token_urlsafe(32) gives; fixed, so
+# every pytest-xdist worker collects the same test ids
 
 
 def test_only_what_token_urlsafe_gives_is_well_formed() -> None:
