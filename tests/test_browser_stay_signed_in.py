@@ -77,14 +77,14 @@ def _sign_in(page: Page, base_url: str) -> None:
 
 def _expect_signed_in(page: Page) -> None:
     expect(_sidebar(page).get_by_text("Ted Wu · County leader")).to_be_visible(timeout=WAIT)
-    expect(_sidebar(page).get_by_role("button", name="Sign out")).to_be_visible()
+    expect(_sidebar(page).get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT)
     expect(page.get_by_text(SIGN_IN_FIRST)).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def _expect_signed_out(page: Page) -> None:
     expect(_sidebar(page).get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
-    expect(page.get_by_text(SIGN_IN_FIRST)).to_be_visible()
+    expect(page.get_by_text(SIGN_IN_FIRST)).to_be_visible(timeout=WAIT)
     expect(_sidebar(page).get_by_role("button", name="Sign out")).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
@@ -150,8 +150,8 @@ def test_a_reload_and_a_new_tab_stay_signed_in_until_signed_out_in_any_tab(
     # The first tab still holds the account in its memory: its next run finds the session ended.
     _sidebar(first).get_by_text("简体中文").click()
     expect(_sidebar(first).get_by_text("登录已结束")).to_be_visible(timeout=WAIT)
-    expect(_sidebar(first).get_by_role("button", name="登录")).to_be_visible()
-    expect(first.get_by_text("请先登录。")).to_be_visible()
+    expect(_sidebar(first).get_by_role("button", name="登录")).to_be_visible(timeout=WAIT)
+    expect(first.get_by_text("请先登录。")).to_be_visible(timeout=WAIT)
     first.goto(f"{base_url}/?lang=en")
     _expect_signed_out(first)
     second.reload()
@@ -182,10 +182,10 @@ def test_presentation_mode_and_the_language_in_the_link_keep_the_sign_in(
     page = context.new_page()
     page.goto(f"{base_url}/?lang=zh&present=1")
     expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=WAIT)  # the page, not the gate
-    expect(page.get_by_test_id("present-scope")).to_be_visible()
+    expect(page.get_by_test_id("present-scope")).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("请先登录。")).to_have_count(0)
     title = CATALOGS["zh"]["overview.title"]  # in Chinese, as the link says
-    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name=title, level=1, exact=True)).to_be_visible(timeout=WAIT)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +248,7 @@ def test_with_browsing_allowed_a_reload_keeps_the_sign_in(
         _wait_for_cookie(context, present=False)
         page.reload()
         expect(_sidebar(page).get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
-        expect(page.get_by_test_id("stMetric").first).to_be_visible()  # browsing needs no account
+        expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=WAIT)  # browsing needs no account
     finally:
         with Session(engine) as session:
             set_browse_without_sign_in(session, actor=COMMAND_LINE, enabled=False)

@@ -73,6 +73,7 @@ export default function ({ data }) {
 }
 """
 _cookie_writer = components.component("sign_in_cookie", js=_COOKIE_JS)
+COOKIE_WRITER_KEY = "sign_in_cookie"
 
 
 def current_actor() -> Actor | None:
@@ -132,10 +133,14 @@ def _write_cookie(line: str, *, only_if: str | None = None) -> None:
 
 
 def cookie_writer() -> None:
-    """Set or clear the sign-in cookie as asked in this run (once: the browser keeps it)."""
+    """Set or clear the sign-in cookie as asked in this run (once: the browser keeps it).
+
+    The component draws nothing; hiding its container keeps the sidebar from moving by a gap
+    for the one run it is there (a style-only `st.html` takes no room itself)."""
     write = st.session_state.pop(STATE_COOKIE_WRITE, None)
     if isinstance(write, dict):
-        _cookie_writer(key="sign_in_cookie", data={"name": sign_in_cookie.COOKIE_NAME, **write})
+        st.html(f"<style>.st-key-{COOKIE_WRITER_KEY} {{ display: none; }}</style>")
+        _cookie_writer(key=COOKIE_WRITER_KEY, data={"name": sign_in_cookie.COOKIE_NAME, **write})
 
 
 def client_address() -> str | None:
