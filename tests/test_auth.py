@@ -15,7 +15,7 @@ from lib import demo
 from lib.core.db import make_engine
 from lib.core.domain import Role
 from lib.core.errors import PermissionDenied, ValidationError
-from lib.core.models import AuditEntry, Meta, Town, User, Village
+from lib.core.models import AuditEntry, Meta, SignInSession, Town, User, Village
 from lib.demo import county, loader
 from lib.rules.permissions import ACCOUNTS_MANAGE, RULES, TRAINING_ENROL, Actor, Scope, can
 from lib.services import auth
@@ -455,7 +455,7 @@ def test_sign_in_through_the_sidebar(open_app: AppFactory, url_with_account: str
     at = _sign_in(at, "TED", PASSWORD)
     assert not at.exception
     assert "Ted Wu · County leader" in _sidebar_text(at)
-    assert at.session_state["account"] == {"user_id": 1, "username": "ted"}
+    assert at.session_state["account"] == {"user_id": 1, "username": "ted", "session_id": 1}
     assert "Sign in" not in [b.label for b in at.sidebar.button]
 
     at.sidebar.button(key="sign_out").click().run()
@@ -473,4 +473,26 @@ def test_a_deactivated_account_is_signed_out(open_app: AppFactory, url_with_acco
     engine.dispose()
     at.run()
     assert "account" not in at.session_state
-    assert "deactivated or removed" in _sidebar_text(at)
+    assert "account was deactivated or changed" in _sidebar_text(at)
+
+
+def test_signing_out_in_one_tab_ends_the_sign_in_in_the_others(
+    open_app: AppFactory, url_with_account: str
+) -> None:
+    """Two tabs of one user (two script sessions): a sign-out in one ends the other at its next run."""
+    first = _sign_in(open_app(url_with_account, lang="en"), "ted", PASSWORD)
+    second = _sign_in(open_app(url_with_account, lang="en"), "ted", PASSWORD)
+    assert "Ted Wu · County leader" in _sidebar_text(first) and "account" in second.session_state
+
+    second.sidebar.button(key="sign_out").click().run()
+    assert "Sign in" in [b.label for b in second.sidebar.button]
+    first.run()
+    assert not first.exception
+    assert "account" not in first.session_state
+    assert "Sign in" in [b.label for b in first.sidebar.button]
+    assert "signed out in another tab or browser" in _sidebar_text(first)
+
+    engine = make_engine(url_with_account)
+    with Session(engine) as session:
+        assert [row.revoked_at is not None for row in session.scalars(select(SignInSession))] == [True, True]
+    engine.dispose()

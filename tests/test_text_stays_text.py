@@ -105,8 +105,11 @@ def _strings(message: Any, kind: str) -> Iterator[tuple[str, str]]:
     for field, value in message.ListFields():
         name = field.name
         if field.type == field.TYPE_MESSAGE:
+            if field.message_type.GetOptions().map_entry:  # a map: its values (a component's data)
+                value = list(value.values())
             for item in value if field.is_repeated else [value]:
-                yield from _strings(item, kind)
+                if hasattr(item, "ListFields"):  # a map of strings holds no Markdown
+                    yield from _strings(item, kind)
         elif field.type == field.TYPE_STRING and (
             name in MARKDOWN_FIELDS or (kind == "radio" and name in RADIO_FIELDS)
         ):

@@ -86,6 +86,23 @@ def stuck_after_months() -> int:
         return 12
 
 
+STAY_SIGNED_IN_HOURS = 12  # a working day: a morning's sign-in lasts through the evening's meeting
+STAY_SIGNED_IN_MAX_HOURS = 24 * 30
+
+
+def stay_signed_in_hours() -> int:
+    """Hours a sign-in lasts, across reloads and new tabs, before its user must sign in again.
+
+    Counted from the sign-in (not from the last page), whole hours from 1 to 720 (30 days);
+    anything else falls back to the default, 12.
+    """
+    try:
+        hours = int(setting("STAY_SIGNED_IN_HOURS", str(STAY_SIGNED_IN_HOURS)) or STAY_SIGNED_IN_HOURS)
+    except ValueError:
+        return STAY_SIGNED_IN_HOURS
+    return hours if 1 <= hours <= STAY_SIGNED_IN_MAX_HOURS else STAY_SIGNED_IN_HOURS
+
+
 def _share_setting(name: str, default: float) -> float:
     try:
         value = float(setting(name, str(default)) or default)

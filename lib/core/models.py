@@ -478,6 +478,30 @@ class SignInAttempt(Base):
     cleared: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class SignInSession(Base):
+    """One sign-in that a browser keeps across reloads and new tabs (lib.services.sessions).
+
+    The browser's cookie holds a random token; only its SHA-256 (`token_hash`) is stored, so this
+    table cannot sign anyone in. A session ends at `expires_at`, when revoked (`revoked_at`: its
+    user signed out, in any tab or browser), or when its account changes: `account_stamp` is a
+    digest of the account's role, places and password hash when it began. `address` is the
+    client's, when known; `last_seen` the last time its cookie signed a page in.
+    """
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (Index("ix_sign_in_sessions_user_revoked", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    account_stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
 class CorrectionRequest(Base):
     """A town reviewer sends a village's submitted change (an audit row) back for correction."""
 

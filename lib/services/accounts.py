@@ -10,7 +10,8 @@ Audit rows never hold a password or its hash.
 
 There is always at least one active admin: nobody may deactivate or demote the last one, and no
 admin may deactivate or demote their own account (ask another admin), so nobody locks themselves
-out. Deactivated accounts lose their session at their next page run (`lib.services.auth.load_actor`).
+out. Deactivated accounts, and accounts whose role, places or password change, lose their sign-ins
+in every tab and browser at their next page run (`lib.services.sessions`).
 """
 
 from __future__ import annotations

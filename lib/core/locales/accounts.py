@@ -9,7 +9,7 @@ ZH: dict[str, str] = {
     "accounts.sign_in_hint": "无需登录即可浏览；录入和修改数据需要登录。",
     "accounts.sign_in_missing": "请输入用户名和密码。",
     "accounts.sign_in_failed": "用户名或密码不正确，或该账号已停用。",
-    "accounts.session_ended": "您的账号已停用或已删除，已自动退出登录。",
+    "accounts.session_ended": "登录已结束：已在其他页面或浏览器中退出、登录已超过有效时间，或账号已停用或更改。请重新登录。",
     "accounts.signed_in_as": "{name} · {role}",
     "accounts.role.leader": "县领导",
     "accounts.role.town_editor": "乡镇录入员",
@@ -108,7 +108,10 @@ EN: dict[str, str] = {
     "accounts.sign_in_hint": "Browsing needs no account; entering or changing data does.",
     "accounts.sign_in_missing": "Enter your username and password.",
     "accounts.sign_in_failed": "Wrong username or password, or the account is deactivated.",
-    "accounts.session_ended": "Your account was deactivated or removed, so you have been signed out.",
+    "accounts.session_ended": (
+        "Your sign-in has ended: you signed out in another tab or browser, it expired, or your account "
+        "was deactivated or changed. Please sign in again."
+    ),
     "accounts.signed_in_as": "{name} · {role}",
     "accounts.role.leader": "County leader",
     "accounts.role.town_editor": "Town editor",

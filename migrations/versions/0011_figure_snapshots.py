@@ -1,7 +1,7 @@
 """figure snapshots: each town's key figures kept on a date, for "change since the last meeting"
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 
 One row per date, town and measure with its part and whole (households exited of households,
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
