@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -273,12 +276,37 @@ def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):
 
 @pytest.fixture(scope="session")
 def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """The demo county (seed 42) in a SQLite file, built once per test run; read it, don't change it."""
+    """The demo county (seed 42) in a SQLite file, built once per test run (by the first pytest-xdist
+    worker that asks; the others wait for it: ~12 s each saved); read it, don't change it."""
     from lib import demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    for engine in _migrated(f"sqlite:///{path}"):
-        with Session(engine) as session:
-            demo.generate(session, scale="county", seed=42)
-            session.commit()
-        yield engine
+    folder = _run_folder(tmp_path_factory)
+    path = folder / "demo-county-42.db"
+    with _exclusive(folder / "demo-county-42.lock"):
+        if not path.exists():
+            building = folder / "demo-county-42.building.db"
+            for engine in _migrated(f"sqlite:///{building}"):
+                with Session(engine) as session:
+                    demo.generate(session, scale="county", seed=42)
+                    session.commit()
+            # Disposed: SQLite's WAL is folded into the file, so it can be renamed.
+            building.rename(path)
+    yield from _engine(f"sqlite:///{path}")
+
+
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test run that every pytest-xdist worker shares (the base temporary folder
+    of a run without workers)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (shared by the run's worker processes) for the block."""
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
