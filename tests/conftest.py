@@ -44,6 +44,12 @@ def _unavailable(marker: str, reason: str) -> NoReturn:
 # --- hooks --------------------------------------------------------------------------------------
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # App servers forked from one process that imported Streamlit and the pages' libraries once
+    # (tests/support/app_zygote.py), each still a freshly started Streamlit server and runtime.
+    browser.fork_servers_from_a_warm_process()
+
+
 def pytest_report_header() -> list[str]:
     missing = "FAIL (CI=true)" if _in_ci() else "skip"
     lines = []

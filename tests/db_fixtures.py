@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
+import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +173,35 @@ def _hand_county(engine: Engine) -> None:
         load_hand_county(session)
 
 
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLE_FILES = {"divisions": "divisions.csv", "households": "households.xlsx"}
+SAMPLES_AS_OF = dt.date(2020, 6, 30)
+
+
+def _sample_county(engine: Engine) -> None:
+    """data/samples' divisions, then its households, loaded as the command line loads them."""
+    from lib.files.loads import read_file
+    from lib.rules.permissions import COMMAND_LINE
+    from lib.services.loading import run_load
+
+    for kind, name in SAMPLE_FILES.items():
+        with Session(engine) as session:
+            report = run_load(
+                session,
+                actor=COMMAND_LINE,
+                kind=kind,
+                upload=read_file((SAMPLES / name).read_bytes(), kind),
+                as_of=SAMPLES_AS_OF,
+            )
+        assert report.committed, [(p.row, p.column, p.key) for p in report.problems]
+
+
+def sample_county_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """A copy of the sample county (data/samples' divisions and households, loaded as of
+    2020-06-30 by the command line): loaded once per worker, not once per test (~0.5 s each)."""
+    return copy_database(request, backend, "samples", _sample_county)
+
+
 def _engine(url: str) -> Iterator[Engine]:
     engine = make_engine(url)
     try:
@@ -187,6 +220,12 @@ def empty_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engin
 def hand_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
     """The hand-worked county (tests/hand_county.py) on each backend."""
     yield from _engine(copy_database(request, backend, "hand", _hand_county))
+
+
+@pytest.fixture
+def sample_county_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[Engine]:
+    """The sample county (see `sample_county_url`) on each backend."""
+    yield from _engine(sample_county_url(request, backend))
 
 
 @pytest.fixture
@@ -237,12 +276,37 @@ def open_app(monkeypatch: pytest.MonkeyPatch, clean_streamlit_caches: None):
 
 @pytest.fixture(scope="session")
 def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """The demo county (seed 42) in a SQLite file, built once per test run; read it, don't change it."""
+    """The demo county (seed 42) in a SQLite file, built once per test run (by the first pytest-xdist
+    worker that asks; the others wait for it: ~12 s each saved); read it, don't change it."""
     from lib import demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    for engine in _migrated(f"sqlite:///{path}"):
-        with Session(engine) as session:
-            demo.generate(session, scale="county", seed=42)
-            session.commit()
-        yield engine
+    folder = _run_folder(tmp_path_factory)
+    path = folder / "demo-county-42.db"
+    with _exclusive(folder / "demo-county-42.lock"):
+        if not path.exists():
+            building = folder / "demo-county-42.building.db"
+            for engine in _migrated(f"sqlite:///{building}"):
+                with Session(engine) as session:
+                    demo.generate(session, scale="county", seed=42)
+                    session.commit()
+            # Disposed: SQLite's WAL is folded into the file, so it can be renamed.
+            building.rename(path)
+    yield from _engine(f"sqlite:///{path}")
+
+
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test run that every pytest-xdist worker shares (the base temporary folder
+    of a run without workers)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (shared by the run's worker processes) for the block."""
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

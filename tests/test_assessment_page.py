@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -12,34 +12,29 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from lib.core.db import make_engine
-from lib.core.schema import upgrade
 from lib.present import status
 from tests.assessment_county import load_assessment_county
+from tests.db_fixtures import copy_database
 from tests.support.apptest import open_tab
 
 PAGE = "pages/assessment.py"
 AppFactory = Callable[..., AppTest]
 
 
-def _load(url: str) -> str:
-    engine = make_engine(url)
-    upgrade(engine)
+def _assessment_county(engine: Engine) -> None:
     with Session(engine) as session:
         load_assessment_county(session)
-    engine.dispose()
-    return url
 
 
 @pytest.fixture
-def county_url(database_url: str) -> Iterator[str]:
-    """The assessment county on each backend, as a URL."""
-    yield _load(database_url)
+def county_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """The assessment county on each backend, as a URL (built once per worker, copied for each test)."""
+    return copy_database(request, backend, "assessment", _assessment_county)
 
 
 @pytest.fixture
-def county_sqlite_url(sqlite_url: str) -> str:
-    return _load(sqlite_url)
+def county_sqlite_url(request: pytest.FixtureRequest) -> str:
+    return copy_database(request, "sqlite", "assessment", _assessment_county)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

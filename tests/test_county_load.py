@@ -97,11 +97,10 @@ def _state(engine: Engine) -> tuple[int, str, int]:
 
 
 @pytest.fixture
-def county(empty_engine: Engine) -> Engine:
-    """The sample county loaded: divisions, then households."""
-    assert _load(empty_engine, "divisions", _sample("divisions.csv")).committed
-    assert _load(empty_engine, "households", _sample("households.xlsx")).committed
-    return empty_engine
+def county(sample_county_engine: Engine) -> Engine:
+    """The sample county loaded: divisions, then households (tests/db_fixtures.py's
+    `sample_county_engine`: loaded once per worker and copied for each test)."""
+    return sample_county_engine
 
 
 def test_the_sample_files_give_the_counts_they_imply(county: Engine) -> None:

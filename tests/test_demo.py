@@ -70,13 +70,19 @@ def _fingerprint(engine: Engine) -> str:
     return digest.hexdigest()
 
 
-def test_same_seed_gives_the_same_rows(demo_engine: Engine, sqlite_url: str) -> None:
+@pytest.fixture(scope="module")
+def demo_fingerprint(demo_engine: Engine) -> str:
+    """`_fingerprint` of the session's demo county, worked out once (reading every row takes ~3 s)."""
+    return _fingerprint(demo_engine)
+
+
+def test_same_seed_gives_the_same_rows(demo_fingerprint: str, sqlite_url: str) -> None:
     again = _load_demo(sqlite_url)
-    assert _fingerprint(again) == _fingerprint(demo_engine)
+    assert _fingerprint(again) == demo_fingerprint
 
 
-def test_postgresql_holds_the_same_rows_as_sqlite(demo_engine: Engine, postgres_url: str) -> None:
-    assert _fingerprint(_load_demo(postgres_url)) == _fingerprint(demo_engine)
+def test_postgresql_holds_the_same_rows_as_sqlite(demo_fingerprint: str, postgres_url: str) -> None:
+    assert _fingerprint(_load_demo(postgres_url)) == demo_fingerprint
 
 
 def test_another_seed_gives_other_rows() -> None:

@@ -29,7 +29,6 @@ from lib.core import config
 from lib.core.db import make_engine
 from lib.core.i18n import set_language, t
 from lib.core.models import INCLUDE_RETIRED, AuditEntry, Boundary, Household, Meta, Town, Village
-from lib.core.schema import upgrade
 from lib.files.boundaries import read_boundaries
 from lib.files.imports import problem_text, template_bytes
 from lib.files.loads import load_kind, read_file
@@ -38,6 +37,7 @@ from lib.rules.permissions import COMMAND_LINE
 from lib.services import auth
 from lib.services.accounts import create_user_service
 from lib.services.loading import check_load, run_load
+from tests.db_fixtures import sample_county_url
 from tests.support.apptest import AppFactory
 
 SAMPLES = config.ROOT / "data" / "samples"
@@ -64,22 +64,10 @@ def _state(url: str) -> tuple[int, ...]:
 
 
 @pytest.fixture
-def county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A migrated SQLite file holding the sample divisions and households; DATABASE_URL points at it."""
-    url = f"sqlite:///{tmp_path / 'county.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    for kind, name in (("divisions", "divisions.csv"), ("households", "households.xlsx")):
-        with Session(engine) as session:
-            report = run_load(
-                session,
-                actor=COMMAND_LINE,
-                kind=kind,
-                upload=read_file((SAMPLES / name).read_bytes(), kind),
-                as_of=dt.date(2020, 6, 30),
-            )
-            assert report.committed, report.problems
-    engine.dispose()
+def county(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated SQLite file holding the sample divisions and households; DATABASE_URL points at it.
+    (A copy of tests/db_fixtures.py's sample county, loaded once per worker.)"""
+    url = sample_county_url(request, "sqlite")
     monkeypatch.setenv("DATABASE_URL", url)
     set_language("en")
     return url

@@ -131,11 +131,10 @@ def _set(name: str, cells: dict[tuple[int, str], Any]) -> bytes:
 
 
 @pytest.fixture
-def county(empty_engine: Engine) -> Engine:
-    """The sample county's divisions and households (as tests/test_county_load.py loads them)."""
-    assert _load(empty_engine, "divisions", _sample("divisions.csv")).committed
-    assert _load(empty_engine, "households", _sample("households.xlsx")).committed
-    return empty_engine
+def county(sample_county_engine: Engine) -> Engine:
+    """The sample county's divisions and households, as tests/test_county_load.py loads them
+    (tests/db_fixtures.py's `sample_county_engine`: loaded once per worker and copied for each test)."""
+    return sample_county_engine
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from lib.core import config
 from lib.core.db import make_engine
 from lib.core.i18n import set_language
 from lib.core.models import AuditEntry, Household, Town, Village
-from lib.core.schema import upgrade
 from lib.rules import permissions
 from lib.services import auth
 from lib.services.accounts import create_user_service
+from tests.db_fixtures import _nothing, copy_database
 from tests.support.apptest import AppFactory
 
 PAGE = "pages/load.py"
@@ -29,11 +29,12 @@ SAMPLES = config.ROOT / "data" / "samples"
 
 
 @pytest.fixture
-def url(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty, migrated database with one administrator (made on the command line)."""
+def url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty, migrated database (a copy of one migrated once per worker) with one administrator
+    (made on the command line)."""
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    sqlite_url = copy_database(request, "sqlite", "empty", _nothing)
     engine = make_engine(sqlite_url)
-    upgrade(engine)
     with Session(engine) as session:
         create_user_service(
             session,

@@ -200,11 +200,10 @@ def _problems(report: LoadReport) -> list[tuple[int | None, str | None, str]]:
 
 
 @pytest.fixture
-def county(empty_engine: Engine) -> Engine:
-    """The sample county loaded: divisions, then households."""
-    assert _load(empty_engine, "divisions", _sample("divisions.csv")).committed
-    assert _load(empty_engine, "households", _sample("households.xlsx")).committed
-    return empty_engine
+def county(sample_county_engine: Engine) -> Engine:
+    """The sample county loaded: divisions, then households (tests/db_fixtures.py's
+    `sample_county_engine`: loaded once per worker and copied for each test)."""
+    return sample_county_engine
 
 
 @pytest.fixture

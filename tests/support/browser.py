@@ -9,19 +9,22 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tests.support import Availability, free_port
@@ -91,16 +94,20 @@ def running_app(database_url: str, *, script: str | Path = "app.py", **env: str)
     server_env = {**os.environ, "DATABASE_URL": database_url, **env}
     log_dir = Path(tempfile.mkdtemp(prefix="streamlit-test-"))
     stdout_path, stderr_path = log_dir / "stdout.log", log_dir / "stderr.log"
-    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=server_env,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            start_new_session=True,
-        )
+    process: subprocess.Popen[bytes] | _ForkedServer
+    if _fork_servers:
+        process = _zygote().start(command[3:], server_env, stdout_path, stderr_path)
+    else:
+        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                command,
+                cwd=REPO_ROOT,
+                env=server_env,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+            )
     try:
         _wait_until_healthy(process, base_url, stdout_path, stderr_path)
         yield base_url
@@ -110,7 +117,7 @@ def running_app(database_url: str, *, script: str | Path = "app.py", **env: str)
 
 
 def _wait_until_healthy(
-    process: subprocess.Popen[bytes], base_url: str, stdout_path: Path, stderr_path: Path
+    process: subprocess.Popen[bytes] | _ForkedServer, base_url: str, stdout_path: Path, stderr_path: Path
 ) -> None:
     health_url = f"{base_url}/_stcore/health"
     # No proxy: an http_proxy in the environment must not swallow loopback requests.
@@ -135,7 +142,7 @@ def _wait_until_healthy(
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes] | _ForkedServer) -> None:
     """Terminate the server's process group, then kill it if it does not go within the timeout."""
     if process.poll() is None:
         _signal_group(process, signal.SIGTERM)
@@ -148,11 +155,106 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+def _signal_group(process: subprocess.Popen[bytes] | _ForkedServer, sig: signal.Signals) -> None:
     # start_new_session=True made the server the leader of its own group: this reaches only it
     # and anything it started.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
+
+
+# --- servers forked from a warm process (tests/support/app_zygote.py) ------------------------------
+
+_fork_servers = False
+_zygote_lock = threading.Lock()
+_zygote_process: _Zygote | None = None
+
+
+def fork_servers_from_a_warm_process(enabled: bool = True) -> None:
+    """Start `running_app`'s servers by forking tests/support/app_zygote.py, which has imported
+    Streamlit and the pages' libraries once, instead of `python -m streamlit run` (~5 s of imports
+    each, mostly on the first request). Each server still starts Streamlit's server and runtime
+    afresh. The test suite turns this on; benchmarks keep the real command."""
+    global _fork_servers
+    _fork_servers = enabled
+
+
+class _ForkedServer:
+    """The part of Popen's interface `running_app` uses, for a server the zygote forked (the zygote
+    reaps it, so its exit code is not known here)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | str | None = None
+
+    def poll(self) -> int | str | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = "unknown (forked by tests/support/app_zygote.py)"
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | str:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"app server {self.pid}", timeout or 0)
+            time.sleep(0.05)
+        return code
+
+
+class _Zygote:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.app_zygote"],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._read()  # {"ready": true}: the imports are done
+        atexit.register(self.close)
+
+    def start(self, args: list[str], env: dict[str, str], stdout: Path, stderr: Path) -> _ForkedServer:
+        request = {
+            "args": args,
+            "env": env,
+            "cwd": str(REPO_ROOT),
+            "stdout": str(stdout),
+            "stderr": str(stderr),
+        }
+        with self._lock:
+            assert self._process.stdin is not None
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            return _ForkedServer(int(self._read()["pid"]))
+
+    def _read(self) -> dict[str, Any]:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise AppServerError(f"tests/support/app_zygote.py exited (code {self._process.wait()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            try:
+                self._process.wait(APP_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+def _zygote() -> _Zygote:
+    global _zygote_process
+    with _zygote_lock:
+        if _zygote_process is None:
+            _zygote_process = _Zygote()
+        return _zygote_process
 
 
 def _output(stdout_path: Path, stderr_path: Path, lines: int = 40) -> str:
