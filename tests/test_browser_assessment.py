@@ -25,7 +25,12 @@ def test_a_leader_reads_a_towns_readiness(sqlite_url: str, offline_page: Page) -
         )
         ready = page.get_by_test_id("stMetric").filter(has_text="Towns ready")
         expect(ready.get_by_test_id("stMetricValue")).to_have_text("0 / 2", timeout=15_000)
-        expect(page.get_by_text("2 towns would fail the assessment; fix these first:")).to_be_visible()
+        expect(
+            page.get_by_text(
+                "2 towns fall short (an assessment rate beyond its threshold, "
+                "or far too few ledgers verified); fix these first:"
+            )
+        ).to_be_visible()
         jia = page.get_by_role("listitem").filter(has_text="Jia Town")
         expect(jia).to_contain_text("wrong-exit risk 33.3%, above 2.0%")
         yi = page.get_by_role("listitem").filter(has_text="Yi Town")

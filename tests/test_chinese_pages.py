@@ -41,7 +41,13 @@ def _english_only_labels() -> set[str]:
 def _strings(message: Any) -> Iterator[str]:
     """Every string field of a proto message, nested ones too."""
     for field, value in message.ListFields():
-        items = value if field.is_repeated else [value]
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            items = list(value.values())  # a map field: its values (strings or messages)
+            if items and isinstance(items[0], str):
+                yield from items
+                continue
+        else:
+            items = value if field.is_repeated else [value]
         if field.type == field.TYPE_MESSAGE:
             for item in items:
                 yield from _strings(item)

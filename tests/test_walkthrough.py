@@ -138,8 +138,11 @@ def test_the_overview_shows_the_counts_the_files_imply(open_app: AppFactory, loa
     tiles = _tiles(at)
     assert tiles["Villages"][0] == str(len(villages)) == "7"
     assert tiles["Poor households"][0] == str(len(households)) == "24"
-    assert tiles["Trained"][1] == f"{len(trained)} of {len(serving)} first secretaries"
-    assert tiles["With a plan"][1] == f"{len(planned)} of {len(labour)} households with labour"
+    # each share tile's counts, then its target (TRAINING_TARGET and PLAN_COVERAGE_TARGET's defaults)
+    assert tiles["Trained"][1] == f"{len(trained)} of {len(serving)} first secretaries · target 90.0%"
+    assert (
+        tiles["With a plan"][1] == f"{len(planned)} of {len(labour)} households with labour · target 100.0%"
+    )
     assert not any("not fully loaded" in m.value for m in at.markdown)  # the setup notice is gone
 
 
@@ -151,7 +154,7 @@ def test_the_training_page_counts_the_rosters(open_app: AppFactory, loaded: str)
     at = open_app(loaded, "pages/training.py", lang="en")
     assert not at.exception
     coverage = _tiles(at)["Coverage"]
-    assert coverage[1].endswith(f"of {len(serving)} serving first secretaries"), coverage
+    assert coverage[1].endswith(f"of {len(serving)} serving first secretaries · target 90.0%"), coverage
 
 
 def test_the_industry_and_assessment_pages_read_the_loaded_county(open_app: AppFactory, loaded: str) -> None:
