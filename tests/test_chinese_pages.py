@@ -126,3 +126,23 @@ def test_a_page_in_chinese_shows_no_english_label_or_month(
     for spec in _chart_specs(at):
         for y in _y_axes(spec):
             assert (y.get("axis") or {}).get("titleAngle") == 0, f"a sideways axis title: {y['title']}"
+
+
+def test_the_upload_box_speaks_chinese_and_states_the_real_limit() -> None:
+    """Streamlit writes the drop zone's button and limit line in English only; CSS writes them in
+    Chinese, as characters (CSS reads JSON's \\uXXXX escapes as the letter u and four digits)."""
+    import tomllib
+
+    from lib.core.i18n import set_language
+    from lib.ui import widgets
+
+    with (config.ROOT / ".streamlit" / "config.toml").open("rb") as handle:
+        assert tomllib.load(handle)["server"]["maxUploadSize"] == 5
+    set_language("zh")
+    try:
+        css = widgets._uploader_style("load_upload_households_0", ["xlsx", "csv"])
+    finally:
+        set_language("zh")
+    assert 'content: "每个文件最大 5 MB · XLSX、CSV"' in css
+    assert 'content: "选择文件"' in css
+    assert ".st-key-load_upload_households_0 " in css

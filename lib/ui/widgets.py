@@ -281,10 +281,10 @@ def _uploader_style(key: str, types: list[str]) -> str:
         "<style>"
         f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span {{font-size: 0}}"
         f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after "
-        f"{{content: {json.dumps(limit)}; font-size: 0.875rem}}"
+        f"{{content: {json.dumps(limit, ensure_ascii=False)}; font-size: 0.875rem}}"
         f"{scope} button [data-testid='stMarkdownContainer'] p {{font-size: 0}}"
         f"{scope} button [data-testid='stMarkdownContainer'] p::after "
-        f"{{content: {json.dumps(button)}; font-size: 0.875rem}}"
+        f"{{content: {json.dumps(button, ensure_ascii=False)}; font-size: 0.875rem}}"
         "</style>"
     )
 
