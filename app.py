@@ -6,7 +6,7 @@ import streamlit as st
 from lib.core.domain import PlanStage
 from lib.core.i18n import t
 from lib.present import charts, overview_view, status, training_view
-from lib.present.common import localized_column, parse_as_of
+from lib.present.common import localized_column
 from lib.queries import overview, snapshots, training, villages
 from lib.queries.setup import setup_status
 from lib.rules import targets
@@ -36,7 +36,7 @@ figures = cache.derived(
 )
 if kept := cache.query(snapshots.snapshot_dates):
     with compare_column:
-        default = overview_view.default_comparison(kept, parse_as_of(widgets.as_of()))
+        default = overview_view.default_comparison(kept, meeting.as_of_date())
         since = widgets.compare_picker(kept, default=default, key="overview_since")
     before = cache.query(snapshots.figures_on, day=since, town_codes=filters.town_codes) if since else None
     series = cache.query(snapshots.series, town_codes=filters.town_codes)
@@ -149,7 +149,7 @@ def due_villages() -> pd.DataFrame:
     measures = cache.query(
         villages.village_measures, town_codes=filters.town_codes, village_codes=filters.village_codes or None
     )
-    as_of_year = parse_as_of(widgets.as_of()).year
+    as_of_year = meeting.as_of_date().year
     return overview_view.due_table(villages.due_villages(measures, as_of_year=as_of_year), lang=filters.lang)
 
 

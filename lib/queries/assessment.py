@@ -60,6 +60,7 @@ from lib.queries.common import (
     AnySelect,
     count_if,
     frames_in_chunks,
+    latest_visits,
     months_before,
     poverty_line_sql,
     town_filter,
@@ -111,22 +112,9 @@ def _latest_visit(
     as_of: dt.date, household_ids: HouseholdIds = None, *, answered_only: bool = False
 ) -> Subquery:
     """Each household's latest visit up to as_of (of those that asked about satisfaction, if so)."""
-    ranked = select(
-        VerificationVisit.household_id.label("household_id"),
-        VerificationVisit.visited_on.label("visited_on"),
-        VerificationVisit.ledger_verified.label("ledger_verified"),
-        VerificationVisit.satisfied.label("satisfied"),
-        func.row_number()
-        .over(
-            partition_by=VerificationVisit.household_id,
-            order_by=(VerificationVisit.visited_on.desc(), VerificationVisit.id.desc()),
-        )
-        .label("position"),
-    ).where(VerificationVisit.visited_on <= as_of, _only(VerificationVisit.household_id, household_ids))
-    if answered_only:
-        ranked = ranked.where(VerificationVisit.satisfied.is_not(None))
-    inner = ranked.subquery()
-    return select(inner).where(inner.c.position == 1).subquery()
+    return latest_visits(
+        as_of, _only(VerificationVisit.household_id, household_ids), answered_only=answered_only
+    )
 
 
 def _visit_totals(as_of: dt.date, household_ids: HouseholdIds = None) -> Subquery:

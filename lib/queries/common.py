@@ -8,11 +8,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, case, func, select, text
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lib.core.domain import POVERTY_LINE_BY_YEAR, SEARCH_MAX, PlanStage, poverty_line
-from lib.core.models import Meta, Town
+from lib.core.models import Meta, Town, VerificationVisit
 
 AnySelect = Select[*tuple[Any, ...]]
 GroupKey = ColumnElement[int] | InstrumentedAttribute[int]  # what per-town/-village counts group by
@@ -35,6 +35,31 @@ def months_before(day: dt.date, months: int) -> dt.date:
     year, month = divmod(index, 12)
     month += 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_visits(
+    as_of: dt.date, only: ColumnElement[bool] | None = None, *, answered_only: bool = False
+) -> Subquery:
+    """Each household's latest visit up to `as_of` (of those that asked about satisfaction, if
+    so): household_id, visited_on, ledger_verified, satisfied. `only` narrows the visits read."""
+    ranked = select(
+        VerificationVisit.household_id.label("household_id"),
+        VerificationVisit.visited_on.label("visited_on"),
+        VerificationVisit.ledger_verified.label("ledger_verified"),
+        VerificationVisit.satisfied.label("satisfied"),
+        func.row_number()
+        .over(
+            partition_by=VerificationVisit.household_id,
+            order_by=(VerificationVisit.visited_on.desc(), VerificationVisit.id.desc()),
+        )
+        .label("position"),
+    ).where(VerificationVisit.visited_on <= as_of)
+    if only is not None:
+        ranked = ranked.where(only)
+    if answered_only:
+        ranked = ranked.where(VerificationVisit.satisfied.is_not(None))
+    inner = ranked.subquery()
+    return select(inner).where(inner.c.position == 1).subquery()
 
 
 def bounded_search(text: str | None) -> str | None:

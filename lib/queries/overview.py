@@ -28,7 +28,15 @@ from lib.core.models import (
     VillageHouseholdCounts,
 )
 from lib.queries import rollups
-from lib.queries.common import AnySelect, GroupKey, count_if, result_frame, stage_rank, town_filter
+from lib.queries.common import (
+    AnySelect,
+    GroupKey,
+    count_if,
+    latest_visits,
+    result_frame,
+    stage_rank,
+    town_filter,
+)
 
 COUNT_COLUMNS = [
     "villages",
@@ -88,25 +96,10 @@ def verified_household_ids(
     """The households whose ledger counts as verified in `verified` (see VerifiedWindow): their
     latest visit up to its date verified the ledger and was on or after its start. `only` narrows
     the visits read (a condition on VerificationVisit)."""
-    ranked = select(
-        VerificationVisit.household_id.label("household_id"),
-        VerificationVisit.visited_on.label("visited_on"),
-        VerificationVisit.ledger_verified.label("ledger_verified"),
-        func.row_number()
-        .over(
-            partition_by=VerificationVisit.household_id,
-            order_by=(VerificationVisit.visited_on.desc(), VerificationVisit.id.desc()),
-        )
-        .label("position"),
-    ).where(VerificationVisit.visited_on <= verified.as_of)
-    if only is not None:
-        ranked = ranked.where(only)
-    visits = ranked.subquery()
+    latest = latest_visits(verified.as_of, only)
     return (
-        select(visits.c.household_id)
-        .where(
-            visits.c.position == 1, visits.c.ledger_verified.is_(True), visits.c.visited_on >= verified.since
-        )
+        select(latest.c.household_id)
+        .where(latest.c.ledger_verified.is_(True), latest.c.visited_on >= verified.since)
         .subquery()
     )
 

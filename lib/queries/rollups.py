@@ -38,6 +38,11 @@ class VerifiedWindow:
     def key(self) -> str:
         return f"{self.since.isoformat()}/{self.as_of.isoformat()}"
 
+    @classmethod
+    def from_key(cls, key: str) -> VerifiedWindow:
+        since, as_of = key.split("/")
+        return cls(since=dt.date.fromisoformat(since), as_of=dt.date.fromisoformat(as_of))
+
 
 def data_as_of(session: Session) -> dt.date:
     """The data's "as of" date (app_meta), today when the data does not say."""

@@ -161,8 +161,7 @@ def refresh(session: Session, household_ids: Sequence[int], village_ids: Sequenc
     stored_window = session.scalar(select(Meta.value).where(Meta.key == ROLLUP_VERIFIED_KEY))
     window = verified_window(session)
     if stored_window and stored_window != window.key:  # the rows stay as they were counted
-        since, day = stored_window.split("/")
-        window = VerifiedWindow(since=dt.date.fromisoformat(since), as_of=dt.date.fromisoformat(day))
+        window = VerifiedWindow.from_key(stored_window)
     _store_village_rollups(session, sorted(villages), window)
     stored_as_of = session.scalar(select(Meta.value).where(Meta.key == ROLLUP_AS_OF_KEY))
     if stored_as_of and ids:

@@ -31,7 +31,8 @@ def take_snapshot(session: Session, *, taken_on: dt.date, reason: str) -> int:
     the same day writes nothing, so it does not make every reader's cached pages refresh)."""
     if reason not in REASONS:
         raise ValueError(f"unknown snapshot reason {reason!r}")
-    begin_write(session)
+    # Read before taking the write lock (a deck's snapshot usually finds the day's figures kept
+    # already, and then never locks anyone out); the figures are one read's, a consistent moment.
     try:
         progress = overview.town_progress(session)
         town_ids = {code: town_id for code, town_id in session.execute(select(Town.code, Town.id))}
@@ -52,11 +53,12 @@ def take_snapshot(session: Session, *, taken_on: dt.date, reason: str) -> int:
                 FigureSnapshot.town_id, FigureSnapshot.measure, FigureSnapshot.part, FigureSnapshot.whole
             ).where(FigureSnapshot.taken_on == taken_on)
         ).all()
-        if {tuple(row) for row in kept} == {
-            (r["town_id"], r["measure"], r["part"], r["whole"]) for r in rows
-        }:
-            session.rollback()
-            return 0
+    finally:
+        session.rollback()
+    if {tuple(row) for row in kept} == {(r["town_id"], r["measure"], r["part"], r["whole"]) for r in rows}:
+        return 0
+    begin_write(session)
+    try:
         session.execute(delete(FigureSnapshot).where(FigureSnapshot.taken_on == taken_on))
         insert_many(session, FigureSnapshot, rows)
         record_audit(
