@@ -6,14 +6,24 @@ import streamlit as st
 from lib.core.domain import PlanStage
 from lib.core.i18n import t
 from lib.present import charts, overview_view, status, training_view
-from lib.present.common import localized_column
 from lib.queries import overview, snapshots, training, villages
 from lib.queries.setup import setup_status
 from lib.rules import targets
-from lib.ui import cache, downloads, load_forms, meeting, shell, widgets
+from lib.ui import cache, downloads, drill, load_forms, meeting, reader, shell, widgets
 
 filters = shell.open_page("")
-widgets.page_header(t("overview.title"), filters)
+town = filters.town_codes[0] if len(filters.town_codes) == 1 else None  # one town's overview
+widgets.page_header(
+    t("overview.town_title", town=reader.town_names([town])[0]) if town else t("overview.title"), filters
+)
+if town:
+    st.button(
+        t("overview.whole_county"),
+        key="overview_whole_county",
+        icon=":material/arrow_back:",
+        on_click=reader.drill_to_town,
+        args=(None,),
+    )
 deck_column, compare_column = st.columns([3, 1], vertical_alignment="bottom")
 with deck_column:
     meeting.deck_buttons(filters, key="overview")
@@ -67,7 +77,7 @@ with left:
     widgets.tile(figures["stable"].tile())
 
 with right:
-    st.subheader(t("overview.ranking_title"))
+    st.subheader(t("overview.village_ranking_title" if town else "overview.ranking_title"))
     by_column, order_column = st.columns([3, 2], vertical_alignment="bottom")
     measure = by_column.selectbox(
         t("overview.rank_by"),
@@ -78,67 +88,69 @@ with right:
     with order_column:
         worst_first = widgets.order_control(key="overview_order")
 
-    def ranking() -> tuple[object, pd.DataFrame]:
-        """The ranking chart and the town table (the measure ranked by first, drawn as a bar; the
-        others follow as plain percentages)."""
-        ranked = overview.rank_towns(progress, by=measure, worst_first=worst_first)
-        town_labels = localized_column(ranked, "name")
-        rule = rules.get(measure)
-        bars = status.judge_values(
-            pd.DataFrame({"town": town_labels, "value": ranked[measure]}).dropna(), rule
-        )
-        chart = charts.ranking_bars(
-            bars,
-            value_title=measure_labels[measure],
-            town_title=t("col.town"),
-            target=rule.target if rule else None,
-            colours=status.legend(),
+    def ranking() -> overview_view.Ranking:
+        """The towns (or the town's villages) ranked by the measure, as clickable bars and a table."""
+        places = cache.query(villages.village_progress, town_codes=filters.town_codes) if town else progress
+        level: overview_view.RankLevel = "village" if town else "town"
+        return overview_view.ranking(
+            overview.rank_towns(places, by=measure, worst_first=worst_first, code=f"{level}_code"),
+            level=level,
+            measure=measure,
+            measure_label=measure_labels[measure],
+            shares=["progress", *overview.SHARE_COLUMNS],
             worst_first=worst_first,
+            rules=rules,
+            lang=filters.lang,
         )
-        table = pd.DataFrame(
-            {
-                "rank": ranked["rank"],
-                "town": town_labels,
-                "map": [f"/map?town={code}&lang={filters.lang}" for code in ranked["town_code"]],
-                **{column: ranked[column] * 100 for column in share_columns},
-                "villages": ranked["villages"],
-                "households": ranked["households"],
-            }
-        )
-        return chart, table
 
-    share_columns = [measure, *(c for c in ["progress", *overview.SHARE_COLUMNS] if c != measure)]
-    ranking_chart, table = cache.derived(
+    ranked = cache.derived(
         "overview.ranking", ranking, towns=filters.town_codes, measure=measure, worst_first=worst_first
     )
+    pick = drill.open_village if town else reader.drill_to_town
     widgets.chart_with_downloads(
-        ranking_chart,
-        title=t("overview.ranking_title"),
-        key="chart_overview_ranking_title",
+        ranked.chart, title=t("overview.ranking_title"), key="chart_overview_ranking_title", on_pick=pick
     )
     if measure in rules:
         st.caption(status.caption(rules[measure]))
+    drill.follow(filters)
 
 town_config = {
     "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
-    "town": st.column_config.TextColumn(t("col.town")),
+    "place": st.column_config.TextColumn(t("col.village" if town else "col.town")),
     measure: st.column_config.ProgressColumn(
         t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
     ),
     **{
         column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
-        for column in share_columns[1:]
+        for column in ranked.share_columns[1:]
     },
     "villages": st.column_config.NumberColumn(t("col.villages")),
     "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
-    "map": st.column_config.LinkColumn(t("col.map"), display_text=t("overview.open_map")),
+    "link": st.column_config.LinkColumn(
+        t("col.village_page" if town else "col.map"),
+        display_text=t("overview.open_village" if town else "overview.open_map"),
+    ),
 }
-st.dataframe(
-    table, hide_index=True, width="stretch", height=38 + 35 * min(len(table), 40), column_config=town_config
+drill.table(
+    ranked.table,
+    ranked.codes,
+    key="overview_places",
+    on_pick=pick,
+    width="stretch",
+    height=38 + 35 * min(len(ranked.table), 40),
+    column_config=town_config,
 )
-st.caption(t("overview.ranking_caption"))
+st.caption(
+    t("overview.village_ranking_caption")
+    if town
+    else f"{t('overview.drill_hint')} {t('overview.ranking_caption')}"
+)
 downloads.excel_download(
-    "data.download", table, file_name="towns.xlsx", key="dl_towns", column_config=town_config
+    "data.download",
+    ranked.table,
+    file_name="villages.xlsx" if town else "towns.xlsx",
+    key="dl_towns",
+    column_config=town_config,
 )
 
 st.subheader(t("overview.due_title"))

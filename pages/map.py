@@ -97,9 +97,15 @@ def map_and_card() -> None:
     reader.choose_language()  # a fragment rerun skips app.py, so restore this user's language
     left, right = st.columns([3, 1.25], gap="medium")
     with left:
+        key = map_card.map_key(filters.town_codes)
         event = st.pydeck_chart(
-            model.deck, on_select="rerun", selection_mode="single-object", key="village_map", height=640
+            model.deck,
+            on_select=lambda: map_card.drill_to_picked_town(key),
+            selection_mode="single-object",
+            key=key,
+            height=640,
         )
+    map_card.follow_town_pick()
     clicked = map_card.selected_object(event, "villages", "village_code")
     if clicked and clicked != st.session_state.get("map_clicked"):
         st.session_state["map_clicked"] = clicked

@@ -49,7 +49,7 @@ def test_overview_in_english_from_the_query_param(app: AppFactory, hand_sqlite_u
     assert metrics["Verified"] == "33.3%"
     assert metrics["With a plan"] == "62.5%"
     towns = at.dataframe[0].value
-    assert list(towns["town"]) == ["Yi Town", "Jia Town", "Bing Township"]
+    assert list(towns["place"]) == ["Yi Town", "Jia Town", "Bing Township"]
 
 
 def test_town_filter_from_the_query_param(app: AppFactory, hand_sqlite_url: str) -> None:
@@ -58,6 +58,45 @@ def test_town_filter_from_the_query_param(app: AppFactory, hand_sqlite_url: str)
     assert at.sidebar.multiselect[0].value == [TOWN_B]
     assert _metrics(at)["Poor households"] == "3"
     assert "Yi Town" in at.caption[0].value
+
+
+def test_one_towns_overview_ranks_its_villages(app: AppFactory, hand_sqlite_url: str) -> None:
+    """Yi Town by hand: B1 has h7 and h8, both exited, one of its two households with labour with a
+    plan, h7 verified, c5 serving and trained: (1 + 0.5 + 0.5 + 1) / 4 = 0.75; B2 has h9, poor, its
+    plan covering its labour, not verified, c4 trained: (0 + 1 + 0 + 1) / 4 = 0.5."""
+    at = app(hand_sqlite_url, lang="en", town=TOWN_B)
+    assert not at.exception
+    assert at.title[0].value == "Yi Town overview"
+    assert [h.value for h in at.subheader if "ranked" in h.value] == ["Villages ranked by progress"]
+    villages = at.dataframe[0].value
+    assert list(villages["place"]) == ["B1 Village", "B2 Village"]
+    assert list(villages["progress"]) == pytest.approx([75.0, 50.0])
+    assert list(villages["exited_share"]) == pytest.approx([100.0, 0.0])
+    assert list(villages["link"]) == [
+        "/village?code=349901101204&lang=en",
+        "/village?code=349901101205&lang=en",
+    ]
+    assert "villages" not in villages.columns  # a village has no villages
+
+    at.button(key="overview_whole_county").click().run()  # back to the county
+    assert at.title[0].value == "County overview"
+    assert at.sidebar.multiselect[0].value == []
+    assert list(at.dataframe[0].value["place"])[:2] == ["Yi Town", "Jia Town"]
+
+
+def test_the_link_wins_when_it_changed_under_the_page(app: AppFactory, hand_sqlite_url: str) -> None:
+    """The browser's Back reruns the page with the earlier link: its towns replace the session's."""
+    at = app(hand_sqlite_url, lang="en")
+    at.sidebar.multiselect[0].select(TOWN_B).run()
+    assert at.title[0].value == "Yi Town overview"
+    assert _param(at, "town") == [TOWN_B]
+    del at.query_params["town"]  # Back: the link before the town was chosen
+    at.run()
+    assert at.title[0].value == "County overview"
+    assert at.sidebar.multiselect[0].value == []
+    at.query_params["town"] = TOWN_B  # Forward
+    at.run()
+    assert at.sidebar.multiselect[0].value == [TOWN_B]
 
 
 def test_switching_language_and_towns_updates_page_and_query_params(
@@ -75,9 +114,9 @@ def test_switching_language_and_towns_updates_page_and_query_params(
 def test_ranking_measure_reorders_the_table(app: AppFactory, hand_sqlite_url: str) -> None:
     at = app(hand_sqlite_url, lang="en")
     at.selectbox[0].set_value("training_share").run()
-    assert list(at.dataframe[0].value["town"])[:2] == ["Yi Town", "Jia Town"]
+    assert list(at.dataframe[0].value["place"])[:2] == ["Yi Town", "Jia Town"]
     at.selectbox[0].set_value("verified_share").run()
-    assert list(at.dataframe[0].value["town"])[:2] == ["Jia Town", "Yi Town"]
+    assert list(at.dataframe[0].value["place"])[:2] == ["Jia Town", "Yi Town"]
 
 
 def test_empty_database_shows_the_empty_state(app: AppFactory, empty_engine: Engine) -> None:
@@ -113,7 +152,7 @@ def test_overview_links_towns_to_the_map_and_lists_villages_still_to_exit(
 ) -> None:
     at = app(hand_sqlite_url, lang="en")
     towns = at.dataframe[0].value
-    assert list(towns["map"])[:2] == [f"/map?town={TOWN_B}&lang=en", "/map?town=349901100&lang=en"]
+    assert list(towns["link"])[:2] == [f"/map?town={TOWN_B}&lang=en", "/map?town=349901100&lang=en"]
     due = at.dataframe[1].value
     assert list(due["village"]) == ["A2 Village"]  # the one registered poor village not yet exited
     assert list(due["planned"]) == [2020]

@@ -81,6 +81,9 @@ def stage_bars(frame: pd.DataFrame, *, x_title: str, y_title: str) -> alt.Chart:
 BAR_COLOUR = "#2171b5"  # a measure without a target
 
 
+PICK = "pick"  # the point selection a clickable chart names: a click selects the mark's `code`
+
+
 def ranking_bars(
     frame: pd.DataFrame,
     *,
@@ -89,12 +92,14 @@ def ranking_bars(
     target: float | None = None,
     colours: Mapping[str, str] | None = None,
     worst_first: bool = False,
+    pick: str | None = None,
 ) -> alt.LayerChart:
     """Towns as bars of a share (0–1) with the value written on each, best (or worst) first.
 
     `frame` has town, value and, when the measure has a target, status: the status in words,
     coloured by `colours` (word → colour, in legend order) with a legend underneath, and the
-    target drawn as a dashed line.
+    target drawn as a dashed line. With `pick`, a click on a bar selects its row's `code` in the
+    point selection of that name (for drilling down).
     """
     judged = colours is not None and "status" in frame.columns
     # An explicit order: "-x" sorts nothing once the value labels' layers filter the rows.
@@ -110,7 +115,7 @@ def ranking_bars(
     if judged:
         assert colours is not None
         shown = [word for word in colours if word in set(frame["status"])]
-        bars = base.mark_bar().encode(
+        bars = base.mark_bar(cursor="pointer" if pick else "default").encode(
             color=alt.Color(
                 "status:N",
                 scale=alt.Scale(domain=shown, range=[colours[word] for word in shown]),
@@ -119,7 +124,11 @@ def ranking_bars(
             tooltip=[*tooltip, alt.Tooltip("status:N")],
         )
     else:
-        bars = base.mark_bar(color=BAR_COLOUR).encode(tooltip=tooltip)
+        bars = base.mark_bar(color=BAR_COLOUR, cursor="pointer" if pick else "default").encode(
+            tooltip=tooltip
+        )
+    if pick:
+        bars = bars.add_params(alt.selection_point(name=pick, fields=["code"], on="click"))
     # Values written past each bar's end in dark text: legible on every status colour (white on
     # the amber bars was not), and Vega fits the plot so the longest bar's label stays inside.
     values = base.mark_text(align="left", dx=4, color="#1f2933").encode(

@@ -10,13 +10,14 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+import altair as alt
 import pandas as pd
 
 from lib.core.figures import OverviewTotals
 from lib.core.i18n import format_count, format_date, format_share, t
-from lib.present import status
+from lib.present import charts, status
 from lib.present.common import Tile, localized_column
 from lib.rules import targets
 from lib.rules.targets import Target
@@ -218,3 +219,63 @@ def due_table(due: pd.DataFrame, *, lang: str) -> pd.DataFrame:
 def overdue_statuses(table: pd.DataFrame) -> list[str]:
     """Red for an overdue village's cell, nothing for the others."""
     return [targets.RED if text else "" for text in table["overdue"]]
+
+
+RankLevel = Literal["town", "village"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The Overview's ranking of towns (or, in one town's overview, of its villages)."""
+
+    chart: alt.LayerChart
+    table: pd.DataFrame  # rank, place, link, the shares in percent, villages (towns only), households
+    codes: list[str]  # each table row's town or village code
+    share_columns: list[str]  # the measure ranked by first
+
+
+def ranking(
+    ranked: pd.DataFrame,
+    *,
+    level: RankLevel,
+    measure: str,
+    measure_label: str,
+    shares: list[str],
+    worst_first: bool,
+    rules: Mapping[str, Target],
+    lang: str,
+) -> Ranking:
+    """Bars of `measure` per place, clickable (their `code`), coloured by its target when it has
+    one, and the table of the `shares`: `ranked` is `overview.rank_towns` of towns or villages."""
+    code = f"{level}_code"
+    names = localized_column(ranked, "name")
+    rule = rules.get(measure)
+    bars = status.judge_values(
+        pd.DataFrame({"town": names, "value": ranked[measure], "code": ranked[code]}).dropna(), rule
+    )
+    chart = charts.ranking_bars(
+        bars,
+        value_title=measure_label,
+        town_title=t(f"col.{level}"),
+        target=rule.target if rule else None,
+        colours=status.legend(),
+        worst_first=worst_first,
+        pick=charts.PICK,
+    )
+    share_columns = [measure, *(c for c in shares if c != measure)]
+    link = (
+        [f"/map?town={c}&lang={lang}" for c in ranked[code]]
+        if level == "town"
+        else [f"/village?code={c}&lang={lang}" for c in ranked[code]]
+    )
+    table = pd.DataFrame(
+        {
+            "rank": ranked["rank"],
+            "place": names,
+            "link": link,
+            **{column: ranked[column] * 100 for column in share_columns},
+            **({"villages": ranked["villages"]} if level == "town" else {}),
+            "households": ranked["households"],
+        }
+    )
+    return Ranking(chart, table, [str(c) for c in ranked[code]], share_columns)

@@ -313,11 +313,13 @@ def town_progress(session: Session, *, town_codes: Sequence[str] | None = None) 
         if column not in frame:
             frame[column] = 0
         frame[column] = frame[column].fillna(0).astype("int64")
-    _add_shares(frame)
+    add_shares(frame)
     return frame.drop(columns=["key"]).reset_index(drop=True)
 
 
-def _add_shares(frame: pd.DataFrame) -> None:
+def add_shares(frame: pd.DataFrame) -> None:
+    """Add the SHARE_COLUMNS, poverty incidence and progress to per-place counts, in place."""
+
     def ratio(part: str, whole: str) -> pd.Series:
         whole_values = frame[whole].where(frame[whole] > 0)
         return (frame[part] / whole_values).astype("float64")
@@ -328,7 +330,8 @@ def _add_shares(frame: pd.DataFrame) -> None:
     frame["verified_share"] = ratio("households_verified", "households")
     frame["training_share"] = ratio("secretaries_trained", "secretaries_serving")
     frame["poverty_incidence"] = ratio("people_poor", "population")
-    frame["poor_village_exit_share"] = ratio("poor_villages_exited", "poor_villages")
+    if "poor_villages" in frame:  # not for one village
+        frame["poor_village_exit_share"] = ratio("poor_villages_exited", "poor_villages")
     frame["progress"] = frame[PROGRESS_PARTS].mean(axis=1, skipna=True)
 
 
@@ -355,12 +358,14 @@ def has_any_town(session: Session) -> bool:
 RANKING_MEASURES = ["progress", *SHARE_COLUMNS]
 
 
-def rank_towns(progress: pd.DataFrame, *, by: str = "progress", worst_first: bool = False) -> pd.DataFrame:
-    """`town_progress` rows with `rank` 1…n on `by` (1 the best), best first or worst first
-    (towns without data last either way)."""
+def rank_towns(
+    progress: pd.DataFrame, *, by: str = "progress", worst_first: bool = False, code: str = "town_code"
+) -> pd.DataFrame:
+    """`town_progress` rows (or `village_progress` rows, with code="village_code") with `rank` 1…n
+    on `by` (1 the best), best first or worst first (places without data last either way)."""
     if by not in RANKING_MEASURES:
         raise ValueError(f"unknown ranking measure {by!r}")
-    ranked = progress.sort_values([by, "town_code"], ascending=[False, True], na_position="last")
+    ranked = progress.sort_values([by, code], ascending=[False, True], na_position="last")
     ranked = ranked.reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     if worst_first:

@@ -17,6 +17,7 @@ from lib.core.models import Cadre, Posting, Town, Village
 from lib.queries.common import AnySelect, result_frame, town_filter
 from lib.queries.overview import (
     COUNT_COLUMNS,
+    add_shares,
     household_counts_for,
     secretary_counts,
     village_counts,
@@ -133,6 +134,15 @@ def village_measures(
         for serving, trained in zip(frame["secretaries_serving"], frame["secretaries_trained"], strict=True)
     ]
     return frame.drop(columns=["key", "villages"], errors="ignore").reset_index(drop=True)
+
+
+def village_progress(session: Session, *, town_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per village, in the shape of `overview.town_progress` (counts, SHARE_COLUMNS and
+    progress; the village's code in village_code), for ranking a town's villages."""
+    frame = village_measures(session, town_codes=town_codes)
+    counts = frame[["village_code", "name_zh", "name_en", "town_code", *VILLAGE_COUNT_COLUMNS]].copy()
+    add_shares(counts)
+    return counts
 
 
 def _secretary_names(town_codes: Sequence[str] | None) -> AnySelect:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
 from typing import Any
@@ -11,7 +12,7 @@ import streamlit as st
 from lib.core.i18n import format_count, get_language, localized, t
 from lib.present.markup import escape_markdown, t_md
 from lib.queries import boundaries, common
-from lib.ui import cache
+from lib.ui import cache, reader
 
 VILLAGE_PAGE = "pages/village.py"
 MISSING_NAMES_SHOWN = 12  # towns named in the note on towns without an outline (a province may miss hundreds)
@@ -64,6 +65,34 @@ def selected_object(event: Any, layer: str, field: str) -> str | None:
     except AttributeError:
         return None
     return str(objects[0][field]) if objects and field in objects[0] else None
+
+
+_TOWN_PICKED = "map_town_picked"
+
+
+def map_key(town_codes: Sequence[str]) -> str:
+    """The map's widget key, one per selection of towns: a click picked on the county's map is not
+    still selected when Back returns to it, so the same town can be clicked again."""
+    return "village_map_" + hashlib.sha1(",".join(town_codes).encode()).hexdigest()[:10]
+
+
+def drill_to_picked_town(key: str) -> None:
+    """The map's callback: a town clicked on the town-shaded map narrows every panel to it."""
+    event: Any = st.session_state.get(key)
+    try:
+        towns = event["selection"]["objects"].get("towns") or []
+    except (KeyError, TypeError, AttributeError):
+        return
+    code = towns[0].get("properties", {}).get("code") if towns else None
+    if code:
+        reader.drill_to_town(str(code))
+        st.session_state[_TOWN_PICKED] = True
+
+
+def follow_town_pick() -> None:
+    """Rerun the whole page after a town was picked (the map's click reruns only its fragment)."""
+    if st.session_state.pop(_TOWN_PICKED, False):
+        st.rerun()
 
 
 def village_select(label: str, labels: dict[str, str], *, key: str, placeholder: str) -> str | None:

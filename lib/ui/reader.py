@@ -29,6 +29,9 @@ STATE_PRESENT = "present"  # presentation mode on (True) or off; the `present=1`
 STATE_THEME = "present_theme"  # the presentation theme, one of THEMES; the `theme` query parameter
 
 
+STATE_URL_PLACES = "url_places"  # the towns and villages last written to the link (see follow_link)
+
+
 THEMES = ("light", "dark")
 
 
@@ -56,6 +59,35 @@ def _init_state() -> None:
     if STATE_THEME not in st.session_state:
         theme = params.get("theme")
         st.session_state[STATE_THEME] = theme if theme in THEMES else THEMES[0]
+
+
+def _link_places() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    params = st.query_params
+    return tuple(dict.fromkeys(params.get_all("town"))), tuple(dict.fromkeys(params.get_all("village")))
+
+
+def follow_link() -> None:
+    """Take the towns and villages from the link when it changed under the page: the browser's Back
+    and Forward buttons rerun the page with an earlier link (Streamlit pushes a history entry each
+    time the query string changes), which must win over what this session last chose.
+
+    Call once per run, before the sidebar draws its filters.
+    """
+    _init_state()
+    linked = _link_places()
+    written = st.session_state.get(STATE_URL_PLACES)
+    if written is not None and linked != written:
+        st.session_state[STATE_TOWNS], st.session_state[STATE_VILLAGES] = list(linked[0]), list(linked[1])
+    st.session_state[STATE_URL_PLACES] = linked
+
+
+def drill_to_town(code: str | None) -> None:
+    """A callback: narrow every panel to the town `code` (None: back to the whole county).
+
+    The link follows on the next run, so the browser's Back returns to the view before.
+    """
+    st.session_state[STATE_TOWNS] = [code] if code else []
+    st.session_state[STATE_VILLAGES] = []
 
 
 def choose_language() -> str:
@@ -101,6 +133,7 @@ def sync_query_params(filters: Filters) -> None:
         params["lang"] = filters.lang
     _sync_list_param("town", filters.town_codes)
     _sync_list_param("village", filters.village_codes)
+    st.session_state[STATE_URL_PLACES] = _link_places()
     _sync_list_param("present", ["1"] if presenting() else [])
     _sync_list_param("theme", [presentation_theme()] if presenting() else [])
 

@@ -60,6 +60,7 @@ def open_page(name: str) -> reader.Filters:
     """
     page = BY_NAME[name]
     _keep_sidebar_state()
+    reader.follow_link()
     reader.choose_language()
     st.set_page_config(
         page_title=f"{label(page)} · {t('app.title')}",

@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import streamlit as st
@@ -233,15 +233,41 @@ def validated_once(chart: Any) -> Any:
     return chart
 
 
-def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None = "streamlit") -> None:
+def chart_with_downloads(
+    chart: Any,
+    *,
+    title: str,
+    key: str,
+    theme: str | None = "streamlit",
+    on_pick: Callable[[str], None] | None = None,
+) -> None:
     """An Altair chart on the page and, under it, two buttons downloading it as PNG and SVG.
 
     The pictures carry `title` (the page's subheader, which the chart itself omits) and the legend;
-    they are rendered with vl-convert (offline) only when a button is clicked.
+    they are rendered with vl-convert (offline) only when a button is clicked. With `on_pick`, a
+    click on a mark of the chart's `charts.PICK` selection calls it, as a callback, with the mark's code.
     """
     from lib.files import export
+    from lib.present.charts import PICK
 
-    st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
+    if on_pick is None:
+        st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
+    else:
+        chart_key = f"{key}_picks"
+
+        def picked() -> None:
+            chosen = st.session_state[chart_key]["selection"].get(PICK) or []
+            if chosen and chosen[0].get("code"):
+                on_pick(str(chosen[0]["code"]))
+
+        st.altair_chart(
+            validated_once(chart),
+            width="stretch",
+            theme="streamlit" if theme else None,
+            key=chart_key,
+            on_select=picked,
+            selection_mode=PICK,
+        )
     stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
     row = st.container(horizontal=True, gap="small")
     row.download_button(
