@@ -114,44 +114,7 @@ with right:
         st.caption(status.caption(rules[measure]))
     drill.follow(filters)
 
-town_config = {
-    "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
-    "place": st.column_config.TextColumn(t("col.village" if town else "col.town")),
-    measure: st.column_config.ProgressColumn(
-        t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
-    ),
-    **{
-        column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
-        for column in ranked.share_columns[1:]
-    },
-    "villages": st.column_config.NumberColumn(t("col.villages")),
-    "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
-    "link": st.column_config.LinkColumn(
-        t("col.village_page" if town else "col.map"),
-        display_text=t("overview.open_village" if town else "overview.open_map"),
-    ),
-}
-drill.table(
-    ranked.table,
-    ranked.codes,
-    key="overview_places",
-    on_pick=pick,
-    width="stretch",
-    height=38 + 35 * min(len(ranked.table), 40),
-    column_config=town_config,
-)
-st.caption(
-    t("overview.village_ranking_caption")
-    if town
-    else f"{t('overview.drill_hint')} {t('overview.ranking_caption')}"
-)
-downloads.excel_download(
-    "data.download",
-    ranked.table,
-    file_name="villages.xlsx" if town else "towns.xlsx",
-    key="dl_towns",
-    column_config=town_config,
-)
+drill.ranking_table(ranked, measure=measure, of_villages=bool(town), on_pick=pick)
 
 st.subheader(t("overview.due_title"))
 

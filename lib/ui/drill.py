@@ -9,7 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from lib.ui import reader
+from lib.core.i18n import t
+from lib.present.overview_view import Ranking
+from lib.ui import downloads, reader
 
 VILLAGE_PAGE = "pages/village.py"
 _PENDING_VILLAGE = "drill_village"
@@ -43,4 +45,49 @@ def table(
 
     st.dataframe(
         frame, key=picks_key, on_select=picked, selection_mode="single-row", hide_index=True, **options
+    )
+
+
+def ranking_table(
+    ranked: Ranking, *, measure: str, of_villages: bool, on_pick: Callable[[str], None]
+) -> None:
+    """The Overview's towns (or one town's villages) in rank order, every share, a link to the map
+    (or the village's page) and an Excel download; a row clicked calls `on_pick` with its code."""
+    config = {
+        "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
+        "place": st.column_config.TextColumn(t("col.village" if of_villages else "col.town")),
+        measure: st.column_config.ProgressColumn(
+            t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
+        ),
+        **{
+            column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
+            for column in ranked.share_columns[1:]
+        },
+        "villages": st.column_config.NumberColumn(t("col.villages")),
+        "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
+        "link": st.column_config.LinkColumn(
+            t("col.village_page" if of_villages else "col.map"),
+            display_text=t("overview.open_village" if of_villages else "overview.open_map"),
+        ),
+    }
+    table(
+        ranked.table,
+        ranked.codes,
+        key="overview_places",
+        on_pick=on_pick,
+        width="stretch",
+        height=38 + 35 * min(len(ranked.table), 40),
+        column_config=config,
+    )
+    st.caption(
+        t("overview.village_ranking_caption")
+        if of_villages
+        else f"{t('overview.drill_hint')} {t('overview.ranking_caption')}"
+    )
+    downloads.excel_download(
+        "data.download",
+        ranked.table,
+        file_name="villages.xlsx" if of_villages else "towns.xlsx",
+        key="dl_towns",
+        column_config=config,
     )
