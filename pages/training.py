@@ -11,7 +11,7 @@ from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.queries.setup import setup_status
 from lib.rules import targets, training_plan
-from lib.ui import cache, downloads, load_forms, shell, training_forms, widgets
+from lib.ui import cache, downloads, load_forms, reader, shell, training_forms, widgets
 
 filters = shell.open_page("training")
 widgets.page_header(t("training.title"), filters)
@@ -53,9 +53,11 @@ if coverage_tab.open:
                     colours=status.legend(),
                     value_title=t("training.axis.share"),
                     town_title=t("col.town"),
+                    pick=charts.PICK,
                 ),
                 title=t("training.by_town"),
                 key="chart_training_by_town",
+                on_pick=reader.drill_to_town,
             )
             st.caption(status.caption(rules[targets.TRAINING]))
         with right:

@@ -71,9 +71,11 @@ def tiles(
 
 
 def town_shares(by_town: pd.DataFrame) -> pd.DataFrame:
-    """Chart frame: town, value (share trained), only towns with serving secretaries."""
+    """Chart frame: town, value (share trained) and code, only towns with serving secretaries."""
     shown = by_town[by_town["serving"] > 0]
-    return pd.DataFrame({"town": localized_column(shown, "name"), "value": shown["share"]})
+    return pd.DataFrame(
+        {"town": localized_column(shown, "name"), "value": shown["share"], "code": shown["town_code"]}
+    )
 
 
 def trend(frame: pd.DataFrame) -> pd.DataFrame:
