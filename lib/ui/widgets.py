@@ -17,7 +17,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from lib.core.i18n import format_date, get_language, t
-from lib.present import status
+from lib.present import charts, status
 from lib.present.common import Tile
 from lib.present.markup import escape_markdown
 from lib.queries import common
@@ -241,6 +241,10 @@ def chart_with_downloads(chart: Any, *, title: str, key: str, theme: str | None 
     """
     from lib.files import export
 
+    if reader.presenting():  # large lettering, and no downloads on the projector
+        shown = validated_once(charts.for_projector(chart))
+        st.altair_chart(shown, width="stretch", theme="streamlit" if theme else None)
+        return
     st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
     stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
     row = st.container(horizontal=True, gap="small")
