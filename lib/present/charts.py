@@ -30,8 +30,7 @@ def for_projector(chart: Any, *, text_px: int = PROJECTOR_TEXT_PX) -> Any:
     Marks that set their own smaller font size (a grid's cell values) are raised to `text_px`.
     The chart must not be configured yet (a configured chart cannot be configured again in parts).
     """
-    big = chart.copy(deep=True)
-    _raise_text_marks(big, text_px)
+    big = raised_text(chart, text_px)
     # One band (a bar and its label) per 1.6 lines of text: room between labels, and no more
     # height than that on a 720 px screen.
     height = getattr(big, "height", alt.Undefined)
@@ -45,6 +44,14 @@ def for_projector(chart: Any, *, text_px: int = PROJECTOR_TEXT_PX) -> Any:
         .configure_title(fontSize=text_px + 4)
         .configure_text(fontSize=text_px)
     )
+
+
+def raised_text(chart: Any, text_px: int) -> Any:
+    """A copy of `chart` whose text marks that set a font size smaller than `text_px` use `text_px`
+    (text marks without a size follow the chart's configuration)."""
+    copy = chart.copy(deep=True)
+    _raise_text_marks(copy, text_px)
+    return copy
 
 
 def _raise_text_marks(chart: Any, text_px: int) -> None:
