@@ -188,7 +188,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
             st.html(listing)
     else:
         long_facts = sum(len(line) for line in slide.bullets) > LONG_FACTS
-        picture, facts = st.columns([1, 1] if long_facts else [3, 2], gap="large")
+        picture, facts = st.columns([4, 3] if long_facts else [3, 2], gap="large")
         with picture, st.container(key="slide_picture"):
             st.image(_png(slide.spec), caption=escape_markdown(slide.note) if slide.note else None)
         if listing:

@@ -93,7 +93,7 @@ _SIDEWAYS_TABLES = """
 () => {
   const found = [];
   for (const frame of document.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"]')) {
-    if (!frame.getClientRects().length) continue;
+    if (!frame.getClientRects().length || frame.getBoundingClientRect().top >= innerHeight) continue;
     for (const el of [frame, ...frame.querySelectorAll('*')]) {
       const s = getComputedStyle(el);
       if (!['auto', 'scroll'].includes(s.overflowX)) continue;
@@ -159,7 +159,7 @@ def text_overlaps(page: Page, *, slack: float = 2.0) -> list[str]:
 
 
 def sideways_tables(page: Page) -> list[str]:
-    """Visible tables (st.dataframe, st.table) whose columns do not all fit their width."""
+    """Tables (st.dataframe, st.table) on the first screen whose columns do not all fit their width."""
     return cast(list[str], page.evaluate(_SIDEWAYS_TABLES))
 
 
@@ -221,3 +221,64 @@ def scroll_height(page: Page) -> int:
         .map((e) => e.scrollHeight))
     """
     return int(page.evaluate(script))
+
+
+# --- walking presentation mode -------------------------------------------------------------------
+
+READY = ", ".join(
+    [
+        "[data-testid='stMetric']",
+        "[data-testid='slide-position']",
+        "[data-testid='stAlert']",
+        "[data-testid='stDeckGlJsonChart'] canvas",
+    ]
+)
+
+# Settled: the script has finished (no stale elements, no spinner), the pictures have loaded and
+# every chart has drawn its SVG.
+_SETTLED = """
+() => !document.querySelector('[data-stale="true"], [data-testid="stSpinner"]')
+  && Array.from(document.images).every((img) => img.complete)
+  && Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+    .every((chart) => chart.querySelector('svg'))
+"""
+
+
+def settle(page: Page, *, timeout_ms: int = 60_000) -> None:
+    """Wait until the page has finished drawing (see _SETTLED), then a moment for the layout."""
+    page.wait_for_selector(READY, timeout=timeout_ms)
+    page.wait_for_function(_SETTLED, timeout=timeout_ms)
+    page.wait_for_timeout(300)
+
+
+def presented_url(base_url: str, name: str, *, lang: str, theme: str) -> str:
+    return f"{base_url}/{name}?lang={lang}&present=1&theme={theme}"
+
+
+def slide_position(page: Page) -> tuple[int, int]:
+    """(n, total) from the slideshow's "Slide n of total" / "第 n / total 页"."""
+    text = page.get_by_test_id("slide-position").inner_text()
+    numbers = [int(part) for part in text.replace("/", " ").split() if part.isdigit()]
+    return numbers[0], numbers[-1]
+
+
+def next_slide(page: Page) -> None:
+    """Press → and wait for the next slide to be drawn."""
+    before = page.get_by_test_id("slide-position").inner_text()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(old) => document.querySelector('[data-testid=\"slide-position\"]')?.innerText !== old", arg=before
+    )
+    settle(page)
+
+
+_PICTURE_SCALE = """
+() => Array.from(document.querySelectorAll('[data-testid="stImage"] img'))
+  .filter((img) => img.getClientRects().length && img.naturalHeight)
+  .map((img) => img.getBoundingClientRect().height / img.naturalHeight)
+"""
+
+
+def picture_scales(page: Page) -> list[float]:
+    """For each picture shown: screen pixels per pixel of the PNG."""
+    return cast(list[float], page.evaluate(_PICTURE_SCALE))
