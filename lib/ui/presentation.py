@@ -118,6 +118,7 @@ html {{ font-size: {BODY_PX}px; }}
 }}
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) {{ flex-wrap: wrap; row-gap: 0; }}
 [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {{ font-size: {TILE_DETAIL_PX}px !important; }}
+.stApp [data-testid="stMetricDelta"] p {{ color: inherit !important; }}
 [data-testid="stMetricDeltaDescription"], [data-testid="stMetricDeltaDescription"] * {{
   font-size: {TILE_DETAIL_PX}px !important; color: {c["muted"]} !important;
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
