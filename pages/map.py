@@ -76,7 +76,9 @@ model = cache.memo(
         towns=towns_geo,
         county=county_geo,
         town_names=town_names,
-        view=maps.fit_view(maps.map_bbox(towns_geo, filters.town_codes, frame)),
+        view=maps.fit_view(
+            maps.map_bbox(towns_geo, filters.town_codes, frame), height_px=map_card.fit_height()
+        ),
         tiles_style_url=config.tiles_url(),
         labelled_towns=filters.town_codes or None,
     ),
@@ -87,6 +89,7 @@ model = cache.memo(
     size_by_households=size_by_households,
     readiness=readiness_key,
     tiles=config.tiles_url(),
+    height=map_card.map_height(),
 )
 units, classes, points, legend_rows = model.units, model.classes, model.points, model.legend_rows
 
@@ -103,7 +106,7 @@ def map_and_card() -> None:
             on_select=lambda: map_card.drill_to_picked_town(key),
             selection_mode="single-object",
             key=key,
-            height=640,
+            height=map_card.map_height(),
         )
     map_card.follow_town_pick()
     clicked = map_card.selected_object(event, "villages", "village_code")

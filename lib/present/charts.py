@@ -20,6 +20,50 @@ from lib.core.i18n import get_language
 
 STAGE_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 
+PROJECTOR_TEXT_PX = 16  # the least size of a chart's text on the meeting-room projector
+
+
+def for_projector(chart: Any, *, text_px: int = PROJECTOR_TEXT_PX) -> Any:
+    """A copy of `chart` lettered for the projector (presentation mode): axis labels, legends and
+    the values written on bars at least `text_px` pixels, titles larger.
+
+    Marks that set their own smaller font size (a grid's cell values) are raised to `text_px`.
+    The chart must not be configured yet (a configured chart cannot be configured again in parts).
+    """
+    big = raised_text(chart, text_px)
+    # One band (a bar and its label) per 1.6 lines of text: room between labels, and no more
+    # height than that on a 720 px screen.
+    height = getattr(big, "height", alt.Undefined)
+    if isinstance(height, alt.Step):
+        height.step = round(text_px * 1.6)
+    title_px = text_px + 2
+    return (
+        big.configure_axis(labelFontSize=text_px, titleFontSize=title_px)
+        .configure_legend(labelFontSize=text_px, titleFontSize=title_px, symbolSize=180, labelLimit=320)
+        .configure_header(labelFontSize=text_px, titleFontSize=title_px)
+        .configure_title(fontSize=text_px + 4)
+        .configure_text(fontSize=text_px)
+    )
+
+
+def raised_text(chart: Any, text_px: int) -> Any:
+    """A copy of `chart` whose text marks that set a font size smaller than `text_px` use `text_px`
+    (text marks without a size follow the chart's configuration)."""
+    copy = chart.copy(deep=True)
+    _raise_text_marks(copy, text_px)
+    return copy
+
+
+def _raise_text_marks(chart: Any, text_px: int) -> None:
+    for layer in getattr(chart, "layer", None) or []:
+        if layer is not alt.Undefined:
+            _raise_text_marks(layer, text_px)
+    mark = getattr(chart, "mark", alt.Undefined)
+    if isinstance(mark, alt.MarkDef) and mark.type == "text":
+        size = mark.fontSize
+        if isinstance(size, int | float) and size < text_px:
+            mark.fontSize = text_px
+
 
 # Vega-Lite writes months in English ("March", "Mon 07") unless told a format: dates in the
 # reader's language, a month on an axis, a day in a tooltip.

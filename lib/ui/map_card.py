@@ -15,7 +15,20 @@ from lib.queries import boundaries, common
 from lib.ui import cache, reader
 
 VILLAGE_PAGE = "pages/village.py"
+MAP_PX = 640  # the map's height on a laptop
+PROJECTOR_MAP_PX = 430  # on a 1280×720 projector: what is left below the title and the map's controls
 MISSING_NAMES_SHOWN = 12  # towns named in the note on towns without an outline (a province may miss hundreds)
+
+
+def map_height() -> int:
+    """The map's height in pixels: less on the projector (presentation mode), so the whole map is on
+    the first screen."""
+    return PROJECTOR_MAP_PX if reader.presenting() else MAP_PX
+
+
+def fit_height() -> int:
+    """The height the map's first view fits the county into: the map's, less a margin."""
+    return map_height() - 40
 
 
 def geodata() -> tuple[dict[str, Any], dict[str, Any]]:

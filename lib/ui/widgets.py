@@ -17,7 +17,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from lib.core.i18n import format_date, get_language, t
-from lib.present import status
+from lib.present import charts, status
 from lib.present.common import Tile
 from lib.present.markup import escape_markdown
 from lib.queries import common
@@ -250,8 +250,10 @@ def chart_with_downloads(
     from lib.files import export
     from lib.present.charts import PICK
 
+    presenting = reader.presenting()
+    shown = validated_once(charts.for_projector(chart) if presenting else chart)  # large lettering there
     if on_pick is None:
-        st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
+        st.altair_chart(shown, width="stretch", theme="streamlit" if theme else None)
     else:
         chart_key = f"{key}_picks"
 
@@ -261,13 +263,15 @@ def chart_with_downloads(
                 on_pick(str(chosen[0]["code"]))
 
         st.altair_chart(
-            validated_once(chart),
+            shown,
             width="stretch",
             theme="streamlit" if theme else None,
             key=chart_key,
             on_select=picked,
             selection_mode=PICK,
         )
+    if presenting:  # no downloads on the projector
+        return
     stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
     row = st.container(horizontal=True, gap="small")
     row.download_button(
