@@ -351,7 +351,7 @@ def _map_slide(context: _Context) -> Slide:
     bullets = [
         t(
             "briefing.map.class",
-            label=t(f"map.class.{row.key}"),
+            label=t(row.name_key),
             count=t("map.legend_villages", n=int(row.count)),
         )
         for row in legend_rows.itertuples()
