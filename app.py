@@ -10,7 +10,7 @@ from lib.present.common import localized_column
 from lib.queries import overview, snapshots, training, villages
 from lib.queries.setup import setup_status
 from lib.rules import targets
-from lib.ui import cache, downloads, load_forms, meeting, shell, widgets
+from lib.ui import cache, downloads, load_forms, meeting, shell, trends, widgets
 
 filters = shell.open_page("")
 widgets.page_header(t("overview.title"), filters)
@@ -139,6 +139,10 @@ st.dataframe(
 st.caption(t("overview.ranking_caption"))
 downloads.excel_download(
     "data.download", table, file_name="towns.xlsx", key="dl_towns", column_config=town_config
+)
+
+trends.section(
+    list(rules), rules=rules, now=totals.measure, town_codes=filters.town_codes, key="overview_trend"
 )
 
 st.subheader(t("overview.due_title"))

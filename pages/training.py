@@ -11,7 +11,7 @@ from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.queries.setup import setup_status
 from lib.rules import targets, training_plan
-from lib.ui import cache, downloads, load_forms, shell, training_forms, widgets
+from lib.ui import cache, downloads, load_forms, shell, training_forms, trends, widgets
 
 filters = shell.open_page("training")
 widgets.page_header(t("training.title"), filters)
@@ -32,9 +32,8 @@ topics = view.topic_names(cache.query(training.topics))
 target = view.target_share(cache.query(training.programmes))
 rules = targets.share_targets(training=target)
 
-for column, tile in zip(st.columns(4), view.tiles(by_town, phases, tours, waiting, target), strict=True):
-    with column:
-        widgets.tile(tile)
+comparison = trends.comparison(towns, key="training_since")
+widgets.tile_row(view.tiles(by_town, phases, tours, waiting, target, comparison))
 
 coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tabs(
     {key: t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")},
@@ -58,6 +57,10 @@ if coverage_tab.open:
                 key="chart_training_by_town",
             )
             st.caption(status.caption(rules[targets.TRAINING]))
+            now = {targets.TRAINING: view.coverage(by_town)}.get
+            trends.section(
+                [targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_month_trend"
+            )
         with right:
             st.subheader(t("training.trend"))
             trend = cache.query(training.coverage_trend, town_codes=towns, as_of=as_of)

@@ -411,8 +411,8 @@ def _industry_slide(context: _Context, funnel: StageFunnel) -> Slide:
                 "industry.kpi.coverage_detail",
                 planned=format_count(funnel.labour_households_with_plan),
                 labour=format_count(funnel.households_with_labour),
-                target=format_share(config.plan_coverage_target()),
-            ),
+            )
+            + t("industry.target", target=format_share(config.plan_coverage_target())),
         ),
         _figure(
             t("industry.kpi.stable"),
