@@ -58,9 +58,7 @@ if coverage_tab.open:
             )
             st.caption(status.caption(rules[targets.TRAINING]))
             now = {targets.TRAINING: view.coverage(by_town)}.get
-            trends.section(
-                [targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_month_trend"
-            )
+            trends.section([targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_months")
         with right:
             st.subheader(t("training.trend"))
             trend = cache.query(training.coverage_trend, town_codes=towns, as_of=as_of)

@@ -19,12 +19,13 @@ and for Jia Town (A: h1–h6, c1–c3): verified 2 of 6 → 3 of 6 (+16.7 pts), 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
@@ -33,6 +34,7 @@ from lib.core.db import make_engine
 from lib.core.i18n import set_language
 from lib.core.models import Attendance, Cadre, Household, IndustryPlan, VerificationVisit
 from lib.present import changes
+from lib.queries import overview, snapshots
 from lib.rules import targets
 from lib.services import rollups
 from lib.services import snapshots as snapshot_service
@@ -199,3 +201,20 @@ def test_the_month_frame_ends_with_the_figure_now() -> None:
     ]
     assert frame["kept"].tolist() == [True, True, False]
     assert _points(without_now) == [("2020-08-31", 0.25, ""), ("2020-09-30", 0.5, "")]
+
+
+def test_the_demo_carries_a_plausible_year(demo_engine: Engine) -> None:
+    """The demo's twelve month ends: exits, plans, stable income and verified ledgers rise every
+    month up to today's figure; training coverage follows the county's records, where no required
+    session was held between September 2019 and November 2020, so it never rises in that year (it
+    fell as untrained secretaries took over in late 2019) and ends at today's."""
+    with Session(demo_engine) as session:
+        series = snapshots.series(session)
+        totals = overview.totals(overview.town_progress(session))
+    assert len(set(series["taken_on"])) == 12
+    for measure in ("exited_share", "plan_share", "stable_share", "verified_share"):
+        shares = [*series.loc[series["measure"] == measure, "share"], totals.measure(measure)]
+        assert all(later > earlier for earlier, later in itertools.pairwise(shares)), measure
+    trained = [*series.loc[series["measure"] == "training_share", "share"], totals.measure("training_share")]
+    assert all(later <= earlier for earlier, later in itertools.pairwise(trained))
+    assert trained[-2] == trained[-1]
