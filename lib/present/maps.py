@@ -619,7 +619,11 @@ def static_map(
                 text=title, subtitle=list(subtitle), anchor="start", font=CJK_FONTS, fontSize=20
             ),
         )
-        .configure_legend(labelFont=CJK_FONTS, titleFont=CJK_FONTS, orient="right", labelFontSize=12)
+        # The title carries the target ("Industry-plan coverage · target 100.0%"): Vega cuts titles
+        # past 180 px by default.
+        .configure_legend(
+            labelFont=CJK_FONTS, titleFont=CJK_FONTS, orient="right", labelFontSize=12, titleLimit=420
+        )
         .configure_view(stroke=None)
     )
 

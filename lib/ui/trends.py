@@ -53,7 +53,9 @@ def section(
     if len(measures) > 1:
         reader.state_from_param(key, "trend", measures, default=measures[0])
         labels = {name: t(f"measure.{name}") for name in measures}
-        measure = st.selectbox(t("trend.measure"), measures, format_func=labels.__getitem__, key=key)
+        measure = st.columns([1, 2])[0].selectbox(
+            t("trend.measure"), measures, format_func=labels.__getitem__, key=key
+        )
         reader.sync_params(trend=measure)
     rule = rules[measure]
     as_of = parse_as_of(widgets.as_of())
