@@ -9,7 +9,7 @@ from lib.present import charts, overview_view, status, training_view
 from lib.queries import overview, snapshots, training, villages
 from lib.queries.setup import setup_status
 from lib.rules import targets
-from lib.ui import cache, downloads, drill, load_forms, meeting, reader, shell, widgets
+from lib.ui import cache, downloads, drill, load_forms, meeting, reader, shell, trends, widgets
 
 filters = shell.open_page("")
 town = filters.town_codes[0] if len(filters.town_codes) == 1 else None  # one town's overview
@@ -115,6 +115,10 @@ with right:
     drill.follow(filters)
 
 drill.ranking_table(ranked, measure=measure, of_villages=bool(town), on_pick=pick)
+
+trends.section(
+    list(rules), rules=rules, now=totals.measure, town_codes=filters.town_codes, key="overview_trend"
+)
 
 st.subheader(t("overview.due_title"))
 

@@ -9,7 +9,7 @@ from lib.present import assessment_view as view
 from lib.present.common import parse_as_of
 from lib.queries import assessment as queries
 from lib.rules import assessment, privacy
-from lib.ui import assessment_controls, cache, long_lists, reader, shell, signed_in, widgets
+from lib.ui import assessment_controls, cache, long_lists, reader, shell, signed_in, trends, widgets
 
 filters = shell.open_page("assessment")
 widgets.page_header(t("assessment.title"), filters)
@@ -35,10 +35,7 @@ ready, total = cache.derived(
 )
 show_names = privacy.names_visible(signed_in.current_actor())
 
-tiles = view.tiles(total, ready, thresholds)
-for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-    with column:
-        widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
+widgets.tile_row(view.tiles(total, ready, thresholds, trends.comparison(towns, key="assessment_since")))
 
 towns_tab, villages_tab, issues_tab, mock_tab, method_tab = widgets.lazy_tabs(
     {key: t(f"assessment.tab.{key}") for key in ("readiness", "villages", "issues", "mock", "method")},

@@ -358,7 +358,7 @@ def _map_slide(context: _Context) -> Slide:
     bullets = [
         t(
             "briefing.map.class",
-            label=t(f"map.class.{row.key}"),
+            label=t(row.name_key),
             count=t("map.legend_villages", n=int(row.count)),
         )
         for row in legend_rows.itertuples()
@@ -418,8 +418,8 @@ def _industry_slide(context: _Context, funnel: StageFunnel) -> Slide:
                 "industry.kpi.coverage_detail",
                 planned=format_count(funnel.labour_households_with_plan),
                 labour=format_count(funnel.households_with_labour),
-                target=format_share(config.plan_coverage_target()),
-            ),
+            )
+            + t("industry.target", target=format_share(config.plan_coverage_target())),
         ),
         _figure(
             t("industry.kpi.stable"),

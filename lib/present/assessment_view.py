@@ -15,7 +15,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from lib.core.i18n import format_count, format_share, get_language, localized, t
-from lib.present import charts, status
+from lib.present import changes, charts, status
 from lib.present.common import Tile, localized_column
 from lib.present.markup import escape_markdown
 from lib.rules import assessment, privacy, targets
@@ -48,8 +48,15 @@ def intro(thresholds: Thresholds) -> str:
     )
 
 
-def tiles(total: Mapping[str, Any], towns: pd.DataFrame, thresholds: Thresholds) -> list[Tile]:
-    """Towns ready, then the four measures for the whole selection with the counts behind them."""
+def tiles(
+    total: Mapping[str, Any],
+    towns: pd.DataFrame,
+    thresholds: Thresholds,
+    comparison: changes.Comparison | None = None,
+) -> list[Tile]:
+    """Towns ready, then the four measures for the whole selection with the counts behind them;
+    the verified share with its change since `comparison`'s date and its line (the other three
+    are not kept month by month)."""
     statuses = towns.loc[towns["households"] > 0, "readiness"].value_counts()
 
     def help_text(measure: str) -> str:
@@ -66,17 +73,22 @@ def tiles(total: Mapping[str, Any], towns: pd.DataFrame, thresholds: Thresholds)
                 red=format_count(int(statuses.get(assessment.RED, 0))),
             ),
         ),
-        Tile(
-            t("assessment.kpi.verified"),
-            format_share(_number(total["verified_share"])),
-            t(
-                "assessment.kpi.verified_detail",
-                verified=format_count(int(total["verified_current"])),
-                total=format_count(int(total["households"])),
-                months=thresholds.verified_within_months,
-                target=format_share(thresholds.verified_target),
+        changes.with_change(
+            Tile(
+                t("assessment.kpi.verified"),
+                format_share(_number(total["verified_share"])),
+                t(
+                    "assessment.kpi.verified_detail",
+                    verified=format_count(int(total["verified_current"])),
+                    total=format_count(int(total["households"])),
+                    months=thresholds.verified_within_months,
+                    target=format_share(thresholds.verified_target),
+                ),
+                help_text("verified_share"),
             ),
-            help_text("verified_share"),
+            assessment.VERIFIED,
+            _number(total["verified_share"]),
+            comparison,
         ),
         Tile(
             t("assessment.kpi.wrong_exit"),

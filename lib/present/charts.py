@@ -216,6 +216,50 @@ def trend_line(
     return alt.LayerChart(layer=[line, rule])
 
 
+TREND_LINE = "#8a949e"  # the line between the status-coloured points
+
+
+def month_trend(
+    frame: pd.DataFrame,
+    *,
+    value_title: str,
+    date_title: str,
+    target: float | None = None,
+    colours: Mapping[str, str] | None = None,
+    status_title: str | None = None,
+) -> alt.LayerChart:
+    """A share (0–1) at each month end as a line whose points are coloured by their status, with
+    the target as a dashed line. `frame` has date, value and status (in words, coloured by
+    `colours`: word → colour, in legend order)."""
+    shown = [word for word in (colours or {}) if word in set(frame["status"])]
+    base = alt.Chart().encode(
+        x=alt.X("date:T", title=date_title, axis=date_axis()),
+        y=alt.Y("value:Q", title=value_title, axis=y_axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    )
+    line = base.mark_line(color=TREND_LINE, strokeWidth=2)
+    points = base.mark_point(filled=True, size=70, opacity=1).encode(
+        color=alt.Color(
+            "status:N",
+            title=status_title,
+            scale=alt.Scale(domain=shown, range=[(colours or {})[word] for word in shown]),
+            legend=alt.Legend(orient="bottom", title=None, symbolType="circle"),
+        ),
+        tooltip=[
+            alt.Tooltip("date:T", title=date_title, format=day_format()),
+            alt.Tooltip("value:Q", title=value_title, format=".1%"),
+            alt.Tooltip("status:N", title=status_title),
+        ],
+    )
+    layers: list[alt.Chart] = [line, points]
+    if target is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"target": [target]}))
+            .mark_rule(color="#1f2933", strokeDash=[4, 3], strokeWidth=1.5)
+            .encode(y=alt.Y("target:Q"))
+        )
+    return alt.LayerChart(data=frame, layer=layers).properties(height=260)
+
+
 def heatmap(frame: pd.DataFrame, *, x_title: str, y_title: str, value_title: str) -> alt.LayerChart:
     """A town × topic grid of shares (0–1) with the percentage written in each cell.
 

@@ -57,18 +57,21 @@ def outlines_note(
         st.caption(t_md("map.outlines.some_missing", n=len(missing), names=names))
 
 
-def map_legend(rows: Any, *, title: str, unit_key: str) -> None:
-    """The legend drawn on the page: a swatch, the class and how many villages (or towns) it has."""
+def map_legend(rows: Any, *, title: str, unit_key: str, caption: str | None = None) -> None:
+    """The legend drawn on the page: a swatch, the class and how many villages (or towns) it has;
+    `caption` says what the colours mean when they judge a target."""
     items = "".join(
         f'<div style="display:flex;align-items:center;gap:.5rem;margin:.15rem 0">'
         f'<span style="width:14px;height:14px;border-radius:3px;background:{row.colour};'
         f'border:1px solid #8a949e;display:inline-block"></span>'
-        f"<span>{html.escape(t(f'map.class.{row.key}'))}</span>"
+        f"<span>{html.escape(t(row.name_key))}</span>"
         f'<span style="margin-left:auto;color:#52606d">{html.escape(t(unit_key, n=row.count))}</span></div>'
         for row in rows.itertuples()
     )
     st.markdown(f"**{escape_markdown(title)}**")
     st.html(f'<div data-testid="map-legend" style="font-size:.9rem">{items}</div>')
+    if caption:
+        st.caption(escape_markdown(caption))
 
 
 def selected_object(event: Any, layer: str, field: str) -> str | None:

@@ -173,6 +173,13 @@ def tile(shown: Tile) -> None:
     )
 
 
+def tile_row(tiles: Sequence[Tile]) -> None:
+    """`tiles` side by side, one column each."""
+    for column, shown in zip(st.columns(len(tiles)), tiles, strict=True):
+        with column:
+            tile(shown)
+
+
 EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide
 
 
