@@ -51,17 +51,12 @@ if towns_tab.open:
                 view.failing_lines(ready, thresholds),
                 view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
                 view.grid_towns(ready),
-                view.town_table(ready, thresholds),
+                view.town_table(ready, thresholds, with_reasons=not reader.presenting()),
             ),
+            presenting=reader.presenting(),
             **scope,
         )
-        if failing:
-            with st.container(border=True):
-                st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
-                st.markdown("\n".join(f"- {line}" for line in failing))
-        else:
-            st.success(t("assessment.failing_none"), icon=":material/check_circle:")
-        left, right = st.columns([1, 1.2])
+        left, right = st.columns([1, 1.2])  # the grid first: on the projector it is the first screen
         with left:
             st.subheader(t("assessment.grid_title"))
             widgets.chart_with_downloads(
@@ -74,8 +69,14 @@ if towns_tab.open:
             if grid_towns > view.GRID_TOWNS:
                 st.caption(t("assessment.grid_shown", shown=view.GRID_TOWNS, total=format_count(grid_towns)))
         with right:
-            st.subheader(t("assessment.towns_title"))
-            st.dataframe(town_table, hide_index=True, width="stretch", height=720)
+            if failing:
+                with st.container(border=True):
+                    st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
+                    st.markdown("\n".join(f"- {line}" for line in failing))
+            else:
+                st.success(t("assessment.failing_none"), icon=":material/check_circle:")
+        st.subheader(t("assessment.towns_title"))
+        st.dataframe(town_table, hide_index=True, width="stretch", height=720)
 
 if villages_tab.open:
     with villages_tab:

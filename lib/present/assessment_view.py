@@ -171,15 +171,17 @@ def _tinted(frame: pd.DataFrame, shown: pd.DataFrame, measures: Iterable[str]) -
     return tinted if isinstance(tinted, Styler) else tinted.style
 
 
-def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> Styler:
-    """Towns, those that would fail first: overall status, why, the four measures, issues; each
-    status cell tinted in its colour."""
+def town_table(ready: pd.DataFrame, thresholds: Thresholds, *, with_reasons: bool = True) -> Styler:
+    """Towns, those that would fail first: overall status, why (unless `with_reasons` is False: the
+    projector lists the reasons above, and the table must fit its width), the four measures,
+    issues; each status cell tinted in its colour."""
     shown = _by_severity(ready, "town_code")
+    why = [reasons(row, thresholds) for row in shown.to_dict("records")] if with_reasons else None
     frame = pd.DataFrame(
         {
             t("assessment.col.town"): localized_column(shown, "name"),
             t("assessment.col.readiness"): [status_text(s) for s in shown["readiness"]],
-            t("assessment.col.reasons"): [reasons(row, thresholds) for row in shown.to_dict("records")],
+            **({t("assessment.col.reasons"): why} if why is not None else {}),
             t("assessment.col.households"): shown["households"],
             t("assessment.col.with_issues"): shown["with_issues"],
             **_measure_cells(shown),
