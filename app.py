@@ -101,15 +101,23 @@ with right:
             worst_first=worst_first,
             rules=rules,
             lang=filters.lang,
+            most=charts.shown_bars(len(places), presenting=presenting),
         )
 
+    presenting = reader.presenting()
     ranked = cache.derived(
-        "overview.ranking", ranking, towns=filters.town_codes, measure=measure, worst_first=worst_first
+        "overview.ranking",
+        ranking,
+        towns=filters.town_codes,
+        measure=measure,
+        worst_first=worst_first,
+        presenting=presenting,
     )
     pick = drill.open_village if town else reader.drill_to_town
     widgets.chart_with_downloads(
         ranked.chart, title=t("overview.ranking_title"), key="chart_overview_ranking_title", on_pick=pick
     )
+    widgets.bars_shown_note(len(ranked.codes), worst_first=worst_first)
     if measure in rules:
         st.caption(status.caption(rules[measure]))
     drill.follow(filters)

@@ -11,7 +11,7 @@ from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.queries.setup import setup_status
 from lib.rules import targets, training_plan
-from lib.ui import cache, downloads, load_forms, reader, shell, training_forms, trends, widgets
+from lib.ui import cache, downloads, drill, load_forms, shell, training_forms, trends, widgets
 
 filters = shell.open_page("training")
 widgets.page_header(t("training.title"), filters)
@@ -44,18 +44,12 @@ if coverage_tab.open:
         left, right = st.columns([1, 1])
         with left:
             st.subheader(t("training.by_town"))
-            widgets.chart_with_downloads(
-                charts.ranking_bars(
-                    status.judge_values(view.town_shares(by_town), rules[targets.TRAINING]),
-                    target=rules[targets.TRAINING].target,
-                    colours=status.legend(),
-                    value_title=t("training.axis.share"),
-                    town_title=t("col.town"),
-                    pick=charts.PICK,
-                ),
+            drill.town_bars(
+                view.town_shares(by_town),
+                rules[targets.TRAINING],
+                value_title=t("training.axis.share"),
                 title=t("training.by_town"),
                 key="chart_training_by_town",
-                on_pick=reader.drill_to_town,
             )
             st.caption(status.caption(rules[targets.TRAINING]))
             now = {targets.TRAINING: view.coverage(by_town)}.get

@@ -21,6 +21,9 @@ from lib.core.i18n import get_language
 STAGE_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 
 PROJECTOR_TEXT_PX = 16  # the least size of a chart's text on the meeting-room projector
+# Bars a ranking shows on the projector: with 16 px labels, 8 bands and the axes fit under a page's
+# title and tiles on a 720 px screen; a county's 25 towns did not.
+PROJECTOR_BARS = 8
 
 
 def for_projector(chart: Any, *, text_px: int = PROJECTOR_TEXT_PX) -> Any:
@@ -128,6 +131,11 @@ BAR_COLOUR = "#2171b5"  # a measure without a target
 PICK = "pick"  # the point selection a clickable chart names: a click selects the mark's `code`
 
 
+def shown_bars(places: int, *, presenting: bool) -> int | None:
+    """How many of `places` bars a ranking shows: all, except on the projector (PROJECTOR_BARS)."""
+    return PROJECTOR_BARS if presenting and places > PROJECTOR_BARS else None
+
+
 def ranking_bars(
     frame: pd.DataFrame,
     *,
@@ -137,17 +145,23 @@ def ranking_bars(
     colours: Mapping[str, str] | None = None,
     worst_first: bool = False,
     pick: str | None = None,
+    most: int | None = None,
 ) -> alt.LayerChart:
     """Towns as bars of a share (0–1) with the value written on each, best (or worst) first.
 
     `frame` has town, value and, when the measure has a target, status: the status in words,
     coloured by `colours` (word → colour, in legend order) with a legend underneath, and the
     target drawn as a dashed line. With `pick`, a click on a bar selects its row's `code` in the
-    point selection of that name (for drilling down).
+    point selection of that name (for drilling down). With `most`, only the first `most` bars in
+    that order (the projector's: `shown_bars`).
     """
     judged = colours is not None and "status" in frame.columns
     # An explicit order: "-x" sorts nothing once the value labels' layers filter the rows.
-    order = frame.sort_values("value", ascending=worst_first, kind="stable")["town"].tolist()
+    ordered = frame.sort_values("value", ascending=worst_first, kind="stable")
+    if most is not None:
+        ordered = ordered.head(most)
+        frame = ordered
+    order = ordered["town"].tolist()
     base = alt.Chart().encode(
         y=alt.Y("town:N", sort=order, title=town_title, axis=y_axis(labelOverlap=False, labelLimit=160)),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),

@@ -216,6 +216,7 @@ def ranking(
     worst_first: bool,
     rules: Mapping[str, Target],
     lang: str,
+    most: int | None = None,
 ) -> Ranking:
     """Bars of `measure` per place, clickable (their `code`), coloured by its target when it has
     one, and the table of the `shares`: `ranked` is `overview.rank_towns` of towns or villages."""
@@ -233,6 +234,7 @@ def ranking(
         colours=status.legend(),
         worst_first=worst_first,
         pick=charts.PICK,
+        most=most,
     )
     share_columns = [measure, *(c for c in shares if c != measure)]
     link = (

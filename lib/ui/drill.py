@@ -10,8 +10,10 @@ from typing import Any
 import streamlit as st
 
 from lib.core.i18n import t
+from lib.present import charts, status
 from lib.present.overview_view import Ranking
-from lib.ui import downloads, reader
+from lib.rules.targets import Target
+from lib.ui import downloads, reader, widgets
 
 VILLAGE_PAGE = "pages/village.py"
 _PENDING_VILLAGE = "drill_village"
@@ -91,3 +93,26 @@ def ranking_table(
         key="dl_towns",
         column_config=config,
     )
+
+
+def town_bars(shares: Any, rule: Target, *, value_title: str, title: str, key: str) -> None:
+    """Towns' shares (town, value, code) as bars judged by `rule`, with the target drawn; a bar
+    clicked narrows every panel to its town. On the projector: behind first, at most
+    `charts.PROJECTOR_BARS` of them, and a line saying so."""
+    presenting = reader.presenting()
+    widgets.chart_with_downloads(
+        charts.ranking_bars(
+            status.judge_values(shares, rule),
+            target=rule.target,
+            colours=status.legend(),
+            value_title=value_title,
+            town_title=t("col.town"),
+            pick=charts.PICK,
+            worst_first=presenting,
+            most=charts.shown_bars(len(shares), presenting=presenting),
+        ),
+        title=title,
+        key=key,
+        on_pick=reader.drill_to_town,
+    )
+    widgets.bars_shown_note(len(shares), worst_first=presenting)

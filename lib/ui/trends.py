@@ -22,10 +22,12 @@ def comparison(town_codes: Sequence[str], *, key: str) -> changes.Comparison | N
     kept = cache.query(snapshots.snapshot_dates)
     if not kept:
         return None
-    _, right = st.columns([3, 1])
-    with right:
-        default = changes.default_comparison(kept, parse_as_of(widgets.as_of()))
+    default = changes.default_comparison(kept, parse_as_of(widgets.as_of()))
+    if reader.presenting():  # no picker on the projector (widgets.compare_picker)
         since = widgets.compare_picker(kept, default=default, key=key)
+    else:
+        with st.columns([3, 1])[1]:
+            since = widgets.compare_picker(kept, default=default, key=key)
     before = cache.query(snapshots.figures_on, day=since, town_codes=town_codes) if since else None
     return changes.Comparison(before=before, series=cache.query(snapshots.series, town_codes=town_codes))
 

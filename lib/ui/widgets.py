@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from lib.core.i18n import format_date, get_language, t
+from lib.core.i18n import format_count, format_date, get_language, t
 from lib.present import charts, status
 from lib.present.common import Tile
 from lib.present.markup import escape_markdown
@@ -137,6 +137,9 @@ def compare_picker(dates: Sequence[dt.date], *, default: dt.date | None, key: st
     labels = {"": t("change.none"), **{day.isoformat(): format_date(day) for day in dates}}
     options = list(labels)
     reader.state_from_param(key, "since", options, default=default.isoformat() if default else "")
+    if reader.presenting():  # no picker on the projector: the link's date, or the default
+        kept = st.session_state[key]
+        return dt.date.fromisoformat(kept) if kept else None
     chosen = st.selectbox(
         t("change.compare"), options, format_func=labels.__getitem__, key=key, help=t("change.compare_help")
     )
@@ -301,6 +304,14 @@ def chart_with_downloads(
         icon=":material/shape_line:",
         type="tertiary",
     )
+
+
+def bars_shown_note(places: int, *, worst_first: bool) -> None:
+    """On the projector, say when a ranking shows only some of its places (charts.shown_bars)."""
+    shown = charts.shown_bars(places, presenting=reader.presenting())
+    if shown is not None:
+        key = "chart.bars_shown_behind" if worst_first else "chart.bars_shown_ahead"
+        st.caption(t(key, shown=shown, total=format_count(places)))
 
 
 def upload_limit_mb() -> int:
