@@ -54,11 +54,16 @@ def _first_screen_problems(page: Page, theme: str) -> list[str]:
     parts = ("title", "scope", "tiles", "chart")
     late = {part: seen[part] for part in parts if seen[part] is not None and seen[part] > HEIGHT}
     failures = [f"below the first screen (px from the top): {late}"] if late else []
+    options = 'button[data-variant="segmented_control"]'  # e.g. the Overview's behind / ahead first
+    for index in range(page.locator(options).count()):
+        contrast = float(page.locator(options).nth(index).evaluate(layout.CONTRAST))
+        if contrast < LEAST_CONTRAST:
+            failures.append(f"option {index + 1}'s text has a contrast of {contrast:.2f}:1")
     return [f"{theme}: {problem}" for problem in [*failures, *_problems(page)]]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES, ids=lambda name: name or "overview")
 def test_a_page_s_first_screen_holds_title_tiles_and_chart(
     base_url: str, offline_page: Page, name: str, lang: str
 ) -> None:

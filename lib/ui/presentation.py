@@ -159,6 +159,14 @@ html {{ font-size: {BODY_PX}px; }}
 .stApp [data-testid="stBaseButton-tertiary"] span, .stApp [data-testid="stPopoverButton"] span {{
   color: {c["ink"]};
 }}
+.stApp button[data-variant="segmented_control"] {{
+  color: {c["ink"]}; background: {c["card"]}; border-color: {c["muted"]};
+}}
+.stApp button[data-variant="segmented_control"] p {{ color: {c["ink"]}; }}
+.stApp button[data-variant="segmented_control"][aria-checked="true"] {{
+  color: {c["paper"]}; background: {c["accent"]}; border-color: {c["accent"]};
+}}
+.stApp button[data-variant="segmented_control"][aria-checked="true"] p {{ color: {c["paper"]}; }}
 .stApp [data-testid="stBaseButton-primary"] {{
   color: {c["paper"]}; background: {c["accent"]}; border-color: {c["accent"]};
 }}

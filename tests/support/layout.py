@@ -121,7 +121,7 @@ _SMALL_CHART_TEXT = """
 }
 """
 
-_CONTRAST = """
+CONTRAST = """
 (el) => {
   const rgb = (c) => {
     const m = c.match(/rgba?\\(([^)]+)\\)/);
@@ -171,7 +171,7 @@ def small_chart_text(page: Page, *, least: float) -> list[str]:
 def contrast(page: Page, selector: str) -> float:
     """The lowest contrast ratio (WCAG) between the text of the first element matching `selector`
     and the background behind it."""
-    return float(page.locator(selector).first.evaluate(_CONTRAST))
+    return float(page.locator(selector).first.evaluate(CONTRAST))
 
 
 CHARTS = '[data-testid="stVegaLiteChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stImage"]'
