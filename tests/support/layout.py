@@ -93,7 +93,7 @@ _SIDEWAYS_TABLES = """
 () => {
   const found = [];
   for (const frame of document.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"]')) {
-    if (!frame.getClientRects().length || frame.getBoundingClientRect().top >= innerHeight) continue;
+    if (!frame.getClientRects().length) continue;
     for (const el of [frame, ...frame.querySelectorAll('*')]) {
       const s = getComputedStyle(el);
       if (!['auto', 'scroll'].includes(s.overflowX)) continue;
