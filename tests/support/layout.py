@@ -159,7 +159,7 @@ def text_overlaps(page: Page, *, slack: float = 2.0) -> list[str]:
 
 
 def sideways_tables(page: Page) -> list[str]:
-    """Tables (st.dataframe, st.table) on the first screen whose columns do not all fit their width."""
+    """Tables (st.dataframe, st.table) anywhere on the page whose columns do not all fit their width."""
     return cast(list[str], page.evaluate(_SIDEWAYS_TABLES))
 
 
