@@ -46,7 +46,7 @@ def page_header(title: str, filters: reader.Filters) -> None:
 
     In presentation mode the selection is a title line of its own, in large type.
     """
-    st.title(title)
+    st.title(escape_markdown(title))  # one town's overview names a town as it was typed or loaded
     facts = cache.query(common.meta)
     # An install with no towns yet says nothing about its scope ("all 0 towns" would be noise).
     parts = [scope_line(filters)] if filters.town_codes or not cache.query(common.towns).empty else []
