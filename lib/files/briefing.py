@@ -500,8 +500,10 @@ def _assessment_slide(context: _Context, as_of: dt.date) -> Slide:
 
 
 PROBLEM_LINES = 6  # towns that would fail, listed on the assessment slide
-BEHIND_TOWNS = 3  # towns named per measure on the problems slide
-BEHIND_VILLAGES = 5  # villages named per list on the problems slide
+# Towns named per measure, and villages per list, on the problems slide: as many as fit a 720 px
+# projector beside its picture in English (3 and 5 made it 806 px tall on the demo county).
+BEHIND_TOWNS = 2
+BEHIND_VILLAGES = 3
 
 
 def _problems_slide(context: _Context, as_of: dt.date) -> Slide:

@@ -42,7 +42,7 @@ STATE_READ_AT = "slideshow_read_at"  # when this round read the data ("HH:MM:SS"
 # The picture takes what a 720 px projector has left under the slide's title row, subtitle, note,
 # source line and the settings button (about 330 px); a taller screen gets a taller picture.
 PICTURE_ROOM = "calc(100vh - 300px)"
-LONG_FACTS = 320  # characters of key figures past which they get half the slide's width
+LONG_FACTS = 320  # characters of key figures past which they get 3/7 of the slide's width, not 2/5
 
 STYLE = f"""<style>
 .st-key-slide_picture img {{
@@ -157,8 +157,7 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     heading.header(escape_markdown(slide.title), anchor=False)  # a town slide's title is its name
     previous.button(
         t("slideshow.previous"),
-        key="slide_previous",
-        icon=":material/arrow_back:",
+        key="slide_previous",  # no icon: Streamlit writes the shortcut's arrow after the label
         on_click=turn,
         args=(-1,),
         shortcut="ArrowLeft",
@@ -171,7 +170,6 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     following.button(
         t("slideshow.next"),
         key="slide_next",
-        icon=":material/arrow_forward:",
         on_click=turn,
         args=(+1,),
         shortcut="ArrowRight",

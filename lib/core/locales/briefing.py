@@ -66,7 +66,7 @@ EN: dict[str, str] = {
     "briefing.problems.title": "Problems and next steps",
     "briefing.series.now": "Now",
     "briefing.series.target": "Target",
-    "briefing.problems.measure": "{measure} ({target}), furthest behind: {towns}",
+    "briefing.problems.measure": "{measure} ({target}): {towns}",
     "briefing.problems.town": "{town} {value}",
     "briefing.problems.overdue": "Villages past their planned exit year: {villages}",
     "briefing.problems.overdue_village": "{village} ({years} yr overdue)",
