@@ -84,6 +84,7 @@ with right:
         options=list(measure_labels),
         format_func=measure_labels.__getitem__,
         key="overview_rank_by",
+        label_visibility=widgets.picker_labels(),
     )
     with order_column:
         worst_first = widgets.order_control(key="overview_order")
@@ -102,6 +103,7 @@ with right:
             rules=rules,
             lang=filters.lang,
             most=charts.shown_bars(len(places), presenting=presenting),
+            compact=presenting,
         )
 
     presenting = reader.presenting()

@@ -6,6 +6,7 @@ import streamlit as st
 from lib.core.i18n import format_count, t
 from lib.files import export
 from lib.present import assessment_view as view
+from lib.present import charts
 from lib.present.common import parse_as_of
 from lib.queries import assessment as queries
 from lib.rules import assessment, privacy
@@ -17,7 +18,8 @@ towns = filters.town_codes
 as_of = parse_as_of(widgets.as_of())
 thresholds = assessment.Thresholds.from_settings()
 months = thresholds.verified_within_months
-st.caption(view.intro(thresholds))
+if not reader.presenting():  # the tiles state each limit; the projector needs the lines
+    st.caption(view.intro(thresholds))
 
 counts = cache.query(queries.readiness_counts, as_of=as_of, within_months=months, town_codes=towns)
 if counts.empty or int(counts["households"].sum()) == 0:
@@ -45,11 +47,14 @@ towns_tab, villages_tab, issues_tab, mock_tab, method_tab = widgets.lazy_tabs(
 
 if towns_tab.open:
     with towns_tab:
+        grid_rows = charts.PROJECTOR_BARS if reader.presenting() else view.GRID_TOWNS
         failing, grid, grid_towns, town_table = cache.derived(
             "assessment.towns",
             lambda: (
                 view.failing_lines(ready, thresholds),
-                view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
+                view.status_grid(
+                    view.grid_frame(ready, limit=grid_rows), town_title=t("assessment.col.town")
+                ),
                 view.grid_towns(ready),
                 view.town_table(ready, thresholds, with_reasons=not reader.presenting()),
             ),
@@ -66,8 +71,8 @@ if towns_tab.open:
                 theme=None,
             )
             st.caption(t("assessment.grid_caption"))
-            if grid_towns > view.GRID_TOWNS:
-                st.caption(t("assessment.grid_shown", shown=view.GRID_TOWNS, total=format_count(grid_towns)))
+            if grid_towns > grid_rows:
+                st.caption(t("assessment.grid_shown", shown=grid_rows, total=format_count(grid_towns)))
         with right:
             if failing:
                 with st.container(border=True):

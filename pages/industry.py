@@ -11,7 +11,7 @@ from lib.present.common import parse_as_of
 from lib.queries import industry
 from lib.queries.setup import setup_status
 from lib.rules import privacy, targets
-from lib.ui import cache, downloads, load_forms, long_lists, shell, signed_in, trends, widgets
+from lib.ui import cache, downloads, load_forms, long_lists, reader, shell, signed_in, trends, widgets
 
 filters = shell.open_page("industry")
 widgets.page_header(t("industry.title"), filters)
@@ -49,6 +49,9 @@ progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab =
 stage_order = view.stage_labels()
 
 if progress_tab.open:
+    by_town, presenting = cache.query(industry.stages_by_town, town_codes=towns), reader.presenting()
+    town_count = view.towns_with_households(by_town)
+    shown_towns = charts.shown_bars(town_count, presenting=presenting)  # the projector's: behind first
     # The same three charts for every leader until the data changes (cache.derived keeps them).
     funnel_chart, category_chart, town_chart = cache.derived(
         "industry.progress",
@@ -64,7 +67,7 @@ if progress_tab.open:
                 legend_title=t("industry.stage"),
             ),
             charts.stacked_stages(
-                view.town_stage_frame(cache.query(industry.stages_by_town, town_codes=towns)),
+                view.town_stage_frame(by_town, worst_first=presenting, most=shown_towns),
                 stage_order=stage_order,
                 x_title=t("industry.households"),
                 y_title=t("col.town"),
@@ -72,6 +75,7 @@ if progress_tab.open:
             ),
         ),
         towns=towns,
+        presenting=presenting,
     )
     with progress_tab:
         left, right = st.columns([2, 3])
@@ -90,6 +94,7 @@ if progress_tab.open:
             widgets.chart_with_downloads(
                 town_chart, title=t("industry.by_town"), key="chart_industry_by_town"
             )
+            widgets.bars_shown_note(town_count, worst_first=presenting)
 
 if gaps_tab.open:
     with gaps_tab:

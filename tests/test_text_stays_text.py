@@ -118,7 +118,8 @@ def _strings(message: Any, kind: str) -> Iterator[tuple[str, str]]:
 
 
 def rendered(at: AppTest) -> tuple[list[str], list[str]]:
-    """Every string the page hands to a Markdown-rendering element, and every `st.html` body."""
+    """Every string the page hands to a Markdown-rendering element (st.table's cells too), and every
+    `st.html` body."""
     markdown: list[str] = []
     html: list[str] = []
     for node in at._tree:
@@ -129,6 +130,10 @@ def rendered(at: AppTest) -> tuple[list[str], list[str]]:
         inner = getattr(proto, kind) if kind and hasattr(proto, kind) else proto
         if node.type == "html" or kind == "html":
             html.append(inner.body)
+        elif node.type == "table":  # st.table reads its cells and headers as Markdown
+            frame = node.value
+            markdown += [str(c) for c in frame.columns]
+            markdown += [v for v in frame.to_numpy().ravel() if isinstance(v, str)]
         elif node.type not in NOT_MARKDOWN and kind not in NOT_MARKDOWN:
             markdown += [text for _field, text in _strings(inner, str(kind or node.type))]
     return markdown, html
@@ -170,6 +175,8 @@ def test_dashboards(run: Any) -> None:
     at = run("pages/village.py", code=A1, lang="en")
     assert_text_stays_text(at, "village-1", "town-1", "cadre-1", "unit-1", "product-1")
     assert_text_stays_text(run("pages/training.py", lang="en"), "programme-2")
+    # On the projector the sessions are a plain table (st.table), whose cells are Markdown.
+    assert_text_stays_text(run("pages/training.py", lang="en", present="1"), "programme-1")
     assert_text_stays_text(run("pages/industry.py", lang="en"))
     assert_text_stays_text(run("pages/assessment.py", lang="en"), "town-1")
     assert_text_stays_text(run("pages/slideshow.py", lang="en", town=TOWN_A, slides="town"), "town-1")

@@ -34,7 +34,8 @@ def test_training_page_in_english(open_app: AppFactory, hand_sqlite_url: str) ->
         "On study tours": "1",
         "Waiting": "2",
     }
-    assert "3 of 5 serving first secretaries · target 90.0%" in [c.value for c in at.caption]
+    captions = [c.value for c in at.caption]
+    assert ":red-badge[Behind] 3 of 5 serving first secretaries · target 90.0%" in captions
     open_tab(at, "training_tab", "Waiting list")
     waiting = next(frame.value for frame in at.dataframe if "Months in post" in frame.value.columns)
     assert sorted(waiting["Name"]) == ["书记2", "书记3"]

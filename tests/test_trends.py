@@ -136,7 +136,8 @@ def test_the_industry_tiles_and_trend(open_app: AppFactory, kept_twice: str) -> 
     plans, stable = _metric(at, "Plan coverage"), _metric(at, "Stable income")
     assert (plans.body, plans.delta, plans.delta_description) == ("75.0%", "+12.5 pts", "since 30 Sep 2020")
     assert (stable.body, stable.delta) == ("28.6%", "-4.8 pts")
-    badges = [m.value for m in at.markdown if ":orange-badge[" in m.value or ":red-badge[" in m.value]
+    judged = (":orange-badge[", ":red-badge[")
+    badges = [c.value.split(" ")[0] for c in at.caption if c.value.startswith(judged)]
     assert badges[:2] == [":orange-badge[Close]", ":red-badge[Behind]"]
     open_tab(at, "industry_tab", "Trend")
     assert _points(_trend(at)[0]) == [("2020-09-30", 0.625, "Behind"), ("2020-10-31", 0.75, "Close")]

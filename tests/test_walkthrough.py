@@ -91,8 +91,8 @@ def _divisions() -> list[dict[str, str]]:
 
 
 def _tiles(at: Any) -> dict[str, tuple[str, str]]:
-    """Each KPI tile's label → (value, the caption under it): a tile is the smallest block holding
-    one metric."""
+    """Each KPI tile's label → (value, the caption under it without the status word's badge that
+    leads it): a tile is the smallest block holding one metric."""
     tiles = {}
     for node in _walk(at.main):
         if not getattr(node, "children", None):
@@ -101,7 +101,8 @@ def _tiles(at: Any) -> dict[str, tuple[str, str]]:
         metrics = [m for m in inside if type(m).__name__ == "Metric"]
         captions = [c.value for c in inside if type(c).__name__ == "Caption"]
         if len(metrics) == 1:
-            tiles[metrics[0].label] = (metrics[0].value, captions[0] if captions else "")
+            caption = re.sub(r"^:[a-z]+-badge\[[^\]]*\] ", "", captions[0]) if captions else ""
+            tiles[metrics[0].label] = (metrics[0].value, caption)
     return tiles
 
 

@@ -21,24 +21,27 @@ from lib.core.i18n import get_language
 STAGE_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 
 PROJECTOR_TEXT_PX = 16  # the least size of a chart's text on the meeting-room projector
-# Bars a ranking shows on the projector: with 16 px labels, 8 bands and the axes fit under a page's
-# title and tiles on a 720 px screen; a county's 25 towns did not.
-PROJECTOR_BARS = 8
+# Bars (or a grid's rows) a ranking shows on the projector: with 16 px labels, 5 bands and an axis fit
+# under a page's title, tiles and tabs on a 720 px screen; a county's 25 towns did not, nor did 8.
+PROJECTOR_BARS = 5
 
 
 def for_projector(chart: Any, *, text_px: int = PROJECTOR_TEXT_PX) -> Any:
     """A copy of `chart` lettered for the projector (presentation mode): axis labels, legends and
-    the values written on bars at least `text_px` pixels, titles larger.
+    the values written on bars at least `text_px` pixels, titles larger; a vertical axis of names
+    (towns, stages) without its title, which the chart's own title says and a 720 px screen needs
+    the line for.
 
     Marks that set their own smaller font size (a grid's cell values) are raised to `text_px`.
     The chart must not be configured yet (a configured chart cannot be configured again in parts).
     """
     big = raised_text(chart, text_px)
-    # One band (a bar and its label) per 1.6 lines of text: room between labels, and no more
+    _drop_row_titles(big)
+    # One band (a bar and its label) per 1.5 lines of text: room between labels, and no more
     # height than that on a 720 px screen.
     height = getattr(big, "height", alt.Undefined)
     if isinstance(height, alt.Step):
-        height.step = round(text_px * 1.6)
+        height.step = round(text_px * 1.5)
     title_px = text_px + 2
     return (
         big.configure_axis(labelFontSize=text_px, titleFontSize=title_px)
@@ -55,6 +58,16 @@ def raised_text(chart: Any, text_px: int) -> Any:
     copy = chart.copy(deep=True)
     _raise_text_marks(copy, text_px)
     return copy
+
+
+def _drop_row_titles(chart: Any) -> None:
+    for layer in getattr(chart, "layer", None) or []:
+        if layer is not alt.Undefined:
+            _drop_row_titles(layer)
+    encoding: Any = getattr(chart, "encoding", None)
+    y = getattr(encoding, "y", None)
+    if isinstance(y, alt.Y) and (y.type == "nominal" or str(y.shorthand).endswith(":N")):
+        encoding.y = y.title(None)
 
 
 def _raise_text_marks(chart: Any, text_px: int) -> None:
@@ -146,6 +159,7 @@ def ranking_bars(
     worst_first: bool = False,
     pick: str | None = None,
     most: int | None = None,
+    compact: bool = False,
 ) -> alt.LayerChart:
     """Towns as bars of a share (0–1) with the value written on each, best (or worst) first.
 
@@ -153,7 +167,8 @@ def ranking_bars(
     coloured by `colours` (word → colour, in legend order) with a legend underneath, and the
     target drawn as a dashed line. With `pick`, a click on a bar selects its row's `code` in the
     point selection of that name (for drilling down). With `most`, only the first `most` bars in
-    that order (the projector's: `shown_bars`).
+    that order (the projector's: `shown_bars`). `compact` (the projector's) leaves out the value
+    axis: the chart's title names the measure and each bar carries its value.
     """
     judged = colours is not None and "status" in frame.columns
     # An explicit order: "-x" sorts nothing once the value labels' layers filter the rows.
@@ -163,8 +178,18 @@ def ranking_bars(
         frame = ordered
     order = ordered["town"].tolist()
     base = alt.Chart().encode(
-        y=alt.Y("town:N", sort=order, title=town_title, axis=y_axis(labelOverlap=False, labelLimit=160)),
-        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y(
+            "town:N",
+            sort=order,
+            title=town_title,
+            axis=y_axis(labelOverlap=False, labelLimit=160),
+        ),
+        x=alt.X(
+            "value:Q",
+            title=value_title,
+            axis=None if compact else alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
     )
     tooltip = [
         alt.Tooltip("town:N", title=town_title),
@@ -197,7 +222,9 @@ def ranking_bars(
         layers.append(
             alt.Chart(pd.DataFrame({"target": [target]}))
             .mark_rule(color="#1f2933", strokeDash=[4, 3], strokeWidth=1.5)
-            .encode(x=alt.X("target:Q"))
+            # The same axis as the bars' (none when compact): axes that differ between layers
+            # break Vega ("Cannot read properties of undefined").
+            .encode(x=alt.X("target:Q", axis=None if compact else alt.Axis(format="%")))
         )
     layers.append(values)
     return alt.LayerChart(data=frame, layer=layers).properties(height=alt.Step(22))
@@ -443,7 +470,9 @@ def share_bars(
     measures = list(dict.fromkeys(frame["measure"]))
     series = list(dict.fromkeys(frame["series"]))
     base = alt.Chart().encode(
-        y=alt.Y("measure:N", sort=measures, title=measure_title, axis=y_axis(labelLimit=240)),
+        # No axis title: the measures' names say what they are, and in English a title set
+        # beside names this long was drawn over them.
+        y=alt.Y("measure:N", sort=measures, title=None, axis=y_axis(labelLimit=320)),
         yOffset=alt.YOffset("series:N", sort=series),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
     )

@@ -87,11 +87,21 @@ def funnel_frame(funnel: StageFunnel) -> pd.DataFrame:
     return pd.DataFrame({"label": stage_labels(), "households": list(funnel.stages["reached"])})
 
 
-def town_stage_frame(by_town: pd.DataFrame) -> pd.DataFrame:
-    """Long frame for the stacked bars: row (town), stage (label), stage_rank, value; best towns first."""
+def towns_with_households(by_town: pd.DataFrame) -> int:
+    """The towns the stage bars show (those with households)."""
+    return int((by_town["households"] > 0).sum())
+
+
+def town_stage_frame(
+    by_town: pd.DataFrame, *, worst_first: bool = False, most: int | None = None
+) -> pd.DataFrame:
+    """Long frame for the stacked bars: row (town), stage (label), stage_rank, value; best towns
+    first (or worst, the projector's), only the first `most` of them when given."""
     shown = by_town[by_town["households"] > 0].sort_values(
-        ["plan_share", "town_code"], ascending=[False, True]
+        ["plan_share", "town_code"], ascending=[worst_first, True]
     )
+    if most is not None:
+        shown = shown.head(most)
     names = localized_column(shown, "name")
     rows = []
     for rank, (stage, label) in enumerate(zip(STAGES, stage_labels(), strict=True), start=1):

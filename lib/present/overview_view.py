@@ -217,6 +217,7 @@ def ranking(
     rules: Mapping[str, Target],
     lang: str,
     most: int | None = None,
+    compact: bool = False,
 ) -> Ranking:
     """Bars of `measure` per place, clickable (their `code`), coloured by its target when it has
     one, and the table of the `shares`: `ranked` is `overview.rank_towns` of towns or villages."""
@@ -235,6 +236,7 @@ def ranking(
         worst_first=worst_first,
         pick=charts.PICK,
         most=most,
+        compact=compact,
     )
     share_columns = [measure, *(c for c in shares if c != measure)]
     link = (

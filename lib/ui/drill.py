@@ -58,7 +58,7 @@ def ranking_table(
     # On the projector the columns are narrow and the links (to click on a laptop) left out, so the
     # table fits the screen's width without scrolling sideways.
     presenting = reader.presenting()
-    narrow: Any = "small" if presenting else None
+    narrow = widgets.narrow_on_projector()
     config = {
         "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
         "place": st.column_config.TextColumn(t("col.village" if of_villages else "col.town")),
@@ -115,6 +115,7 @@ def town_bars(shares: Any, rule: Target, *, value_title: str, title: str, key: s
             pick=charts.PICK,
             worst_first=presenting,
             most=charts.shown_bars(len(shares), presenting=presenting),
+            compact=presenting,
         ),
         title=title,
         key=key,

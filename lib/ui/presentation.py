@@ -128,6 +128,8 @@ html {{ font-size: {BODY_PX}px; }}
   background: #ffffff; border-radius: 6px;
 }}
 [data-testid="stVegaLiteChart"] {{ padding: 2px; }}
+.stApp [data-testid="stTab"] {{ height: auto; padding: 0 0 4px 0; }}
+.stApp [data-baseweb="tab-panel"] {{ padding-top: 6px; }}
 .present-scope {{
   font-size: {BODY_PX + 2}px; font-weight: 600; color: {c["ink"]}; line-height: 1.3;
   border-left: 0.3rem solid {c["accent"]}; padding: 0 0 0 0.6rem;

@@ -11,12 +11,12 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import streamlit as st
 
-from lib.core.i18n import format_count, format_date, get_language, t
+from lib.core.i18n import format_count, format_date, format_share, get_language, t
 from lib.present import charts, status
 from lib.present.common import Tile
 from lib.present.markup import escape_markdown
@@ -123,11 +123,14 @@ def kpi(
             help=escape_markdown(help_text) if help_text else None,
             chart_data=list(trend) if trend else None,
         )
+        line = escape_markdown(" · ".join(part for part in (detail, target) if part))
         if judged is not None:
-            st.badge(escape_markdown(status.word(judged)), color=status.BADGES[judged])  # type: ignore[arg-type]
-        line = " · ".join(part for part in (detail, target) if part)
+            # On the counts' line, not a line of its own: a row of tiles a line shorter, which a
+            # 720 px projector needs for the chart underneath.
+            badge = f":{status.BADGES[judged]}-badge[{escape_markdown(status.word(judged))}]"
+            line = f"{badge} {line}".strip()
         if line:
-            st.caption(escape_markdown(line))
+            st.caption(line)
 
 
 def compare_picker(dates: Sequence[dt.date], *, default: dt.date | None, key: str) -> dt.date | None:
@@ -147,6 +150,36 @@ def compare_picker(dates: Sequence[dt.date], *, default: dt.date | None, key: st
     return dt.date.fromisoformat(chosen) if chosen else None
 
 
+def projector_table(frame: Any, labels: Mapping[str, str], *, shares: Sequence[str] = ()) -> None:
+    """`frame` as a plain table whose text wraps to the screen (a data grid would scroll sideways
+    on the projector): typed text shown as text, counts with separators, `shares` (percent, 0–100)
+    as percentages."""
+
+    def cell(column: str, value: Any) -> str:
+        if column in shares:
+            return format_share(None if value is None else float(value) / 100)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return format_count(int(value))
+        return escape_markdown(str(value))
+
+    shown = {
+        escape_markdown(labels.get(column, column)): [cell(column, value) for value in frame[column]]
+        for column in frame.columns
+    }
+    st.table(shown, hide_index=True)
+
+
+def narrow_on_projector() -> Literal["small"] | None:
+    """A table column's width: narrow on the projector, where a table must not scroll sideways."""
+    return "small" if reader.presenting() else None
+
+
+def picker_labels() -> Literal["visible", "collapsed"]:
+    """A chart's pickers' labels: left out on the projector, where the room reads the chart's title
+    and the options themselves (a line of a 720 px screen the chart needs)."""
+    return "collapsed" if reader.presenting() else "visible"
+
+
 def order_control(*, key: str) -> bool:
     """Behind first or ahead first (behind first on the projector, where the meeting looks for
     what to act on); True for behind first."""
@@ -157,6 +190,7 @@ def order_control(*, key: str) -> bool:
         format_func=labels.__getitem__,
         default="worst" if reader.presenting() else "best",
         key=key,
+        label_visibility=picker_labels(),
     )
     return chosen == "worst" if chosen else reader.presenting()
 

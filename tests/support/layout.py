@@ -181,10 +181,13 @@ _FIRST_SCREEN = (
 () => {
   const shown = (sel) => Array.from(document.querySelectorAll(sel)).filter((e) => e.getClientRects().length);
   const box = (e) => e.getBoundingClientRect();
-  const chart = shown('"""
+  const charts = shown('"""
     + CHARTS
-    + """')[0];
+    + """');
+  const chart = charts[0];
   const chartTop = chart ? box(chart).top : Infinity;
+  // Charts beside the first (they start above its bottom edge): the Overview's ranking, a trend.
+  const beside = charts.slice(1).filter((e) => chart && box(e).top < box(chart).bottom);
   // A tile: the bordered block that holds an st.metric; the first screen's are those above the chart.
   const tiles = shown('[data-testid="stMetric"]')
     .map((m) => m.closest('[data-testid="stVerticalBlock"]') || m)
@@ -196,6 +199,7 @@ _FIRST_SCREEN = (
     scope: bottom(shown('[data-testid="present-scope"]')),
     tiles: bottom(tiles),
     chart: chart ? Math.round(box(chart).bottom) : null,
+    beside: bottom(beside),
     chart_top: chart ? Math.round(chartTop) : null,
     tile_count: tiles.length,
   };
@@ -206,8 +210,8 @@ _FIRST_SCREEN = (
 
 def first_screen(page: Page) -> dict[str, Any]:
     """The bottom edges (px from the viewport's top) of the page's title, its selection line, the
-    tiles above its first chart and that chart (an Altair chart, the map or a slide's picture);
-    None for what the page does not have."""
+    tiles above its first chart, that chart (an Altair chart, the map or a slide's picture) and the
+    charts beside it; None for what the page does not have."""
     return cast(dict[str, Any], page.evaluate(_FIRST_SCREEN))
 
 

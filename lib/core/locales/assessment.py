@@ -35,7 +35,7 @@ ZH: dict[str, str] = {
     "assessment.failing_title.one": "{n} 个乡镇会不达标，先解决：",
     "assessment.failing_none": "按现有记录，没有乡镇会不达标。",
     "assessment.grid_title": "各乡镇各项指标",
-    "assessment.grid_shown": "共 {total} 个乡镇，图中为最接近不达标的 {shown} 个；全部乡镇见右侧表格。",
+    "assessment.grid_shown": "共 {total} 个乡镇，图中为最接近不达标的 {shown} 个；全部乡镇见下方表格。",
     "assessment.grid_caption": "绿色：在阈值内且有余量；黄色：接近阈值、核验不足或无数据；红色：超出阈值，评估时会不达标。",
     "assessment.towns_title": "各乡镇：总体情况和原因",
     "assessment.villages_title": "各村准备情况（不达标的在前）",
@@ -194,7 +194,7 @@ EN: dict[str, str] = {
     "assessment.failing_title.one": "{n} town would fail the assessment; fix it first:",
     "assessment.failing_none": "On the records as they stand, no town would fail the assessment.",
     "assessment.grid_title": "Each town, each measure",
-    "assessment.grid_shown": "The {shown} of {total} towns nearest to failing; every town is in the table.",
+    "assessment.grid_shown": "The {shown} of {total} towns nearest to failing; every town is in the table below.",
     "assessment.grid_caption": "Green: within the threshold with room to spare; amber: close to it, too few "
     "verified ledgers or no data; red: beyond it — the assessment would fail.",
     "assessment.towns_title": "Towns: overall readiness and why",
