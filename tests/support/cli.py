@@ -24,7 +24,7 @@ from unittest import mock
 
 
 def run_main(
-    main: Callable[[Sequence[str]], int],
+    main: Callable[[list[str]], int],
     args: Sequence[str],
     *,
     env: dict[str, str],
