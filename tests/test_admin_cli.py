@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +18,13 @@ from lib.core.db import make_engine
 from lib.core.models import AuditEntry, User
 from lib.services.auth import authenticate
 from tests.db_fixtures import copy_database
+from tests.support.cli import run_main
 
 PASSWORD = "first admin password"
 
 
-def _cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _real_cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`python -m lib.admin …` as a real process: its exit code, its output, no traceback."""
     return subprocess.run(
         [sys.executable, "-m", "lib.admin", *args],
         cwd=config.ROOT,
@@ -34,8 +36,16 @@ def _cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[s
     )
 
 
-def _create_admin(url: str, username: str = "admin") -> subprocess.CompletedProcess[str]:
-    return _cli(
+def _cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`lib.admin.main(args)` in this process (see tests/support/cli.py); the tests that use
+    `_real_cli` keep the process boundary."""
+    return run_main(admin.main, args, env={"DATABASE_URL": url}, stdin=stdin)
+
+
+def _create_admin(
+    url: str, username: str = "admin", *, run: Callable[..., subprocess.CompletedProcess[str]] = _cli
+) -> subprocess.CompletedProcess[str]:
+    return run(
         url,
         "create-user",
         *("--username", username, "--role", "admin", "--display-name", "系统管理员"),
@@ -53,7 +63,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_creates_the_first_admin_from_a_password_on_stdin(sqlite_url: str) -> None:
-    result = _create_admin(sqlite_url)  # an empty file: migrated first
+    result = _create_admin(sqlite_url, run=_real_cli)  # an empty file: migrated first
     assert result.returncode == 0, result.stderr
     assert 'admin account "admin"' in result.stdout
     engine = make_engine(sqlite_url)
@@ -64,7 +74,7 @@ def test_creates_the_first_admin_from_a_password_on_stdin(sqlite_url: str) -> No
         assert (entry.username, entry.action, entry.table_name) == ("cli", "user.create", "users")
         assert PASSWORD not in (entry.new_values or "")
     engine.dispose()
-    listing = _cli(sqlite_url, "list-users")
+    listing = _real_cli(sqlite_url, "list-users")
     assert listing.returncode == 0 and "admin" in listing.stdout and "系统管理员" in listing.stdout
 
 
@@ -103,7 +113,7 @@ def test_every_bad_field_in_one_line(sqlite_url: str) -> None:
 
 @pytest.mark.parametrize("url", ["nonsense", "postgresql+psycopg://u:p@127.0.0.1:1/x"])
 def test_bad_database_url_is_one_line_and_exit_1(url: str) -> None:
-    result = _create_admin(url)
+    result = _create_admin(url, run=_real_cli)
     assert result.returncode == 1
     _one_line_error(result)
 

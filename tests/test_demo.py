@@ -31,9 +31,11 @@ from lib.core.models import (
     Village,
 )
 from lib.core.schema import upgrade
+from lib.demo.__main__ import main as demo_main
 from lib.present import geo
 from lib.queries import boundaries, overview
 from tests.support.apptest import AppFactory
+from tests.support.cli import run_main
 
 SIX_TOPICS = {
     "funds_management",
@@ -195,7 +197,8 @@ def test_overview_on_the_demo_shows_towns_that_lag(demo_engine: Engine) -> None:
     assert progress["verified_share"].min() < 0.5 < progress["verified_share"].max()
 
 
-def _demo_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _real_demo_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m lib.demo …` as a real process: its exit code, its output, no traceback."""
     env = {**os.environ, "DATABASE_URL": url}
     return subprocess.run(
         [sys.executable, "-m", "lib.demo", *args],
@@ -207,6 +210,12 @@ def _demo_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _demo_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`lib.demo`'s main(args) in this process (see tests/support/cli.py); the bad-database tests
+    keep the process boundary."""
+    return run_main(demo_main, args, env={"DATABASE_URL": url})
+
+
 def test_cli_refuses_to_overwrite_data_without_reset(demo_engine: Engine) -> None:
     result = _demo_cli(demo_engine.url.render_as_string(hide_password=False), "--scale", "county")
     assert result.returncode == 2
@@ -215,7 +224,7 @@ def test_cli_refuses_to_overwrite_data_without_reset(demo_engine: Engine) -> Non
 
 @pytest.mark.parametrize("url", ["nonsense", "postgresql+psycopg://u:p@127.0.0.1:1/x"])
 def test_cli_reports_a_bad_database_in_one_line(url: str, tmp_path: Path) -> None:
-    result = _demo_cli(url)
+    result = _real_demo_cli(url)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
