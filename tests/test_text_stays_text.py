@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Table
 
 from lib.core import config
 from lib.core.db import make_engine
@@ -41,6 +42,10 @@ from tests.planted_text import (
     planted,
     shown,
 )
+
+# All on one pytest-xdist worker (--dist loadgroup): the module's shared fixtures are built once,
+# not by each worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_text_stays_text")
 
 # Proto fields Streamlit renders as Markdown; `options` only for radios, `content` for pills and
 # segmented controls.
@@ -130,7 +135,7 @@ def rendered(at: AppTest) -> tuple[list[str], list[str]]:
         inner = getattr(proto, kind) if kind and hasattr(proto, kind) else proto
         if node.type == "html" or kind == "html":
             html.append(inner.body)
-        elif node.type == "table":  # st.table reads its cells and headers as Markdown
+        elif isinstance(node, Table):  # st.table reads its cells and headers as Markdown
             frame = node.value
             markdown += [str(c) for c in frame.columns]
             markdown += [v for v in frame.to_numpy().ravel() if isinstance(v, str)]
