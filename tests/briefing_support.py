@@ -44,4 +44,4 @@ class SlideCache:
                 self._built[key] = build_slides(
                     session, town_codes=list(towns) or None, as_of=AS_OF, lang=lang, exported_at=EXPORTED
                 )
-        return self._built[key]
+        return list(self._built[key])  # a copy: a test that changed its list would not change another's

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from tests.briefing_support import SlideCache, hand_county_engine
 from tests.db_fixtures import *  # noqa: F403  (database fixtures shared by every test module)
 from tests.support import browser, postgres
 
@@ -93,6 +94,18 @@ def _skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     return ""
+
+
+# --- shared, read-only ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def hand_slides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlideCache]:
+    """The hand county's meeting slides, each language and selection built once per worker
+    (test_briefing and test_deck read the same ones; rendering a set takes seconds)."""
+    engine = hand_county_engine(tmp_path_factory.mktemp("hand-slides"))
+    yield SlideCache(engine)
+    engine.dispose()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
@@ -22,7 +21,6 @@ from tests.briefing_support import (
     TOWN_B,
     TOWN_C,
     SlideCache,
-    hand_county_engine,
 )
 
 KEYS = [
@@ -66,11 +64,13 @@ TITLES_ZH = [
 ]
 
 
-@pytest.fixture(scope="module")
-def slides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlideCache]:
-    engine = hand_county_engine(tmp_path_factory.mktemp("briefing"))
-    yield SlideCache(engine)
-    engine.dispose()
+# test_briefing and test_deck run on one pytest-xdist worker, which builds their slides once.
+pytestmark = pytest.mark.xdist_group("hand_slides")
+
+
+@pytest.fixture
+def slides(hand_slides: SlideCache) -> SlideCache:
+    return hand_slides
 
 
 def _by_key(built: list[Slide]) -> dict[str, Slide]:

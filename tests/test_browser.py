@@ -10,6 +10,10 @@ from playwright.sync_api import Page, expect
 
 from tests.support.browser import running_app
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's app server is started once, not by each
+# worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser")
+
 TOWN_A = "349901100"
 TOWN_B = "349901101"
 

@@ -14,6 +14,10 @@ from lib.present import maps
 from tests.hand_county import OUTLINES
 from tests.support.browser import running_app, world_px
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's shared fixtures are built once,
+# not by each worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser_drill")
+
 TOWN_B = "349901101"  # Yi Town: villages B1 and B2 (tests/hand_county.py)
 B1 = "349901101204"
 
@@ -87,7 +91,7 @@ def test_a_row_of_the_towns_table_opens_the_towns_overview(base_url: str, offlin
     page.goto(f"{base_url}/?lang=en")
     expect(_heading(page)).to_have_text("County overview", timeout=30_000)
     table = page.get_by_test_id("stDataFrame").first
-    expect(table).to_be_visible()
+    expect(table).to_be_visible(timeout=30_000)  # drawn after the charts above it, slow on a busy machine
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
     for _ in range(20):  # until the charts above have been drawn and the table stops moving

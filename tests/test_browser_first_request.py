@@ -19,6 +19,10 @@ from lib.services.accounts import create_user_service, set_browse_without_sign_i
 from tests.db_fixtures import _hand_county, copy_database
 from tests.support.browser import running_app
 
+# All on one pytest-xdist worker (--dist loadgroup): its 22 freshly started servers (11 closed, 11 open)
+# are started once, not by each worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser_first_request")
+
 VILLAGE = "349901100201"
 # path → the page's first heading in English (None: the slide or village shown names it)
 PAGES: dict[str, str | None] = {

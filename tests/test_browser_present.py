@@ -16,6 +16,10 @@ from pptx.util import Emu
 from lib.ui import presentation
 from tests.support.browser import running_app
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's app server is started once, not by each
+# worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser_present")
+
 TOWN_A = "349901100"
 
 

@@ -24,6 +24,10 @@ from lib.ui import shell
 from tests.support import layout
 from tests.support.browser import running_app
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's shared fixtures are built once,
+# not by each worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser_projector")
+
 WIDTH, HEIGHT = 1280, 720
 # The pages a leader puts on the projector (the presentation bar's); the others (updates, data, load,
 # village, admin) are forms and lists for staff, which nobody presents.

@@ -14,6 +14,10 @@ from lib.core.db import make_engine
 from lib.core.models import SignInAttempt
 from tests.support.browser import OfflineGuard, running_app
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's app server is started once, not by each
+# worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser_sign_in_address")
+
 PROXIED = "203.0.113.9"  # a documentation address (RFC 5737)
 
 

@@ -23,6 +23,10 @@ from lib.services.accounts import create_user_service, set_browse_without_sign_i
 from lib.services.sessions import hash_token
 from tests.support.browser import OfflineGuard, running_app
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's app server is started once, not by each
+# worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser_stay_signed_in")
+
 PASSWORD = "correct horse battery"
 SIGN_IN_FIRST = "Sign in first."  # the gate's prompt while browsing needs an account
 WAIT = 30_000

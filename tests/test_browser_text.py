@@ -21,6 +21,10 @@ from lib.core.schema import upgrade
 from tests.planted_text import A1, OUTSIDE_HOST, PASSWORD, TOWN_A, load_planted_county, planted, shown
 from tests.support.browser import running_app
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's app server is started once, not by each
+# worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_browser_text")
+
 SLOW = 30_000  # ms: the first visit to a page imports its modules and fills the caches
 
 # What a page would show if it read a payload as Markdown or HTML (run in the page).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,14 +20,15 @@ from lib.core.i18n import get_language, set_language
 from lib.files.brief import brief_html
 from lib.files.briefing import Slide
 from lib.files.deck import EAST_ASIAN_FONT, PICTURE_BOX, deck_bytes, png_size
-from tests.briefing_support import PNG_SIGNATURE, SOURCE_EN, TOWN_B, SlideCache, hand_county_engine
+from tests.briefing_support import PNG_SIGNATURE, SOURCE_EN, TOWN_B, SlideCache
+
+# test_briefing and test_deck run on one pytest-xdist worker, which builds their slides once.
+pytestmark = pytest.mark.xdist_group("hand_slides")
 
 
-@pytest.fixture(scope="module")
-def slides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlideCache]:
-    engine = hand_county_engine(tmp_path_factory.mktemp("deck"))
-    yield SlideCache(engine)
-    engine.dispose()
+@pytest.fixture
+def slides(hand_slides: SlideCache) -> SlideCache:
+    return hand_slides
 
 
 def _open(slides: list[Slide], lang: str) -> PresentationType:

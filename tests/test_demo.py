@@ -37,6 +37,10 @@ from lib.queries import boundaries, overview
 from tests.support.apptest import AppFactory
 from tests.support.cli import run_main
 
+# All on one pytest-xdist worker (--dist loadgroup): the demo county's fingerprint (~3 s) is read once,
+# not by each worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_demo")
+
 SIX_TOPICS = {
     "funds_management",
     "policy_analysis",

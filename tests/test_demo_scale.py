@@ -24,6 +24,10 @@ from lib.files.briefing import build_slides
 from lib.present import geo
 from lib.queries import boundaries
 
+# All on one pytest-xdist worker (--dist loadgroup): the two counties' rows (~11 s) are built once, not by
+# each worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_demo_scale")
+
 
 @pytest.fixture(scope="module")
 def two_counties() -> tuple[county._Rows, dict[str, int]]:

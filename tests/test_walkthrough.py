@@ -29,6 +29,10 @@ from lib.services import auth
 from lib.services.accounts import set_browse_without_sign_in
 from tests.support.apptest import AppFactory
 
+# All on one pytest-xdist worker (--dist loadgroup): the module's shared fixtures are built once,
+# not by each worker that runs one of its tests.
+pytestmark = pytest.mark.xdist_group("test_walkthrough")
+
 README = config.ROOT / "README.md"
 SAMPLES = config.ROOT / "data" / "samples"
 ATTENDED = {"参训", "已参加", "出勤", "结业"}
