@@ -26,13 +26,15 @@ if load_forms.missing_notice(cache.query(setup_status), "postings"):
     st.stop()
 phases = cache.query(training.coverage_by_phase, town_codes=towns, as_of=as_of)
 tours = cache.query(training.tour_participants, town_codes=towns)
+classes = cache.query(training.trained_by_class, town_codes=towns, as_of=as_of)
+once = cache.query(training.trained_in_classes, town_codes=towns, as_of=as_of)
 waiting = cache.query(training.waiting_list, town_codes=towns, as_of=as_of)
 schedule = cache.query(training.schedule, as_of=as_of)
 topics = view.topic_names(cache.query(training.topics))
 rules = targets.share_targets(training=(target := view.target_share(cache.query(training.programmes))))
 
 comparison = trends.comparison(towns, key="training_since")
-widgets.tile_row(view.tiles(by_town, phases, tours, waiting, target, comparison))
+widgets.tile_row(view.tiles(by_town, classes, once.trained, tours, waiting, target, comparison))
 
 coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tabs(
     {key: t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")},
@@ -41,6 +43,8 @@ coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tab
 
 if coverage_tab.open:
     with coverage_tab:
+        st.subheader(t("training.by_class"))
+        st.dataframe(view.classes_table(classes, once), hide_index=True, width="stretch")
         left, right = st.columns([1, 1])
         with left:
             st.subheader(t("training.by_town"))
