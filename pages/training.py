@@ -1,5 +1,4 @@
-"""Training (`/training`): rotation-training coverage of first secretaries, topics, schedule,
-the waiting list and a fair plan for the next phase."""
+"""Training (`/training`): secretaries' coverage, classes, topics, schedule, waiting list, next phase."""
 
 import streamlit as st
 
@@ -43,8 +42,6 @@ coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tab
 
 if coverage_tab.open:
     with coverage_tab:
-        st.subheader(t("training.by_class"))
-        st.dataframe(view.classes_table(classes, once), hide_index=True, width="stretch")
         left, right = st.columns([1, 1])
         with left:
             st.subheader(t("training.by_town"))
@@ -56,8 +53,6 @@ if coverage_tab.open:
                 key="chart_training_by_town",
             )
             st.caption(status.caption(rules[targets.TRAINING]))
-            now = {targets.TRAINING: view.coverage(by_town)}.get
-            trends.section([targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_months")
         with right:
             st.subheader(t("training.trend"))
             trend = cache.query(training.coverage_trend, town_codes=towns, as_of=as_of)
@@ -72,6 +67,13 @@ if coverage_tab.open:
                 key="chart_training_trend",
             )
             st.caption(t("training.trend_caption"))
+        st.subheader(t("training.by_class"))  # full width, below the first screen's charts
+        st.dataframe(view.classes_table(classes, once), hide_index=True, width="stretch")
+        left, right = st.columns([1, 1])
+        with left:
+            now = {targets.TRAINING: view.coverage(by_town)}.get
+            trends.section([targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_months")
+        with right:
             st.subheader(t("training.by_phase"))
             table, labels = view.phases_table(phases)
             st.dataframe(
