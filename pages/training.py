@@ -1,5 +1,4 @@
-"""Training (`/training`): rotation-training coverage of first secretaries, topics, schedule,
-the waiting list and a fair plan for the next phase."""
+"""Training (`/training`): secretaries' coverage, classes, topics, schedule, waiting list, next phase."""
 
 import streamlit as st
 
@@ -26,13 +25,15 @@ if load_forms.missing_notice(cache.query(setup_status), "postings"):
     st.stop()
 phases = cache.query(training.coverage_by_phase, town_codes=towns, as_of=as_of)
 tours = cache.query(training.tour_participants, town_codes=towns)
+classes = cache.query(training.trained_by_class, town_codes=towns, as_of=as_of)
+once = cache.query(training.trained_in_classes, town_codes=towns, as_of=as_of)
 waiting = cache.query(training.waiting_list, town_codes=towns, as_of=as_of)
 schedule = cache.query(training.schedule, as_of=as_of)
 topics = view.topic_names(cache.query(training.topics))
 rules = targets.share_targets(training=(target := view.target_share(cache.query(training.programmes))))
 
 comparison = trends.comparison(towns, key="training_since")
-widgets.tile_row(view.tiles(by_town, phases, tours, waiting, target, comparison))
+widgets.tile_row(view.tiles(by_town, classes, once.trained, tours, waiting, target, comparison))
 
 coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tabs(
     {key: t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")},
@@ -52,8 +53,6 @@ if coverage_tab.open:
                 key="chart_training_by_town",
             )
             st.caption(status.caption(rules[targets.TRAINING]))
-            now = {targets.TRAINING: view.coverage(by_town)}.get
-            trends.section([targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_months")
         with right:
             st.subheader(t("training.trend"))
             trend = cache.query(training.coverage_trend, town_codes=towns, as_of=as_of)
@@ -68,6 +67,13 @@ if coverage_tab.open:
                 key="chart_training_trend",
             )
             st.caption(t("training.trend_caption"))
+        st.subheader(t("training.by_class"))  # full width, below the first screen's charts
+        st.dataframe(view.classes_table(classes, once), hide_index=True, width="stretch")
+        left, right = st.columns([1, 1])
+        with left:
+            now = {targets.TRAINING: view.coverage(by_town)}.get
+            trends.section([targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_months")
+        with right:
             st.subheader(t("training.by_phase"))
             table, labels = view.phases_table(phases)
             if reader.presenting():  # its text wraps: a data grid scrolled sideways there

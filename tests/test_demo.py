@@ -33,7 +33,7 @@ from lib.core.models import (
 from lib.core.schema import upgrade
 from lib.demo.__main__ import main as demo_main
 from lib.present import geo
-from lib.queries import boundaries, overview
+from lib.queries import boundaries, overview, training
 from tests.support.apptest import AppFactory
 from tests.support.cli import run_main
 
@@ -41,13 +41,12 @@ from tests.support.cli import run_main
 # not by each worker that runs one of its tests.
 pytestmark = pytest.mark.xdist_group("test_demo")
 
-SIX_TOPICS = {
+ROTATION_TOPICS = {
     "funds_management",
     "policy_analysis",
     "rural_preaching",
     "rural_tourism",
     "education",
-    "ecommerce",
 }
 
 
@@ -109,7 +108,26 @@ def test_county_has_the_expected_shape(demo_engine: Engine) -> None:
     assert facts["dataset"] == "demo" and facts["as_of"] == "2020-10-31"
 
 
-def test_321_secretaries_trained_in_two_phases_and_50_went_to_bijie(demo_engine: Engine) -> None:
+def _attended(session: Session, session_ids: list[int]) -> set[int]:
+    return set(
+        session.scalars(
+            select(Attendance.cadre_id).where(
+                Attendance.session_id.in_(session_ids), Attendance.status == "attended"
+            )
+        )
+    )
+
+
+def _topics(session: Session, session_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(TrainingTopic.code).join(SessionTopic).where(SessionTopic.session_id == session_id)
+        )
+    )
+
+
+def test_371_secretaries_trained_in_two_classes_321_and_50_different_people(demo_engine: Engine) -> None:
+    """The story: 321 in the ability-enhancement class's two phases, 50 others 5 days in Bijie."""
     with Session(demo_engine) as session:
         rotation = session.scalars(
             select(TrainingSession)
@@ -118,38 +136,64 @@ def test_321_secretaries_trained_in_two_phases_and_50_went_to_bijie(demo_engine:
             .order_by(TrainingSession.phase)
         ).all()
         assert [s.phase for s in rotation] == [1, 2]
-        trained = set(
-            session.scalars(
-                select(Attendance.cadre_id).where(
-                    Attendance.session_id.in_([s.id for s in rotation]), Attendance.status == "attended"
-                )
-            )
-        )
-        assert len(trained) == 321
+        enhancement = _attended(session, [s.id for s in rotation])
+        assert len(enhancement) == 321
+        assert [len(_attended(session, [s.id])) for s in rotation] == [160, 161]
         for phase in rotation:
-            topics = set(
-                session.scalars(
-                    select(TrainingTopic.code).join(SessionTopic).where(SessionTopic.session_id == phase.id)
-                )
-            )
-            assert topics == SIX_TOPICS
-        tour = session.scalars(
-            select(TrainingSession).join(TrainingProgramme).where(TrainingProgramme.code == "bijie-tour-2019")
+            assert _topics(session, phase.id) == ROTATION_TOPICS
+        bijie = session.scalars(
+            select(TrainingSession)
+            .join(TrainingProgramme)
+            .where(TrainingProgramme.code == "bijie-class-2019")
         ).one()
-        assert tour.days == 5 and "Bijie" in tour.place_en
-        tourists = set(
-            session.scalars(
-                select(Attendance.cadre_id).where(
-                    Attendance.session_id == tour.id, Attendance.status == "attended"
-                )
+        assert (bijie.start_date, bijie.end_date, bijie.days) == (
+            dt.date(2019, 11, 4),
+            dt.date(2019, 11, 8),
+            5,
+        )
+        assert (bijie.place_zh, bijie.place_en) == ("贵州省毕节市", "Bijie, Guizhou")
+        assert _topics(session, bijie.id) == {"ecommerce", "pilot_path"}
+        development = _attended(session, [bijie.id])
+        assert len(development) == 50
+        assert enhancement.isdisjoint(development)
+        assert len(enhancement | development) == 371
+        # both classes count as training (the Overview's "trained")
+        counted = set(session.scalars(overview.trained_cadres()))
+        assert enhancement | development == counted
+        first_secretaries = select(Posting.cadre_id).where(Posting.role == "first_secretary")
+        assert enhancement | development <= set(session.scalars(first_secretaries))
+        # each was in post as a first secretary for the whole of the session they attended
+        held = {s.id: s for s in [*rotation, bijie]}
+        attended = session.execute(
+            select(Attendance.cadre_id, Attendance.session_id).where(
+                Attendance.session_id.in_(held), Attendance.status == "attended"
             )
-        )
-        assert len(tourists) == 50 and tourists <= trained
-        every_attendee_was_a_first_secretary = select(func.count()).where(
-            Attendance.cadre_id.in_(trained),
-            ~Attendance.cadre_id.in_(select(Posting.cadre_id).where(Posting.role == "first_secretary")),
-        )
-        assert session.scalar(every_attendee_was_a_first_secretary) == 0
+        ).all()
+        postings: dict[int, list[Posting]] = {}
+        for posting in session.scalars(select(Posting).where(Posting.role == "first_secretary")):
+            postings.setdefault(posting.cadre_id, []).append(posting)
+        out_of_post = [
+            (cadre_id, session_id)
+            for cadre_id, session_id in attended
+            if not any(
+                p.start_date <= held[session_id].start_date
+                and (p.end_date is None or p.end_date >= held[session_id].end_date)
+                for p in postings.get(cadre_id, [])
+            )
+        ]
+        assert len(attended) == 371 and out_of_post == []
+
+
+def test_the_training_page_counts_the_two_classes_as_371(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        classes = training.trained_by_class(session, as_of=dt.date(2020, 10, 31))
+        total = training.trained_in_classes(session, as_of=dt.date(2020, 10, 31))
+    assert classes["programme_code"].tolist() == ["rotation-2019", "bijie-class-2019"]
+    assert classes["trained"].tolist() == [321, 50]
+    assert classes["sessions"].tolist() == [2, 1]
+    assert classes.iloc[1]["days_min"] == classes.iloc[1]["days_max"] == 5
+    assert classes.iloc[1]["places_en"] == ["Bijie, Guizhou"]
+    assert total.trained == 371
 
 
 def test_every_village_with_coordinates_lies_in_its_town(demo_engine: Engine) -> None:
@@ -242,11 +286,12 @@ def test_training_page_on_the_demo_agrees_with_the_overview(
     training_run = open_app(url, "pages/training.py", lang="en")
     assert not training_run.exception
     metrics = {m.label: m.value for m in training_run.metric}
-    assert metrics["Coverage"] == overview_figure == "86.6%"
-    assert metrics["Rotation sessions held"] == "2"
-    assert metrics["On study tours"] == "50"
-    captions = " ".join(c.value for c in training_run.caption)
-    assert "321 attended in 2 phases" in captions and "Bijie Rural E-commerce Study Tour" in captions
+    assert metrics["Coverage"] == overview_figure == "84.7%"
+    assert metrics["Secretaries trained"] == "371"
+    assert metrics["In selected classes"] == "50"
+    captions = [c.value for c in training_run.caption]
+    assert "by class 321 + 50; each person once" in captions
+    assert "First Secretary Ability-Development Class (Bijie)" in captions
 
 
 def test_industry_page_on_the_demo_agrees_with_the_overview(

@@ -83,14 +83,17 @@ def test_city_sizes_are_as_advertised(two_counties: tuple[county._Rows, dict[str
         p["cadre_id"] for p in rows.tables[Posting] if p["role"] == PostingRole.FIRST_SECRETARY.value
     }
     assert len(serving) == rows.count(Village)
-    assert 3_600 <= len(first_secretaries) / 2 * spec.counties <= 4_400
+    # ~4,600 over the years (README): one per village and the 2015–2020 turnover
+    assert 4_100 <= len(first_secretaries) / 2 * spec.counties <= 5_100
     province = demo.SCALE_SPECS["province"]
     assert 28_000 <= villages_per_county * province.counties <= 32_000
     assert (
         households_per_county / spec.households_factor * province.households_factor * province.counties
         >= 2.7e6
     )
-    assert facts["trained_2019"] == 2 * 321  # each county trains its own 321
+    # each county trains its own 371: 321 in the rotation, 50 others in the Bijie class
+    assert (facts["rotation_2019"], facts["development_class_2019"]) == (2 * 321, 2 * 50)
+    assert facts["trained_2019"] == 2 * 371
 
 
 def test_each_county_holds_its_own_training_sessions(

@@ -30,8 +30,8 @@ def test_training_page_in_english(open_app: AppFactory, hand_sqlite_url: str) ->
     assert at.title[0].value == "First-secretary training"
     assert _metrics(at) == {
         "Coverage": "60.0%",
-        "Rotation sessions held": "2",
-        "On study tours": "1",
+        "Secretaries trained": "4",  # c1, c4, c5 and c6 (who left) in the rotation; c3's tour does not count
+        "In selected classes": "1",
         "Waiting": "2",
     }
     captions = [c.value for c in at.caption]

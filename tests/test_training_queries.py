@@ -480,7 +480,7 @@ def test_empty_database_gives_empty_frames(empty_engine: Engine) -> None:
 
 
 def test_demo_county_agrees_with_the_overview_and_its_story(demo_engine: Engine) -> None:
-    """321 trained in two phases (160 + 161), 50 on the Bijie tour, a 60-seat 2020 phase ahead."""
+    """321 trained in two phases (160 + 161), 50 others in the Bijie class, a 60-seat 2020 phase ahead."""
     with Session(demo_engine) as session:
         as_of = dt.date.fromisoformat(session.get_one(Meta, "as_of").value)
         coverage = training.coverage_by_town(session)
@@ -492,8 +492,8 @@ def test_demo_county_agrees_with_the_overview_and_its_story(demo_engine: Engine)
         waiting = training.waiting_list(session, as_of=as_of)
     assert int(coverage["serving"].sum()) == totals["secretaries_serving"]
     assert int(coverage["trained"].sum()) == totals["secretaries_trained"]
-    assert list(phases["programme_code"]) == ["rotation-2019", "rotation-2019"]
-    assert list(phases["attended"]) == [160, 161]
+    assert list(phases["programme_code"]) == ["rotation-2019", "rotation-2019", "bijie-class-2019"]
+    assert list(phases["attended"]) == [160, 161, 50]
     assert (trend.iloc[-1]["serving"], trend.iloc[-1]["trained"]) == (
         totals["secretaries_serving"],
         totals["secretaries_trained"],

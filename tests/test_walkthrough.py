@@ -133,7 +133,10 @@ def test_the_overview_shows_the_counts_the_files_imply(open_app: AppFactory, loa
     trained = {
         row["身份证号码"]
         for row in _sheet("training.xlsx")
-        if row["类型"] == "轮训" and row["出勤情况"] in ATTENDED and row["身份证号码"] in serving
+        # the rotation, and the ability-development class (能力发展班), which counts too
+        if (row["类型"] == "轮训" or "发展班" in row["培训班名称"])
+        and row["出勤情况"] in ATTENDED
+        and row["身份证号码"] in serving
     }
     labour = {row["户编号"] for row in households if row["劳动力人数"] > 0}
     planned = labour & {row["户编号"] for row in _sheet("plans.xlsx")}

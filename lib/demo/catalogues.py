@@ -128,6 +128,7 @@ TOPICS: list[tuple[str, str, str]] = [
     ("rural_tourism", "乡村旅游", "Rural tourism"),
     ("education", "教育扶贫", "Poverty alleviation through education"),
     ("ecommerce", "农村电商", "Rural e-commerce"),
+    ("pilot_path", "毕节试验区发展路径", "The Bijie pilot area's development path"),
 ]
 TOPIC_IDS = {code: i for i, (code, _zh, _en) in enumerate(TOPICS, start=1)}
 
@@ -342,4 +343,14 @@ ROTATION_2019_PHASES = (
     (2, dt.date(2019, 9, 16), dt.date(2019, 9, 20), 161),
 )
 ROTATION_2019_TRAINED = 321
-BIJIE_TOUR_SIZE = 50
+# The ability-enhancement class (the 2019 rotation) teaches these; the Bijie class its own two.
+ROTATION_TOPICS = ("funds_management", "policy_analysis", "rural_preaching", "rural_tourism", "education")
+BIJIE_TOPICS = ("ecommerce", "pilot_path")
+# The ability-development class: 50 selected secretaries who were not in the rotation, 5 days in Bijie.
+BIJIE_CLASS = (dt.date(2019, 11, 4), dt.date(2019, 11, 8))
+BIJIE_CLASS_SIZE = 50
+# Terms that ended in 2019–2020 (a first secretary serves at least two years), each followed by a new
+# secretary: after the first phase, before the second (so the county's 2019 classes reached 371
+# people), and in 2020 (the newcomers wait for the 2020 rotation).
+LEFT_BETWEEN_PHASES = 30
+LEFT_IN_2020 = 30

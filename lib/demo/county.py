@@ -55,7 +55,9 @@ from lib.demo.catalogues import (
     AS_OF,
     BENEFIT_AMOUNT,
     BENEFIT_WEIGHTS,
-    BIJIE_TOUR_SIZE,
+    BIJIE_CLASS,
+    BIJIE_CLASS_SIZE,
+    BIJIE_TOPICS,
     BRANDS,
     CAUSE_WEIGHTS,
     CHUNK_SIZE,
@@ -82,6 +84,8 @@ from lib.demo.catalogues import (
     LAG_STAGE_WEIGHTS,
     LATE_EXIT_YEAR_WEIGHTS,
     LEAD_STAGE_WEIGHTS,
+    LEFT_BETWEEN_PHASES,
+    LEFT_IN_2020,
     MALE_GIVEN,
     MEMBER_WEIGHTS,
     NO_LABOUR_SHARE,
@@ -90,6 +94,7 @@ from lib.demo.catalogues import (
     PRODUCTS,
     ROTATION_2019_PHASES,
     ROTATION_2019_TRAINED,
+    ROTATION_TOPICS,
     SCALES,
     SETBACK_REASONS,
     SHARE_INDUSTRIES,
@@ -283,8 +288,12 @@ class _CountyBuilder:
         *,
         county_code: str = COUNTY_CODE,
         households_factor: float = 1.0,
+        turnover_seed: str = "turnover",
     ) -> None:
         self.rng = rng
+        # The 2019–2020 turnover draws from its own RNG, so the households built after it keep their rows.
+        self.turnover_rng = random.Random(turnover_seed)
+        self.turnover_people = _People(self.turnover_rng, county_code)
         self.rows = rows
         self.ids = ids
         self.households_factor = households_factor
@@ -293,9 +302,6 @@ class _CountyBuilder:
         self.people = _People(rng, county_code)
         # (cadre id, town) of every first secretary, past and present
         self.first_secretaries: list[tuple[int, _TownInfo]] = []
-        # cadre id → start of the posting held during the 2019 training, for those who held one
-        self.serving_fs_start: dict[int, dt.date] = {}
-        self.departed_after_training: list[int] = []  # trained-eligible cadres who left or moved
         self.stats: dict[str, int] = {}
         self.village_rows: list[Row] = []
 
@@ -522,10 +528,12 @@ class _CountyBuilder:
 
     # first secretaries and work teams -----------------------------------------------------------
 
-    def _cadre(self, *, first_secretary: bool, unit: tuple[str, str] | None = None) -> tuple[int, str, str]:
-        rng = self.rng
+    def _cadre(
+        self, *, first_secretary: bool, unit: tuple[str, str] | None = None, turnover: bool = False
+    ) -> tuple[int, str, str]:
+        rng = self.turnover_rng if turnover else self.rng
         male = rng.random() < (0.85 if first_secretary else 0.7)
-        name = self.people.name(male=male)
+        name = (self.turnover_people if turnover else self.people).name(male=male)
         if unit is None:
             unit = rng.choices(UNITS, weights=[CITY_UNIT_WEIGHT if u[0][0] == "市" else 1 for u in UNITS])[0]
         cadre_id = self.next_id(Cadre)
@@ -544,21 +552,20 @@ class _CountyBuilder:
 
     def _posting(
         self, cadre_id: int, village: _VillageInfo, role: PostingRole, start: dt.date, end: dt.date | None
-    ) -> None:
-        self.rows.add(
-            Posting,
-            {
-                "id": self.next_id(Posting),
-                "cadre_id": cadre_id,
-                "village_id": village.id,
-                "role": role.value,
-                "start_date": start,
-                "end_date": end,
-            },
-        )
+    ) -> Row:
+        row: Row = {
+            "id": self.next_id(Posting),
+            "cadre_id": cadre_id,
+            "village_id": village.id,
+            "role": role.value,
+            "start_date": start,
+            "end_date": end,
+        }
+        self.rows.add(Posting, row)
+        return row
 
     def _cadres(self) -> None:
-        """One serving first secretary per village, ≈45 replaced ones, some of whom moved on."""
+        """One serving first secretary per village, ≈100 replaced ones, some of whom moved on."""
         rng = self.rng
         fs = PostingRole.FIRST_SECRETARY
         replaced = rng.sample(self.village_list, 45)
@@ -570,6 +577,7 @@ class _CountyBuilder:
         plan.update({v.id: "early" for v in left_early})
         mover_dest = dict(zip([v.id for v in movers_from], movers_to, strict=True))
         arrivals: dict[int, tuple[int, str, str, dt.date]] = {}  # village id → mover arriving
+        serving: dict[int, Row] = {}  # village id → posting of its secretary, for _turnover
         # When each replaced secretary left; a mover arrives only after the one they replace left.
         ends: dict[int, dt.date] = {}
         for village in left_early:
@@ -588,9 +596,6 @@ class _CountyBuilder:
                 cadre_id, name, unit = self._cadre(first_secretary=True)
                 self._posting(cadre_id, village, fs, first_start, end)
                 self.first_secretaries.append((cadre_id, village.town))
-                if end > ROTATION_2019_PHASES[0][1]:
-                    self.serving_fs_start[cadre_id] = first_start
-                    self.departed_after_training.append(cadre_id)
                 start = end + dt.timedelta(days=rng.randint(1, 12))
                 if kind == "from":
                     dest = mover_dest[village.id]
@@ -599,9 +604,8 @@ class _CountyBuilder:
                 # Set up when the leaving secretary of that village was written: see arrivals.
                 continue
             cadre_id, name, unit = self._cadre(first_secretary=True)
-            self._posting(cadre_id, village, fs, start, None)
+            serving[village.id] = self._posting(cadre_id, village, fs, start, None)
             self.first_secretaries.append((cadre_id, village.town))
-            self.serving_fs_start[cadre_id] = start
             village.cadres.append((name, unit))
         # Movers arrive after their new village's secretary has left: postings kept in order.
         for village in movers_to:
@@ -618,6 +622,40 @@ class _CountyBuilder:
                 start = _date_between(rng, dt.date(2017, 6, 1), dt.date(2020, 6, 30))
                 self._posting(cadre_id, village, PostingRole.TEAM_MEMBER, start, None)
                 village.cadres.append((name, unit_zh))
+        self._turnover(serving)
+
+    def _turnover(self, serving: dict[int, Row]) -> None:
+        """Terms that ended between the 2019 phases and in 2020, each followed by a new secretary.
+
+        Drawn with the turnover RNG after the work teams, so every other row (and id) stays as it
+        was. The newcomers are left out of `village.cadres` (helpers, visitors) for the same reason.
+        """
+        rng = self.turnover_rng
+        fs = PostingRole.FIRST_SECRETARY
+        phase1_end, phase2_start = ROTATION_2019_PHASES[0][2], ROTATION_2019_PHASES[1][1]
+        by_id = {v.id: v for v in self.village_list}
+        # In post from before the first phase, and two years by the time they leave.
+        early = [vid for vid, row in serving.items() if row["start_date"] <= dt.date(2017, 6, 30)]
+        between = set(rng.sample(early, min(LEFT_BETWEEN_PHASES, len(early))))
+        later = [
+            vid
+            for vid, row in serving.items()
+            if vid not in between and row["start_date"] <= dt.date(2018, 6, 30)
+        ]
+        in_2020 = set(rng.sample(later, min(LEFT_IN_2020, len(later))))
+        for village_id in sorted(between | in_2020):
+            row = serving[village_id]
+            if village_id in between:  # the newcomer arrives before the second phase
+                end = _date_between(
+                    rng, phase1_end + dt.timedelta(days=14), phase2_start - dt.timedelta(days=25)
+                )
+            else:
+                end = _date_between(rng, dt.date(2020, 3, 2), dt.date(2020, 8, 31))
+            row["end_date"] = end
+            village = by_id[village_id]
+            cadre_id, _name, _unit = self._cadre(first_secretary=True, turnover=True)
+            self._posting(cadre_id, village, fs, end + dt.timedelta(days=rng.randint(1, 12)), None)
+            self.first_secretaries.append((cadre_id, village.town))
 
     # households ---------------------------------------------------------------------------------
 
@@ -1008,23 +1046,28 @@ def _catalogue(rows: _Rows) -> None:
 
 
 def _programmes(rows: _Rows) -> None:
+    """The 2019 cycle's two classes, both counted as training ("required"), and the 2020 rotation.
+
+    "Required" is what makes a programme count toward coverage: the ability-development class is
+    for 50 selected secretaries, not every one, but the 50 are trained as much as the 321 are.
+    """
     programmes = [
         (
             "rotation-2019",
             ProgrammeKind.ROTATION,
-            "2019年第一书记轮训",
-            "2019 First Secretary Rotation Training",
+            "2019年第一书记能力提升班",
+            "2019 First Secretary Ability-Enhancement Class",
             2019,
             True,
             0.95,
         ),
         (
-            "bijie-tour-2019",
+            "bijie-class-2019",
             ProgrammeKind.STUDY_TOUR,
-            "毕节农村电商考察学习",
-            "Bijie Rural E-commerce Study Tour",
+            "第一书记能力发展专题培训班（毕节）",
+            "First Secretary Ability-Development Class (Bijie)",
             2019,
-            False,
+            True,
             None,
         ),
         (
@@ -1053,6 +1096,10 @@ def _programmes(rows: _Rows) -> None:
         )
 
 
+def _in_post(terms: Sequence[tuple[dt.date, dt.date | None]], start: dt.date, end: dt.date) -> bool:
+    return any(s <= start and (e is None or e >= end) for s, e in terms)
+
+
 def _training(
     rng: random.Random,
     rows: _Rows,
@@ -1062,7 +1109,8 @@ def _training(
     first_attendance_id: int = 1,
     with_programmes: bool = True,
 ) -> dict[str, int]:
-    """Rotation training 2019 (321 trained in two phases), the Bijie tour, and the 2020 phase ahead.
+    """The 2019 classes — the ability-enhancement class (321 in two rotation phases) and the Bijie
+    ability-development class (50 other secretaries): 371 people — and the 2020 phase ahead.
 
     In a city or province each county holds its own sessions of the shared programmes, numbered
     from `first_session_id`; attendance ids start at `first_attendance_id`.
@@ -1071,19 +1119,12 @@ def _training(
         _programmes(rows)
     school = ("县委党校", "County Party School")
     first = first_session_id - 1
+    phase1, phase2 = ROTATION_2019_PHASES
     sessions = [
-        (first + 1, 1, school, ROTATION_2019_PHASES[0][1], ROTATION_2019_PHASES[0][2], 170, list(TOPIC_IDS)),
-        (first + 2, 1, school, ROTATION_2019_PHASES[1][1], ROTATION_2019_PHASES[1][2], 170, list(TOPIC_IDS)),
-        (
-            first + 3,
-            2,
-            ("贵州省毕节市", "Bijie, Guizhou"),
-            dt.date(2019, 11, 4),
-            dt.date(2019, 11, 8),
-            BIJIE_TOUR_SIZE,
-            ["ecommerce", "rural_tourism"],
-        ),
-        (first + 4, 3, school, dt.date(2020, 11, 16), dt.date(2020, 11, 20), 60, list(TOPIC_IDS)),
+        (first + 1, 1, school, phase1[1], phase1[2], 170, ROTATION_TOPICS),
+        (first + 2, 1, school, phase2[1], phase2[2], 170, ROTATION_TOPICS),
+        (first + 3, 2, ("贵州省毕节市", "Bijie, Guizhou"), *BIJIE_CLASS, BIJIE_CLASS_SIZE, BIJIE_TOPICS),
+        (first + 4, 3, school, dt.date(2020, 11, 16), dt.date(2020, 11, 20), 60, ROTATION_TOPICS),
     ]
     phase_of = {first + 1: 1, first + 2: 2, first + 3: 1, first + 4: 1}
     for session_id, programme_id, place, start, end, capacity, topics in sessions:
@@ -1104,37 +1145,48 @@ def _training(
         for code in topics:
             rows.add(SessionTopic, {"session_id": session_id, "topic_id": TOPIC_IDS[code]})
 
-    # Who could attend: first secretaries serving during a phase; ~20 of them have left or moved.
-    phase1_start, phase2_start = ROTATION_2019_PHASES[0][1], ROTATION_2019_PHASES[1][1]
+    # Who could attend a class: the first secretaries in post for the whole of it.
+    terms: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for posting in rows.tables[Posting]:
+        if posting["role"] == PostingRole.FIRST_SECRETARY.value:
+            terms.setdefault(posting["cadre_id"], []).append((posting["start_date"], posting["end_date"]))
+    at_phase1 = [c for c in sorted(terms) if _in_post(terms[c], phase1[1], phase1[2])]
+    at_phase2 = {c for c in terms if _in_post(terms[c], phase2[1], phase2[2])}
+    at_bijie = [c for c in sorted(terms) if _in_post(terms[c], *BIJIE_CLASS)]
     town_of = dict(county.first_secretaries)
-    departed = set(county.departed_after_training)
-    gone = sorted(rng.sample(county.departed_after_training, 20))
-    stayed = [
-        cadre_id
-        for cadre_id, start in county.serving_fs_start.items()
-        if start <= phase2_start and cadre_id not in departed
-    ]
-    stayed_trained = _weighted_sample(
-        rng, stayed, [town_of[c].training_weight for c in stayed], ROTATION_2019_TRAINED - len(gone)
+
+    def weights(cadres: Sequence[int]) -> list[float]:
+        return [town_of[c].training_weight for c in cadres]
+
+    # Those who left between the phases could only take the first, and all of them did.
+    left_between = [c for c in at_phase1 if c not in at_phase2]
+    others = sorted((set(at_phase1) | at_phase2) - set(left_between))
+    rotation = sorted(
+        [
+            *left_between,
+            *_weighted_sample(rng, others, weights(others), ROTATION_2019_TRAINED - len(left_between)),
+        ]
     )
-    trained = sorted([*gone, *stayed_trained])
-    phase1_ok = [c for c in trained if county.serving_fs_start[c] <= phase1_start]
-    phase1 = set(rng.sample(phase1_ok, ROTATION_2019_PHASES[0][3]))
-    phase2 = [c for c in trained if c not in phase1]
-    trained_set = set(trained)
-    phase1_ok_set = set(phase1_ok)
-    untrained = [c for c in stayed if c not in trained_set]
+    rotation_set = set(rotation)
+    phase1_ok = [c for c in at_phase1 if c in rotation_set and c not in left_between]
+    first_phase = {*left_between, *rng.sample(phase1_ok, phase1[3] - len(left_between))}
+    second_phase = [c for c in rotation if c not in first_phase]
+    # The ability-development class: 50 selected secretaries who were not in the rotation.
+    candidates = [c for c in at_bijie if c not in rotation_set]
+    bijie = sorted(_weighted_sample(rng, candidates, weights(candidates), BIJIE_CLASS_SIZE))
+    trained = rotation_set | set(bijie)
+    untrained = sorted(at_phase2 - trained)
 
     attendance: list[tuple[int, int, AttendanceStatus, bool]] = []
-    absent_then_phase2 = sorted(rng.sample([c for c in phase2 if c in phase1_ok_set], 4))
-    for cadre_id in sorted([*phase1, *absent_then_phase2]):
+    absent_then_phase2 = sorted(rng.sample([c for c in second_phase if c in set(at_phase1)], 4))
+    for cadre_id in sorted([*first_phase, *absent_then_phase2]):
         status = AttendanceStatus.ABSENT if cadre_id in absent_then_phase2 else AttendanceStatus.ATTENDED
         attendance.append((first + 1, cadre_id, status, False))
     absent_phase2 = sorted(rng.sample(untrained, min(3, len(untrained))))
-    for cadre_id in sorted([*phase2, *absent_phase2]):
+    for cadre_id in sorted([*second_phase, *absent_phase2]):
         status = AttendanceStatus.ABSENT if cadre_id in absent_phase2 else AttendanceStatus.ATTENDED
         attendance.append((first + 2, cadre_id, status, False))
-    for cadre_id in sorted(rng.sample(trained, BIJIE_TOUR_SIZE)):
+    for cadre_id in bijie:
         attendance.append((first + 3, cadre_id, AttendanceStatus.ATTENDED, True))
     for i, (session_id, cadre_id, status, selected) in enumerate(attendance, start=first_attendance_id):
         rows.add(
@@ -1147,7 +1199,13 @@ def _training(
                 "selected": selected,
             },
         )
-    return {"trained_2019": len(trained), "trained_then_left_or_moved": len(gone)}
+    left = {c for c, spans in terms.items() if all(e is not None for _s, e in spans)}
+    return {
+        "trained_2019": len(trained),
+        "rotation_2019": len(rotation),
+        "development_class_2019": len(bijie),
+        "trained_then_left": len(trained & left),
+    }
 
 
 # --- demo accounts (documented in README.md) ------------------------------------------------------
@@ -1333,7 +1391,7 @@ def iter_rows(
         rows = _Rows()
         ids: dict[type[Base], int] = {}
         _catalogue(rows)
-        county = _CountyBuilder(rng, rows, ids)
+        county = _CountyBuilder(rng, rows, ids, turnover_seed=f"{seed}:turnover")
         county.build(geo.load_towns())
         _county_outlines(rows, geo.load_county())
         facts = dict(county.stats)
@@ -1356,6 +1414,7 @@ def iter_rows(
             ids,
             county_code=geo.county_code(index),
             households_factor=spec.households_factor,
+            turnover_seed=f"{seed}:{scale}:{index}:turnover",
         )
         county.build(geo.moved_towns(index, county_names(index)))
         _county_outlines(rows, geo.moved_county(index))

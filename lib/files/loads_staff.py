@@ -13,9 +13,11 @@ headers listed and skipped, .xlsx or .csv):
 
 Kinds of training (类型). The dashboard knows two (ProgrammeKind): a *rotation* class every
 serving first secretary must attend (轮训, 提升班, 能力提升班: required, counted as "trained"),
-and a *study tour* for selected secretaries (考察, 培训考察, 考察学习, 能力发展班, 研学: not
-required). A word naming a tour wins (培训考察 is a tour); a blank 类型 is read from the class's
-name by the same words (lib.services.loading_staff).
+and a *study tour* for selected secretaries (考察, 培训考察, 考察学习, 能力发展班, 研学). A word
+naming a tour wins (培训考察 is a tour); a blank 类型 is read from the class's name by the same
+words (lib.services.loading_staff). A study tour is not required, except a class for selected
+secretaries named as one (能力发展班, 专题培训班 in its name): it trains them as a rotation does,
+and counts (`counts_as_training`).
 
 Dates: a date cell, an Excel serial number, 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日,
 20190305; a month alone (2019-03, 2019.03, 2019年3月, 201903, or the number 2019.03 that Excel
@@ -247,6 +249,18 @@ def kind_in(text: str) -> str | None:
     if any(part in word for part in ROTATION_WORDS):
         return ProgrammeKind.ROTATION.value
     return None
+
+
+# In a class's name: a class for selected secretaries, which counts as training (the story's
+# ability-development class of 50 in Bijie), not a visit.
+COUNTED_CLASS_WORDS = ("发展班", "专题培训班")
+
+
+def counts_as_training(kind: str, name: str) -> bool:
+    """Whether a new programme is required (counts toward coverage): a rotation class, or a class
+    for selected secretaries whose name says so (能力发展班, 专题培训班)."""
+    word = _word(name)
+    return kind == ProgrammeKind.ROTATION.value or any(part in word for part in COUNTED_CLASS_WORDS)
 
 
 def programme_kind(value: object) -> str:

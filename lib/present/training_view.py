@@ -35,14 +35,16 @@ def coverage(by_town: pd.DataFrame) -> float | None:
 
 def tiles(
     by_town: pd.DataFrame,
-    phases: pd.DataFrame,
+    classes: pd.DataFrame,
+    trained_once: int,
     tours: pd.DataFrame,
     waiting: pd.DataFrame,
     target: float | None,
     comparison: changes.Comparison | None = None,
 ) -> list[Tile]:
-    """Coverage (with its change since `comparison`'s date and its line), sessions held, study
-    tours and the waiting list."""
+    """Coverage (with its change since `comparison`'s date and its line), the secretaries trained
+    in the classes (`trained_once`: each person once), selected classes and study tours, and the
+    waiting list."""
     serving, trained = int(by_town["serving"].sum()), int(by_town["trained"].sum())
     share = coverage(by_town)
     rule = targets.share_targets(training=target)[targets.TRAINING]
@@ -60,13 +62,13 @@ def tiles(
     return [
         changes.with_change(coverage_tile, targets.TRAINING, share, comparison),
         Tile(
-            t("training.kpi.sessions"),
-            format_count(len(phases)),
+            t("training.kpi.trained"),
+            format_count(trained_once),
             t(
-                "training.kpi.sessions_detail",
-                attended=format_count(int(phases["attended"].sum())),
-                phases=len(phases),
+                "training.kpi.trained_detail",
+                parts=" + ".join(format_count(int(n)) for n in classes["trained"]) or "0",
             ),
+            t("training.kpi.trained_help"),
         ),
         Tile(
             t("training.kpi.tours"),
@@ -106,6 +108,44 @@ def phases_table(phases: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         }
     )
     return table, {key: t(f"training.col.{key}") for key in table.columns}
+
+
+def _days(low: int, high: int) -> str:
+    return (
+        format_count(low)
+        if low == high
+        else t("training.days_range", low=format_count(low), high=format_count(high))
+    )
+
+
+def classes_table(classes: pd.DataFrame, once: tuple[int, int]) -> pd.DataFrame:
+    """One row per class that counts (name, phases, days, dates, places, secretaries trained and
+    still serving), then `once`, the totals (trained, still serving) with each person counted
+    once: the classes' people may overlap."""
+    trained_once, serving_once = once
+    rows = pd.DataFrame(
+        {
+            "class": localized_column(classes, "name"),
+            "sessions": [format_count(int(n)) for n in classes["sessions"]],
+            "days": [
+                _days(int(a), int(b)) for a, b in zip(classes["days_min"], classes["days_max"], strict=True)
+            ],
+            "dates": [f"{a} – {b}" for a, b in zip(classes["start_date"], classes["end_date"], strict=True)],
+            "place": [
+                localized("、".join(zh), "、".join(en))
+                for zh, en in zip(classes["places_zh"], classes["places_en"], strict=True)
+            ],
+            "trained": [format_count(int(n)) for n in classes["trained"]],
+            "serving": [format_count(int(n)) for n in classes["trained_serving"]],
+        }
+    )
+    total = {key: "" for key in rows.columns} | {
+        "class": t("training.class_total"),
+        "trained": format_count(trained_once),
+        "serving": format_count(serving_once),
+    }
+    table = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+    return table.rename(columns={key: t(f"training.col.{key}") for key in table.columns})
 
 
 def heatmap_frame(coverage: pd.DataFrame, topics: Mapping[str, str]) -> pd.DataFrame:

@@ -6,8 +6,12 @@ Definitions (the same as the Overview's, whose building blocks this module reuse
   `end_date` NULL); a secretary belongs to the town of the village of that posting, so one who
   changed village counts where they serve now, and one who left counts nowhere.
 - *trained* — attended (status `attended`) a session of a required programme
-  (`lib.queries.overview.trained_cadres`). Study tours are not required and do not count.
-- *required topics* — every topic taught in a session of a required programme.
+  (`lib.queries.overview.trained_cadres`). "Required" means *counts toward coverage*: the
+  rotation classes every secretary attends, and a class for selected secretaries that the county
+  counts as training (the demo's Bijie ability-development class). A study tour that is not
+  required does not count. Someone trained in two classes counts once.
+- *required topics* — every topic taught in a session of a required rotation programme (a
+  selected class's own topics are not asked of everyone).
 - *covers a topic* — attended a session, of any programme, that teaches it.
 
 Every function takes `town_codes` (none or empty = all towns) and, where time matters, `as_of`
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select, true, union_all
@@ -119,6 +123,22 @@ WAITING_COLUMNS = [
     "enrolled_upcoming",
     "missing_topics",
 ]
+CLASS_COLUMNS = [
+    "programme_code",
+    "kind",
+    "name_zh",
+    "name_en",
+    "year",
+    "sessions",
+    "days_min",
+    "days_max",
+    "start_date",
+    "end_date",
+    "places_zh",
+    "places_en",
+    "trained",
+    "trained_serving",
+]
 TOPIC_COLUMNS = ["code", "name_zh", "name_en"]
 PROGRAMME_COLUMNS = ["code", "kind", "name_zh", "name_en", "year", "required", "target_share"]
 
@@ -177,12 +197,12 @@ def _covered_pairs() -> AnySelect:
 
 
 def _required_topics() -> AnySelect:
-    """topic_id of every topic taught in a session of a required programme."""
+    """topic_id of every topic taught in a session of a required rotation programme."""
     return (
         select(SessionTopic.topic_id.label("topic_id"))
         .join(TrainingSession, TrainingSession.id == SessionTopic.session_id)
         .join(TrainingProgramme, TrainingProgramme.id == TrainingSession.programme_id)
-        .where(_required())
+        .where(_required(), TrainingProgramme.kind == ProgrammeKind.ROTATION.value)
         .distinct()
     )
 
@@ -387,6 +407,132 @@ def coverage_trend(
     _ints(frame, ["serving", "trained"])
     frame["share"] = _ratio(frame["trained"], frame["serving"])
     return frame
+
+
+# --- classes ----------------------------------------------------------------------------------
+
+
+class ClassTotals(NamedTuple):
+    """First secretaries trained in the classes that count, each person once."""
+
+    trained: int  # everyone (with towns selected: those serving now in them)
+    serving: int  # of them, serving now in the selected towns
+
+
+def _class_people(as_of: dt.date, town_codes: Sequence[str] | None) -> tuple[AnySelect, Any]:
+    """(programme_id, cadre_id, serving): a first secretary attended a session, begun by `as_of`,
+    of a programme that counts; serving is their current posting in the selected towns (or NULL).
+    With towns selected only those serving in them are kept. Also returns the serving subquery."""
+    first_secretaries = select(Posting.cadre_id).where(Posting.role == PostingRole.FIRST_SECRETARY.value)
+    serving = _serving(town_codes, Posting.cadre_id.label("cadre_id")).distinct().subquery()
+    stmt = (
+        select(TrainingSession.programme_id.label("programme_id"), Attendance.cadre_id.label("cadre_id"))
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .join(TrainingProgramme, TrainingProgramme.id == TrainingSession.programme_id)
+        .where(
+            _attended(),
+            _required(),
+            TrainingSession.start_date <= as_of,
+            Attendance.cadre_id.in_(first_secretaries),
+        )
+        .distinct()
+    )
+    return stmt, serving
+
+
+def trained_by_class(
+    session: Session, *, as_of: dt.date, town_codes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One row per programme that counts toward coverage with a session begun by `as_of`, by year,
+    first start and code: the classes the county trained its first secretaries in.
+
+    Columns: programme_code, kind, name_zh, name_en, year, sessions (begun by as_of), days_min,
+    days_max (a session's days), start_date (first session's), end_date (last session's),
+    places_zh, places_en (the sessions' places, in order, each once), trained (first secretaries
+    who attended one of its sessions, wherever they are now; with towns selected, those serving
+    now in them) and trained_serving (of them, serving now in the selected towns). Someone trained
+    in two classes is in both rows: `trained_in_classes` counts them once.
+    """
+    people, serving = _class_people(as_of, town_codes)
+    pairs = people.subquery()
+    counts = (
+        select(
+            pairs.c.programme_id,
+            func.count(func.distinct(pairs.c.cadre_id)).label("trained"),
+            func.count(func.distinct(serving.c.cadre_id)).label("trained_serving"),
+        )
+        .outerjoin(serving, serving.c.cadre_id == pairs.c.cadre_id)
+        .group_by(pairs.c.programme_id)
+    )
+    if town_codes:
+        counts = counts.where(serving.c.cadre_id.is_not(None))
+    counts_sq = counts.subquery()
+    held = (
+        select(
+            TrainingSession.programme_id,
+            func.count().label("sessions"),
+            func.min(TrainingSession.days).label("days_min"),
+            func.max(TrainingSession.days).label("days_max"),
+            func.min(TrainingSession.start_date).label("start_date"),
+            func.max(TrainingSession.end_date).label("end_date"),
+        )
+        .where(TrainingSession.start_date <= as_of)
+        .group_by(TrainingSession.programme_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            TrainingProgramme.id,
+            TrainingProgramme.code,
+            TrainingProgramme.kind,
+            TrainingProgramme.name_zh,
+            TrainingProgramme.name_en,
+            TrainingProgramme.year,
+            held.c.sessions,
+            held.c.days_min,
+            held.c.days_max,
+            held.c.start_date,
+            held.c.end_date,
+            func.coalesce(counts_sq.c.trained, 0),
+            func.coalesce(counts_sq.c.trained_serving, 0),
+        )
+        .join(held, held.c.programme_id == TrainingProgramme.id)
+        .outerjoin(counts_sq, counts_sq.c.programme_id == TrainingProgramme.id)
+        .where(_required())
+        .order_by(TrainingProgramme.year, held.c.start_date, TrainingProgramme.code)
+    )
+    columns = ["programme_id", *[c for c in CLASS_COLUMNS if not c.startswith("places_")]]
+    frame = rows_frame(session, stmt, columns)
+    _ints(frame, ["sessions", "days_min", "days_max", "trained", "trained_serving"])
+    places = rows_frame(
+        session,
+        select(TrainingSession.programme_id, TrainingSession.place_zh, TrainingSession.place_en)
+        .where(TrainingSession.start_date <= as_of)
+        .order_by(TrainingSession.start_date, TrainingSession.id),
+        ["programme_id", "place_zh", "place_en"],
+    )
+    for lang in ("zh", "en"):
+        by_programme = {
+            key: list(dict.fromkeys(group))
+            for key, group in places.groupby("programme_id", sort=False)[f"place_{lang}"]
+        }
+        frame[f"places_{lang}"] = [by_programme.get(key, []) for key in frame["programme_id"]]
+    return frame[CLASS_COLUMNS].reset_index(drop=True)
+
+
+def trained_in_classes(
+    session: Session, *, as_of: dt.date, town_codes: Sequence[str] | None = None
+) -> ClassTotals:
+    """`trained_by_class`'s people counted once however many classes they attended."""
+    people, serving = _class_people(as_of, town_codes)
+    pairs = people.subquery()
+    stmt = select(
+        func.count(func.distinct(pairs.c.cadre_id)), func.count(func.distinct(serving.c.cadre_id))
+    ).outerjoin(serving, serving.c.cadre_id == pairs.c.cadre_id)
+    if town_codes:
+        stmt = stmt.where(serving.c.cadre_id.is_not(None))
+    trained, serving_now = session.execute(stmt).one()
+    return ClassTotals(int(trained or 0), int(serving_now or 0))
 
 
 # --- topics -----------------------------------------------------------------------------------

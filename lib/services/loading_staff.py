@@ -30,7 +30,8 @@ the Chinese then), as on the village form.
 Training. The list records people already stored: a person not found by ID number is refused
 (load the roster first). A 类型 cell sets the kind; a blank one is read from the class's name
 (lib.files.loads_staff.kind_in) for a new programme and leaves a stored one's kind. A new
-programme is required when it is a rotation class (the training page counts "trained" from
+programme is required when it is a rotation class or a class for selected secretaries named
+as one (lib.files.loads_staff.counts_as_training: the training page counts "trained" from
 required programmes only), has no target share, and its English name is its Chinese one (no
 dictionary translates class names; pinyin would read worse); without a code it gets one made
 from its year and name. A new session's place gets an English name as places do
@@ -70,7 +71,7 @@ from lib.core.models import (
     TrainingTopic,
 )
 from lib.files.imports import Problem, Row, normalize
-from lib.files.loads_staff import kind_in
+from lib.files.loads_staff import counts_as_training, kind_in
 from lib.rules.divisions import english_name
 from lib.rules.privacy import mask_id_number
 from lib.rules.register import birth_date_of
@@ -790,7 +791,7 @@ def _plan_programmes(session: Session, plan: Plan, programmes: Mapping[Programme
                 "name_en": programme.name,
                 "kind": programme.kind,
                 "year": programme.year,
-                "required": programme.kind == ProgrammeKind.ROTATION.value,
+                "required": counts_as_training(programme.kind, programme.name),
             }
             plan.changes.append(
                 StaffRecordChange(programme.row.number, "training_programmes", code, "add", {}, new)
@@ -804,7 +805,7 @@ def _plan_programmes(session: Session, plan: Plan, programmes: Mapping[Programme
             wanted["year"] = programme.year
         if programme.kind_given and programme.kind != record["kind"]:
             wanted["kind"] = programme.kind
-            wanted["required"] = programme.kind == ProgrammeKind.ROTATION.value
+            wanted["required"] = counts_as_training(programme.kind, programme.name)
         old, new = differences(record, wanted)
         if new:
             plan.changes.append(
