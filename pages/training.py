@@ -10,7 +10,7 @@ from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.queries.setup import setup_status
 from lib.rules import targets, training_plan
-from lib.ui import cache, downloads, drill, load_forms, reader, shell, training_forms, trends, widgets
+from lib.ui import cache, downloads, drill, load_forms, shell, training_forms, trends, widgets
 
 filters = shell.open_page("training")
 widgets.page_header(t("training.title"), filters)
@@ -76,20 +76,7 @@ if coverage_tab.open:
         with right:
             st.subheader(t("training.by_phase"))
             table, labels = view.phases_table(phases)
-            if reader.presenting():  # its text wraps: a data grid scrolled sideways there
-                widgets.projector_table(table, labels, shares=["share"])
-            else:
-                st.dataframe(
-                    table,
-                    hide_index=True,
-                    width="stretch",
-                    column_config={
-                        **labels,
-                        "share": st.column_config.ProgressColumn(
-                            labels["share"], format="%.1f%%", min_value=0, max_value=100
-                        ),
-                    },
-                )
+            widgets.table_with_share(table, labels, share="share")
             downloads.excel_download(
                 "data.download",
                 table,

@@ -150,6 +150,16 @@ def compare_picker(dates: Sequence[dt.date], *, default: dt.date | None, key: st
     return dt.date.fromisoformat(chosen) if chosen else None
 
 
+def table_with_share(frame: Any, labels: Mapping[str, str], *, share: str) -> None:
+    """A small table whose `share` column (percent, 0–100) is drawn as a bar; on the projector a
+    plain table whose text wraps (a data grid scrolled sideways there)."""
+    if reader.presenting():
+        projector_table(frame, labels, shares=[share])
+        return
+    bar = st.column_config.ProgressColumn(labels[share], format="%.1f%%", min_value=0, max_value=100)
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={**labels, share: bar})
+
+
 def projector_table(frame: Any, labels: Mapping[str, str], *, shares: Sequence[str] = ()) -> None:
     """`frame` as a plain table whose text wraps to the screen (a data grid would scroll sideways
     on the projector): typed text shown as text, counts with separators, `shares` (percent, 0–100)
