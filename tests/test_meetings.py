@@ -55,6 +55,7 @@ from tests.db_fixtures import copy_database
 from tests.hand_county import load_hand_county
 from tests.planted_text import payload
 from tests.support.accounts import module_actors, store_accounts
+from tests.support.concurrency import race
 
 D = dt.date
 AS_OF = D(2020, 10, 31)
@@ -884,6 +885,7 @@ def test_task_refusals_name_the_field_and_write_nothing(
 ) -> None:
     before = _snapshot(session)
     with pytest.raises(ValidationError) as caught:
+        overrides = dict(overrides)  # parametrize's dict is shared by both databases' runs
         _task(session, overrides.pop("meeting_id", story.town), **overrides)
     assert caught.value.errors[field] == key
     assert caught.value.params_for(field) == params
@@ -909,6 +911,7 @@ def test_note_refusals_write_nothing(
 ) -> None:
     before = _snapshot(session)
     with pytest.raises(ValidationError) as caught:
+        overrides = dict(overrides)  # parametrize's dict is shared by both databases' runs
         _note(session, EDITOR_A, overrides.pop("task_id", story.t1), **overrides)
     assert caught.value.errors[field] == key
     assert _snapshot(session) == before
@@ -931,3 +934,59 @@ def test_a_meeting_cannot_move_past_its_decisions_or_the_meetings_conveying_it(
         _update_meeting(session, EDITOR_A, story.town, held_on=D(2020, 9, 21))
     assert caught.value.errors == {"held_on": "meetings.error.held_after_note"}
     assert _update_meeting(session, EDITOR_A, story.town, held_on=D(2020, 9, 12)) == 2
+
+
+# --- two saves at once ----------------------------------------------------------------------------
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_two_edits_of_one_task_at_once_save_one(engine: Engine, story: Story) -> None:
+    """Both read version 1 before either writes (tests/support/concurrency.py `race`); the second
+    to write is refused with the first one's values, on SQLite (BEGIN IMMEDIATE) as on PostgreSQL
+    (the task read FOR UPDATE)."""
+    results = race(
+        _url(engine),
+        lambda session: _update_task(session, EDITOR_A, story.t1, target=0.9),
+        lambda session: _update_task(session, ADMIN, story.t1, deadline=D(2021, 1, 31)),
+    )
+    refused = [result for result in results if isinstance(result, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], StaleEdit), results
+    assert refused[0].current is not None and refused[0].current["version"] == 2
+    with Session(engine) as session:
+        task = session.get(MeetingTask, story.t1)
+        assert task is not None and task.version == 2
+        assert (task.target, task.deadline) in {(0.9, D(2020, 12, 31)), (1.0, D(2021, 1, 31))}
+        changes = session.scalar(
+            select(func.count()).where(
+                AuditEntry.table_name == "meeting_tasks", AuditEntry.old_values.is_not(None)
+            )
+        )
+    assert changes == 1
+
+
+def test_a_meeting_moved_while_a_decision_is_added_keeps_deadlines_after_the_meeting(
+    engine: Engine, story: Story
+) -> None:
+    """Alone, each is fine: town A's meeting (2020-09-14, its earliest deadline 2020-10-15) moves to
+    2020-09-20; a decision due 2020-09-16 is added. Together the deadline would fall before the
+    meeting: whichever saves second is refused."""
+    results = race(
+        _url(engine),
+        lambda session: _update_meeting(session, EDITOR_A, story.town, held_on=D(2020, 9, 20)),
+        lambda session: _task(session, story.town, ADMIN, deadline=D(2020, 9, 16)),
+    )
+    refused = [result for result in results if isinstance(result, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], ValidationError), results
+    assert refused[0].errors in (
+        {"held_on": "meetings.error.held_after_deadline"},
+        {"deadline": "meetings.error.deadline_before_meeting"},
+    )
+    with Session(engine) as session:
+        held_on = session.scalar(select(Meeting.held_on).where(Meeting.id == story.town))
+        earliest = session.scalar(
+            select(func.min(MeetingTask.deadline)).where(MeetingTask.meeting_id == story.town)
+        )
+    assert held_on is not None and earliest is not None and earliest >= held_on
