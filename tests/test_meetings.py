@@ -321,6 +321,22 @@ def test_the_last_meeting_before_a_day_and_where_its_decisions_stand(session: Se
     assert queries.latest_meeting_before(session, day=D(2020, 11, 1), town_codes=[TOWN_B]) is None
 
 
+def test_the_tasks_a_town_or_a_village_reports_on(session: Session, story: Story) -> None:
+    """Town A: its own meeting's four, and the county's decision naming A2; B: the county's naming
+    B; A1: T1; A2: T1 and the county's. Done ones only when asked for."""
+
+    def ids(**where: Any) -> list[int]:
+        return [task.id for task in queries.tasks_concerning(session, **where, as_of=AS_OF)]
+
+    assert ids(town_code=TOWN_A) == [story.t1, story.t2, story.t3, story.t4, story.c_a2]
+    assert ids(town_code=TOWN_B) == [story.c_b]
+    assert ids(town_code=TOWN_A, village_code=A1) == [story.t1]
+    assert ids(town_code=TOWN_A, village_code=A2) == [story.t1, story.c_a2]
+    _note(session, EDITOR_A, story.t3, status="done", expected_version=1)
+    assert story.t3 not in ids(town_code=TOWN_A)
+    assert story.t3 in ids(town_code=TOWN_A, include_done=True)
+
+
 # --- measured progress ----------------------------------------------------------------------------
 
 

@@ -212,19 +212,46 @@ def meeting_tasks(session: Session, meeting_id: int, *, as_of: dt.date | None = 
     """A meeting's decisions in the order they were recorded, each with its places (by code), its
     notes (oldest first), its measured progress (measured tasks) and where it stands on `as_of`
     (default: the data's date, which late is judged against and verified counted for)."""
+    return _standings(session, MeetingTask.meeting_id == meeting_id, as_of=as_of)
+
+
+def tasks_concerning(
+    session: Session,
+    *,
+    town_code: str,
+    village_code: str | None = None,
+    include_done: bool = False,
+    as_of: dt.date | None = None,
+) -> list[TaskStanding]:
+    """The decisions a town's or a village's people report progress on (what the note form lists),
+    as `meeting_tasks` gives them, the latest meeting's first.
+
+    With `village_code`: the tasks naming that village. Without: the tasks of the town's own
+    meetings, and the tasks naming the town or any of its villages. Done ones (standing "done")
+    are left out unless `include_done`.
+    """
+    named = select(MeetingTaskPlace.task_id).join(Village, Village.id == MeetingTaskPlace.village_id)
+    where: ColumnElement[bool]
+    if village_code is not None:
+        where = MeetingTask.id.in_(named.where(Village.code == village_code))
+    else:
+        town_id = select(Town.id).where(Town.code == town_code).scalar_subquery()
+        where = or_(
+            MeetingTask.meeting_id.in_(select(Meeting.id).where(Meeting.town_id == town_id)),
+            MeetingTask.id.in_(select(MeetingTaskPlace.task_id).where(MeetingTaskPlace.town_id == town_id)),
+            MeetingTask.id.in_(named.where(Village.town_id == town_id)),
+        )
+    found = _standings(session, where, as_of=as_of)
+    return found if include_done else [task for task in found if task.standing != "done"]
+
+
+def _standings(session: Session, where: ColumnElement[bool], *, as_of: dt.date | None) -> list[TaskStanding]:
+    """The tasks `where` selects as TaskStanding, the latest meeting's first, then as recorded."""
     as_of = as_of or data_as_of(session)
-    found = session.execute(
-        select(Meeting.level, Town.code)
-        .outerjoin(Town, Town.id == Meeting.town_id)
-        .where(Meeting.id == meeting_id)
-        .execution_options(**{INCLUDE_RETIRED: True})
-    ).first()
-    if found is None:
-        return []
-    meeting_town = None if found[1] is None else str(found[1])
     rows = session.execute(
         select(
             MeetingTask.id,
+            MeetingTask.meeting_id,
             MeetingTask.what,
             MeetingTask.responsible_unit,
             MeetingTask.responsible_person,
@@ -233,21 +260,26 @@ def meeting_tasks(session: Session, meeting_id: int, *, as_of: dt.date | None = 
             MeetingTask.measure,
             MeetingTask.target,
             MeetingTask.version,
+            Town.code,
         )
-        .where(MeetingTask.meeting_id == meeting_id)
-        .order_by(MeetingTask.id)
+        .join(Meeting, Meeting.id == MeetingTask.meeting_id)
+        .outerjoin(Town, Town.id == Meeting.town_id)
+        .where(where)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc(), MeetingTask.id)
+        # A retired town's meetings keep their town (else their tasks would count the county).
+        .execution_options(**{INCLUDE_RETIRED: True})
     ).all()
     ids = [int(row[0]) for row in rows]
     places = task_places(session, ids)
     notes = task_notes(session, ids)
     areas = {
-        int(row[0]): (str(row[6]), float(row[7] or 1.0), _area(places.get(int(row[0]), ()), meeting_town))
+        int(row[0]): (str(row[7]), float(row[8] or 1.0), _area(places.get(int(row[0]), ()), row[10]))
         for row in rows
-        if row[6] is not None
+        if row[7] is not None
     }
     progress = _measured(session, areas)
     standings = []
-    for task_id, what, unit, person, deadline, status, measure, target, version in rows:
+    for task_id, meeting_id, what, unit, person, deadline, status, measure, target, version, _ in rows:
         measured = progress.get(task_id)
         standings.append(
             TaskStanding(
