@@ -9,7 +9,7 @@ from lib.present import charts, overview_view, status, training_view
 from lib.queries import overview, snapshots, training, villages
 from lib.queries.setup import setup_status
 from lib.rules import targets
-from lib.ui import cache, downloads, drill, load_forms, meeting, reader, shell, widgets
+from lib.ui import cache, downloads, drill, load_forms, meeting, reader, shell, trends, widgets
 
 filters = shell.open_page("")
 town = filters.town_codes[0] if len(filters.town_codes) == 1 else None  # one town's overview
@@ -101,20 +101,32 @@ with right:
             worst_first=worst_first,
             rules=rules,
             lang=filters.lang,
+            most=charts.shown_bars(len(places), presenting=presenting),
         )
 
+    presenting = reader.presenting()
     ranked = cache.derived(
-        "overview.ranking", ranking, towns=filters.town_codes, measure=measure, worst_first=worst_first
+        "overview.ranking",
+        ranking,
+        towns=filters.town_codes,
+        measure=measure,
+        worst_first=worst_first,
+        presenting=presenting,
     )
     pick = drill.open_village if town else reader.drill_to_town
     widgets.chart_with_downloads(
         ranked.chart, title=t("overview.ranking_title"), key="chart_overview_ranking_title", on_pick=pick
     )
+    widgets.bars_shown_note(len(ranked.codes), worst_first=worst_first)
     if measure in rules:
         st.caption(status.caption(rules[measure]))
     drill.follow(filters)
 
 drill.ranking_table(ranked, measure=measure, of_villages=bool(town), on_pick=pick)
+
+trends.section(
+    list(rules), rules=rules, now=totals.measure, town_codes=filters.town_codes, key="overview_trend"
+)
 
 st.subheader(t("overview.due_title"))
 

@@ -9,7 +9,7 @@ from lib.present import assessment_view as view
 from lib.present.common import parse_as_of
 from lib.queries import assessment as queries
 from lib.rules import assessment, privacy
-from lib.ui import assessment_controls, cache, long_lists, reader, shell, signed_in, widgets
+from lib.ui import assessment_controls, cache, long_lists, reader, shell, signed_in, trends, widgets
 
 filters = shell.open_page("assessment")
 widgets.page_header(t("assessment.title"), filters)
@@ -35,10 +35,7 @@ ready, total = cache.derived(
 )
 show_names = privacy.names_visible(signed_in.current_actor())
 
-tiles = view.tiles(total, ready, thresholds)
-for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-    with column:
-        widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
+widgets.tile_row(view.tiles(total, ready, thresholds, trends.comparison(towns, key="assessment_since")))
 
 towns_tab, villages_tab, issues_tab, mock_tab, method_tab = widgets.lazy_tabs(
     {key: t(f"assessment.tab.{key}") for key in ("readiness", "villages", "issues", "mock", "method")},
@@ -54,17 +51,12 @@ if towns_tab.open:
                 view.failing_lines(ready, thresholds),
                 view.status_grid(view.grid_frame(ready), town_title=t("assessment.col.town")),
                 view.grid_towns(ready),
-                view.town_table(ready, thresholds),
+                view.town_table(ready, thresholds, with_reasons=not reader.presenting()),
             ),
+            presenting=reader.presenting(),
             **scope,
         )
-        if failing:
-            with st.container(border=True):
-                st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
-                st.markdown("\n".join(f"- {line}" for line in failing))
-        else:
-            st.success(t("assessment.failing_none"), icon=":material/check_circle:")
-        left, right = st.columns([1, 1.2])
+        left, right = st.columns([1, 1.2])  # the grid first: on the projector it is the first screen
         with left:
             st.subheader(t("assessment.grid_title"))
             widgets.chart_with_downloads(
@@ -77,8 +69,14 @@ if towns_tab.open:
             if grid_towns > view.GRID_TOWNS:
                 st.caption(t("assessment.grid_shown", shown=view.GRID_TOWNS, total=format_count(grid_towns)))
         with right:
-            st.subheader(t("assessment.towns_title"))
-            st.dataframe(town_table, hide_index=True, width="stretch", height=720)
+            if failing:
+                with st.container(border=True):
+                    st.markdown(f"**{t('assessment.failing_title', n=len(failing))}**")
+                    st.markdown("\n".join(f"- {line}" for line in failing))
+            else:
+                st.success(t("assessment.failing_none"), icon=":material/check_circle:")
+        st.subheader(t("assessment.towns_title"))
+        st.dataframe(town_table, hide_index=True, width="stretch", height=720)
 
 if villages_tab.open:
     with villages_tab:

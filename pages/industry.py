@@ -10,8 +10,8 @@ from lib.present import industry_view as view
 from lib.present.common import parse_as_of
 from lib.queries import industry
 from lib.queries.setup import setup_status
-from lib.rules import privacy
-from lib.ui import cache, downloads, load_forms, long_lists, shell, signed_in, widgets
+from lib.rules import privacy, targets
+from lib.ui import cache, downloads, load_forms, long_lists, shell, signed_in, trends, widgets
 
 filters = shell.open_page("industry")
 widgets.page_header(t("industry.title"), filters)
@@ -31,12 +31,13 @@ stuck = cache.query(industry.stuck_plans_count, town_codes=towns, as_of=as_of, m
 linked = int(income["linked_households"].iloc[-1]) if not income.empty else 0
 show_names = privacy.names_visible(signed_in.current_actor())
 
-tiles = view.tiles(
-    funnel, products, organisations, linked, stuck, target=config.plan_coverage_target(), months=months
+rules = targets.share_targets()
+comparison = trends.comparison(towns, key="industry_since")
+widgets.tile_row(
+    view.tiles(
+        funnel, products, organisations, linked, stuck, rules=rules, months=months, comparison=comparison
+    )
 )
-for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-    with column:
-        widgets.kpi(tile.label, tile.value, tile.detail, tile.help)
 
 progress_tab, gaps_tab, products_tab, organisations_tab, income_tab, trend_tab = widgets.lazy_tabs(
     {
@@ -172,6 +173,10 @@ if income_tab.open:
 
 if trend_tab.open:
     with trend_tab:
+        now = {targets.PLANS: funnel.plan_share, targets.STABLE: funnel.stable_share}.get
+        trends.section(
+            [targets.PLANS, targets.STABLE], rules=rules, now=now, town_codes=towns, key="industry_trend"
+        )
         st.subheader(t("industry.trend_title"))
         trend = cache.query(industry.stage_trend, town_codes=towns, as_of=as_of)
         widgets.chart_with_downloads(

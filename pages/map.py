@@ -6,11 +6,11 @@ import streamlit as st
 from lib.core import config
 from lib.core.i18n import t
 from lib.files import export
-from lib.present import maps, mapview
+from lib.present import maps, mapview, training_view
 from lib.present.common import localized_column, parse_as_of
 from lib.queries import assessment as assessment_queries
-from lib.queries import overview, villages
-from lib.rules import assessment
+from lib.queries import overview, training, villages
+from lib.rules import assessment, targets
 from lib.ui import cache, map_card, reader, shell, widgets
 
 filters = shell.open_page("map")
@@ -41,6 +41,7 @@ measure_key = controls[1].selectbox(
 size_by_households = controls[2].toggle(t("map.size_by_households"), key="map_size", disabled=level == "town")
 reader.sync_params(level=level, measure=measure_key)
 measure = maps.MEASURES[measure_key]
+rules = targets.share_targets(training=training_view.target_share(cache.query(training.programmes)))
 readiness_key = ""  # what the readiness measure depends on besides the data
 if measure_key == "readiness":  # the overall status on /assessment, by village or town
     readiness_args = {
@@ -76,9 +77,12 @@ model = cache.memo(
         towns=towns_geo,
         county=county_geo,
         town_names=town_names,
-        view=maps.fit_view(maps.map_bbox(towns_geo, filters.town_codes, frame)),
+        view=maps.fit_view(
+            maps.map_bbox(towns_geo, filters.town_codes, frame), height_px=map_card.fit_height()
+        ),
         tiles_style_url=config.tiles_url(),
         labelled_towns=filters.town_codes or None,
+        rules=rules,
     ),
     towns=filters.town_codes,
     villages=filters.village_codes,
@@ -87,6 +91,8 @@ model = cache.memo(
     size_by_households=size_by_households,
     readiness=readiness_key,
     tiles=config.tiles_url(),
+    height=map_card.map_height(),
+    rules=repr(rules),
 )
 units, classes, points, legend_rows = model.units, model.classes, model.points, model.legend_rows
 
@@ -103,7 +109,7 @@ def map_and_card() -> None:
             on_select=lambda: map_card.drill_to_picked_town(key),
             selection_mode="single-object",
             key=key,
-            height=640,
+            height=map_card.map_height(),
         )
     map_card.follow_town_pick()
     clicked = map_card.selected_object(event, "villages", "village_code")
@@ -119,7 +125,9 @@ map_and_card()
 legend_col, note_col = st.columns([1.2, 2])
 with legend_col:
     unit_key = "map.legend_villages" if level == "village" else "map.legend_towns"
-    map_card.map_legend(legend_rows, title=measure_labels[measure_key], unit_key=unit_key)
+    legend_title = mapview.legend_title(measure, level, rules)
+    caption = mapview.legend_caption(measure, level, rules)
+    map_card.map_legend(legend_rows, title=legend_title, unit_key=unit_key, caption=caption)
 with note_col:
     missing = maps.unlocated(frame)
     if missing.empty:
@@ -159,7 +167,7 @@ with note_col:
                     county=county_geo,
                     town_labels=town_names,
                     title=title,
-                    legend_title=measure_labels[measure_key],
+                    legend_title=legend_title,
                     subtitle=subtitle,
                 )
             )

@@ -13,7 +13,7 @@ if cache.query(common.towns).empty:
     st.stop()
 
 stage = st.container()  # the slide first; its settings and the deck buttons under it
-with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+with st.container(horizontal=True, gap="small", vertical_alignment="center", key="slideshow_controls"):
     kinds, auto = slideshow.settings()
     meeting.deck_buttons(filters, key="slideshow")
 with stage:

@@ -11,7 +11,7 @@ from lib.present.common import parse_as_of
 from lib.queries import training
 from lib.queries.setup import setup_status
 from lib.rules import targets, training_plan
-from lib.ui import cache, downloads, load_forms, reader, shell, training_forms, widgets
+from lib.ui import cache, downloads, drill, load_forms, shell, training_forms, trends, widgets
 
 filters = shell.open_page("training")
 widgets.page_header(t("training.title"), filters)
@@ -29,12 +29,10 @@ tours = cache.query(training.tour_participants, town_codes=towns)
 waiting = cache.query(training.waiting_list, town_codes=towns, as_of=as_of)
 schedule = cache.query(training.schedule, as_of=as_of)
 topics = view.topic_names(cache.query(training.topics))
-target = view.target_share(cache.query(training.programmes))
-rules = targets.share_targets(training=target)
+rules = targets.share_targets(training=(target := view.target_share(cache.query(training.programmes))))
 
-for column, tile in zip(st.columns(4), view.tiles(by_town, phases, tours, waiting, target), strict=True):
-    with column:
-        widgets.tile(tile)
+comparison = trends.comparison(towns, key="training_since")
+widgets.tile_row(view.tiles(by_town, phases, tours, waiting, target, comparison))
 
 coverage_tab, topics_tab, schedule_tab, waiting_tab, plan_tab = widgets.lazy_tabs(
     {key: t(f"training.tab.{key}") for key in ("coverage", "topics", "schedule", "waiting", "plan")},
@@ -46,20 +44,16 @@ if coverage_tab.open:
         left, right = st.columns([1, 1])
         with left:
             st.subheader(t("training.by_town"))
-            widgets.chart_with_downloads(
-                charts.ranking_bars(
-                    status.judge_values(view.town_shares(by_town), rules[targets.TRAINING]),
-                    target=rules[targets.TRAINING].target,
-                    colours=status.legend(),
-                    value_title=t("training.axis.share"),
-                    town_title=t("col.town"),
-                    pick=charts.PICK,
-                ),
+            drill.town_bars(
+                view.town_shares(by_town),
+                rules[targets.TRAINING],
+                value_title=t("training.axis.share"),
                 title=t("training.by_town"),
                 key="chart_training_by_town",
-                on_pick=reader.drill_to_town,
             )
             st.caption(status.caption(rules[targets.TRAINING]))
+            now = {targets.TRAINING: view.coverage(by_town)}.get
+            trends.section([targets.TRAINING], rules=rules, now=now, town_codes=towns, key="training_months")
         with right:
             st.subheader(t("training.trend"))
             trend = cache.query(training.coverage_trend, town_codes=towns, as_of=as_of)

@@ -235,12 +235,12 @@ def test_towns_below_the_training_target_on_both_backends(hand_engine: Engine) -
     }
 
 
-def test_a_chart_of_many_towns_shows_the_ten_highest_and_the_ten_lowest() -> None:
+def test_a_chart_of_many_towns_shows_the_eight_highest_and_the_eight_lowest() -> None:
     from lib.files import briefing
 
     set_language("en")
     towns = [f"T{n:02d}" for n in range(1, 26)]  # best first
     shown, bullets = briefing._chart_ends(towns)
-    assert shown == towns[:10] + towns[15:]
-    assert bullets == ["The chart shows the 10 highest and the 10 lowest of 25 towns"]
-    assert briefing._chart_ends(towns[:20]) == (towns[:20], [])
+    assert shown == towns[:8] + towns[17:]
+    assert bullets == ["The chart shows the 8 highest and the 8 lowest of 25 towns"]
+    assert briefing._chart_ends(towns[:16]) == (towns[:16], [])

@@ -4,7 +4,6 @@ returns to the county."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 
@@ -13,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from lib.present import maps
 from tests.hand_county import OUTLINES
-from tests.support.browser import running_app
+from tests.support.browser import running_app, world_px
 
 TOWN_B = "349901101"  # Yi Town: villages B1 and B2 (tests/hand_county.py)
 B1 = "349901101204"
@@ -91,6 +90,12 @@ def test_a_row_of_the_towns_table_opens_the_towns_overview(base_url: str, offlin
     expect(table).to_be_visible()
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
+    for _ in range(20):  # until the charts above have been drawn and the table stops moving
+        page.wait_for_timeout(250)
+        table.scroll_into_view_if_needed()
+        box, before = table.bounding_box(), box
+        if box == before:
+            break
     assert box is not None
     # Rank 1 by overall progress is Yi Town (tests/test_overview_queries.py); a click on the row's
     # selection box (the grid's first column) picks it.
@@ -98,14 +103,6 @@ def test_a_row_of_the_towns_table_opens_the_towns_overview(base_url: str, offlin
     expect(_heading(page)).to_have_text("Yi Town overview", timeout=15_000)
     page.go_back()
     expect(_heading(page)).to_have_text("County overview", timeout=15_000)
-
-
-def _world_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
-    size = 512 * 2**zoom
-    return (
-        (lon + 180) / 360 * size,
-        (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * size,
-    )
 
 
 def test_a_town_clicked_on_the_map_narrows_the_map_and_back_returns(
@@ -118,8 +115,8 @@ def test_a_town_clicked_on_the_map_narrows_the_map_and_back_returns(
     expect(canvas).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1500)
     view = maps.fit_view(OUTLINES["349901"])
-    centre = _world_px(view.longitude, view.latitude, view.zoom)
-    inside = _world_px(116.45, 32.6, view.zoom)  # in Yi Town's outline, away from its name
+    centre = world_px(view.longitude, view.latitude, view.zoom)
+    inside = world_px(116.45, 32.6, view.zoom)  # in Yi Town's outline, away from its name
     box = canvas.bounding_box()
     assert box is not None
     x = box["x"] + box["width"] / 2 + inside[0] - centre[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 from typing import cast
 
 from PIL import Image
@@ -11,18 +10,10 @@ from playwright.sync_api import Page, expect
 
 from lib.present import maps
 from tests.hand_county import OUTLINES
-from tests.support.browser import running_app
+from tests.support.browser import running_app, world_px
 
 A1 = "349901100201"
 A1_LON, A1_LAT = 116.1, 32.6  # tests/hand_county.py
-
-
-def _world_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
-    """Web Mercator pixel coordinates at `zoom` (deck.gl's 512-pixel world)."""
-    size = 512 * 2**zoom
-    x = (lon + 180) / 360 * size
-    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * size
-    return x, y
 
 
 def _rgb_pixels(image: Image.Image) -> list[tuple[int, int, int]]:
@@ -62,8 +53,8 @@ def test_map_drawn_offline_then_a_click_opens_the_card_and_the_village_page(
         assert _coloured_pixels(canvas.screenshot()) > 20  # village dots were drawn
 
         view = maps.fit_view(OUTLINES["349901"])  # the page fits the county's stored town outlines
-        centre = _world_px(view.longitude, view.latitude, view.zoom)
-        village = _world_px(A1_LON, A1_LAT, view.zoom)
+        centre = world_px(view.longitude, view.latitude, view.zoom)
+        village = world_px(A1_LON, A1_LAT, view.zoom)
         box = canvas.bounding_box()
         assert box is not None
         x = box["x"] + box["width"] / 2 + village[0] - centre[0]

@@ -38,10 +38,12 @@ def test_presentation_url_hides_the_chrome_and_sets_large_type(base_url: str, of
     expect(page.get_by_test_id("present-scope")).to_contain_text("Jia Town")
     for chrome in ("stSidebar", "stHeader", "stToolbar", "stMainMenu", "stSidebarCollapsedControl"):
         assert not page.get_by_test_id(chrome).filter(visible=True).count(), chrome
-    body = page.get_by_test_id("stMetricLabel").first.locator("p").first
-    assert float(body.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= presentation.BODY_PX
-    caption = page.get_by_test_id("stCaptionContainer").first
-    assert float(caption.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    label = page.get_by_test_id("stMetricLabel").first.locator("p").first
+    assert float(label.evaluate(size)) >= presentation.TILE_LABEL_PX
+    detail = page.get_by_test_id("stCaptionContainer").first  # a tile's counts
+    assert float(detail.evaluate(size)) >= presentation.TILE_DETAIL_PX >= 16
+    assert float(page.get_by_test_id("present-scope").evaluate(size)) >= presentation.BODY_PX
     title = page.get_by_role("heading", level=1).first
     assert float(title.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= presentation.TITLE_PX
 
@@ -79,6 +81,8 @@ def test_slideshow_steps_by_buttons_and_keys_and_downloads_the_deck(
     page.keyboard.press("ArrowLeft")
     expect(page.get_by_test_id("slide-position")).to_have_text(f"Slide 2 of {total}", timeout=15_000)
 
+    assert not page.get_by_test_id("stDownloadButton").count()  # none on the projector
+    page.get_by_role("button", name="Leave presentation").click()
     with page.expect_download(timeout=120_000) as pending:
         page.get_by_role("button", name="Meeting deck (.pptx)").click()
     download = pending.value

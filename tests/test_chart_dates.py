@@ -20,6 +20,11 @@ FORMATS = {"zh": ("%Y年%-m月", "%Y年%-m月%-d日"), "en": ("%b %Y", "%-d %b %
 def _charts() -> dict[str, Any]:
     day = pd.Timestamp(dt.date(2020, 3, 5))
     return {
+        "month": charts.month_trend(
+            pd.DataFrame({"date": [day], "value": [0.5], "status": ["Close"]}),
+            value_title="v",
+            date_title="d",
+        ),
         "trend": charts.trend_line(
             pd.DataFrame({"date": [day], "value": [0.5]}), target=None, value_title="v", date_title="d"
         ),
@@ -51,7 +56,7 @@ def _date_encodings(spec: Any) -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("name", ["trend", "timeline", "monthly"])
+@pytest.mark.parametrize("name", ["month", "trend", "timeline", "monthly"])
 def test_every_date_on_a_chart_is_written_in_the_readers_language(lang: str, name: str) -> None:
     set_language(lang)
     try:

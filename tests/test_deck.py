@@ -15,6 +15,7 @@ from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.autoshape import Shape
 from pptx.slide import Slide as PptxSlide
+from pptx.util import Emu
 
 from lib.core.i18n import get_language, set_language
 from lib.files.brief import brief_html
@@ -134,3 +135,23 @@ def test_brief_is_self_contained_and_printable(slides: SlideCache) -> None:
         assert f"<h1>{slide.title}</h1>" in page
         assert all(bullet in page for bullet in slide.bullets)
     assert page.count("来源：县脱贫攻坚数据库 · 数据截至 2020-10-31 · 导出于 2026-11-23 16:40") == len(built)
+
+
+def test_chart_text_in_the_deck_is_at_least_14_pt(slides: SlideCache) -> None:
+    """A chart's letters are briefing.FONT_SIZE px in a picture rendered at twice its size, then
+    scaled into its box on the slide: at least 14 pt there (a projected deck's least legible size).
+    The map's town names are smaller (they would overlap) and are not held to it."""
+    from lib.files.briefing import FONT_SIZE
+
+    built = slides("zh")
+    deck = _open(built, "zh")
+    measured = {}
+    for page, slide in zip(deck.slides, built, strict=True):
+        pictures = _pictures(page)
+        if slide.png is None or slide.key == "map":
+            continue
+        width_px, _ = png_size(pictures[0].image.blob)
+        shown_pt = Emu(pictures[0].width).pt
+        measured[slide.key] = FONT_SIZE * shown_pt / (width_px / 2)
+    assert len(measured) >= 5, measured
+    assert {key: round(size, 1) for key, size in measured.items() if size < 14} == {}

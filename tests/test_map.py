@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
-from lib.core.i18n import set_language
+from lib.core.i18n import set_language, t
 from lib.core.models import Boundary, Town
 from lib.files import export
-from lib.present import geo, maps, mapview
+from lib.present import geo, maps, mapview, status
 from lib.queries import boundaries, overview, villages
+from lib.rules import targets
 from tests.hand_county import LABEL_POINTS, OUTLINES, rectangle
 from tests.support.apptest import AppFactory
 
@@ -86,8 +87,12 @@ def test_town_filter_and_village_filter(hand_engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("measure", "expected"),
     [
-        ("plan_share", {"share_lt50": 1, "share_50_70": 2, "share_ge95": 2, "no_data": 0}),
-        ("stable_share", {"share_lt50": 3, "share_ge95": 1, "no_data": 1}),
+        # plans 100% (amber from 75%): A1 and B2 at 1.0 exactly, A2 and B1 at 0.5, A3 at 0
+        ("plan_share", {"green": 2, "red": 3, "no_data": 0}),
+        # stable income 50% (amber from 37.5%): A1 1/3, A2 and B1 0, B2 1.0; A3 has no plan
+        ("stable_share", {"red": 3, "green": 1, "no_data": 1}),
+        # verified 90% (amber from 67.5%): A1 2/3 (just under the amber line), B1 1/2, the rest 0
+        ("verified_share", {"red": 5, "no_data": 0}),
         ("poverty_incidence", {"incidence_zero": 2, "incidence_le1": 3, "no_data": 0}),
         ("exit_status", {"exited": 2, "due": 1, "not_poor": 2, "no_data": 0}),
         ("secretary_trained", {"trained": 3, "not_trained": 2, "no_secretary": 0}),
@@ -97,7 +102,8 @@ def test_village_classes_and_legend_counts(
     measures: pd.DataFrame, measure: str, expected: dict[str, int]
 ) -> None:
     spec = maps.MEASURES[measure]
-    rows = maps.legend(maps.classify(measures, spec, "village"), spec.scheme("village"))
+    rules = targets.share_targets()
+    rows = maps.legend(maps.classify(measures, spec, "village", rules), spec.scheme("village", rules))
     counts = dict(zip(rows["key"], rows["count"], strict=True))
     assert sum(counts.values()) == 5
     assert list(rows["key"])[-1] == "no_data"  # "no data" is always listed
@@ -109,20 +115,39 @@ def test_village_classes_and_legend_counts(
 def test_town_level_classes(hand_engine: Engine) -> None:
     with Session(hand_engine) as session:
         towns = overview.town_progress(session)
+    rules = targets.share_targets()
+    # trained 90% (amber from 67.5%): A 1 of 3, B 2 of 2, C has no secretary
     spec = maps.MEASURES["secretary_trained"]
-    assert list(maps.classify(towns, spec, "town")) == ["share_lt50", "share_ge95", "no_data"]
+    assert list(maps.classify(towns, spec, "town", rules)) == ["red", "green", "no_data"]
+    # poor villages exited, against the exit target 100% (amber from 75%): A 1 of 2, B 1 of 1
     exits = maps.MEASURES["exit_status"]
-    assert list(maps.classify(towns, exits, "town")) == ["share_50_70", "share_ge95", "no_data"]
+    assert list(maps.classify(towns, exits, "town", rules)) == ["red", "green", "no_data"]
+    # the village level of these two is categorical, judged by no target
+    assert list(maps.classify(towns.assign(exit_status="due"), exits, "village")) == ["due"] * 3
+
+
+def test_share_classes_follow_the_target_rule() -> None:
+    """At the target green, just under it amber down to the amber line (¾ of the target), red
+    below; the colours are the tiles' and bars' (lib.present.status.COLOURS)."""
+    scheme = maps.target_scheme(targets.share_target(0.9))  # amber line 0.675
+    values = (0.9, 0.95, 0.8999, 0.675, 0.6749, 0.0, float("nan"), None)
+    assert [scheme.classify_value(v) for v in values] == [
+        "green", "green", "amber", "amber", "red", "red", "no_data", "no_data",
+    ]  # fmt: skip
+    assert [c.colour for c in scheme.all_classes()] == [
+        status.COLOURS["green"], status.COLOURS["amber"], status.COLOURS["red"], status.COLOURS["none"],
+    ]  # fmt: skip
+    set_language("en")
+    assert [t(c.name_key) for c in scheme.all_classes()] == ["On target", "Close", "Behind", "No data"]
+    with pytest.raises(ValueError, match="target"):
+        maps.MEASURES["plan_share"].scheme("village")  # a judged measure needs the county's targets
 
 
 def test_class_bounds() -> None:
-    assert [maps.SHARE.classify_value(v) for v in (0.0, 0.4999, 0.5, 0.7, 0.85, 0.95, 1.0)] == [
-        "share_lt50", "share_lt50", "share_50_70", "share_70_85", "share_85_95", "share_ge95", "share_ge95",
-    ]  # fmt: skip
     assert [maps.INCIDENCE.classify_value(v) for v in (0.0, 0.01, 0.0101, 0.02, 0.03, 0.2)] == [
         "incidence_zero", "incidence_le1", "incidence_le2", "incidence_le2", "incidence_le3", "incidence_gt3",
     ]  # fmt: skip
-    assert maps.SHARE.classify_value(float("nan")) == "no_data"
+    assert maps.INCIDENCE.classify_value(float("nan")) == "no_data"
     assert maps.EXIT_STATUS.classify_value("nonsense") == "no_data"
 
 
@@ -133,12 +158,14 @@ def test_unlocated_villages_are_named(measures: pd.DataFrame) -> None:
 def test_tooltips_in_english(measures: pd.DataFrame) -> None:
     set_language("en")
     spec = maps.MEASURES["plan_share"]
-    tips = mapview.village_tips(measures, maps.classify(measures, spec, "village"), spec)
+    rules = targets.share_targets()
+    tips = mapview.village_tips(measures, maps.classify(measures, spec, "village", rules), spec, rules)
+    assert tips[1]["line3"] == "Industry-plan coverage: 50.0% · Behind"
     assert tips[0] == {
         "name": "A1 Village",
         "line1": "Town: Jia Town",
         "line2": "Poor households: 3",
-        "line3": "Industry-plan coverage: 100.0%",
+        "line3": "Industry-plan coverage: 100.0% · On target",
         "line4": "First secretary: 书记1",
     }
 
@@ -295,10 +322,44 @@ def test_map_page_in_chinese_by_town(map_page: AppFactory) -> None:
     assert not at.exception
     towns_layer = next(layer for layer in _deck(at)["layers"] if layer["id"] == "towns")
     fills = {f["properties"]["code"]: f["properties"]["fill"] for f in towns_layer["data"]["features"]}
-    assert fills["349901100"] == maps.hex_to_rgba(maps.SHARE.colour_of("share_lt50"), 215)  # 1 of 3 trained
-    assert fills["349901101"] == maps.hex_to_rgba(maps.SHARE.colour_of("share_ge95"), 215)  # 2 of 2
+    # the county's training target 90%, amber from 67.5%: A 1 of 3 trained, B 2 of 2, C none serving
+    assert fills["349901100"] == maps.hex_to_rgba(status.COLOURS["red"], 215)
+    assert fills["349901101"] == maps.hex_to_rgba(status.COLOURS["green"], 215)
+    assert fills["349901102"] == maps.hex_to_rgba(status.COLOURS["none"], 215)
     assert "villages" not in [layer["id"] for layer in _deck(at)["layers"]]
-    assert "低于 50%" in at.get("html")[0].proto.body
+    legend = at.get("html")[0].proto.body
+    assert "落后" in legend and "达标" in legend and "接近" in legend and "无数据" in legend
+    assert "**第一书记轮训覆盖率 · 目标 90.0%**" in [m.value for m in at.markdown]
+    assert any("不低于 67.5%" in c.value for c in at.caption)
+
+
+def test_village_shares_are_coloured_by_the_county_targets(
+    map_page: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified with a 50% target (amber from 37.5%): B1 (1 of 2) exactly at it and A1 (2 of 3)
+    past it are green, A2 and B2 (0) red. Stable income with 40% (amber from 30%): A1 (1 of 3
+    plans) just under it is amber, B2 (1 of 1) green, A2 and B1 (0) red, A3 (no plan; no
+    coordinates either) no data."""
+    monkeypatch.setenv("VERIFIED_TARGET", "0.5")
+    monkeypatch.setenv("STABLE_INCOME_TARGET", "0.4")
+    colour = {key: maps.hex_to_rgba(value, 235) for key, value in status.COLOURS.items()}
+    at = map_page("en", measure="verified_share")
+    assert not at.exception
+    dots = {p["village_code"]: p["colour"] for p in _villages_layer(at)["data"]}
+    assert dots == {A1: colour["green"], B1: colour["green"], A2: colour["red"], B2: colour["red"]}
+    legend = at.get("html")[0].proto.body
+    assert "On target</span>" in legend and "2 villages" in legend and "3 villages" in legend
+    assert "**Households verified · target 50.0%**" in [m.value for m in at.markdown]
+    at.selectbox(key="map_measure").set_value("stable_share").run()
+    assert not at.exception
+    dots = {p["village_code"]: p["colour"] for p in _villages_layer(at)["data"]}
+    assert dots == {A1: colour["amber"], B2: colour["green"], A2: colour["red"], B1: colour["red"]}
+    tips = {p["village_code"]: p["line3"] for p in _villages_layer(at)["data"]}
+    assert tips[A1].endswith("33.3% · Close")
+
+
+def _villages_layer(at: AppTest) -> dict[str, Any]:
+    return next(layer for layer in _deck(at)["layers"] if layer["id"] == "villages")
 
 
 def test_picking_a_village_fills_the_card(map_page: AppFactory) -> None:

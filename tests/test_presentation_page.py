@@ -108,6 +108,15 @@ def test_slideshow_steps_forward_and_back(
     total = len(at.session_state["slideshow_kinds"]) and at.session_state["slideshow_index"] + 1
     assert total > 3
     assert (f"{total} / {total}" if lang == "zh" else f"Slide {total} of {total}") in _html(at)
+    assert not at.get("download_button")  # nobody downloads from the projector
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_slideshow_offers_the_deck_off_the_projector(
+    open_app: AppFactory, hand_sqlite_url: str, lang: str
+) -> None:
+    at = open_app(hand_sqlite_url, page=SLIDESHOW, lang=lang)
+    assert not at.exception
     downloads = [button.proto.label for button in at.get("download_button")]
     assert downloads == (
         ["下载汇报 PPT", "下载打印版简报"] if lang == "zh" else ["Meeting deck (.pptx)", "Printable brief"]

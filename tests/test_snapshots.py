@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lib.core.i18n import set_language
 from lib.core.models import AuditEntry, FigureSnapshot, Household, VerificationVisit
-from lib.present import overview_view
+from lib.present import changes, overview_view
 from lib.queries import common, overview, snapshots
 from lib.services import rollups
 from lib.services import snapshots as snapshot_service
@@ -87,13 +87,11 @@ def test_a_second_snapshot_of_the_same_figures_writes_nothing(hand_engine: Engin
 
 def test_the_default_comparison_is_the_last_month_end() -> None:
     dates = [dt.date(2020, 8, 31), dt.date(2020, 9, 30), dt.date(2020, 10, 12)]
-    assert overview_view.default_comparison(dates, dt.date(2020, 10, 31)) == dt.date(2020, 9, 30)
-    assert overview_view.default_comparison(dates, dt.date(2020, 9, 15)) == dt.date(2020, 8, 31)
+    assert changes.default_comparison(dates, dt.date(2020, 10, 31)) == dt.date(2020, 9, 30)
+    assert changes.default_comparison(dates, dt.date(2020, 9, 15)) == dt.date(2020, 8, 31)
     # no month end yet: the latest before the data's date
-    assert overview_view.default_comparison([dt.date(2020, 10, 12)], dt.date(2020, 10, 31)) == dt.date(
-        2020, 10, 12
-    )
-    assert overview_view.default_comparison([], dt.date(2020, 10, 31)) is None
+    assert changes.default_comparison([dt.date(2020, 10, 12)], dt.date(2020, 10, 31)) == dt.date(2020, 10, 12)
+    assert changes.default_comparison([], dt.date(2020, 10, 31)) is None
 
 
 def test_an_unknown_reason_is_refused(hand_engine: Engine) -> None:

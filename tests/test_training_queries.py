@@ -223,6 +223,26 @@ def test_coverage_on_the_unextended_hand_county_is_the_overviews(hand_engine: En
     assert [(r["serving"], r["trained"]) for r in rows.values()] == [(3, 1), (2, 2), (0, 0)]
 
 
+def test_coverage_by_town_on_past_days_counts_who_served_that_day(hand_engine: Engine) -> None:
+    """The unextended hand county (what the demo's kept history is built from): on 2018-02-28 c6
+    (A1, leaving that day) and c4 (B1) serve, none trained yet; on 2019-05-31 c1 c2 c3 in A (c1
+    trained in phase 1), c4 in B1 (trained); on 2019-08-31 c4 has moved to B2 and c5 serves B1,
+    before phase 2; on 2019-09-30 c5 is trained too. Town C has nobody in post and no row."""
+    days = [dt.date(2018, 2, 28), dt.date(2019, 5, 31), dt.date(2019, 8, 31), dt.date(2019, 9, 30)]
+    with Session(hand_engine) as session:
+        frame = training.coverage_by_town_on(session, days=days)
+    assert [tuple(row) for row in frame.itertuples(index=False)] == [
+        (dt.date(2018, 2, 28), TOWN_A, 1, 0),
+        (dt.date(2018, 2, 28), TOWN_B, 1, 0),
+        (dt.date(2019, 5, 31), TOWN_A, 3, 1),
+        (dt.date(2019, 5, 31), TOWN_B, 1, 1),
+        (dt.date(2019, 8, 31), TOWN_A, 3, 1),
+        (dt.date(2019, 8, 31), TOWN_B, 2, 1),
+        (dt.date(2019, 9, 30), TOWN_A, 3, 1),
+        (dt.date(2019, 9, 30), TOWN_B, 2, 2),
+    ]
+
+
 def test_coverage_by_phase_leaves_out_future_sessions(training_engine: Engine) -> None:
     with Session(training_engine) as session:
         phases = training.coverage_by_phase(session, as_of=AS_OF)

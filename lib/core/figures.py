@@ -84,6 +84,13 @@ class StageFunnel:
             return None
         return self.labour_households_with_plan / self.households_with_labour
 
+    @property
+    def stable_share(self) -> float | None:
+        """Households whose best plan is at stable income, of all households with a plan."""
+        if not self.households_with_plan:
+            return None
+        return self.stage("stable") / self.households_with_plan
+
     def stage(self, stage: str) -> int:
         """Households whose best stage is `stage`."""
         return int(self.stages.set_index("stage").at[stage, "households"])

@@ -33,7 +33,11 @@ SHARE_MEASURES = ["exited_share", "plan_share", "stable_share", "verified_share"
 MAP_MEASURE = "exit_status"
 CHART_WIDTH = 620  # pixels before vl-convert's 2× scale; small enough that labels stay legible on a slide
 MAP_SIZE = (520, 440)
-FONT_SIZE = 14
+# Chart text on a slide: 20 px on a chart ~800 px wide and at most ~520 px tall, which the deck
+# places in 8.1 × 4.75 inches (≥ 14 pt) and the slideshow at least 390 px tall on a 1280×720
+# projector (≥ 16 px); tests/test_deck.py measures both.
+FONT_SIZE = 20
+ROW_PX = 26  # one bar and its label: 1.3 lines of FONT_SIZE
 
 
 @dataclass(frozen=True)
@@ -178,17 +182,20 @@ def _height(rows: int, *, per_row: int = 30, low: int = 120, high: int = 440) ->
 def _styled(chart: alt.TopLevelMixin, *, height: int, width: int = CHART_WIDTH) -> alt.TopLevelMixin:
     """A page chart sized and lettered for a slide, in a font that has Chinese glyphs."""
     styled: alt.TopLevelMixin = (
-        chart.properties(width=width, height=height)
+        charts.raised_text(chart, FONT_SIZE)
+        .properties(width=width, height=height)
         .configure(font=maps.CJK_FONTS)
-        .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE + 1)
+        .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE + 1, labelLimit=240)
         .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE + 1, labelLimit=320)
         .configure_title(fontSize=FONT_SIZE, anchor="start", color="#52606d", fontWeight="normal")
-        .configure_text(fontSize=FONT_SIZE - 1)
+        .configure_text(fontSize=FONT_SIZE)
     )
     return styled
 
 
-CHART_TOWNS = 20  # a slide's chart shows at most this many towns: the highest and lowest half each
+# A slide's chart shows at most this many towns, the highest and lowest half each: more rows would
+# make the letters too small to read on the projector and in the deck.
+CHART_TOWNS = 16
 
 
 def _chart_ends(ordered: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -232,7 +239,11 @@ def _share_chart(
         measure_title=t("briefing.axis.measure"),
         series_title=t("briefing.series"),
     )
-    return _styled(chart, height=_height(len(measures) * len(series), per_row=24, low=160))
+    # Narrower than other charts: the measures' long names come on top of the width, and a picture
+    # wider than ~830 px is shrunk into the deck's box below 14 pt lettering (13.1 pt at 620).
+    return _styled(
+        chart, height=_height(len(measures) * len(series), per_row=ROW_PX, low=160), width=CHART_WIDTH - 120
+    )
 
 
 # --- the slides -----------------------------------------------------------------------------------
@@ -282,7 +293,7 @@ def _ranking_slide(context: _Context) -> Slide:
             charts.ranking_bars(
                 bars[bars["town"].isin(shown)], value_title=t("measure.progress"), town_title=t("col.town")
             ),
-            height=_height(len(shown), per_row=24),
+            height=_height(len(shown), per_row=ROW_PX),
         )
     return context.slide(
         "ranking", t("overview.ranking_title"), bullets, chart=chart, note=t("overview.ranking_caption")
@@ -351,7 +362,7 @@ def _map_slide(context: _Context) -> Slide:
     bullets = [
         t(
             "briefing.map.class",
-            label=t(f"map.class.{row.key}"),
+            label=t(row.name_key),
             count=t("map.legend_villages", n=int(row.count)),
         )
         for row in legend_rows.itertuples()
@@ -394,7 +405,7 @@ def _training_slide(context: _Context) -> Slide:
             value_title=t("training.axis.share"),
             town_title=t("col.town"),
         )
-        chart = _styled(bars, height=_height(len(shown), per_row=24))
+        chart = _styled(bars, height=_height(len(shown), per_row=ROW_PX))
     return context.slide("training", t("training.by_town"), bullets, chart=chart)
 
 
@@ -411,8 +422,8 @@ def _industry_slide(context: _Context, funnel: StageFunnel) -> Slide:
                 "industry.kpi.coverage_detail",
                 planned=format_count(funnel.labour_households_with_plan),
                 labour=format_count(funnel.households_with_labour),
-                target=format_share(config.plan_coverage_target()),
-            ),
+            )
+            + t("industry.target", target=format_share(config.plan_coverage_target())),
         ),
         _figure(
             t("industry.kpi.stable"),
@@ -444,7 +455,7 @@ def _industry_slide(context: _Context, funnel: StageFunnel) -> Slide:
                 y_title=t("col.town"),
                 legend_title=t("industry.stage"),
             ),
-            height=_height(frame["row"].nunique(), per_row=24),
+            height=_height(frame["row"].nunique(), per_row=ROW_PX),
         )
     return context.slide("industry", t("industry.by_town"), bullets, chart=chart)
 
@@ -482,7 +493,7 @@ def _assessment_slide(context: _Context, as_of: dt.date) -> Slide:
         grid = assessment_view.status_grid(
             assessment_view.grid_frame(ready, limit=CHART_TOWNS), town_title=t("assessment.col.town")
         )
-        chart = _styled(grid, height=_height(min(len(with_households), CHART_TOWNS), per_row=26))
+        chart = _styled(grid, height=_height(min(len(with_households), CHART_TOWNS), per_row=ROW_PX + 2))
     return context.slide(
         "assessment", t("assessment.title"), bullets, chart=chart, note=t("assessment.grid_caption")
     )

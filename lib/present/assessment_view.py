@@ -15,7 +15,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from lib.core.i18n import format_count, format_share, get_language, localized, t
-from lib.present import charts, status
+from lib.present import changes, charts, status
 from lib.present.common import Tile, localized_column
 from lib.present.markup import escape_markdown
 from lib.rules import assessment, privacy, targets
@@ -48,8 +48,15 @@ def intro(thresholds: Thresholds) -> str:
     )
 
 
-def tiles(total: Mapping[str, Any], towns: pd.DataFrame, thresholds: Thresholds) -> list[Tile]:
-    """Towns ready, then the four measures for the whole selection with the counts behind them."""
+def tiles(
+    total: Mapping[str, Any],
+    towns: pd.DataFrame,
+    thresholds: Thresholds,
+    comparison: changes.Comparison | None = None,
+) -> list[Tile]:
+    """Towns ready, then the four measures for the whole selection with the counts behind them;
+    the verified share with its change since `comparison`'s date and its line (the other three
+    are not kept month by month)."""
     statuses = towns.loc[towns["households"] > 0, "readiness"].value_counts()
 
     def help_text(measure: str) -> str:
@@ -66,17 +73,22 @@ def tiles(total: Mapping[str, Any], towns: pd.DataFrame, thresholds: Thresholds)
                 red=format_count(int(statuses.get(assessment.RED, 0))),
             ),
         ),
-        Tile(
-            t("assessment.kpi.verified"),
-            format_share(_number(total["verified_share"])),
-            t(
-                "assessment.kpi.verified_detail",
-                verified=format_count(int(total["verified_current"])),
-                total=format_count(int(total["households"])),
-                months=thresholds.verified_within_months,
-                target=format_share(thresholds.verified_target),
+        changes.with_change(
+            Tile(
+                t("assessment.kpi.verified"),
+                format_share(_number(total["verified_share"])),
+                t(
+                    "assessment.kpi.verified_detail",
+                    verified=format_count(int(total["verified_current"])),
+                    total=format_count(int(total["households"])),
+                    months=thresholds.verified_within_months,
+                    target=format_share(thresholds.verified_target),
+                ),
+                help_text("verified_share"),
             ),
-            help_text("verified_share"),
+            assessment.VERIFIED,
+            _number(total["verified_share"]),
+            comparison,
         ),
         Tile(
             t("assessment.kpi.wrong_exit"),
@@ -159,15 +171,17 @@ def _tinted(frame: pd.DataFrame, shown: pd.DataFrame, measures: Iterable[str]) -
     return tinted if isinstance(tinted, Styler) else tinted.style
 
 
-def town_table(ready: pd.DataFrame, thresholds: Thresholds) -> Styler:
-    """Towns, those that would fail first: overall status, why, the four measures, issues; each
-    status cell tinted in its colour."""
+def town_table(ready: pd.DataFrame, thresholds: Thresholds, *, with_reasons: bool = True) -> Styler:
+    """Towns, those that would fail first: overall status, why (unless `with_reasons` is False: the
+    projector lists the reasons above, and the table must fit its width), the four measures,
+    issues; each status cell tinted in its colour."""
     shown = _by_severity(ready, "town_code")
+    why = [reasons(row, thresholds) for row in shown.to_dict("records")] if with_reasons else None
     frame = pd.DataFrame(
         {
             t("assessment.col.town"): localized_column(shown, "name"),
             t("assessment.col.readiness"): [status_text(s) for s in shown["readiness"]],
-            t("assessment.col.reasons"): [reasons(row, thresholds) for row in shown.to_dict("records")],
+            **({t("assessment.col.reasons"): why} if why is not None else {}),
             t("assessment.col.households"): shown["households"],
             t("assessment.col.with_issues"): shown["with_issues"],
             **_measure_cells(shown),

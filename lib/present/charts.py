@@ -20,6 +20,53 @@ from lib.core.i18n import get_language
 
 STAGE_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 
+PROJECTOR_TEXT_PX = 16  # the least size of a chart's text on the meeting-room projector
+# Bars a ranking shows on the projector: with 16 px labels, 8 bands and the axes fit under a page's
+# title and tiles on a 720 px screen; a county's 25 towns did not.
+PROJECTOR_BARS = 8
+
+
+def for_projector(chart: Any, *, text_px: int = PROJECTOR_TEXT_PX) -> Any:
+    """A copy of `chart` lettered for the projector (presentation mode): axis labels, legends and
+    the values written on bars at least `text_px` pixels, titles larger.
+
+    Marks that set their own smaller font size (a grid's cell values) are raised to `text_px`.
+    The chart must not be configured yet (a configured chart cannot be configured again in parts).
+    """
+    big = raised_text(chart, text_px)
+    # One band (a bar and its label) per 1.6 lines of text: room between labels, and no more
+    # height than that on a 720 px screen.
+    height = getattr(big, "height", alt.Undefined)
+    if isinstance(height, alt.Step):
+        height.step = round(text_px * 1.6)
+    title_px = text_px + 2
+    return (
+        big.configure_axis(labelFontSize=text_px, titleFontSize=title_px)
+        .configure_legend(labelFontSize=text_px, titleFontSize=title_px, symbolSize=180, labelLimit=320)
+        .configure_header(labelFontSize=text_px, titleFontSize=title_px)
+        .configure_title(fontSize=text_px + 4)
+        .configure_text(fontSize=text_px)
+    )
+
+
+def raised_text(chart: Any, text_px: int) -> Any:
+    """A copy of `chart` whose text marks that set a font size smaller than `text_px` use `text_px`
+    (text marks without a size follow the chart's configuration)."""
+    copy = chart.copy(deep=True)
+    _raise_text_marks(copy, text_px)
+    return copy
+
+
+def _raise_text_marks(chart: Any, text_px: int) -> None:
+    for layer in getattr(chart, "layer", None) or []:
+        if layer is not alt.Undefined:
+            _raise_text_marks(layer, text_px)
+    mark = getattr(chart, "mark", alt.Undefined)
+    if isinstance(mark, alt.MarkDef) and mark.type == "text":
+        size = mark.fontSize
+        if isinstance(size, int | float) and size < text_px:
+            mark.fontSize = text_px
+
 
 # Vega-Lite writes months in English ("March", "Mon 07") unless told a format: dates in the
 # reader's language, a month on an axis, a day in a tooltip.
@@ -84,6 +131,11 @@ BAR_COLOUR = "#2171b5"  # a measure without a target
 PICK = "pick"  # the point selection a clickable chart names: a click selects the mark's `code`
 
 
+def shown_bars(places: int, *, presenting: bool) -> int | None:
+    """How many of `places` bars a ranking shows: all, except on the projector (PROJECTOR_BARS)."""
+    return PROJECTOR_BARS if presenting and places > PROJECTOR_BARS else None
+
+
 def ranking_bars(
     frame: pd.DataFrame,
     *,
@@ -93,17 +145,23 @@ def ranking_bars(
     colours: Mapping[str, str] | None = None,
     worst_first: bool = False,
     pick: str | None = None,
+    most: int | None = None,
 ) -> alt.LayerChart:
     """Towns as bars of a share (0–1) with the value written on each, best (or worst) first.
 
     `frame` has town, value and, when the measure has a target, status: the status in words,
     coloured by `colours` (word → colour, in legend order) with a legend underneath, and the
     target drawn as a dashed line. With `pick`, a click on a bar selects its row's `code` in the
-    point selection of that name (for drilling down).
+    point selection of that name (for drilling down). With `most`, only the first `most` bars in
+    that order (the projector's: `shown_bars`).
     """
     judged = colours is not None and "status" in frame.columns
     # An explicit order: "-x" sorts nothing once the value labels' layers filter the rows.
-    order = frame.sort_values("value", ascending=worst_first, kind="stable")["town"].tolist()
+    ordered = frame.sort_values("value", ascending=worst_first, kind="stable")
+    if most is not None:
+        ordered = ordered.head(most)
+        frame = ordered
+    order = ordered["town"].tolist()
     base = alt.Chart().encode(
         y=alt.Y("town:N", sort=order, title=town_title, axis=y_axis(labelOverlap=False, labelLimit=160)),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
@@ -170,6 +228,50 @@ def trend_line(
         .encode(y=alt.Y("target:Q"))
     )
     return alt.LayerChart(layer=[line, rule])
+
+
+TREND_LINE = "#8a949e"  # the line between the status-coloured points
+
+
+def month_trend(
+    frame: pd.DataFrame,
+    *,
+    value_title: str,
+    date_title: str,
+    target: float | None = None,
+    colours: Mapping[str, str] | None = None,
+    status_title: str | None = None,
+) -> alt.LayerChart:
+    """A share (0–1) at each month end as a line whose points are coloured by their status, with
+    the target as a dashed line. `frame` has date, value and status (in words, coloured by
+    `colours`: word → colour, in legend order)."""
+    shown = [word for word in (colours or {}) if word in set(frame["status"])]
+    base = alt.Chart().encode(
+        x=alt.X("date:T", title=date_title, axis=date_axis()),
+        y=alt.Y("value:Q", title=value_title, axis=y_axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    )
+    line = base.mark_line(color=TREND_LINE, strokeWidth=2)
+    points = base.mark_point(filled=True, size=70, opacity=1).encode(
+        color=alt.Color(
+            "status:N",
+            title=status_title,
+            scale=alt.Scale(domain=shown, range=[(colours or {})[word] for word in shown]),
+            legend=alt.Legend(orient="bottom", title=None, symbolType="circle"),
+        ),
+        tooltip=[
+            alt.Tooltip("date:T", title=date_title, format=day_format()),
+            alt.Tooltip("value:Q", title=value_title, format=".1%"),
+            alt.Tooltip("status:N", title=status_title),
+        ],
+    )
+    layers: list[alt.Chart] = [line, points]
+    if target is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"target": [target]}))
+            .mark_rule(color="#1f2933", strokeDash=[4, 3], strokeWidth=1.5)
+            .encode(y=alt.Y("target:Q"))
+        )
+    return alt.LayerChart(data=frame, layer=layers).properties(height=260)
 
 
 def heatmap(frame: pd.DataFrame, *, x_title: str, y_title: str, value_title: str) -> alt.LayerChart:

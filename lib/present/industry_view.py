@@ -6,7 +6,7 @@ pages/industry.py only lays them out. Household heads' names are masked unless a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -14,8 +14,10 @@ import pandas as pd
 from lib.core.domain import STAGES
 from lib.core.figures import StageFunnel
 from lib.core.i18n import format_count, format_share, t
+from lib.present import changes, status
 from lib.present.common import Tile, localized_column
-from lib.rules import privacy
+from lib.rules import privacy, targets
+from lib.rules.targets import Target
 
 
 def stage_labels() -> list[str]:
@@ -29,27 +31,36 @@ def tiles(
     linked_households: int,
     stuck: int,
     *,
-    target: float,
+    rules: Mapping[str, Target],
     months: int,
+    comparison: changes.Comparison | None = None,
 ) -> list[Tile]:
+    """Plan coverage and stable income (judged by their targets `rules`, with their change since
+    `comparison`'s date and their lines), products, households linked and plans stuck."""
     stable = funnel.stage("stable")
     planned = funnel.households_with_plan
+    plans, stable_rule = rules[targets.PLANS], rules[targets.STABLE]
+    coverage = Tile(
+        t("industry.kpi.coverage"),
+        format_share(funnel.plan_share),
+        t(
+            "industry.kpi.coverage_detail",
+            planned=format_count(funnel.labour_households_with_plan),
+            labour=format_count(funnel.households_with_labour),
+        ),
+        status=plans.status(funnel.plan_share),
+        target=status.target_text(plans),
+    )
+    stable_tile = Tile(
+        t("industry.kpi.stable"),
+        format_share(funnel.stable_share),
+        t("industry.kpi.stable_detail", stable=format_count(stable), planned=format_count(planned)),
+        status=stable_rule.status(funnel.stable_share),
+        target=status.target_text(stable_rule),
+    )
     return [
-        Tile(
-            t("industry.kpi.coverage"),
-            format_share(funnel.plan_share),
-            t(
-                "industry.kpi.coverage_detail",
-                planned=format_count(funnel.labour_households_with_plan),
-                labour=format_count(funnel.households_with_labour),
-                target=format_share(target),
-            ),
-        ),
-        Tile(
-            t("industry.kpi.stable"),
-            format_share(stable / planned if planned else None),
-            t("industry.kpi.stable_detail", stable=format_count(stable), planned=format_count(planned)),
-        ),
+        changes.with_change(coverage, targets.PLANS, funnel.plan_share, comparison),
+        changes.with_change(stable_tile, targets.STABLE, funnel.stable_share, comparison),
         Tile(
             t("industry.kpi.products"),
             format_share(products["has_product"].mean() if not products.empty else None),

@@ -22,18 +22,29 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from lib.present.status import COLOURS
+from lib.rules import targets
+from lib.rules.targets import Target
+
 Level = Literal["village", "town"]
 
-NO_DATA_COLOUR = "#bdbdbd"
+NO_DATA_COLOUR = COLOURS[targets.NONE]
 CJK_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 
 
 @dataclass(frozen=True)
 class MapClass:
-    """One class of a measure: `key` names its label (`map.class.<key>`), `colour` is hex."""
+    """One class of a measure: `key` names it, `colour` is hex; its label is `label_key`
+    (`map.class.<key>` unless given)."""
 
     key: str
     colour: str
+    label_key: str = ""
+
+    @property
+    def name_key(self) -> str:
+        """The locale key of the class's label."""
+        return self.label_key or f"map.class.{self.key}"
 
 
 NO_DATA = MapClass("no_data", NO_DATA_COLOUR)
@@ -41,19 +52,24 @@ NO_DATA = MapClass("no_data", NO_DATA_COLOUR)
 
 @dataclass(frozen=True)
 class Scheme:
-    """How values become classes: categories by value, or numeric bins with upper bounds."""
+    """How values become classes: categories by value, numeric bins with upper bounds, or (with
+    `rule`) a measure's target: green / amber / red by `lib.rules.targets`, as tiles and bars."""
 
     classes: tuple[MapClass, ...]
     bounds: tuple[float, ...] = ()
     right_closed: bool = False
+    rule: Target | None = None
 
     @property
     def categorical(self) -> bool:
-        return not self.bounds
+        return not self.bounds and self.rule is None
 
     def classify_value(self, value: object) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return NO_DATA.key
+        if self.rule is not None:
+            judged = self.rule.status(float(value))  # type: ignore[arg-type]
+            return NO_DATA.key if judged == targets.NONE else judged
         if self.categorical:
             keys = {c.key for c in self.classes}
             return str(value) if str(value) in keys else NO_DATA.key
@@ -72,24 +88,32 @@ class Scheme:
                 return map_class.colour
         return NO_DATA_COLOUR
 
+    def name_key(self, key: str) -> str:
+        """The locale key of class `key`'s label ("no data" for a key it does not have)."""
+        for map_class in self.classes:
+            if map_class.key == key:
+                return map_class.name_key
+        return NO_DATA.name_key
+
     def all_classes(self) -> tuple[MapClass, ...]:
         return (*self.classes, NO_DATA)
 
 
-# Red (lagging) to green (done), five steps.
+def target_scheme(rule: Target) -> Scheme:
+    """A share judged by its target, with the tiles' and bars' colours and words (达标 / 接近 /
+    落后, and "no data" without a value)."""
+    return Scheme(
+        classes=tuple(
+            MapClass(judged, COLOURS[judged], f"status.{judged}")
+            for judged in (targets.GREEN, targets.AMBER, targets.RED)
+        ),
+        rule=rule,
+    )
+
+
+# Red (lagging) to green (done), five steps: poverty incidence, which has no target.
 _RED_TO_GREEN = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850")
 
-SHARE = Scheme(
-    classes=tuple(
-        MapClass(key, colour)
-        for key, colour in zip(
-            ("share_lt50", "share_50_70", "share_70_85", "share_85_95", "share_ge95"),
-            _RED_TO_GREEN,
-            strict=True,
-        )
-    ),
-    bounds=(0.5, 0.7, 0.85, 0.95),
-)
 INCIDENCE = Scheme(
     classes=tuple(
         MapClass(key, colour)
@@ -113,60 +137,91 @@ SECRETARY_TRAINED = Scheme(
     )
 )
 
-READINESS = Scheme(  # lib.rules.assessment's overall status of a village or town
+READINESS = Scheme(  # lib.rules.assessment's overall status of a village or town, in its colours
     classes=(
-        MapClass("readiness_green", "#1a9850"),
-        MapClass("readiness_amber", "#fdae61"),
-        MapClass("readiness_red", "#d73027"),
+        MapClass("readiness_green", COLOURS[targets.GREEN]),
+        MapClass("readiness_amber", COLOURS[targets.AMBER]),
+        MapClass("readiness_red", COLOURS[targets.RED]),
     )
 )
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A measure a leader can colour the map by, at village and at town level."""
+    """A measure a leader can colour the map by, at village and at town level. A level without
+    a scheme of its own is a share judged by `target` (a key of `targets.share_targets`)."""
 
     key: str
     village_column: str
-    village_scheme: Scheme
+    village_scheme: Scheme | None
     town_column: str
-    town_scheme: Scheme
+    town_scheme: Scheme | None
     is_share: bool = True
+    target: str | None = None
 
     def column(self, level: Level) -> str:
         return self.village_column if level == "village" else self.town_column
 
-    def scheme(self, level: Level) -> Scheme:
-        return self.village_scheme if level == "village" else self.town_scheme
+    def rule(self, level: Level, rules: Mapping[str, Target] | None = None) -> Target | None:
+        """The target `level`'s values are judged by (None for bins and categories); `rules` are
+        the county's targets (`targets.share_targets`, with its own training target)."""
+        if (self.village_scheme if level == "village" else self.town_scheme) is not None:
+            return None
+        if rules is None or self.target is None or self.target not in rules:
+            raise ValueError(f"{self.key} at {level} level is judged by its target: pass the county's")
+        return rules[self.target]
+
+    def scheme(self, level: Level, rules: Mapping[str, Target] | None = None) -> Scheme:
+        own = self.village_scheme if level == "village" else self.town_scheme
+        if own is not None:
+            return own
+        rule = self.rule(level, rules)
+        assert rule is not None
+        return target_scheme(rule)
 
 
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("exit_status", "exit_status", EXIT_STATUS, "poor_village_exit_share", SHARE),
+        # A town's share of its poor villages exited, judged by the exit target (all out).
+        Measure(
+            "exit_status", "exit_status", EXIT_STATUS, "poor_village_exit_share", None, target=targets.EXITED
+        ),
         Measure("poverty_incidence", "poverty_incidence", INCIDENCE, "poverty_incidence", INCIDENCE),
-        Measure("plan_share", "plan_share", SHARE, "plan_share", SHARE),
-        Measure("stable_share", "stable_share", SHARE, "stable_share", SHARE),
-        Measure("verified_share", "verified_share", SHARE, "verified_share", SHARE),
-        Measure("secretary_trained", "secretary_trained", SECRETARY_TRAINED, "training_share", SHARE),
+        Measure("plan_share", "plan_share", None, "plan_share", None, target=targets.PLANS),
+        Measure("stable_share", "stable_share", None, "stable_share", None, target=targets.STABLE),
+        Measure("verified_share", "verified_share", None, "verified_share", None, target=targets.VERIFIED),
+        Measure(
+            "secretary_trained",
+            "secretary_trained",
+            SECRETARY_TRAINED,
+            "training_share",
+            None,
+            target=targets.TRAINING,
+        ),
         Measure("readiness", "readiness", READINESS, "readiness", READINESS, is_share=False),
     )
 }
 
 
-def classify(frame: pd.DataFrame, measure: Measure, level: Level) -> pd.Series:
-    """The class key of each row of `frame` (village_measures or town_progress) for `measure`."""
-    return measure.scheme(level).classify(frame[measure.column(level)])
+def classify(
+    frame: pd.DataFrame, measure: Measure, level: Level, rules: Mapping[str, Target] | None = None
+) -> pd.Series:
+    """The class key of each row of `frame` (village_measures or town_progress) for `measure`,
+    judged by the county's targets `rules` where the measure has a target."""
+    return measure.scheme(level, rules).classify(frame[measure.column(level)])
 
 
 def legend(classes: pd.Series, scheme: Scheme) -> pd.DataFrame:
-    """Every class of `scheme` (and "no data") in order, with its colour and how many rows fall in it."""
+    """Every class of `scheme` (and "no data") in order: key, colour, how many rows fall in it
+    (count) and the locale key of its label (name_key)."""
     counts = classes.value_counts()
     return pd.DataFrame(
         {
             "key": [c.key for c in scheme.all_classes()],
             "colour": [c.colour for c in scheme.all_classes()],
             "count": [int(counts.get(c.key, 0)) for c in scheme.all_classes()],
+            "name_key": [c.name_key for c in scheme.all_classes()],
         }
     )
 
@@ -564,7 +619,11 @@ def static_map(
                 text=title, subtitle=list(subtitle), anchor="start", font=CJK_FONTS, fontSize=20
             ),
         )
-        .configure_legend(labelFont=CJK_FONTS, titleFont=CJK_FONTS, orient="right", labelFontSize=12)
+        # The title carries the target ("Industry-plan coverage · target 100.0%"): Vega cuts titles
+        # past 180 px by default.
+        .configure_legend(
+            labelFont=CJK_FONTS, titleFont=CJK_FONTS, orient="right", labelFontSize=12, titleLimit=420
+        )
         .configure_view(stroke=None)
     )
 

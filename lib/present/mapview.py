@@ -13,8 +13,9 @@ import altair as alt
 import pandas as pd
 
 from lib.core.i18n import CATALOGS, format_count, format_share, t
-from lib.present import maps
+from lib.present import maps, status
 from lib.present.common import localized_column
+from lib.rules.targets import Target
 
 
 def measure_label(key: str, level: maps.Level) -> str:
@@ -25,19 +26,52 @@ def measure_label(key: str, level: maps.Level) -> str:
     return t(f"map.measure.{key}")
 
 
+def legend_title(measure: maps.Measure, level: maps.Level, rules: Mapping[str, Target] | None) -> str:
+    """The measure's name and, when it is judged by a target, the target: "户档案核验率 · 目标 90.0%"."""
+    label = measure_label(measure.key, level)
+    rule = measure.rule(level, rules)
+    return f"{label} · {status.target_text(rule)}" if rule is not None else label
+
+
+def legend_caption(
+    measure: maps.Measure, level: maps.Level, rules: Mapping[str, Target] | None
+) -> str | None:
+    """What the colours of a measure judged by its target mean (None for bins and categories)."""
+    rule = measure.rule(level, rules)
+    if rule is None:
+        return None
+    return t("map.target_caption", target=format_share(rule.target), amber=format_share(rule.amber_line))
+
+
 def value_texts(
-    units: pd.DataFrame, classes: pd.Series, measure: maps.Measure, level: maps.Level
+    units: pd.DataFrame,
+    classes: pd.Series,
+    measure: maps.Measure,
+    level: maps.Level,
+    rules: Mapping[str, Target] | None = None,
 ) -> list[str]:
-    """The measure's value for each row as shown: a class name for categories, else a percentage."""
-    scheme = measure.scheme(level)
+    """The measure's value for each row as shown: a class name for categories, else a percentage
+    (with its status in words when the measure is judged by a target: "50.0% · 落后")."""
+    scheme = measure.scheme(level, rules)
     if scheme.categorical:
-        return [t(f"map.class.{key}") for key in classes]
-    return [format_share(None if pd.isna(v) else float(v)) for v in units[measure.column(level)]]
+        return [t(scheme.name_key(key)) for key in classes]
+    shares = [format_share(None if pd.isna(v) else float(v)) for v in units[measure.column(level)]]
+    if scheme.rule is None:
+        return shares
+    return [
+        share if key == maps.NO_DATA.key else f"{share} · {t(scheme.name_key(key))}"
+        for share, key in zip(shares, classes, strict=True)
+    ]
 
 
-def village_tips(frame: pd.DataFrame, classes: pd.Series, measure: maps.Measure) -> list[dict[str, str]]:
+def village_tips(
+    frame: pd.DataFrame,
+    classes: pd.Series,
+    measure: maps.Measure,
+    rules: Mapping[str, Target] | None = None,
+) -> list[dict[str, str]]:
     """Hover text per village: village, town, households, the chosen measure, first secretary."""
-    values = value_texts(frame, classes, measure, "village")
+    values = value_texts(frame, classes, measure, "village", rules)
     label = measure_label(measure.key, "village")
     town_label, households_label = t("map.tip.town"), t("map.tip.households")
     secretary_label, no_secretary = t("map.tip.secretary"), t("map.card.secretary_none")
@@ -62,9 +96,14 @@ def village_tips(frame: pd.DataFrame, classes: pd.Series, measure: maps.Measure)
     ]
 
 
-def town_tips(units: pd.DataFrame, classes: pd.Series, measure: maps.Measure) -> dict[str, dict[str, str]]:
+def town_tips(
+    units: pd.DataFrame,
+    classes: pd.Series,
+    measure: maps.Measure,
+    rules: Mapping[str, Target] | None = None,
+) -> dict[str, dict[str, str]]:
     """Hover text per town code for the town-level view."""
-    values = value_texts(units, classes, measure, "town")
+    values = value_texts(units, classes, measure, "town", rules)
     label = measure_label(measure.key, "town")
     return {
         code: maps.tip_fields(
@@ -90,18 +129,23 @@ def legend_labels(rows: pd.DataFrame) -> pd.DataFrame:
     """Legend rows with a `label` column: the class name and its count, for the PNG's legend."""
     labelled = rows.copy()
     labelled["label"] = [
-        f"{t(f'map.class.{key}')} ({count})" for key, count in zip(rows["key"], rows["count"], strict=True)
+        f"{t(name_key)} ({count})" for name_key, count in zip(rows["name_key"], rows["count"], strict=True)
     ]
     return labelled
 
 
 def map_table(
-    units: pd.DataFrame, classes: pd.Series, measure: maps.Measure, level: maps.Level
+    units: pd.DataFrame,
+    classes: pd.Series,
+    measure: maps.Measure,
+    level: maps.Level,
+    rules: Mapping[str, Target] | None = None,
 ) -> pd.DataFrame:
     """The table behind the map, with headers in the current language (for the Excel download)."""
     values = units[measure.column(level)]
-    common: dict[str, Any] = {t("map.col.class"): [t(f"map.class.{key}") for key in classes]}
-    if not measure.scheme(level).categorical:
+    scheme = measure.scheme(level, rules)
+    common: dict[str, Any] = {t("map.col.class"): [t(scheme.name_key(key)) for key in classes]}
+    if not scheme.categorical:
         common[t("map.col.value")] = [None if pd.isna(v) else round(float(v), 4) for v in values]
     if level == "village":
         return pd.DataFrame(
@@ -187,19 +231,21 @@ def map_model(
     view: Any,
     tiles_style_url: str | None,
     labelled_towns: Collection[str] | None,
+    rules: Mapping[str, Target],
 ) -> MapModel:
-    """The map of `frame`'s villages, or at town level of `towns_units` (overview.town_progress)."""
-    scheme = measure.scheme(level)
+    """The map of `frame`'s villages, or at town level of `towns_units` (overview.town_progress);
+    shares are judged by the county's targets `rules`."""
+    scheme = measure.scheme(level, rules)
     fill_by_town = tips_by_town = None
     if level == "village":
         units = frame
-        classes = maps.classify(frame, measure, level)
-        tips = village_tips(frame, classes, measure)
+        classes = maps.classify(frame, measure, level, rules)
+        tips = village_tips(frame, classes, measure, rules)
         points = maps.village_points(frame, classes, scheme, tips=tips, size_by_households=size_by_households)
     else:
         assert towns_units is not None
         units = towns_units
-        classes = maps.classify(units, measure, level)
+        classes = maps.classify(units, measure, level, rules)
         points = maps.village_points(
             frame.iloc[0:0], classes.iloc[0:0], scheme, tips=[], size_by_households=False
         )
@@ -207,7 +253,7 @@ def map_model(
             code: maps.hex_to_rgba(scheme.colour_of(key), 215)
             for code, key in zip(units["town_code"], classes, strict=True)
         }
-        tips_by_town = town_tips(units, classes, measure)
+        tips_by_town = town_tips(units, classes, measure, rules)
     deck = maps.village_deck(
         points,
         towns=towns,
@@ -226,5 +272,5 @@ def map_model(
         points=points,
         legend_rows=maps.legend(classes, scheme),
         deck=deck,
-        table=map_table(units, classes, measure, level),
+        table=map_table(units, classes, measure, level, rules),
     )

@@ -16,8 +16,9 @@ import altair as alt
 import pandas as pd
 
 from lib.core.figures import OverviewTotals
-from lib.core.i18n import format_count, format_date, format_share, t
-from lib.present import charts, status
+from lib.core.i18n import format_count, format_share, t
+from lib.present import changes, charts, status
+from lib.present.changes import default_comparison as default_comparison  # app.py calls it here
 from lib.present.common import Tile, localized_column
 from lib.rules import targets
 from lib.rules.targets import Target
@@ -64,26 +65,6 @@ TILE_MEASURES = {
 }
 
 
-def default_comparison(dates: list[dt.date], as_of: dt.date) -> dt.date | None:
-    """The snapshot to compare with unless the reader picks one: the latest at or before the end
-    of the month before `as_of` ("since the last month end"), else the latest before `as_of`."""
-    month_end = as_of.replace(day=1) - dt.timedelta(days=1)
-    for limit in (month_end, as_of - dt.timedelta(days=1)):
-        earlier = [day for day in dates if day <= limit]
-        if earlier:
-            return max(earlier)
-    return None
-
-
-def change_text(now: float | None, before: tuple[int, int] | None) -> str | None:
-    """The change in percentage points, sign first: "+2.3 pts" ("+2.3 百分点"); None without both
-    shares."""
-    if now is None or before is None or before[1] == 0:
-        return None
-    points = (now - before[0] / before[1]) * 100
-    return t("change.points", points=f"{points:+.1f}")
-
-
 def with_changes(
     figures: dict[str, KeyFigure],
     totals: OverviewTotals,
@@ -96,17 +77,8 @@ def with_changes(
     changed = dict(figures)
     for key, measure in TILE_MEASURES.items():
         now = totals.measure(measure)
-        change = change_text(now, before[1].get(measure)) if before else None
-        trend: tuple[float, ...] = ()
-        if series is not None and not series.empty:
-            shares = series.loc[series["measure"] == measure, "share"].dropna().tolist()
-            trend = tuple(float(share) for share in [*shares, *([now] if now is not None else [])])
-        changed[key] = dataclasses.replace(
-            figures[key],
-            change=change,
-            change_since=t("change.since", date=format_date(before[0])) if change and before else None,
-            trend=trend if len(trend) > 1 else (),
-        )
+        fields = changes.change_fields(measure, now, before=before, series=series)
+        changed[key] = dataclasses.replace(figures[key], **fields)
     return changed
 
 
@@ -244,6 +216,7 @@ def ranking(
     worst_first: bool,
     rules: Mapping[str, Target],
     lang: str,
+    most: int | None = None,
 ) -> Ranking:
     """Bars of `measure` per place, clickable (their `code`), coloured by its target when it has
     one, and the table of the `shares`: `ranked` is `overview.rank_towns` of towns or villages."""
@@ -261,6 +234,7 @@ def ranking(
         colours=status.legend(),
         worst_first=worst_first,
         pick=charts.PICK,
+        most=most,
     )
     share_columns = [measure, *(c for c in shares if c != measure)]
     link = (

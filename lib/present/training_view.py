@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from lib.core.i18n import format_count, format_share, localized, t
-from lib.present import status
+from lib.present import changes, status
 from lib.present.common import Tile, localized_column
 from lib.rules import targets
 
@@ -26,28 +26,39 @@ def topic_names(topics: pd.DataFrame) -> dict[str, str]:
     return dict(zip(topics["code"], localized_column(topics, "name"), strict=True))
 
 
+def coverage(by_town: pd.DataFrame) -> float | None:
+    """Serving first secretaries trained, of all serving (None when nobody serves): the Overview's
+    training share for the same towns."""
+    serving, trained = int(by_town["serving"].sum()), int(by_town["trained"].sum())
+    return trained / serving if serving else None
+
+
 def tiles(
     by_town: pd.DataFrame,
     phases: pd.DataFrame,
     tours: pd.DataFrame,
     waiting: pd.DataFrame,
     target: float | None,
+    comparison: changes.Comparison | None = None,
 ) -> list[Tile]:
+    """Coverage (with its change since `comparison`'s date and its line), sessions held, study
+    tours and the waiting list."""
     serving, trained = int(by_town["serving"].sum()), int(by_town["trained"].sum())
-    share = trained / serving if serving else None
+    share = coverage(by_town)
     rule = targets.share_targets(training=target)[targets.TRAINING]
     judged = rule.status(share)
     enrolled = int(waiting["enrolled_upcoming"].sum()) if not waiting.empty else 0
     tour_names = "、".join(dict.fromkeys(localized_column(tours, "programme_name")))
+    coverage_tile = Tile(
+        t("training.kpi.coverage"),
+        format_share(share),
+        t("training.kpi.coverage_detail", trained=format_count(trained), serving=format_count(serving)),
+        t("training.kpi.coverage_help"),
+        status=judged,
+        target=status.target_text(rule),
+    )
     return [
-        Tile(
-            t("training.kpi.coverage"),
-            format_share(share),
-            t("training.kpi.coverage_detail", trained=format_count(trained), serving=format_count(serving)),
-            t("training.kpi.coverage_help"),
-            status=judged,
-            target=status.target_text(rule),
-        ),
+        changes.with_change(coverage_tile, targets.TRAINING, share, comparison),
         Tile(
             t("training.kpi.sessions"),
             format_count(len(phases)),

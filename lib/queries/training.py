@@ -327,6 +327,43 @@ def coverage_by_phase(
     return frame
 
 
+def _coverage_on(dates: Sequence[dt.date], town_codes: Sequence[str] | None, *keys: Any) -> AnySelect:
+    """Each of `dates` (and `keys`): first secretaries in post that day in a village of the selected
+    towns, and of them those who had attended a required session that ended by that day."""
+    days = union_all(*(select(literal(day, Date).label("day")) for day in dates)).subquery("days")
+    done = trained_cadres().add_columns(TrainingSession.end_date.label("end_date")).subquery()
+    in_post = and_(
+        Posting.role == PostingRole.FIRST_SECRETARY.value,
+        Posting.start_date <= days.c.day,
+        or_(Posting.end_date.is_(None), Posting.end_date >= days.c.day),
+    )
+    return town_filter(
+        select(
+            days.c.day,
+            *keys,
+            func.count(func.distinct(Posting.cadre_id)),
+            func.count(func.distinct(done.c.cadre_id)),
+        )
+        .select_from(days)
+        .join(Posting, in_post)
+        .join(Village, Village.id == Posting.village_id)
+        .join(Town, Town.id == Village.town_id)
+        .outerjoin(done, and_(done.c.cadre_id == Posting.cadre_id, done.c.end_date <= days.c.day))
+        .group_by(days.c.day, *keys),
+        town_codes,
+    )
+
+
+def coverage_by_town_on(session: Session, *, days: Sequence[dt.date]) -> pd.DataFrame:
+    """Each town with a first secretary in post on a day of `days`: what the Overview's training
+    share counted on that day (for the demo county's kept history). Columns: day, town_code,
+    serving, trained; by day, then town code."""
+    stmt = _coverage_on(days, None, Town.code).order_by("day", Town.code)
+    frame = rows_frame(session, stmt, ["day", "town_code", "serving", "trained"])
+    _ints(frame, ["serving", "trained"])
+    return frame
+
+
 def coverage_trend(
     session: Session, *, as_of: dt.date, town_codes: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -344,27 +381,7 @@ def coverage_trend(
         .distinct()
     )
     dates = sorted({*session.scalars(session_ends), as_of})
-    days = union_all(*(select(literal(day, Date).label("day")) for day in dates)).subquery("days")
-    done = trained_cadres().add_columns(TrainingSession.end_date.label("end_date")).subquery()
-    in_post = and_(
-        Posting.role == PostingRole.FIRST_SECRETARY.value,
-        Posting.start_date <= days.c.day,
-        or_(Posting.end_date.is_(None), Posting.end_date >= days.c.day),
-    )
-    stmt = town_filter(
-        select(
-            days.c.day,
-            func.count(func.distinct(Posting.cadre_id)),
-            func.count(func.distinct(done.c.cadre_id)),
-        )
-        .select_from(days)
-        .join(Posting, in_post)
-        .join(Village, Village.id == Posting.village_id)
-        .join(Town, Town.id == Village.town_id)
-        .outerjoin(done, and_(done.c.cadre_id == Posting.cadre_id, done.c.end_date <= days.c.day))
-        .group_by(days.c.day),
-        town_codes,
-    )
+    stmt = _coverage_on(dates, town_codes)
     counts = rows_frame(session, stmt, ["date", "serving", "trained"])
     frame = pd.DataFrame({"date": dates}).merge(counts, on="date", how="left")
     _ints(frame, ["serving", "trained"])

@@ -10,8 +10,10 @@ from typing import Any
 import streamlit as st
 
 from lib.core.i18n import t
+from lib.present import charts, status
 from lib.present.overview_view import Ranking
-from lib.ui import downloads, reader
+from lib.rules.targets import Target
+from lib.ui import downloads, reader, widgets
 
 VILLAGE_PAGE = "pages/village.py"
 _PENDING_VILLAGE = "drill_village"
@@ -53,6 +55,10 @@ def ranking_table(
 ) -> None:
     """The Overview's towns (or one town's villages) in rank order, every share, a link to the map
     (or the village's page) and an Excel download; a row clicked calls `on_pick` with its code."""
+    # On the projector the columns are narrow and the links (to click on a laptop) left out, so the
+    # table fits the screen's width without scrolling sideways.
+    presenting = reader.presenting()
+    narrow: Any = "small" if presenting else None
     config = {
         "rank": st.column_config.NumberColumn(t("col.rank"), width="small"),
         "place": st.column_config.TextColumn(t("col.village" if of_villages else "col.town")),
@@ -60,11 +66,11 @@ def ranking_table(
             t(f"col.{measure}"), format="%.1f%%", min_value=0, max_value=100, width="medium"
         ),
         **{
-            column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%")
+            column: st.column_config.NumberColumn(t(f"col.{column}"), format="%.1f%%", width=narrow)
             for column in ranked.share_columns[1:]
         },
-        "villages": st.column_config.NumberColumn(t("col.villages")),
-        "households": st.column_config.NumberColumn(t("col.households"), format="localized"),
+        "villages": st.column_config.NumberColumn(t("col.villages"), width=narrow),
+        "households": st.column_config.NumberColumn(t("col.households"), format="localized", width=narrow),
         "link": st.column_config.LinkColumn(
             t("col.village_page" if of_villages else "col.map"),
             display_text=t("overview.open_village" if of_villages else "overview.open_map"),
@@ -78,6 +84,7 @@ def ranking_table(
         width="stretch",
         height=38 + 35 * min(len(ranked.table), 40),
         column_config=config,
+        column_order=[c for c in ranked.table.columns if c != "link"] if presenting else None,
     )
     st.caption(
         t("overview.village_ranking_caption")
@@ -91,3 +98,26 @@ def ranking_table(
         key="dl_towns",
         column_config=config,
     )
+
+
+def town_bars(shares: Any, rule: Target, *, value_title: str, title: str, key: str) -> None:
+    """Towns' shares (town, value, code) as bars judged by `rule`, with the target drawn; a bar
+    clicked narrows every panel to its town. On the projector: behind first, at most
+    `charts.PROJECTOR_BARS` of them, and a line saying so."""
+    presenting = reader.presenting()
+    widgets.chart_with_downloads(
+        charts.ranking_bars(
+            status.judge_values(shares, rule),
+            target=rule.target,
+            colours=status.legend(),
+            value_title=value_title,
+            town_title=t("col.town"),
+            pick=charts.PICK,
+            worst_first=presenting,
+            most=charts.shown_bars(len(shares), presenting=presenting),
+        ),
+        title=title,
+        key=key,
+        on_pick=reader.drill_to_town,
+    )
+    widgets.bars_shown_note(len(shares), worst_first=presenting)

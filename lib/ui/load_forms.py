@@ -33,7 +33,7 @@ from lib.present.markup import escape_markdown
 from lib.queries.setup import SetupStatus
 from lib.rules.permissions import Actor
 from lib.services import loading
-from lib.ui import cache, widgets
+from lib.ui import cache, reader, widgets
 
 STATE_HELD = "load_held"  # (signature, upload or outlines, report)
 STATE_FLASH = "load_flash"
@@ -94,7 +94,10 @@ def _steps(status: SetupStatus) -> None:
 
 
 def setup_notice(status: SetupStatus) -> None:
-    """One line on a page whose county is not fully loaded: what is missing, and where to load it."""
+    """One line on a page whose county is not fully loaded: what is missing, and where to load it
+    (not on the projector: it is the administrator's to-do, not the meeting's)."""
+    if reader.presenting():
+        return
     missing = [t(label_key) for field, label_key in STEPS[:4] if not getattr(status, field)]
     with st.container(border=True):
         st.markdown(f"{t('setup.overview_hint')} {t('setup.separator').join(missing)}")

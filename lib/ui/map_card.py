@@ -15,7 +15,20 @@ from lib.queries import boundaries, common
 from lib.ui import cache, reader
 
 VILLAGE_PAGE = "pages/village.py"
+MAP_PX = 640  # the map's height on a laptop
+PROJECTOR_MAP_PX = 430  # on a 1280×720 projector: what is left below the title and the map's controls
 MISSING_NAMES_SHOWN = 12  # towns named in the note on towns without an outline (a province may miss hundreds)
+
+
+def map_height() -> int:
+    """The map's height in pixels: less on the projector (presentation mode), so the whole map is on
+    the first screen."""
+    return PROJECTOR_MAP_PX if reader.presenting() else MAP_PX
+
+
+def fit_height() -> int:
+    """The height the map's first view fits the county into: the map's, less a margin."""
+    return map_height() - 40
 
 
 def geodata() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -44,18 +57,21 @@ def outlines_note(
         st.caption(t_md("map.outlines.some_missing", n=len(missing), names=names))
 
 
-def map_legend(rows: Any, *, title: str, unit_key: str) -> None:
-    """The legend drawn on the page: a swatch, the class and how many villages (or towns) it has."""
+def map_legend(rows: Any, *, title: str, unit_key: str, caption: str | None = None) -> None:
+    """The legend drawn on the page: a swatch, the class and how many villages (or towns) it has;
+    `caption` says what the colours mean when they judge a target."""
     items = "".join(
         f'<div style="display:flex;align-items:center;gap:.5rem;margin:.15rem 0">'
         f'<span style="width:14px;height:14px;border-radius:3px;background:{row.colour};'
         f'border:1px solid #8a949e;display:inline-block"></span>'
-        f"<span>{html.escape(t(f'map.class.{row.key}'))}</span>"
+        f"<span>{html.escape(t(row.name_key))}</span>"
         f'<span style="margin-left:auto;color:#52606d">{html.escape(t(unit_key, n=row.count))}</span></div>'
         for row in rows.itertuples()
     )
     st.markdown(f"**{escape_markdown(title)}**")
     st.html(f'<div data-testid="map-legend" style="font-size:.9rem">{items}</div>')
+    if caption:
+        st.caption(escape_markdown(caption))
 
 
 def selected_object(event: Any, layer: str, field: str) -> str | None:

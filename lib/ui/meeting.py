@@ -48,7 +48,10 @@ def _deck(filters: reader.Filters, lang: str) -> bytes:
 
 
 def deck_buttons(filters: reader.Filters, *, key: str) -> None:
-    """Two buttons: the meeting deck (.pptx) and the printable brief (.html), built when clicked."""
+    """Two buttons: the meeting deck (.pptx) and the printable brief (.html), built when clicked;
+    none on the projector (presentation mode)."""
+    if reader.presenting():
+        return
     lang = get_language()
     as_of = as_of_date().isoformat()
     with st.container(horizontal=True, gap="small", key=f"{key}_meeting"):

@@ -42,6 +42,8 @@ PAGES: tuple[Page, ...] = (
     Page("admin", "pages/admin.py", ":material/manage_accounts:"),
 )
 BY_NAME = {page.name: page for page in PAGES}
+# The pages a leader shows in a meeting: presentation mode's bar links them (the others are forms).
+PRESENTED = ("", "map", "industry", "assessment", "training", "slideshow")
 
 # The browser tab's icon, served by this server: an emoji or `:material/…:` page_icon makes the
 # browser fetch a picture from a CDN.
@@ -69,7 +71,11 @@ def open_page(name: str) -> reader.Filters:
         initial_sidebar_state="collapsed" if reader.presenting() else "auto",
     )
     filters = _sidebar()
-    presentation.apply()  # presentation mode (`present=1`): no sidebar or chrome, large type
+    # Presentation mode (`present=1`): no sidebar or chrome, large type, a bar of the main pages.
+    presentation.apply(
+        [presentation.Link(page.script, label(page), page.icon) for page in PAGES if page.name in PRESENTED],
+        params=_link_params(filters),
+    )
     signed_in.browse_gate()
     return filters
 
@@ -85,10 +91,19 @@ def _keep_sidebar_state() -> None:
             state[key] = state[key]
 
 
+def _link_params(filters: reader.Filters) -> dict[str, str | list[str]]:
+    """The language and filters as query parameters: a page opened by a link shows the same view."""
+    params: dict[str, str | list[str]] = {
+        "lang": filters.lang,
+        "town": list(filters.town_codes),
+        "village": list(filters.village_codes),
+    }
+    return {name: value for name, value in params.items() if value}
+
+
 def _menu(filters: reader.Filters) -> None:
     # The links carry the language and filters, so a page opened in a new tab shows the same view.
-    params = {"lang": filters.lang, "town": list(filters.town_codes), "village": list(filters.village_codes)}
-    kept = {name: value for name, value in params.items() if value}
+    kept = _link_params(filters)
     for page in PAGES:
         st.page_link(page.script, label=label(page), icon=page.icon, query_params=kept)
     st.divider()

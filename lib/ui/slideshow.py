@@ -39,11 +39,29 @@ STATE_AUTO = "slideshow_auto"
 STATE_TURNED = "slideshow_turned"  # time.monotonic() of the last turn, for the interval
 STATE_READ_AT = "slideshow_read_at"  # when this round read the data ("HH:MM:SS")
 
-STYLE = """<style>
-.st-key-slide_picture img { max-height: 60vh; width: auto !important; max-width: 100%; object-fit: contain; }
-.slide-bullets { margin: 0.2rem 0 0 1.1rem; padding: 0; }
-.slide-bullets li { margin: 0 0 0.45rem 0; }
-.slide-position { text-align: center; font-weight: 600; padding-top: 0.35rem; }
+# The picture takes what a 720 px projector has left under the slide's title row, subtitle, note,
+# source line and the settings button (about 330 px); a taller screen gets a taller picture.
+PICTURE_ROOM = "calc(100vh - 300px)"
+LONG_FACTS = 320  # characters of key figures past which they get half the slide's width
+
+STYLE = f"""<style>
+.st-key-slide_picture img {{
+  max-height: max(260px, {PICTURE_ROOM}); width: auto !important; max-width: 100%; object-fit: contain;
+}}
+.slide-bullets {{ margin: 0.2rem 0 0 1.1rem; padding: 0; }}
+.slide-bullets li {{ margin: 0 0 0.45rem 0; }}
+.slide-bullets.slide-agenda {{ columns: 2; column-gap: 3rem; }}
+.slide-bullets.slide-agenda li {{ break-inside: avoid; }}
+.slide-position {{ text-align: center; font-weight: 600; padding-top: 0.35rem; }}
+.st-key-slide_footer {{ row-gap: 0; column-gap: 1.5rem; }}
+</style>"""
+
+# On the projector: the key figures a little smaller than body text, and the settings and deck
+# buttons (under the slide) hidden: the sequence and interval come with the link (`slides`, `auto`)
+# and are set before the meeting, off the projector.
+PROJECTOR_STYLE = """<style>
+.slide-bullets li { font-size: 20px; line-height: 1.3; margin-bottom: 0.3rem; }
+.st-key-slideshow_controls { display: none !important; }
 </style>"""
 
 
@@ -89,6 +107,8 @@ def turn(step: int) -> None:
 def show(filters: reader.Filters, kinds: list[str], auto: int) -> None:
     """The current slide with its controls; re-run every `auto` seconds when that is not 0."""
     st.html(STYLE)
+    if reader.presenting():
+        st.html(PROJECTOR_STYLE)
 
     @st.fragment(run_every=auto or None)
     def stage() -> None:
@@ -108,12 +128,15 @@ def show(filters: reader.Filters, kinds: list[str], auto: int) -> None:
             return
         index %= len(shown)
         st.session_state[STATE_INDEX] = index
-        _slide(shown[index], index, len(shown))
-        st.caption(
-            t_md(
-                "slideshow.as_of", date=meeting.as_of_date().isoformat(), time=st.session_state[STATE_READ_AT]
+        slide = shown[index]
+        _slide(slide, index, len(shown))
+        # The source and when this round read the data, on one line when they fit.
+        with st.container(horizontal=True, key="slide_footer"):
+            st.caption(escape_markdown(slide.source), width="content")
+            as_of = meeting.as_of_date().isoformat()
+            st.caption(
+                t_md("slideshow.as_of", date=as_of, time=st.session_state[STATE_READ_AT]), width="content"
             )
-        )
 
     stage()
 
@@ -129,7 +152,7 @@ def _png(spec: str) -> bytes:
 
 
 def _slide(slide: Slide, index: int, total: int) -> None:
-    """The slide's title beside the controls, then its picture and figures, then its source."""
+    """The slide's title beside the controls, then its picture and figures (the stage adds the source)."""
     heading, previous, position, following = st.columns([5, 1.6, 1.3, 1.6], vertical_alignment="center")
     heading.header(escape_markdown(slide.title), anchor=False)  # a town slide's title is its name
     previous.button(
@@ -157,14 +180,16 @@ def _slide(slide: Slide, index: int, total: int) -> None:
     )
     st.caption(escape_markdown(slide.subtitle))
     bullets = "".join(f"<li>{html.escape(line)}</li>" for line in slide.bullets)
-    listing = f'<ul class="slide-bullets" data-testid="slide-bullets">{bullets}</ul>' if bullets else ""
+    # A slide of text alone (the title slide's agenda) in two columns, so a long list fits the screen.
+    kind = "slide-bullets slide-agenda" if slide.spec is None and len(slide.bullets) > 6 else "slide-bullets"
+    listing = f'<ul class="{kind}" data-testid="slide-bullets">{bullets}</ul>' if bullets else ""
     if slide.spec is None:
         if listing:
             st.html(listing)
     else:
-        picture, facts = st.columns([3, 2], gap="large")
+        long_facts = sum(len(line) for line in slide.bullets) > LONG_FACTS
+        picture, facts = st.columns([4, 3] if long_facts else [3, 2], gap="large")
         with picture, st.container(key="slide_picture"):
             st.image(_png(slide.spec), caption=escape_markdown(slide.note) if slide.note else None)
         if listing:
             facts.html(listing)
-    st.caption(escape_markdown(slide.source))

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from lib.core.i18n import format_date, get_language, t
-from lib.present import status
+from lib.core.i18n import format_count, format_date, get_language, t
+from lib.present import charts, status
 from lib.present.common import Tile
 from lib.present.markup import escape_markdown
 from lib.queries import common
@@ -46,7 +46,7 @@ def page_header(title: str, filters: reader.Filters) -> None:
 
     In presentation mode the selection is a title line of its own, in large type.
     """
-    st.title(title)
+    st.title(escape_markdown(title))  # one town's overview names a town as it was typed or loaded
     facts = cache.query(common.meta)
     # An install with no towns yet says nothing about its scope ("all 0 towns" would be noise).
     parts = [scope_line(filters)] if filters.town_codes or not cache.query(common.towns).empty else []
@@ -137,6 +137,9 @@ def compare_picker(dates: Sequence[dt.date], *, default: dt.date | None, key: st
     labels = {"": t("change.none"), **{day.isoformat(): format_date(day) for day in dates}}
     options = list(labels)
     reader.state_from_param(key, "since", options, default=default.isoformat() if default else "")
+    if reader.presenting():  # no picker on the projector: the link's date, or the default
+        kept = st.session_state[key]
+        return dt.date.fromisoformat(kept) if kept else None
     chosen = st.selectbox(
         t("change.compare"), options, format_func=labels.__getitem__, key=key, help=t("change.compare_help")
     )
@@ -171,6 +174,13 @@ def tile(shown: Tile) -> None:
         change_since=shown.change_since,
         trend=shown.trend,
     )
+
+
+def tile_row(tiles: Sequence[Tile]) -> None:
+    """`tiles` side by side, one column each."""
+    for column, shown in zip(st.columns(len(tiles)), tiles, strict=True):
+        with column:
+            tile(shown)
 
 
 EXPORT_WIDTH = 620  # pixels before the PNG's 2× scale: a picture that stays legible on a slide
@@ -250,8 +260,10 @@ def chart_with_downloads(
     from lib.files import export
     from lib.present.charts import PICK
 
+    presenting = reader.presenting()
+    shown = validated_once(charts.for_projector(chart) if presenting else chart)  # large lettering there
     if on_pick is None:
-        st.altair_chart(validated_once(chart), width="stretch", theme="streamlit" if theme else None)
+        st.altair_chart(shown, width="stretch", theme="streamlit" if theme else None)
     else:
         chart_key = f"{key}_picks"
 
@@ -261,13 +273,15 @@ def chart_with_downloads(
                 on_pick(str(chosen[0]["code"]))
 
         st.altair_chart(
-            validated_once(chart),
+            shown,
             width="stretch",
             theme="streamlit" if theme else None,
             key=chart_key,
             on_select=picked,
             selection_mode=PICK,
         )
+    if presenting:  # no downloads on the projector
+        return
     stem = re.sub(r"[^\w-]+", "_", key).strip("_") or "chart"
     row = st.container(horizontal=True, gap="small")
     row.download_button(
@@ -290,6 +304,14 @@ def chart_with_downloads(
         icon=":material/shape_line:",
         type="tertiary",
     )
+
+
+def bars_shown_note(places: int, *, worst_first: bool) -> None:
+    """On the projector, say when a ranking shows only some of its places (charts.shown_bars)."""
+    shown = charts.shown_bars(places, presenting=reader.presenting())
+    if shown is not None:
+        key = "chart.bars_shown_behind" if worst_first else "chart.bars_shown_ahead"
+        st.caption(t(key, shown=shown, total=format_count(places)))
 
 
 def upload_limit_mb() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import os
 import shutil
 import signal
@@ -362,3 +363,12 @@ class OfflineGuard:
         # event does not fire for a socket that never reaches the network.
         self._record(websocket.url)
         websocket.close(code=1008, reason="blocked by the test's offline guard")
+
+
+def world_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator pixel coordinates at `zoom` (deck.gl's 512-pixel world): a map point's place on
+    the canvas is the canvas centre plus its offset from the view's centre."""
+    size = 512 * 2**zoom
+    x = (lon + 180) / 360 * size
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * size
+    return x, y

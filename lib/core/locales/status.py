@@ -13,6 +13,12 @@ ZH = {
     "change.compare_help": "每月底和每次生成会议汇报时保存各乡镇的主要指标；指标下方显示与所选日期相比的变化。",
     "change.none": "不比较",
     "status.caption": "虚线为目标 {target}。绿色：达到目标；橙色：接近目标（不低于 {amber}）；红色：低于 {amber}。",
+    "trend.title": "逐月趋势",
+    "trend.measure": "指标",
+    "trend.axis": "月份",
+    "trend.status": "状态",
+    "trend.none": "尚未保存过月底数据：每月底（及每次生成会议汇报时）保存各乡镇的主要指标后，这里显示逐月变化。",
+    "trend.caption": "每月底（及生成会议汇报时）保存的数值，最后一点为当前数值。",
 }
 
 EN = {
@@ -28,4 +34,10 @@ EN = {
     "change.compare_help": "Every town's key figures are kept at each month end and whenever a meeting deck is made; each tile shows the change since the chosen date.",
     "change.none": "No comparison",
     "status.caption": "The dashed line is the target, {target}. Green: on target; orange: close (at least {amber}); red: below {amber}.",
+    "trend.title": "Trend by month",
+    "trend.measure": "Measure",
+    "trend.axis": "Month",
+    "trend.status": "Status",
+    "trend.none": "No month-end figures kept yet: once every town's key figures are kept at a month end (or for a meeting deck), the trend shows here.",
+    "trend.caption": "The figures kept at each month end (and for each meeting deck); the last point is today's.",
 }
