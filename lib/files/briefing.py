@@ -16,15 +16,15 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from lib.core import config
-from lib.core.figures import OverviewTotals, StageFunnel
-from lib.core.i18n import format_count, format_share, get_language, localized, set_language, t
+from lib.core.figures import MeetingStanding, OverviewTotals, StageFunnel
+from lib.core.i18n import format_count, format_date, format_share, get_language, localized, set_language, t
 from lib.files import export
-from lib.present import assessment_view, charts, maps, mapview, overview_view, status
+from lib.present import assessment_view, charts, maps, mapview, meetings_view, overview_view, status
 from lib.present import industry_view as industry_labels
 from lib.present import training_view as training_labels
 from lib.present.common import localized_column
 from lib.queries import assessment as assessment_queries
-from lib.queries import boundaries, common, industry, overview, training, villages
+from lib.queries import boundaries, common, industry, meetings, overview, training, villages
 from lib.rules import assessment, targets
 from lib.rules.assessment import Thresholds
 
@@ -108,7 +108,9 @@ def build_slides(
 ) -> list[Slide]:
     """The deck for the selected towns (None or empty: the whole county) in `lang` ("zh"/"en").
 
-    Slides: a title slide, the Overview's key figures, the town ranking, the industry-plan
+    Slides: first, when a meeting of the selection (its towns' own, or the county's) was held
+    before `as_of` and decided something, what it decided and where that stands; then a title
+    slide, the Overview's key figures, the town ranking, the industry-plan
     funnel, the village map, training coverage by town, industry-plan stages by town, assessment
     readiness (the towns that would fail and why), problems and next steps (the towns and villages
     furthest behind on each measure), and one slide for each of the (at most) three towns lowest
@@ -148,7 +150,10 @@ def build_slides(
             t("briefing.deck_title", county=t("app.county")),
             list(dict.fromkeys(slide.title for slide in body)),
         )
-        return [title, *body]
+        # The next meeting opens with what the last one decided and where it stands.
+        last = meetings.last_meeting_standing(session, day=as_of, town_codes=codes, as_of=as_of)
+        opening = [_decisions_slide(context, last)] if last is not None and last.tasks else []
+        return [*opening, title, *body]
     finally:
         set_language(previous)
 
@@ -247,6 +252,25 @@ def _share_chart(
 
 
 # --- the slides -----------------------------------------------------------------------------------
+
+
+DECISION_LINES = 5  # decisions listed on the first slide (with the summary: 6 lines, one column)
+
+
+def _decisions_slide(context: _Context, last: MeetingStanding) -> Slide:
+    """What the last meeting decided and where it stands: a summary (done, on track, late), then
+    each decision with who, by when, where it stands and its measured progress, late ones first."""
+    order = {"late": 0, "in_progress": 1, "not_started": 2, "done": 3}
+    tasks = sorted(last.tasks, key=lambda task: order.get(task.standing, 9))
+    lines = [meetings_view.decision_line(task) for task in tasks[:DECISION_LINES]]
+    if len(tasks) > DECISION_LINES:
+        lines[-1] = t("meetings.slide.more", n=len(tasks) - DECISION_LINES + 1)
+    return context.slide(
+        "decisions",
+        t("meetings.slide.title", date=format_date(last.meeting.held_on)),
+        [meetings_view.decisions_summary(last), *lines],
+        note=t("meetings.slide.note", meeting=meetings_view.meeting_title(last.meeting)),
+    )
 
 
 def _overview_slide(context: _Context) -> Slide:

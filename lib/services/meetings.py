@@ -189,7 +189,7 @@ def _check_measure(errors: _Errors, measure: object, target: object) -> tuple[st
     return chosen, float(target)
 
 
-def _latest_deadline(held_on: dt.date) -> dt.date:
+def latest_deadline(held_on: dt.date) -> dt.date:
     try:
         return held_on.replace(year=held_on.year + DEADLINE_YEARS)
     except ValueError:  # 29 February
@@ -204,7 +204,7 @@ def _check_deadline(errors: _Errors, value: object, held_on: dt.date) -> dt.date
         return None
     if value < held_on:
         errors.fail("deadline", "meetings.error.deadline_before_meeting", held_on=held_on.isoformat())
-    elif value > (latest := _latest_deadline(held_on)):
+    elif value > (latest := latest_deadline(held_on)):
         errors.fail("deadline", "meetings.error.deadline_too_far", latest=latest.isoformat())
     return value
 
