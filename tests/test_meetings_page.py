@@ -34,7 +34,7 @@ ACCOUNTS = {"lee": ("leader", None), "tess": ("town_editor", TOWN_A)}
 def _story(engine: Engine) -> None:
     with Session(engine) as session:
         load_hand_county(session)
-        for username, (role, town) in ACCOUNTS.items():
+        for username, (role, home) in ACCOUNTS.items():
             create_user_service(
                 session,
                 actor=permissions.COMMAND_LINE,
@@ -42,7 +42,7 @@ def _story(engine: Engine) -> None:
                 password=f"{username}-password",
                 display_name=username,
                 role=role,
-                town_code=town,
+                town_code=home,
             )
     admin = permissions.COMMAND_LINE
     with Session(engine) as session:
@@ -101,7 +101,9 @@ def test_a_leader_reads_the_decisions_and_gets_no_form(open_app: AppFactory, url
     assert not labels & {"Add the decision", "Record the meeting", "Note progress"}
 
 
-def test_the_town_editor_adds_a_decision_and_bad_input_changes_nothing(open_app: AppFactory, url: str) -> None:
+def test_the_town_editor_adds_a_decision_and_bad_input_changes_nothing(
+    open_app: AppFactory, url: str
+) -> None:
     at = _sign_in(open_app(url, PAGE, lang="en", town=TOWN_A), "tess")
     before = _count(url, MeetingTask)
     prefix = "mt_task_2"

@@ -528,33 +528,44 @@ BEHIND_TOWNS = 3  # towns named per measure on the problems slide
 BEHIND_VILLAGES = 5  # villages named per list on the problems slide
 
 
-def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
-    """Problems and next steps: for each measure the towns furthest behind its target (largest
-    gap first), then the villages past their planned exit year and those with the fewest ledgers
-    verified — what the meeting assigns work on."""
+@dataclass(frozen=True)
+class NextStep:
+    """One line of the problems slide as a decision the meeting can assign: its text, the measure
+    that tracks it and the towns or villages it names (lib.services.meetings.NewTask)."""
+
+    what: str
+    measure: str
+    target: float
+    town_codes: tuple[str, ...] = ()
+    village_codes: tuple[str, ...] = ()
+
+
+def _problems(context: _Context, as_of: dt.date) -> list[NextStep]:
+    """For each measure the towns furthest behind its target (largest gap first), then the
+    villages past their planned exit year and those with the fewest ledgers verified."""
     rules = targets.share_targets(training=training_labels.target_share(training.programmes(context.session)))
-    bullets = []
+    steps = []
     for measure, rule in rules.items():
-        shares = context.progress[["name_zh", "name_en", measure]].dropna()
-        gaps = [
-            (rule.gap(float(value)) or 0.0, name)
-            for name, value in zip(localized_column(shares, "name"), shares[measure], strict=True)
-        ]
-        behind = sorted((gap, name) for gap, name in gaps if gap > 0)[::-1][:BEHIND_TOWNS]
+        shares = context.progress[["town_code", "name_zh", "name_en", measure]].dropna()
+        rows = list(zip(shares["town_code"], localized_column(shares, "name"), shares[measure], strict=True))
+        behind = sorted(
+            ((rule.gap(float(value)) or 0.0, code, name, value) for code, name, value in rows),
+            key=lambda row: (row[0], row[2]),
+            reverse=True,
+        )
+        behind = [row for row in behind if row[0] > 0][:BEHIND_TOWNS]
         if not behind:
             continue
-        values = dict(zip(localized_column(shares, "name"), shares[measure], strict=True))
         named = _join(
-            [t("briefing.problems.town", town=name, value=_share(values[name])) for _, name in behind]
+            [t("briefing.problems.town", town=name, value=_share(value)) for _, _, name, value in behind]
         )
-        bullets.append(
-            t(
-                "briefing.problems.measure",
-                measure=t(f"measure.{measure}"),
-                target=status.target_text(rule),
-                towns=named,
-            )
+        what = t(
+            "briefing.problems.measure",
+            measure=t(f"measure.{measure}"),
+            target=status.target_text(rule),
+            towns=named,
         )
+        steps.append(NextStep(what, measure, rule.target, town_codes=tuple(code for _, code, _, _ in behind)))
     measures = villages.village_measures(context.session, town_codes=context.town_codes)
     overdue = villages.due_villages(measures, as_of_year=as_of.year)
     overdue = overdue[overdue["years_overdue"] > 0].head(BEHIND_VILLAGES)
@@ -565,7 +576,8 @@ def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
                 localized_column(overdue, "name"), overdue["years_overdue"], strict=True
             )
         ]
-        bullets.append(t("briefing.problems.overdue", villages=_join(names)))
+        what = t("briefing.problems.overdue", villages=_join(names))
+        steps.append(NextStep(what, "exited_share", 1.0, village_codes=tuple(overdue["village_code"])))
     verified_rule = rules[targets.VERIFIED]
     lowest = (
         measures[measures["households"] > 0]
@@ -578,9 +590,42 @@ def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
             t("briefing.problems.town", town=name, value=_share(value))
             for name, value in zip(localized_column(lowest, "name"), lowest["verified_share"], strict=True)
         ]
-        bullets.append(t("briefing.problems.unverified", villages=_join(names)))
-    if not bullets:
-        bullets.append(t("briefing.problems.none"))
+        what = t("briefing.problems.unverified", villages=_join(names))
+        steps.append(
+            NextStep(
+                what, "verified_share", verified_rule.target, village_codes=tuple(lowest["village_code"])
+            )
+        )
+    return steps
+
+
+def next_steps(
+    session: Session, *, town_codes: Sequence[str] | None, as_of: dt.date, lang: str
+) -> list[NextStep]:
+    """The problems slide's lines as decisions for the next meeting, in `lang`."""
+    previous = get_language()
+    set_language(lang)
+    try:
+        codes = list(town_codes or [])
+        county = overview.town_progress(session)
+        context = _Context(
+            session=session,
+            town_codes=codes,
+            subtitle="",
+            source="",
+            town_names={},
+            progress=overview.town_progress(session, town_codes=codes) if codes else county,
+            county=county,
+        )
+        return _problems(context, as_of)
+    finally:
+        set_language(previous)
+
+
+def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
+    """Problems and next steps (`_problems`): what the meeting assigns work on."""
+    rules = targets.share_targets(training=training_labels.target_share(training.programmes(context.session)))
+    bullets = [step.what for step in _problems(context, as_of)] or [t("briefing.problems.none")]
     totals = overview.totals(context.progress)
     against: dict[str, dict[str, float | None]] = {
         t("briefing.series.now"): {measure: totals.measure(measure) for measure in rules},

@@ -342,8 +342,7 @@ def _check_conveys(
     return conveyed.id
 
 
-@transactional
-def record_meeting(
+def _record_meeting(
     session: Session,
     *,
     actor: Actor | None,
@@ -635,8 +634,7 @@ def _store_places(session: Session, task_id: int, places: _Places) -> None:
     )
 
 
-@transactional
-def add_task(
+def _add_task(
     session: Session,
     *,
     actor: Actor | None,
@@ -701,6 +699,76 @@ def add_task(
     )
     bump_data_version(session)
     return task.id
+
+
+record_meeting = transactional(_record_meeting)
+add_task = transactional(_add_task)
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A decision for `record_meeting_with_tasks`: `add_task`'s fields."""
+
+    what: str
+    responsible_unit: str
+    responsible_person: str | None = None
+    deadline: dt.date | None = None
+    town_codes: tuple[str, ...] = ()
+    village_codes: tuple[str, ...] = ()
+    measure: str | None = None
+    target: float | None = None
+
+
+@transactional
+def record_meeting_with_tasks(
+    session: Session,
+    *,
+    actor: Actor | None,
+    level: MeetingLevel | str,
+    town_code: str | None,
+    name: str,
+    number: int | None,
+    held_on: dt.date,
+    attending: str | None,
+    tasks: Sequence[NewTask],
+    as_of: dt.date,
+) -> int:
+    """Record a meeting and its decisions in one transaction (the slideshow's "problems and next
+    steps" saved in one step); returns the meeting's id. Refuses what `record_meeting` and
+    `add_task` refuse; a bad decision's fields come back as "tasks.<n>.<field>" (n from 1), and
+    then nothing is written."""
+    meeting_id = _record_meeting(
+        session,
+        actor=actor,
+        level=level,
+        town_code=town_code,
+        name=name,
+        number=number,
+        held_on=held_on,
+        attending=attending,
+        as_of=as_of,
+    )
+    for number_, task in enumerate(tasks, start=1):
+        try:
+            _add_task(
+                session,
+                actor=actor,
+                meeting_id=meeting_id,
+                what=task.what,
+                responsible_unit=task.responsible_unit,
+                responsible_person=task.responsible_person,
+                deadline=task.deadline,
+                town_codes=task.town_codes,
+                village_codes=task.village_codes,
+                measure=task.measure,
+                target=task.target,
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                {f"tasks.{number_}.{field}": key for field, key in error.errors.items()},
+                {f"tasks.{number_}.{field}": dict(error.params_for(field)) for field in error.errors},
+            ) from None
+    return meeting_id
 
 
 def _task_for_record(

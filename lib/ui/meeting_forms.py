@@ -20,6 +20,7 @@ from lib.core.domain import MeetingLevel, Role, TaskMeasure, TaskStatus
 from lib.core.errors import PermissionDenied, StaleEdit, ValidationError
 from lib.core.figures import MeetingInfo, TaskStanding
 from lib.core.i18n import localized, t
+from lib.files import briefing
 from lib.present import meetings_view as view
 from lib.present.markup import escape_markdown
 from lib.queries import common, updates
@@ -357,6 +358,80 @@ def note_form(task: TaskStanding, *, as_of: dt.date, held_on: dt.date) -> None:
             args=(task.id, task.version, as_of, prefix),
             icon=":material/note_add:",
         )
+
+
+# --- the slideshow's "problems and next steps" saved as a new meeting's decisions -------------------
+
+
+def _next_meeting_scope(filters: reader.Filters) -> tuple[str, str | None] | None:
+    """(level, town) of the meeting the selection's next steps belong to: one town's own, or the
+    county's for the whole county; None for several towns (no one meeting holds them)."""
+    if not filters.town_codes:
+        return MeetingLevel.COUNTY.value, None
+    if len(filters.town_codes) == 1:
+        return MeetingLevel.TOWN.value, filters.town_codes[0]
+    return None
+
+
+def next_steps_button(filters: reader.Filters, *, as_of: dt.date) -> None:
+    """For someone who may record the selection's meeting: one button that records a meeting
+    dated the data's date with the problems slide's lines as its decisions (one transaction)."""
+    flash_messages()
+    scope = _next_meeting_scope(filters)
+    actor = signed_in.current_actor()
+    if scope is None or actor is None or not can(actor, MEETING_RECORD, town_code=scope[1]):
+        return
+    st.button(
+        t("meetings.next.save"),
+        key="slideshow_save_next_steps",
+        icon=":material/playlist_add_check:",
+        help=t("meetings.next.help", date=as_of.isoformat()),
+        on_click=_submit_next_steps,
+        args=(scope[0], scope[1], as_of),
+    )
+
+
+def _submit_next_steps(level: str, town: str | None, as_of: dt.date) -> None:
+    reader.choose_language()
+    actor = signed_in.current_actor()
+    lang = reader.choose_language()
+    names = reader.all_town_names()
+    try:
+        with Session(cache.engine()) as session:
+            steps = briefing.next_steps(session, town_codes=[town] if town else None, as_of=as_of, lang=lang)
+            tasks = [
+                meetings.NewTask(
+                    what=step.what,
+                    responsible_unit=t(
+                        "meetings.next.unit_villages" if step.village_codes else "meetings.next.unit_towns"
+                    ),
+                    town_codes=step.town_codes if town is None else (),
+                    village_codes=step.village_codes,
+                    measure=step.measure,
+                    target=step.target,
+                )
+                for step in steps
+            ]
+            meetings.record_meeting_with_tasks(
+                session,
+                actor=actor,
+                level=level,
+                town_code=town,
+                name=t("meetings.next.name", place=names.get(town, "") if town else t("app.county")),
+                number=None,
+                held_on=as_of,
+                attending=None,
+                tasks=tasks,
+                as_of=as_of,
+            )
+    except ValidationError as error:
+        st.session_state[STATE_WARNING] = "; ".join(field_messages(error, t).values())
+    except (StaleEdit, PermissionDenied) as error:
+        _refused("next", error)
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        cache.save_failed(exc)
+    else:
+        _saved(t("meetings.next.saved", n=len(tasks)))
 
 
 # --- callbacks: one service call each; errors, a warning or a success line for the rerun ----------

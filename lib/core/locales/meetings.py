@@ -1,6 +1,12 @@
 """Labels of promotion meetings and their decisions (lib.services.meetings, lib.queries.meetings)."""
 
 ZH: dict[str, str] = {
+    "meetings.next.save": "存为新会议议定事项",
+    "meetings.next.help": "把“问题与下一步”的每一条记为一次新推进会（{date}）的议定事项，按对应指标衡量进度；之后可在“推进会议定事项”页面补充责任人和完成时限。",
+    "meetings.next.unit_towns": "相关乡镇",
+    "meetings.next.unit_villages": "相关村驻村工作队",
+    "meetings.next.name": "{place}脱贫攻坚推进会",
+    "meetings.next.saved": "已记录新会议及 {n} 项议定事项。",
     "nav.meetings": "推进会议定事项",
     "meetings.progress": "{measure} {part}/{whole}（{share}，目标 {target}）",
     "meetings.slide.summary": "共 {n} 项议定事项：已完成 {done} 项，按期推进 {on_track} 项，已逾期 {late} 项",
@@ -99,6 +105,12 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "meetings.next.save": "Save as the new meeting's decisions",
+    "meetings.next.help": "Records a new promotion meeting ({date}) with each line of 'Problems and next steps' as a decision measured by its share; add people and deadlines on the Meetings page.",
+    "meetings.next.unit_towns": "The towns named",
+    "meetings.next.unit_villages": "The villages' work teams",
+    "meetings.next.name": "{place} promotion meeting",
+    "meetings.next.saved": "Recorded the new meeting with {n} decisions.",
     "nav.meetings": "Meetings",
     "meetings.progress": "{measure} {part}/{whole} ({share}, target {target})",
     "meetings.slide.summary": "{n} decisions: {done} done, {on_track} on track, {late} late",
