@@ -14,6 +14,7 @@ from lib.core.i18n import format_count, format_date, format_share, localized, t
 from lib.rules.meetings import LATE
 
 SHORT_WHAT = 48  # characters of a decision a slide line keeps (the page shows it whole)
+SHORT_UNIT = 20  # and of its responsible unit: five such lines keep the deck's text at 14 pt
 TASK_COLUMNS = ["what", "unit", "places", "deadline", "standing", "progress", "notes"]
 
 
@@ -109,7 +110,7 @@ def decisions_summary(standing: MeetingStanding) -> str:
 
 def decision_line(task: TaskStanding) -> str:
     """One slide line: the decision (shortened), who, by when, where it stands and its progress."""
-    parts = [_short(task.what), task.responsible_unit]
+    parts = [_short(task.what), _short(task.responsible_unit, SHORT_UNIT)]
     if task.deadline is not None:
         parts.append(t("meetings.slide.due", date=format_date(task.deadline)))
     parts.append(standing_label(task.standing))
