@@ -170,7 +170,7 @@ def test_the_demo_deck_opens_with_the_last_meetings_decisions(demo_engine: Engin
         county = build_slides(session, town_codes=None, as_of=AS_OF, lang="en")
     first = town[0]
     assert (first.key, first.title, town[1].key) == ("decisions", "2018年1月14日会议议定事项及进展", "title")
-    assert first.bullets[0] == "共 4 项议定事项：已完成 2 项，按期推进 0 项，已逾期 2 项"
+    assert first.bullets[0] == "八里河镇脱贫攻坚推进会议定 4 项事项：已完成 2 项，按期推进 0 项，已逾期 2 项"
     assert [line.split(" · ")[-2:] for line in first.bullets[1:3]] == [
         ["已逾期", "户档案核验率 104/277（37.5%，目标 100.0%）"],
         ["已逾期", "稳定增收占比 33/57（57.9%，目标 60.0%）"],

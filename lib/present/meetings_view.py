@@ -15,7 +15,8 @@ from lib.rules.meetings import LATE
 
 SHORT_WHAT = 48  # characters of a decision a slide line keeps (the page shows it whole)
 SHORT_UNIT = 20  # and of its responsible unit: five such lines keep the deck's text at 14 pt
-TASK_COLUMNS = ["what", "unit", "places", "deadline", "standing", "progress", "notes"]
+# Where each stands first after the decision, so a laptop's width shows it without scrolling sideways.
+TASK_COLUMNS = ["what", "standing", "progress", "deadline", "unit", "places", "notes"]
 
 
 def meeting_title(info: MeetingInfo) -> str:
@@ -101,6 +102,7 @@ def decisions_summary(standing: MeetingStanding) -> str:
     on_track = len(standing.tasks) - standing.count("done") - standing.count(LATE)
     return t(
         "meetings.slide.summary",
+        meeting=meeting_title(standing.meeting),
         n=len(standing.tasks),
         done=standing.count("done"),
         on_track=on_track,

@@ -127,7 +127,7 @@ def show_tasks(tasks: list[TaskStanding]) -> None:
             "places": t("meetings.field.places"),
             "deadline": st.column_config.DateColumn(t("meetings.field.deadline"), format="YYYY-MM-DD"),
             "standing": t("meetings.field.status"),
-            "progress": t("meetings.field.measure"),
+            "progress": t("meetings.page.progress"),
             "notes": st.column_config.NumberColumn(t("meetings.page.notes"), format="%d"),
         },
     )
