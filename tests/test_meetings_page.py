@@ -2,7 +2,8 @@
 conveys the county's 79th) and one decision measured by the verified share of A1 and A2 (2 of 5,
 tests/test_meetings.py works it out): a leader reads it and gets no form, town A's editor adds a
 decision (saved with its audit row), a decision without its text is refused by field and writes
-nothing, and a progress note is saved."""
+nothing, a progress note is saved, and the slideshow's problems slide is saved as a new meeting's
+decisions in one click."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
 from lib.core.models import AuditEntry, MeetingTask, MeetingTaskNote
+from lib.files import briefing
+from lib.queries import meetings as queries
 from lib.rules import permissions
 from lib.services import auth
 from lib.services import meetings as services
@@ -146,3 +149,30 @@ def test_the_town_editor_notes_progress_and_sets_the_status(open_app: AppFactory
     assert _count(url, MeetingTaskNote) == 1
     assert list(at.dataframe[0].value["standing"]) == ["In progress"]
     assert list(at.dataframe[1].value["text"]) == ["A1 已核实 2 户"]
+
+
+SAVE_NEXT_STEPS = "Save as the new meeting's decisions"
+
+
+def test_the_problems_slide_is_saved_as_a_new_meetings_decisions_in_one_click(
+    open_app: AppFactory, url: str
+) -> None:
+    """On town A's slideshow its editor saves the problems slide's lines as a meeting dated the data's
+    date (2020-10-31), one decision per line; a leader gets no such button."""
+    at = _sign_in(open_app(url, "pages/slideshow.py", lang="en", town=TOWN_A), "lee")
+    assert SAVE_NEXT_STEPS not in [b.label for b in at.button]
+
+    at = _sign_in(open_app(url, "pages/slideshow.py", lang="en", town=TOWN_A), "tess")
+    before = _count(url, MeetingTask)
+    _button(at, SAVE_NEXT_STEPS).click().run()
+    assert not at.exception, at.exception
+    engine = make_engine(url)
+    with Session(engine) as session:
+        steps = briefing.next_steps(session, town_codes=[TOWN_A], as_of=AS_OF, lang="en")
+        newest = queries.list_meetings(session, town_codes=[TOWN_A], include_county=False)[0]
+        tasks = queries.meeting_tasks(session, newest.id, as_of=AS_OF)
+    engine.dispose()
+    assert [s.value for s in at.success] == [f"Recorded the new meeting with {len(steps)} decisions."]
+    assert (newest.held_on, newest.town_code, newest.tasks) == (AS_OF, TOWN_A, len(steps)) and steps
+    assert _count(url, MeetingTask) == before + len(steps)
+    assert [(t.what, t.measure) for t in tasks] == [(s.what, s.measure) for s in steps]

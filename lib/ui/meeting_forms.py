@@ -392,9 +392,8 @@ def next_steps_button(filters: reader.Filters, *, as_of: dt.date) -> None:
 
 
 def _submit_next_steps(level: str, town: str | None, as_of: dt.date) -> None:
-    reader.choose_language()
+    lang = reader.choose_language()  # callbacks run before the script: this user's language
     actor = signed_in.current_actor()
-    lang = reader.choose_language()
     names = reader.all_town_names()
     try:
         with Session(cache.engine()) as session:
