@@ -29,6 +29,9 @@ if info is not None:
         if forms.may_note_task(actor, info, task):
             with st.expander(t("meetings.page.note_title"), icon=":material/note_add:"):
                 forms.note_form(task, as_of=as_of, held_on=info.held_on)
+    if task is not None and forms.may_add_tasks(actor, info):
+        with st.expander(t("meetings.page.edit_title"), icon=":material/edit:"):
+            forms.edit_task_form(info, task)
     if forms.may_add_tasks(actor, info):
         with st.expander(t("meetings.page.task_title"), icon=":material/add_task:", expanded=not tasks):
             forms.task_form(info)

@@ -176,3 +176,31 @@ def test_the_problems_slide_is_saved_as_a_new_meetings_decisions_in_one_click(
     assert (newest.held_on, newest.town_code, newest.tasks) == (AS_OF, TOWN_A, len(steps)) and steps
     assert _count(url, MeetingTask) == before + len(steps)
     assert [(t.what, t.measure) for t in tasks] == [(s.what, s.measure) for s in steps]
+
+
+def test_an_edit_of_a_decision_someone_changed_since_is_refused_and_shows_theirs(
+    open_app: AppFactory, url: str
+) -> None:
+    at = _sign_in(open_app(url, PAGE, lang="en", town=TOWN_A), "tess")
+    engine = make_engine(url)
+    with Session(engine) as session:  # someone else saves decision 1 after tess's form was drawn
+        services.update_task(
+            session, actor=permissions.COMMAND_LINE, task_id=1, expected_version=1, what="工作队逐户核实台账",
+            responsible_unit="镇扶贫办", responsible_person=None, deadline=dt.date(2020, 12, 31),
+            village_codes=[A1, A2], measure="verified_share", target=1.0, status="in_progress",
+        )  # fmt: skip
+    at.text_input(key="mt_edit_1_1_unit").input("各村党支部")
+    _button(at, "Save the decision").click().run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning] == [
+        "Not saved: someone changed this decision just now; look at it again and resubmit."
+    ]
+    with Session(engine) as session:
+        stored = session.get(MeetingTask, 1)
+        assert stored is not None and (stored.responsible_unit, stored.version) == ("镇扶贫办", 2)
+    engine.dispose()
+    assert at.text_input(key="mt_edit_1_2_unit").value == "镇扶贫办"  # the form now shows theirs
+
+    _button(at, "Delete the decision").click().run()
+    assert [s.value for s in at.success] == ["Decision deleted."]
+    assert _count(url, MeetingTask) == 0

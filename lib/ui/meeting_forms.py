@@ -254,20 +254,27 @@ def meeting_form(actor: Actor, *, as_of: dt.date) -> None:
         )
 
 
+def _place_choices(info: MeetingInfo) -> dict[str, str]:
+    """What a decision may name: the towns for a county meeting, the town's villages for a town's."""
+    if info.town_code is None:
+        towns = cache.query(common.towns)
+        return {str(row.code): localized(row.name_zh, row.name_en) for row in towns.itertuples()}
+    villages = cache.query(updates.village_choices, town_code=info.town_code)
+    return {str(row.village_code): localized(row.name_zh, row.name_en) for row in villages.itertuples()}
+
+
+def _measures() -> dict[str, str]:
+    return {NONE: t("meetings.page.measure_none")} | {m.value: t(f"measure.{m.value}") for m in TaskMeasure}
+
+
 def task_form(info: MeetingInfo) -> None:
     """Add a decision to the meeting shown."""
     errors = _errors("task")
-    if info.town_code is None:
-        choices = cache.query(common.towns)
-        places = {str(row.code): localized(row.name_zh, row.name_en) for row in choices.itertuples()}
-        places_help = t("meetings.page.places_towns")
-    else:
-        choices = cache.query(updates.village_choices, town_code=info.town_code)
-        places = {str(row.village_code): localized(row.name_zh, row.name_en) for row in choices.itertuples()}
-        places_help = t("meetings.page.places_villages")
-    measures = {NONE: t("meetings.page.measure_none")} | {
-        m.value: t(f"measure.{m.value}") for m in TaskMeasure
-    }
+    places = _place_choices(info)
+    places_help = t(
+        "meetings.page.places_towns" if info.town_code is None else "meetings.page.places_villages"
+    )
+    measures = _measures()
     statuses = {s.value: view.standing_label(s.value) for s in TaskStatus}
     latest = meetings.latest_deadline(info.held_on)
     prefix = f"mt_task_{info.id}"
@@ -328,6 +335,93 @@ def task_form(info: MeetingInfo) -> None:
             args=(info.id, info.town_code is None, prefix),
             icon=":material/add_task:",
         )
+
+
+def edit_task_form(info: MeetingInfo, task: TaskStanding) -> None:
+    """Change or delete the decision picked, as it was when drawn (its version): if someone saved it
+    since, nothing is overwritten and the form says so."""
+    errors = _errors("edit")
+    places = _place_choices(info)
+    measures = _measures()
+    statuses = {s.value: view.standing_label(s.value) for s in TaskStatus}
+    prefix = f"mt_edit_{task.id}_{task.version}"
+    args = (task.id, task.version, info.town_code is None, prefix)
+    with st.form(prefix, clear_on_submit=False):
+        st.text_area(
+            t("meetings.field.what"),
+            value=task.what,
+            key=f"{prefix}_what",
+            max_chars=meetings.WHAT_MAX,
+            height=80,
+        )
+        parts.field_error(errors, "what")
+        unit, person = st.columns(2)
+        unit.text_input(
+            t("meetings.field.responsible_unit"),
+            value=task.responsible_unit,
+            key=f"{prefix}_unit",
+            max_chars=meetings.UNIT_MAX,
+        )
+        person.text_input(
+            t("meetings.field.responsible_person"),
+            value=task.responsible_person or "",
+            key=f"{prefix}_person",
+            max_chars=meetings.PERSON_MAX,
+        )
+        parts.field_error(errors, "responsible_unit", "responsible_person")
+        st.multiselect(
+            t("meetings.field.places"),
+            list(places),
+            format_func=places.__getitem__,
+            default=[p.code for p in task.places if p.code in places],
+            key=f"{prefix}_places",
+        )
+        parts.field_error(errors, "places")
+        deadline, status = st.columns(2)
+        deadline.date_input(
+            t("meetings.field.deadline"),
+            value=task.deadline,
+            min_value=info.held_on,
+            max_value=meetings.latest_deadline(info.held_on),
+            key=f"{prefix}_deadline",
+        )
+        status.selectbox(
+            t("meetings.field.status"),
+            list(statuses),
+            format_func=statuses.__getitem__,
+            index=list(statuses).index(task.status),
+            key=f"{prefix}_status",
+        )
+        parts.field_error(errors, "deadline", "status")
+        measure, target = st.columns(2)
+        measure.selectbox(
+            t("meetings.field.measure"),
+            list(measures),
+            format_func=measures.__getitem__,
+            index=list(measures).index(task.measure or NONE),
+            key=f"{prefix}_measure",
+        )
+        target.number_input(
+            t("meetings.page.target_percent"),
+            min_value=1,
+            max_value=100,
+            step=1,
+            value=round((task.target or 1.0) * 100),
+            key=f"{prefix}_target",
+        )
+        parts.field_error(errors, "measure", "target")
+        st.text_input(t("updates.field.reason"), key=f"{prefix}_reason", max_chars=2000)
+        parts.field_error(errors, "reason", "task_id")
+        with st.container(horizontal=True):
+            st.form_submit_button(
+                t("meetings.page.save_task"), type="primary", on_click=_submit_edit, args=(*args, False)
+            )
+            st.form_submit_button(
+                t("meetings.page.delete_task"),
+                icon=":material/delete:",
+                on_click=_submit_edit,
+                args=(*args, True),
+            )
 
 
 def note_form(task: TaskStanding, *, as_of: dt.date, held_on: dt.date) -> None:
@@ -531,6 +625,44 @@ def _submit_task(meeting_id: int, county: bool, prefix: str) -> None:
         for key in ("what", "unit", "person"):
             state[f"{prefix}_{key}"] = ""
         state[f"{prefix}_places"] = []
+
+
+def _submit_edit(task_id: int, version: int, county: bool, prefix: str, delete: bool) -> None:
+    reader.choose_language()
+    actor = signed_in.current_actor()
+    state = st.session_state
+    places = [str(code) for code in state.get(f"{prefix}_places") or []]
+    measure = str(state.get(f"{prefix}_measure") or "") or None
+    reason = _text(f"{prefix}_reason") or None
+    try:
+        with Session(cache.engine()) as session:
+            if delete:
+                meetings.delete_task(
+                    session, actor=actor, task_id=task_id, expected_version=version, reason=reason
+                )
+            else:
+                meetings.update_task(
+                    session,
+                    actor=actor,
+                    task_id=task_id,
+                    expected_version=version,
+                    what=_text(f"{prefix}_what"),
+                    responsible_unit=_text(f"{prefix}_unit"),
+                    responsible_person=_text(f"{prefix}_person") or None,
+                    deadline=state.get(f"{prefix}_deadline"),
+                    town_codes=places if county else (),
+                    village_codes=() if county else places,
+                    measure=measure,
+                    target=float(state.get(f"{prefix}_target") or 100) / 100 if measure else None,
+                    status=str(state.get(f"{prefix}_status") or TaskStatus.NOT_STARTED.value),
+                    reason=reason,
+                )
+    except (ValidationError, StaleEdit, PermissionDenied) as error:
+        _refused("edit", error)
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        cache.save_failed(exc)
+    else:
+        _saved(t("meetings.page.task_deleted" if delete else "meetings.page.task_changed"))
 
 
 def _submit_note(task_id: int, version: int, as_of: dt.date, prefix: str) -> None:
