@@ -26,6 +26,10 @@ from lib.core.models import (
     CorrectionRequest,
     Household,
     Industry,
+    Meeting,
+    MeetingTask,
+    MeetingTaskNote,
+    MeetingTaskPlace,
     Meta,
     Organisation,
     OrganisationLink,
@@ -92,6 +96,37 @@ def shown(text: str) -> str:
     return text.replace(WORD_JOINER, "")
 
 
+def _meetings(session: Session) -> None:
+    """The county's meeting and town A's conveying it, with a decision on A1 and a progress note."""
+    county = Meeting(
+        level="county", name=payload("meeting-name"), number=79, held_on=dt.date(2020, 9, 10),
+        attending=payload("meeting-attending"), created_by="ada",
+    )  # fmt: skip
+    session.add(county)
+    session.flush()
+    town_a = session.scalars(select(Town).where(Town.code == TOWN_A)).one()
+    town = Meeting(
+        level="town", town_id=town_a.id, name=payload("town-meeting"), held_on=dt.date(2020, 9, 14),
+        attending=payload("town-attending"), conveys_id=county.id, created_by="tess",
+    )  # fmt: skip
+    session.add(town)
+    session.flush()
+    task = MeetingTask(
+        meeting_id=town.id, what=payload("task-what"), responsible_unit=payload("task-unit"),
+        responsible_person=None, deadline=dt.date(2020, 12, 31), status="in_progress",
+        measure="verified_share", target=1.0, created_by="tess",
+    )  # fmt: skip
+    session.add(task)
+    session.flush()
+    a1 = session.scalars(select(Village).where(Village.code == A1)).one()
+    session.add(MeetingTaskPlace(task_id=task.id, village_id=a1.id))
+    session.add(
+        MeetingTaskNote(
+            task_id=task.id, noted_on=dt.date(2020, 10, 1), text=payload("task-note"), username="tess"
+        )
+    )
+
+
 def load_planted_county(session: Session) -> None:
     """The hand county, then a payload in every free-text field, a sent-back change and accounts."""
     load_hand_county(session)
@@ -144,6 +179,7 @@ def load_planted_county(session: Session) -> None:
             ),
         ]
     )
+    _meetings(session)
     _accounts(session)
     session.flush()
     vera = session.scalars(select(User).where(User.username == "vera")).one()

@@ -11,15 +11,20 @@ keep a contrast of at least 4.5:1.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from lib.core.db import make_engine
 from lib.files import briefing
 from lib.present import charts
+from lib.rules import permissions
+from lib.services import meetings as services
 from lib.ui import shell
 from tests.support import layout
 from tests.support.browser import running_app
@@ -40,13 +45,33 @@ LEAST_TEXT_PX = charts.PROJECTOR_TEXT_PX
 LEAST_CONTRAST = 4.5
 
 
+def _last_meeting(url: str) -> None:
+    """The county's meeting of 2020-09-10 with six decisions (long ones, measured ones, late ones),
+    so the slideshow opens with the decisions slide at its fullest: a summary and five lines."""
+    engine = make_engine(url)
+    admin = permissions.COMMAND_LINE
+    with Session(engine) as session:
+        meeting_id = services.record_meeting(
+            session, actor=admin, level="county", town_code=None, name="全县脱贫攻坚推进会", number=85,
+            held_on=dt.date(2020, 9, 10), attending=None, as_of=dt.date(2020, 10, 31),
+        )  # fmt: skip
+        for number, measure in enumerate(["verified_share", "plan_share", None, "stable_share", None, None]):
+            services.add_task(
+                session, actor=admin, meeting_id=meeting_id, what=f"第{number + 1}项：" + "核实台账" * 28,
+                responsible_unit="各乡镇党委、政府和县直各帮扶单位", measure=measure,
+                deadline=dt.date(2020, 10, 1) + dt.timedelta(days=number * 20),
+            )  # fmt: skip
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def base_url(demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One server for the module's tests, on a copy of the demo county: 25 towns and 359 villages,
     as many as a real county has, are what must fit (the hand county's 3 towns fitted when a
-    county's 25 did not)."""
+    county's 25 did not); its last meeting is the long one of `_last_meeting`."""
     copy = tmp_path_factory.mktemp("projector") / "demo.db"
     shutil.copyfile(str(demo_engine.url.database), copy)
+    _last_meeting(f"sqlite:///{copy}")
     with running_app(f"sqlite:///{copy}") as served:
         yield served
 

@@ -15,10 +15,14 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.autoshape import Shape
 from pptx.slide import Slide as PptxSlide
 from pptx.util import Emu
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from lib.core.i18n import get_language, set_language
+from lib.demo.catalogues import AS_OF
+from lib.demo.county import DEMO_TOWN_CODE
 from lib.files.brief import brief_html
-from lib.files.briefing import Slide
+from lib.files.briefing import Slide, build_slides
 from lib.files.deck import EAST_ASIAN_FONT, PICTURE_BOX, deck_bytes, png_size
 from tests.briefing_support import PNG_SIGNATURE, SOURCE_EN, TOWN_B, SlideCache
 
@@ -155,3 +159,31 @@ def test_chart_text_in_the_deck_is_at_least_14_pt(slides: SlideCache) -> None:
         measured[slide.key] = FONT_SIZE * shown_pt / (width_px / 2)
     assert len(measured) >= 5, measured
     assert {key: round(size, 1) for key, size in measured.items() if size < 14} == {}
+
+
+def test_the_demo_deck_opens_with_the_last_meetings_decisions(demo_engine: Engine) -> None:
+    """Balihe's deck opens with its meeting of 2018-01-14 (lib/demo/meetings.py: of four decisions
+    the office's and the tourism chain's are done, the ledgers and the company + cooperative model
+    late), the county's with the 79th meeting's; the slide's text is at least 14 pt in the deck."""
+    with Session(demo_engine) as session:
+        town = build_slides(session, town_codes=[DEMO_TOWN_CODE], as_of=AS_OF, lang="zh")
+        county = build_slides(session, town_codes=None, as_of=AS_OF, lang="en")
+    first = town[0]
+    assert (first.key, first.title, town[1].key) == ("decisions", "2018年1月14日会议议定事项及进展", "title")
+    assert first.bullets[0] == "八里河镇脱贫攻坚推进会议定 4 项事项：已完成 2 项，按期推进 0 项，已逾期 2 项"
+    assert [line.split(" · ")[-2:] for line in first.bullets[1:3]] == [
+        ["已逾期", "户档案核验率 104/277（37.5%，目标 100.0%）"],
+        ["已逾期", "稳定增收占比 33/57（57.9%，目标 60.0%）"],
+    ]
+    assert county[0].title == "What we decided on 10 Jan 2018 and where it stands"
+    page = _open(town, "zh").slides[0]
+    sizes = {
+        run.font.size.pt
+        for shape in page.shapes
+        if isinstance(shape, Shape) and shape.has_text_frame and first.bullets[0] in shape.text_frame.text
+        for paragraph in shape.text_frame.paragraphs
+        for run in paragraph.runs
+        if run.font.size is not None
+    }
+    assert sizes and min(sizes) >= 14
+    assert "2018年1月14日会议议定事项及进展" in brief_html(town, lang="zh")

@@ -295,6 +295,21 @@ def test_village_search_echoes_the_words_as_text(run: Any, monkeypatch: pytest.M
     assert_text_stays_text(at, "search")
 
 
+def test_meetings_page_and_the_decisions_slide(run: Any) -> None:
+    at = run("pages/meetings.py", signed_in="tess", lang="en", town=TOWN_A)
+    assert_text_stays_text(at, "town-meeting", "town-attending", "meeting-name")
+    # The decisions slide shortens a decision and its unit to fit a line: what shows is HTML-escaped.
+    at = run("pages/slideshow.py", lang="en", town=TOWN_A, slides="decisions")
+    markdown, bodies = rendered(at)
+    slide = next(body for body in bodies if "slide-bullets" in body)
+    assert html.escape(payload("town-meeting")) in slide  # the summary names the meeting
+    assert html.escape(payload("task-what")[:20]) in slide and html.escape(payload("task-unit")[:15]) in slide
+    assert f'<img src="http://{OUTSIDE_HOST}' not in slide
+    for text in markdown:  # the title and the town's name in the subtitle
+        for tag in PLANTED.findall(read(text)):
+            assert escape_markdown(planted(tag)) in text, f"{tag} not escaped as a whole: {text!r}"
+
+
 def test_administrator_pages(run: Any) -> None:
     assert_text_stays_text(run("pages/admin.py", signed_in="ada", lang="en"), "name-ada")
     assert_text_stays_text(run("pages/data.py", signed_in="ada", lang="en"), "name-ada")

@@ -147,6 +147,34 @@ class CorrectionStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class MeetingLevel(StrEnum):
+    """Who held a promotion meeting (推进会): the county, or one town (which may pass a county
+    meeting on)."""
+
+    COUNTY = "county"
+    TOWN = "town"
+
+
+class TaskStatus(StrEnum):
+    """A meeting decision's status as people set it. "Late" is never stored: it is read off the
+    deadline and the data's date (lib.rules.meetings.task_standing)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class TaskMeasure(StrEnum):
+    """The shares a decision's progress may be measured by: the Overview's own
+    (lib.core.figures.SHARE_PARTS), counted over the decision's places."""
+
+    VERIFIED_SHARE = "verified_share"
+    PLAN_SHARE = "plan_share"
+    STABLE_SHARE = "stable_share"
+    EXITED_SHARE = "exited_share"
+    TRAINING_SHARE = "training_share"
+
+
 class Role(StrEnum):
     LEADER = "leader"
     TOWN_EDITOR = "town_editor"

@@ -111,3 +111,130 @@ class VisitSummary:
     def satisfaction(self) -> float | None:
         """Share of visits that asked whose household was satisfied (the assessment wants ≥ 90%)."""
         return self.satisfied / self.satisfaction_answers if self.satisfaction_answers else None
+
+
+# --- promotion meetings and their decisions (lib.queries.meetings) -----------------------------
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    """Another meeting named by a meeting: the county meeting a town meeting conveys."""
+
+    id: int
+    level: str
+    name: str
+    number: int | None
+    held_on: dt.date
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    """One meeting as recorded: `level` "county" or "town" (then its town's code and names),
+    `name` as typed, `number` (the 79 of 第79次) or None, `attending` as typed, the meeting it
+    conveys, how many decisions (tasks) it made, and its `version` (what an edit expects)."""
+
+    id: int
+    level: str
+    town_code: str | None
+    town_name_zh: str | None
+    town_name_en: str | None
+    name: str
+    number: int | None
+    held_on: dt.date
+    attending: str | None
+    conveys: MeetingRef | None
+    tasks: int
+    version: int
+
+
+@dataclass(frozen=True)
+class TaskPlace:
+    """A town or village a task concerns (`level` "town" or "village"); `town_code` is the town's
+    own code for a town and the village's town for a village."""
+
+    level: str
+    code: str
+    name_zh: str
+    name_en: str
+    town_code: str
+
+
+@dataclass(frozen=True)
+class TaskNote:
+    """A dated progress note: who wrote it, and the status it set (None when it set none)."""
+
+    id: int
+    noted_on: dt.date
+    text: str
+    status: str | None
+    username: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class MeasuredProgress:
+    """A measured task's progress: its measure (a SHARE_PARTS key) counted over its places as the
+    Overview counts it, part of whole, against its target share."""
+
+    measure: str
+    part: int
+    whole: int
+    target: float
+
+    @property
+    def share(self) -> float | None:
+        """part / whole; None when the whole is 0 (nothing to measure)."""
+        return _share(self.part, self.whole)
+
+    @property
+    def reached(self) -> bool:
+        """Whether the share has reached the target (`target_reached`)."""
+        return target_reached(self.share, self.target)
+
+
+def target_reached(share: float | None, target: float | None) -> bool:
+    """Whether a measured share has reached its target (a share that cannot be worked out, its
+    whole being 0, has not). A tiny tolerance keeps 3/5 reached for a target of 0.6 whatever the
+    float division gives."""
+    if share is None or target is None:
+        return False
+    return share >= target - 1e-9
+
+
+@dataclass(frozen=True)
+class TaskStanding:
+    """One decision and where it stands on `as_of`.
+
+    `status` is as people set it; `standing` adds the data (lib.rules.meetings.task_standing):
+    one of not_started, in_progress, late, done. `places` are all towns or all villages (empty: the
+    meeting's own town, or the whole county for a county meeting; `progress` then counts those);
+    `notes` oldest first; `progress` None for a task without a measure.
+    """
+
+    id: int
+    meeting_id: int
+    what: str
+    responsible_unit: str
+    responsible_person: str | None
+    deadline: dt.date | None
+    status: str
+    standing: str
+    measure: str | None
+    target: float | None
+    places: tuple[TaskPlace, ...]
+    notes: tuple[TaskNote, ...]
+    progress: MeasuredProgress | None
+    version: int
+
+
+@dataclass(frozen=True)
+class MeetingStanding:
+    """A meeting's decisions and where each stands on `as_of`: the next meeting's first slide."""
+
+    meeting: MeetingInfo
+    as_of: dt.date
+    tasks: tuple[TaskStanding, ...]
+
+    def count(self, standing: str) -> int:
+        """How many of its tasks stand at `standing` (not_started, in_progress, late, done)."""
+        return sum(1 for task in self.tasks if task.standing == standing)

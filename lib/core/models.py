@@ -44,12 +44,15 @@ from lib.core.domain import (
     HouseholdStatus,
     HousingGrade,
     IndustryCategory,
+    MeetingLevel,
     OrgKind,
     PlanStage,
     PostingRole,
     PovertyCause,
     ProgrammeKind,
     Role,
+    TaskMeasure,
+    TaskStatus,
 )
 
 NAMING_CONVENTION = {
@@ -612,6 +615,121 @@ class FigureSnapshot(Base):
     part: Mapped[int] = mapped_column(Integer)
     whole: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(20))  # month_end, meeting
+
+
+# --- promotion meetings and their decisions ----------------------------------------------------
+
+
+class Meeting(Base):
+    """A promotion meeting (推进会) of the county or of one town (lib.services.meetings).
+
+    `name` as typed (八里河镇脱贫攻坚推进会), `number` the 79 of 第79次 when the meeting series
+    counts them; `attending` the units attending, as typed. A town meeting may pass on
+    (`conveys_id`) a county meeting held on or before it. `level` and `town_id` agree: a county
+    meeting has no town, a town meeting has one.
+    """
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        _enum_check("level", MeetingLevel),
+        CheckConstraint(
+            "(level = 'county' AND town_id IS NULL) OR (level = 'town' AND town_id IS NOT NULL)",
+            name="town_for_level",
+        ),
+        CheckConstraint("number IS NULL OR number > 0", name="number_positive"),
+        Index("ix_meetings_town_held", "town_id", "held_on"),
+        Index("ix_meetings_level_held", "level", "held_on"),
+        Index("ix_meetings_conveys", "conveys_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    number: Mapped[int | None] = mapped_column(Integer)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    attending: Mapped[str | None] = mapped_column(Text)
+    conveys_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class MeetingTask(Base):
+    """One decision of a meeting, a task: what, who answers for it, by when, its status as set
+    (`TaskStatus`; "late" is derived), and, when the data can measure it, the Overview share
+    (`measure`) over its places that shows its progress, with the `target` share that completes it."""
+
+    __tablename__ = "meeting_tasks"
+    __table_args__ = (
+        _enum_check("status", TaskStatus),
+        _enum_check("measure", TaskMeasure),
+        CheckConstraint(
+            "(measure IS NULL AND target IS NULL) OR (measure IS NOT NULL AND target > 0 AND target <= 1)",
+            name="target_with_measure",
+        ),
+        Index("ix_meeting_tasks_meeting", "meeting_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    what: Mapped[str] = mapped_column(Text)
+    responsible_unit: Mapped[str] = mapped_column(String(80))
+    responsible_person: Mapped[str | None] = mapped_column(String(40))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default=TaskStatus.NOT_STARTED.value)
+    measure: Mapped[str | None] = mapped_column(String(20))
+    target: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class MeetingTaskPlace(Base):
+    """A town or a village a task concerns (one of the two per row; a task's places are all towns
+    or all villages, which lib.services.meetings keeps)."""
+
+    __tablename__ = "meeting_task_places"
+    __table_args__ = (
+        CheckConstraint(
+            "(town_id IS NULL AND village_id IS NOT NULL) OR (town_id IS NOT NULL AND village_id IS NULL)",
+            name="town_or_village",
+        ),
+        Index("ix_meeting_task_places_task", "task_id"),
+        Index("ix_meeting_task_places_town", "town_id"),
+        Index("ix_meeting_task_places_village", "village_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("meeting_tasks.id", ondelete="CASCADE"))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+
+
+class MeetingTaskNote(Base):
+    """A dated progress note on a task, by whoever wrote it; `status` is the status the note set
+    (None when it left the status alone)."""
+
+    __tablename__ = "meeting_task_notes"
+    __table_args__ = (
+        _enum_check("status", TaskStatus),
+        Index("ix_meeting_task_notes_task", "task_id", "noted_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("meeting_tasks.id", ondelete="CASCADE"))
+    noted_on: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(12))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
 
 
 class VillageHouseholdCounts(Base):

@@ -30,7 +30,7 @@ from lib.core.models import (
     Village,
 )
 from lib.core.schema import advance_id_sequences
-from lib.demo import history
+from lib.demo import history, meetings
 from lib.demo.catalogues import Row
 from lib.demo.county import (
     AS_OF,
@@ -125,6 +125,7 @@ def generate(
         session.execute(text("ANALYZE"))  # fresh tables have no statistics to plan the rollups with
     rollups.rebuild(session)
     history.add_history(session, as_of=AS_OF, seed=seed)
+    meetings.add_meetings(session)
     return DemoSummary(
         towns=counts.get(Town, 0),
         villages=counts.get(Village, 0),

@@ -57,7 +57,8 @@ footer {{
 def brief_html(slides: Sequence[Slide], *, lang: str) -> str:
     """The slides as a printable, self-contained HTML document (one <section> per slide)."""
     sections = [_section(slide, number, len(slides)) for number, slide in enumerate(slides, start=1)]
-    title = html.escape(slides[0].title) if slides else ""
+    cover = next((slide for slide in slides if slide.key == "title"), slides[0] if slides else None)
+    title = html.escape(cover.title) if cover is not None else ""
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'

@@ -16,15 +16,15 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from lib.core import config
-from lib.core.figures import OverviewTotals, StageFunnel
-from lib.core.i18n import format_count, format_share, get_language, localized, set_language, t
+from lib.core.figures import MeetingStanding, OverviewTotals, StageFunnel
+from lib.core.i18n import format_count, format_date, format_share, get_language, localized, set_language, t
 from lib.files import export
-from lib.present import assessment_view, charts, maps, mapview, overview_view, status
+from lib.present import assessment_view, charts, maps, mapview, meetings_view, overview_view, status
 from lib.present import industry_view as industry_labels
 from lib.present import training_view as training_labels
 from lib.present.common import localized_column
 from lib.queries import assessment as assessment_queries
-from lib.queries import boundaries, common, industry, overview, training, villages
+from lib.queries import boundaries, common, industry, meetings, overview, training, villages
 from lib.rules import assessment, targets
 from lib.rules.assessment import Thresholds
 
@@ -108,7 +108,9 @@ def build_slides(
 ) -> list[Slide]:
     """The deck for the selected towns (None or empty: the whole county) in `lang` ("zh"/"en").
 
-    Slides: a title slide, the Overview's key figures, the town ranking, the industry-plan
+    Slides: first, when a meeting of the selection (its towns' own, or the county's) was held
+    before `as_of` and decided something, what it decided and where that stands; then a title
+    slide, the Overview's key figures, the town ranking, the industry-plan
     funnel, the village map, training coverage by town, industry-plan stages by town, assessment
     readiness (the towns that would fail and why), problems and next steps (the towns and villages
     furthest behind on each measure), and one slide for each of the (at most) three towns lowest
@@ -148,7 +150,10 @@ def build_slides(
             t("briefing.deck_title", county=t("app.county")),
             list(dict.fromkeys(slide.title for slide in body)),
         )
-        return [title, *body]
+        # The next meeting opens with what the last one decided and where it stands.
+        last = meetings.last_meeting_standing(session, day=as_of, town_codes=codes, as_of=as_of)
+        opening = [_decisions_slide(context, last)] if last is not None and last.tasks else []
+        return [*opening, title, *body]
     finally:
         set_language(previous)
 
@@ -247,6 +252,25 @@ def _share_chart(
 
 
 # --- the slides -----------------------------------------------------------------------------------
+
+
+DECISION_LINES = 5  # decisions listed on the first slide (with the summary: 6 lines, one column)
+
+
+def _decisions_slide(context: _Context, last: MeetingStanding) -> Slide:
+    """What the last meeting decided and where it stands: a summary (done, on track, late), then
+    each decision with who, by when, where it stands and its measured progress, late ones first."""
+    order = {"late": 0, "in_progress": 1, "not_started": 2, "done": 3}
+    tasks = sorted(last.tasks, key=lambda task: order.get(task.standing, 9))
+    lines = [meetings_view.decision_line(task) for task in tasks[:DECISION_LINES]]
+    if len(tasks) > DECISION_LINES:
+        lines[-1] = t("meetings.slide.more", n=len(tasks) - DECISION_LINES + 1)
+    return context.slide(
+        "decisions",
+        t("meetings.slide.title", date=format_date(last.meeting.held_on)),
+        [meetings_view.decisions_summary(last), *lines],
+        note=t("meetings.slide.note", meeting=meetings_view.meeting_title(last.meeting)),
+    )
 
 
 def _overview_slide(context: _Context) -> Slide:
@@ -506,33 +530,44 @@ BEHIND_TOWNS = 2
 BEHIND_VILLAGES = 3
 
 
-def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
-    """Problems and next steps: for each measure the towns furthest behind its target (largest
-    gap first), then the villages past their planned exit year and those with the fewest ledgers
-    verified — what the meeting assigns work on."""
+@dataclass(frozen=True)
+class NextStep:
+    """One line of the problems slide as a decision the meeting can assign: its text, the measure
+    that tracks it and the towns or villages it names (lib.services.meetings.NewTask)."""
+
+    what: str
+    measure: str
+    target: float
+    town_codes: tuple[str, ...] = ()
+    village_codes: tuple[str, ...] = ()
+
+
+def _problems(context: _Context, as_of: dt.date) -> list[NextStep]:
+    """For each measure the towns furthest behind its target (largest gap first), then the
+    villages past their planned exit year and those with the fewest ledgers verified."""
     rules = targets.share_targets(training=training_labels.target_share(training.programmes(context.session)))
-    bullets = []
+    steps = []
     for measure, rule in rules.items():
-        shares = context.progress[["name_zh", "name_en", measure]].dropna()
-        gaps = [
-            (rule.gap(float(value)) or 0.0, name)
-            for name, value in zip(localized_column(shares, "name"), shares[measure], strict=True)
-        ]
-        behind = sorted((gap, name) for gap, name in gaps if gap > 0)[::-1][:BEHIND_TOWNS]
+        shares = context.progress[["town_code", "name_zh", "name_en", measure]].dropna()
+        rows = list(zip(shares["town_code"], localized_column(shares, "name"), shares[measure], strict=True))
+        behind = sorted(
+            ((rule.gap(float(value)) or 0.0, code, name, value) for code, name, value in rows),
+            key=lambda row: (row[0], row[2]),
+            reverse=True,
+        )
+        behind = [row for row in behind if row[0] > 0][:BEHIND_TOWNS]
         if not behind:
             continue
-        values = dict(zip(localized_column(shares, "name"), shares[measure], strict=True))
         named = _join(
-            [t("briefing.problems.town", town=name, value=_share(values[name])) for _, name in behind]
+            [t("briefing.problems.town", town=name, value=_share(value)) for _, _, name, value in behind]
         )
-        bullets.append(
-            t(
-                "briefing.problems.measure",
-                measure=t(f"measure.{measure}"),
-                target=status.target_text(rule),
-                towns=named,
-            )
+        what = t(
+            "briefing.problems.measure",
+            measure=t(f"measure.{measure}"),
+            target=status.target_text(rule),
+            towns=named,
         )
+        steps.append(NextStep(what, measure, rule.target, town_codes=tuple(code for _, code, _, _ in behind)))
     measures = villages.village_measures(context.session, town_codes=context.town_codes)
     overdue = villages.due_villages(measures, as_of_year=as_of.year)
     overdue = overdue[overdue["years_overdue"] > 0].head(BEHIND_VILLAGES)
@@ -543,7 +578,8 @@ def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
                 localized_column(overdue, "name"), overdue["years_overdue"], strict=True
             )
         ]
-        bullets.append(t("briefing.problems.overdue", villages=_join(names)))
+        what = t("briefing.problems.overdue", villages=_join(names))
+        steps.append(NextStep(what, "exited_share", 1.0, village_codes=tuple(overdue["village_code"])))
     verified_rule = rules[targets.VERIFIED]
     lowest = (
         measures[measures["households"] > 0]
@@ -556,9 +592,42 @@ def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
             t("briefing.problems.town", town=name, value=_share(value))
             for name, value in zip(localized_column(lowest, "name"), lowest["verified_share"], strict=True)
         ]
-        bullets.append(t("briefing.problems.unverified", villages=_join(names)))
-    if not bullets:
-        bullets.append(t("briefing.problems.none"))
+        what = t("briefing.problems.unverified", villages=_join(names))
+        steps.append(
+            NextStep(
+                what, "verified_share", verified_rule.target, village_codes=tuple(lowest["village_code"])
+            )
+        )
+    return steps
+
+
+def next_steps(
+    session: Session, *, town_codes: Sequence[str] | None, as_of: dt.date, lang: str
+) -> list[NextStep]:
+    """The problems slide's lines as decisions for the next meeting, in `lang`."""
+    previous = get_language()
+    set_language(lang)
+    try:
+        codes = list(town_codes or [])
+        county = overview.town_progress(session)
+        context = _Context(
+            session=session,
+            town_codes=codes,
+            subtitle="",
+            source="",
+            town_names={},
+            progress=overview.town_progress(session, town_codes=codes) if codes else county,
+            county=county,
+        )
+        return _problems(context, as_of)
+    finally:
+        set_language(previous)
+
+
+def _problems_slide(context: _Context, as_of: dt.date) -> Slide:
+    """Problems and next steps (`_problems`): what the meeting assigns work on."""
+    rules = targets.share_targets(training=training_labels.target_share(training.programmes(context.session)))
+    bullets = [step.what for step in _problems(context, as_of)] or [t("briefing.problems.none")]
     totals = overview.totals(context.progress)
     against: dict[str, dict[str, float | None]] = {
         t("briefing.series.now"): {measure: totals.measure(measure) for measure in rules},

@@ -53,8 +53,9 @@ def deck_bytes(slides: Sequence[Slide], *, lang: str) -> bytes:
     try:
         presentation = Presentation()
         presentation.slide_width, presentation.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-        if slides:
-            presentation.core_properties.title = slides[0].title
+        cover = next((slide for slide in slides if slide.key == "title"), slides[0] if slides else None)
+        if cover is not None:
+            presentation.core_properties.title = cover.title
         presentation.core_properties.language = "zh-CN" if code == "zh" else "en-US"
         layout = presentation.slide_layouts[TITLE_ONLY_LAYOUT]
         for number, slide in enumerate(slides, start=1):

@@ -57,6 +57,15 @@ ATTENDANCE_RECORD = "training.attendance"  # mark who attended a training sessio
 POSTING_UPDATE = "village.posting"  # appoint or replace a first secretary; add or end work-team members
 VILLAGE_PRODUCT_UPDATE = "village.product"  # change a village's signature product
 DATA_LOAD = "data.load"  # load a county's own files: divisions, boundaries, households, rosters
+# Record a promotion meeting, change it, and add, change or delete its decisions (tasks). A county
+# meeting's town is None, so only the admin's county scope reaches it; a town editor records their
+# own town's meetings.
+MEETING_RECORD = "meeting.record"
+# Add a dated progress note to a meeting's task, and change its status with it. Checked against each
+# place the task concerns and its meeting's town (lib.rules.meetings.may_report_progress): a town
+# editor for tasks of their town's meetings or concerning their town, a village editor for tasks
+# naming their village.
+TASK_PROGRESS = "meeting.progress"
 
 # action → {role: scope}. A role missing from an action's rule may not do it (leaders are in none:
 # they read everything and write nothing). A new action is one line here.
@@ -73,6 +82,12 @@ RULES: dict[str, Mapping[Role, Scope]] = {
     ATTENDANCE_RECORD: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
     POSTING_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN},
     VILLAGE_PRODUCT_UPDATE: {Role.TOWN_EDITOR: Scope.TOWN, Role.VILLAGE_EDITOR: Scope.VILLAGE},
+    MEETING_RECORD: {Role.ADMIN: Scope.COUNTY, Role.TOWN_EDITOR: Scope.TOWN},
+    TASK_PROGRESS: {
+        Role.ADMIN: Scope.COUNTY,
+        Role.TOWN_EDITOR: Scope.TOWN,
+        Role.VILLAGE_EDITOR: Scope.VILLAGE,
+    },
 }
 
 

@@ -35,6 +35,7 @@ PAGES: tuple[Page, ...] = (
     Page("assessment", "pages/assessment.py", ":material/task_alt:"),
     Page("training", "pages/training.py", ":material/school:"),
     Page("slideshow", "pages/slideshow.py", ":material/slideshow:"),
+    Page("meetings", "pages/meetings.py", ":material/event_note:"),
     Page("updates", "pages/updates.py", ":material/edit_note:"),
     Page("data", "pages/data.py", ":material/swap_vert:"),
     Page("load", "pages/load.py", ":material/upload_file:"),

@@ -21,6 +21,7 @@ from lib.present.markup import escape_markdown, t_md
 from lib.ui import cache, meeting, reader
 
 KINDS = (
+    "decisions",
     "title",
     "overview",
     "ranking",
