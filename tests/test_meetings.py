@@ -1115,6 +1115,17 @@ def test_a_meeting_and_its_decisions_in_one_transaction(session: Session, story:
     assert [(t.what, t.progress.part, t.progress.whole) for t in tasks if t.progress] == [
         ("核实A1台账", 2, 3)
     ] * 2
+    # Saved again (the button pressed twice): refused, nothing written.
+    before = _snapshot(session)
+    with pytest.raises(ValidationError) as caught:
+        services.record_meeting_with_tasks(session, actor=EDITOR_A, tasks=[good], **call)
+    assert caught.value.errors == {"name": "meetings.error.already_recorded"}
+    assert _snapshot(session) == before
+    # Another day, or another name, is another meeting.
+    other_day = services.record_meeting_with_tasks(
+        session, actor=EDITOR_A, tasks=[good], **{**call, "held_on": AS_OF - dt.timedelta(days=1)}
+    )
+    assert other_day != meeting_id
 
 
 @SQLITE_ONLY

@@ -398,6 +398,16 @@ def _record_meeting(
     )
     errors.raise_if_any()
     assert title is not None and day is not None
+    # The same meeting twice (a button pressed again, a form sent twice) is refused: one level,
+    # town, day and name is one meeting. SQLite's writes are serialised (BEGIN IMMEDIATE), so two
+    # at once cannot both pass this there.
+    same_town = Meeting.town_id.is_(None) if town_id is None else Meeting.town_id == town_id
+    twice = select(Meeting.id).where(
+        Meeting.level == chosen.value, same_town, Meeting.held_on == day, Meeting.name == title
+    )
+    if session.scalar(twice.limit(1)) is not None:
+        errors.fail("name", "meetings.error.already_recorded")
+        errors.raise_if_any()
 
     meeting = Meeting(
         level=chosen.value,
