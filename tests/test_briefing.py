@@ -55,7 +55,7 @@ TITLES_ZH = [
     "乡镇进度排名",
     "产业规划漏斗",
     "村级地图：贫困村出列",
-    "各乡镇轮训覆盖率",
+    "各乡镇培训覆盖率",
     "各乡镇产业进度",
     "第三方评估准备",
     "问题与下一步",
@@ -163,7 +163,7 @@ def test_lagging_towns_are_set_against_the_county(slides: SlideCache) -> None:
 def test_chinese_figures(slides: SlideCache) -> None:
     by_key = _by_key(slides("zh"))
     assert "档案已核验：33.3%（已核验 3 户，共 9 户）" in by_key["overview"].bullets
-    assert "轮训覆盖率：60.0%（已轮训 3 人，在岗第一书记 5 人；目标 90.0%）" in by_key["training"].bullets
+    assert "培训覆盖率：60.0%（已参训 3 人，在岗第一书记 5 人；目标 90.0%）" in by_key["training"].bullets
     assert by_key["industry"].bullets[0] == "产业规划覆盖：62.5%（有劳力户 8 户，有规划 5 户；目标 100.0%）"
     assert by_key[f"town:{TOWN_A}"].bullets[0] == "综合进度 44.2%（全县 52.8%），在 2 个乡镇中排第 2 位"
 

@@ -329,7 +329,7 @@ def test_map_page_in_chinese_by_town(map_page: AppFactory) -> None:
     assert "villages" not in [layer["id"] for layer in _deck(at)["layers"]]
     legend = at.get("html")[0].proto.body
     assert "落后" in legend and "达标" in legend and "接近" in legend and "无数据" in legend
-    assert "**第一书记轮训覆盖率 · 目标 90.0%**" in [m.value for m in at.markdown]
+    assert "**第一书记培训覆盖率 · 目标 90.0%**" in [m.value for m in at.markdown]
     assert any("不低于 67.5%" in c.value for c in at.caption)
 
 

@@ -47,7 +47,7 @@ def test_training_page_in_chinese(open_app: AppFactory, hand_sqlite_url: str) ->
     at = open_app(hand_sqlite_url, PAGE, lang="zh")
     assert not at.exception
     assert at.title[0].value == "第一书记轮训"
-    assert _metrics(at)["轮训覆盖率"] == "60.0%"
+    assert _metrics(at)["培训覆盖率"] == "60.0%"
 
 
 @pytest.fixture
