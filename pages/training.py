@@ -68,7 +68,7 @@ if coverage_tab.open:
             )
             st.caption(t("training.trend_caption"))
         st.subheader(t("training.by_class"))  # full width, below the first screen's charts
-        st.dataframe(view.classes_table(classes, once), hide_index=True, width="stretch")
+        widgets.wide_table(view.classes_table(classes, once))
         left, right = st.columns([1, 1])
         with left:
             now = {targets.TRAINING: view.coverage(by_town)}.get

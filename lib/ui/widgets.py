@@ -150,6 +150,15 @@ def compare_picker(dates: Sequence[dt.date], *, default: dt.date | None, key: st
     return dt.date.fromisoformat(chosen) if chosen else None
 
 
+def wide_table(frame: Any) -> None:
+    """A table of many columns: a data grid, or on the projector a plain table whose text wraps (a
+    grid scrolled sideways there: the training classes in English, 1,242 px in 1,214)."""
+    if reader.presenting():
+        projector_table(frame, {})
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
 def table_with_share(frame: Any, labels: Mapping[str, str], *, share: str) -> None:
     """A small table whose `share` column (percent, 0–100) is drawn as a bar; on the projector a
     plain table whose text wraps (a data grid scrolled sideways there)."""
