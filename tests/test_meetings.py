@@ -507,8 +507,11 @@ def _update_meeting(session: Session, actor: Actor | None, meeting_id: int, **ov
 
 
 WRITES: dict[str, Callable[[Session, Story, Actor | None], Any]] = {
-    "record_county_meeting": lambda s, story, actor: _county_meeting(s, actor, number=80),
-    "record_town_a_meeting": lambda s, story, actor: _town_meeting(s, actor),
+    # The next meetings: the story's own again would be refused as recorded twice.
+    "record_county_meeting": lambda s, story, actor: _county_meeting(
+        s, actor, number=80, held_on=D(2020, 10, 12)
+    ),
+    "record_town_a_meeting": lambda s, story, actor: _town_meeting(s, actor, held_on=D(2020, 10, 14)),
     "update_county_meeting": lambda s, story, actor: _update_meeting(s, actor, story.county),
     "update_town_a_meeting": lambda s, story, actor: _update_meeting(s, actor, story.town),
     "add_task_to_county_meeting": lambda s, story, actor: _task(s, story.county, actor),
