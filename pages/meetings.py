@@ -35,6 +35,8 @@ if info is not None:
     if forms.may_add_tasks(actor, info):
         with st.expander(t("meetings.page.task_title"), icon=":material/add_task:", expanded=not tasks):
             forms.task_form(info)
+        with st.expander(t("meetings.page.meeting_edit_title"), icon=":material/edit_calendar:"):
+            forms.edit_meeting_form(info, as_of=as_of)
 
 st.divider()
 if actor is None:

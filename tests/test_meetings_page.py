@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from lib.core.db import make_engine
-from lib.core.models import AuditEntry, MeetingTask, MeetingTaskNote
+from lib.core.models import AuditEntry, Meeting, MeetingTask, MeetingTaskNote
 from lib.files import briefing
 from lib.queries import meetings as queries
 from lib.rules import permissions
@@ -204,3 +204,35 @@ def test_an_edit_of_a_decision_someone_changed_since_is_refused_and_shows_theirs
     _button(at, "Delete the decision").click().run()
     assert [s.value for s in at.success] == ["Decision deleted."]
     assert _count(url, MeetingTask) == 0
+
+
+def test_the_town_editor_changes_the_meeting_and_a_stale_change_is_refused(
+    open_app: AppFactory, url: str
+) -> None:
+    at = _sign_in(open_app(url, PAGE, lang="en", town=TOWN_A), "tess")
+    at.text_input(key="mt_meeting_edit_2_1_name").input("甲镇第二次脱贫攻坚推进会")
+    at.text_input(key="mt_meeting_edit_2_1_number").input("2")
+    _button(at, "Save the meeting").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Meeting changed."]
+    engine = make_engine(url)
+    with Session(engine) as session:
+        stored = session.get(Meeting, 2)
+        assert stored is not None
+        assert (stored.name, stored.number, stored.version) == ("甲镇第二次脱贫攻坚推进会", 2, 2)
+        # someone else changes it after tess's form (version 2) was drawn
+        services.update_meeting(
+            session, actor=permissions.COMMAND_LINE, meeting_id=2, expected_version=2, name="甲镇推进会",
+            number=2, held_on=dt.date(2020, 9, 14), attending=None, conveys_id=1, as_of=AS_OF,
+        )  # fmt: skip
+    at.text_input(key="mt_meeting_edit_2_2_number").input("abc")
+    _button(at, "Save the meeting").click().run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning] == [
+        "Not saved: someone changed this meeting just now; look at it again and resubmit."
+    ]
+    with Session(engine) as session:
+        stored = session.get(Meeting, 2)
+        assert stored is not None and (stored.name, stored.version) == ("甲镇推进会", 3)
+    engine.dispose()
+    assert at.text_input(key="mt_meeting_edit_2_3_name").value == "甲镇推进会"  # the form shows theirs

@@ -254,6 +254,58 @@ def meeting_form(actor: Actor, *, as_of: dt.date) -> None:
         )
 
 
+def edit_meeting_form(info: MeetingInfo, *, as_of: dt.date) -> None:
+    """Change the meeting picked (its name, number, date, units attending, the meeting it conveys;
+    its level and town stay), as it was when drawn: if someone saved it since, nothing is
+    overwritten and the form says so."""
+    errors = _errors("meeting_edit")
+    prefix = f"mt_meeting_edit_{info.id}_{info.version}"
+    conveyable = {NONE: t("meetings.page.conveys_none")}
+    if info.town_code is not None:
+        county = cache.query(queries.list_meetings, level=MeetingLevel.COUNTY.value, until=as_of)
+        conveyable |= {str(c.id): f"{c.held_on.isoformat()} · {view.meeting_title(c)}" for c in county}
+    conveys = str(info.conveys.id) if info.conveys else NONE
+    with st.form(prefix, clear_on_submit=False):
+        st.text_input(
+            t("meetings.field.name"), value=info.name, key=f"{prefix}_name", max_chars=meetings.NAME_MAX
+        )
+        parts.field_error(errors, "name")
+        number, held_on = st.columns(2)
+        number.text_input(t("meetings.field.number"), value=str(info.number or ""), key=f"{prefix}_number")
+        held_on.date_input(
+            t("meetings.field.held_on"),
+            value=info.held_on,
+            min_value=EARLIEST_DATE,
+            max_value=as_of,
+            key=f"{prefix}_held_on",
+        )
+        parts.field_error(errors, "number", "held_on")
+        st.text_area(
+            t("meetings.field.attending"),
+            value=info.attending or "",
+            key=f"{prefix}_attending",
+            max_chars=meetings.ATTENDING_MAX,
+            height=80,
+        )
+        parts.field_error(errors, "attending")
+        st.selectbox(
+            t("meetings.field.conveys_id"),
+            list(conveyable),
+            format_func=conveyable.__getitem__,
+            index=list(conveyable).index(conveys) if conveys in conveyable else 0,
+            key=f"{prefix}_conveys",
+        )
+        parts.field_error(errors, "conveys_id")
+        st.text_input(t("updates.field.reason"), key=f"{prefix}_reason", max_chars=2000)
+        parts.field_error(errors, "reason", "meeting_id")
+        st.form_submit_button(
+            t("meetings.page.save_meeting"),
+            type="primary",
+            on_click=_submit_meeting_edit,
+            args=(info.id, info.version, as_of, prefix),
+        )
+
+
 def _place_choices(info: MeetingInfo) -> dict[str, str]:
     """What a decision may name: the towns for a county meeting, the town's villages for a town's."""
     if info.town_code is None:
@@ -592,6 +644,37 @@ def _submit_meeting(as_of: dt.date) -> None:
         state[PICKED] = new_id
         for key in ("mt_name", "mt_number", "mt_attending"):
             state[key] = ""
+
+
+def _submit_meeting_edit(meeting_id: int, version: int, as_of: dt.date, prefix: str) -> None:
+    reader.choose_language()
+    actor = signed_in.current_actor()
+    state = st.session_state
+    conveys = str(state.get(f"{prefix}_conveys") or "")
+    try:
+        with Session(cache.engine()) as session:
+            meetings.update_meeting(
+                session,
+                actor=actor,
+                meeting_id=meeting_id,
+                expected_version=version,
+                name=_text(f"{prefix}_name"),
+                number=_number(_text(f"{prefix}_number")),  # type: ignore[arg-type]  # the service refuses text
+                held_on=state.get(f"{prefix}_held_on"),  # type: ignore[arg-type]
+                attending=_text(f"{prefix}_attending") or None,
+                conveys_id=int(conveys) if conveys else None,
+                reason=_text(f"{prefix}_reason") or None,
+                as_of=as_of,
+            )
+    except StaleEdit:
+        state[STATE_ERRORS] = {}
+        state[STATE_WARNING] = t("meetings.page.meeting_stale")
+    except (ValidationError, PermissionDenied) as error:
+        _refused("meeting_edit", error)
+    except Exception as exc:  # the database failed: the app's own message, a log line without values
+        cache.save_failed(exc)
+    else:
+        _saved(t("meetings.page.meeting_changed"))
 
 
 def _submit_task(meeting_id: int, county: bool, prefix: str) -> None:
