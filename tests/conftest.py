@@ -140,6 +140,11 @@ def chromium_browser() -> Iterator[Browser]:
     availability = browser.probe()
     if not availability.found:
         _unavailable("browser", availability.detail)
+    from playwright.sync_api import expect
+
+    # An assertion waits up to 15 s for the page (Playwright's default is 5): a Streamlit rerun that
+    # redraws a map or a grid took longer than 5 s on a busy 2-CPU machine running two workers.
+    expect.set_options(timeout=15_000)
     with browser.launch_chromium() as chromium:
         yield chromium
 
