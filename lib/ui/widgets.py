@@ -8,12 +8,14 @@ import datetime as dt
 import hashlib
 import html
 import json
+import numbers
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+import pandas as pd
 import streamlit as st
 
 from lib.core.i18n import format_count, format_date, format_share, get_language, t
@@ -176,8 +178,8 @@ def projector_table(frame: Any, labels: Mapping[str, str], *, shares: Sequence[s
 
     def cell(column: str, value: Any) -> str:
         if column in shares:
-            return format_share(None if value is None else float(value) / 100)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+            return format_share(None if pd.isna(value) else float(value) / 100)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):  # numpy's ints too
             return format_count(int(value))
         return escape_markdown(str(value))
 
