@@ -599,13 +599,13 @@ def _saved(message: str) -> None:
     st.session_state[STATE_FLASH] = message
 
 
-def _refused(form: str, error: Exception) -> None:
+def _refused(form: str, error: Exception, *, stale: str = "meetings.page.stale") -> None:
     state = st.session_state
     if isinstance(error, ValidationError):
         state[STATE_ERRORS] = {form: field_messages(error, t)}
     elif isinstance(error, StaleEdit):
         state[STATE_ERRORS] = {}
-        state[STATE_WARNING] = t("meetings.page.stale")
+        state[STATE_WARNING] = t(stale)
     else:
         state[STATE_ERRORS] = {}
         state[STATE_WARNING] = t("meetings.page.not_allowed")
@@ -666,38 +666,41 @@ def _submit_meeting_edit(meeting_id: int, version: int, as_of: dt.date, prefix: 
                 reason=_text(f"{prefix}_reason") or None,
                 as_of=as_of,
             )
-    except StaleEdit:
-        state[STATE_ERRORS] = {}
-        state[STATE_WARNING] = t("meetings.page.meeting_stale")
-    except (ValidationError, PermissionDenied) as error:
-        _refused("meeting_edit", error)
+    except (ValidationError, StaleEdit, PermissionDenied) as error:
+        _refused("meeting_edit", error, stale="meetings.page.meeting_stale")
     except Exception as exc:  # the database failed: the app's own message, a log line without values
         cache.save_failed(exc)
     else:
         _saved(t("meetings.page.meeting_changed"))
 
 
+def _task_fields(prefix: str, *, county: bool) -> dict[str, Any]:
+    """A decision form's fields as typed (the add and the change forms share them); the service
+    checks them. A county meeting's decision names towns, a town meeting's names villages."""
+    state = st.session_state
+    places = [str(code) for code in state.get(f"{prefix}_places") or []]
+    measure = str(state.get(f"{prefix}_measure") or "") or None
+    return {
+        "what": _text(f"{prefix}_what"),
+        "responsible_unit": _text(f"{prefix}_unit"),
+        "responsible_person": _text(f"{prefix}_person") or None,
+        "deadline": state.get(f"{prefix}_deadline"),
+        "town_codes": places if county else (),
+        "village_codes": () if county else places,
+        "measure": measure,
+        "target": float(state.get(f"{prefix}_target") or 100) / 100 if measure else None,
+        "status": str(state.get(f"{prefix}_status") or TaskStatus.NOT_STARTED.value),
+    }
+
+
 def _submit_task(meeting_id: int, county: bool, prefix: str) -> None:
     reader.choose_language()
     actor = signed_in.current_actor()
     state = st.session_state
-    places = [str(code) for code in state.get(f"{prefix}_places") or []]
-    measure = str(state.get(f"{prefix}_measure") or "") or None
     try:
         with Session(cache.engine()) as session:
             meetings.add_task(
-                session,
-                actor=actor,
-                meeting_id=meeting_id,
-                what=_text(f"{prefix}_what"),
-                responsible_unit=_text(f"{prefix}_unit"),
-                responsible_person=_text(f"{prefix}_person") or None,
-                deadline=state.get(f"{prefix}_deadline"),
-                town_codes=places if county else (),
-                village_codes=() if county else places,
-                measure=measure,
-                target=float(state.get(f"{prefix}_target") or 100) / 100 if measure else None,
-                status=str(state.get(f"{prefix}_status") or TaskStatus.NOT_STARTED.value),
+                session, actor=actor, meeting_id=meeting_id, **_task_fields(prefix, county=county)
             )
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("task", error)
@@ -713,9 +716,6 @@ def _submit_task(meeting_id: int, county: bool, prefix: str) -> None:
 def _submit_edit(task_id: int, version: int, county: bool, prefix: str, delete: bool) -> None:
     reader.choose_language()
     actor = signed_in.current_actor()
-    state = st.session_state
-    places = [str(code) for code in state.get(f"{prefix}_places") or []]
-    measure = str(state.get(f"{prefix}_measure") or "") or None
     reason = _text(f"{prefix}_reason") or None
     try:
         with Session(cache.engine()) as session:
@@ -729,16 +729,8 @@ def _submit_edit(task_id: int, version: int, county: bool, prefix: str, delete: 
                     actor=actor,
                     task_id=task_id,
                     expected_version=version,
-                    what=_text(f"{prefix}_what"),
-                    responsible_unit=_text(f"{prefix}_unit"),
-                    responsible_person=_text(f"{prefix}_person") or None,
-                    deadline=state.get(f"{prefix}_deadline"),
-                    town_codes=places if county else (),
-                    village_codes=() if county else places,
-                    measure=measure,
-                    target=float(state.get(f"{prefix}_target") or 100) / 100 if measure else None,
-                    status=str(state.get(f"{prefix}_status") or TaskStatus.NOT_STARTED.value),
                     reason=reason,
+                    **_task_fields(prefix, county=county),
                 )
     except (ValidationError, StaleEdit, PermissionDenied) as error:
         _refused("edit", error)
